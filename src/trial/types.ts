@@ -1,0 +1,146 @@
+// Domain types shared by every process: the spec layer produces them, the trainer
+// consumes TrialSpec and produces TrialResult, the coordinator stores both.
+// Wire types (gen/) never leak past src/rpc; this file is the vocabulary.
+
+/** A built-in or file-backed dataset. Paths are absolute once a spec is loaded. */
+export type DatasetSpec =
+  | {
+      readonly kind: 'synthetic-regression';
+      readonly samples: number;
+      readonly features: number;
+      readonly noise: number;
+      readonly seed: number;
+      /** Fraction of `samples` held out for validation (Keras `validation_split` sense). */
+      readonly validationSplit: number;
+    }
+  | {
+      readonly kind: 'two-spirals';
+      readonly samples: number;
+      readonly noise: number;
+      readonly seed: number;
+      readonly validationSplit: number;
+    }
+  | {
+      readonly kind: 'csv';
+      readonly train: string;
+      readonly validation: string;
+      readonly target: string;
+    };
+
+export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'softplus' | 'softmax' | 'swish' | 'gelu';
+
+export type LayerSpec =
+  | { readonly kind: 'dense'; readonly units: number; readonly activation: Activation }
+  | { readonly kind: 'dropout'; readonly rate: number }
+  | { readonly kind: 'batchNorm' };
+
+export type ModelSpec =
+  | { readonly kind: 'layers'; readonly layers: readonly LayerSpec[] }
+  /** tfjs layers-format model.json (e.g. from tensorflowjs_converter); absolute path. */
+  | { readonly kind: 'modelJson'; readonly path: string };
+
+export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'huberLoss';
+
+export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax';
+
+export interface WorkloadSpec {
+  readonly dataset: DatasetSpec;
+  readonly model: ModelSpec;
+  readonly loss: LossName;
+  /** Extra metrics compiled into the model, e.g. ['accuracy'] → logs `acc`/`val_acc`. */
+  readonly metrics: readonly string[];
+  readonly optimizer: OptimizerName;
+  readonly batchSize: number;
+  readonly epochs: number;
+  /** Base seed: initial weights come from it, so every configuration starts equal. */
+  readonly seed: number;
+}
+
+export type PlateauMode = 'auto' | 'min' | 'max';
+
+/** Scheduler options that are the same for a whole sweep (not grid axes). */
+export interface PlateauBase {
+  readonly monitor: string;
+  readonly mode: PlateauMode;
+}
+
+/** One point of the grid: every knob resolved to a value. */
+export interface TrialConfig {
+  readonly learningRate: number;
+  readonly factor: number;
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly batchSize: number;
+}
+
+export type ObjectiveUse = 'final' | 'best';
+
+export interface ObjectiveSpec {
+  readonly metric: string;
+  readonly goal: 'minimize' | 'maximize';
+  /** `final`: the metric at the last epoch trained; `best`: its best epoch. */
+  readonly use: ObjectiveUse;
+}
+
+/** Everything a worker needs to train one trial, self-contained and serializable. */
+export interface TrialSpec {
+  /** Stable hash of (sweep workload, config, repeat): resubmitting resumes. */
+  readonly id: string;
+  readonly workload: WorkloadSpec;
+  readonly plateau: PlateauBase;
+  readonly config: TrialConfig;
+  /** 0-based repeat index within its config. */
+  readonly repeat: number;
+  /** Seed for this repeat (shuffling, dropout, and weights when repeats > 1). */
+  readonly seed: number;
+  readonly objective: ObjectiveSpec;
+}
+
+/**
+ * One trained epoch. `epoch` is 1-based (as Keras prints it); `lr` is the learning rate
+ * the optimizer used during this epoch. Extra logged metrics (acc, val_acc…) ride along.
+ * A diverged epoch carries NaN/Infinity, serialized as null in JSON.
+ */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly val_loss: number;
+  readonly lr: number;
+  readonly [metric: string]: number;
+}
+
+export type TrialStatus = 'succeeded' | 'failed' | 'diverged' | 'pruned' | 'cancelled';
+
+/** Why a running trial was stopped from outside (one AbortSignal carries it). */
+export type CancelReason = 'sweep-cancelled' | 'pruned' | 'lease-lost' | 'shutdown' | 'interrupted';
+
+export interface TrialErrorInfo {
+  /** Error class name, e.g. 'WorkerCrashedError', 'DatasetError'. */
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** How a trial ended: a tagged union, never a bag of optional fields. */
+export type TrialOutcome =
+  | { readonly status: 'succeeded' }
+  | { readonly status: 'diverged'; readonly atEpoch: number }
+  | { readonly status: 'failed'; readonly error: TrialErrorInfo }
+  | { readonly status: 'pruned' }
+  | { readonly status: 'cancelled'; readonly reason: CancelReason };
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface TrialResult {
+  readonly trialId: string;
+  readonly outcome: TrialOutcome;
+  readonly history: readonly EpochRecord[];
+  /** 1-based epochs at whose end the scheduler reduced the LR. */
+  readonly lrReductions: readonly number[];
+  /** The objective (per ObjectiveSpec) or null when there is none (failed, diverged at epoch 1…). */
+  readonly objective: number | null;
+  readonly wallSeconds: number;
+  readonly backend: BackendName;
+  readonly seed: number;
+}
