@@ -1,0 +1,105 @@
+// The Agent's options, compiled once at the edge into a fully-defaulted, validated form.
+import { hostname as osHostname } from 'node:os';
+import { silentLogger, type Logger } from '../src/log/logger.js';
+import type { AgentChannel } from '../src/rpc/agent-channel.js';
+import { defaultReconnectBackoff, type BackoffPolicy } from './backoff.js';
+import { packageVersion } from './package-root.js';
+import type { BackendRequest } from './worker-protocol.js';
+
+export interface AgentOptions {
+  readonly channel: AgentChannel;
+  /** Trials run at once: one worker process each. Defaults to the number of GPUs when gpus are given. */
+  readonly slots?: number;
+  /** GPU indices; slot i gets CUDA_VISIBLE_DEVICES=gpus[i mod gpus.length]. */
+  readonly gpus?: readonly number[];
+  readonly backend: BackendRequest;
+  readonly logger?: Logger;
+  /** How long one PollTrial may wait for work. Default 30 s. */
+  readonly pollWaitMs?: number;
+  readonly hostname?: string;
+  /** Least time between heartbeats that carry new epochs. Default 1 s. */
+  readonly epochFlushMs?: number;
+  /** Kill a worker whose trial finishes no epoch in this long (a hang). Default: no limit. */
+  readonly epochTimeoutMs?: number;
+  /** How long a cancelled trial may take to stop before its worker is killed. Default 30 s. */
+  readonly cancelGraceMs?: number;
+  /** Heap limit per worker, in MiB (a trial over it crashes its worker only). Default: Node's. */
+  readonly maxOldSpaceMb?: number;
+  /** Backoff between retries of failed coordinator calls. */
+  readonly reconnect?: BackoffPolicy;
+  /** In [0, 1): the jitter source (injected so tests are deterministic). */
+  readonly random?: () => number;
+  /** The worker entry script; defaults to this package's dist/agent/worker-main.js. */
+  readonly workerEntryPath?: string;
+  /** Reported at registration; defaults to this package's version. */
+  readonly version?: string;
+}
+
+export interface ResolvedAgentOptions {
+  readonly channel: AgentChannel;
+  readonly slots: number;
+  /** One entry per slot: its GPU, or null. */
+  readonly slotGpus: readonly (number | null)[];
+  readonly backend: BackendRequest;
+  readonly logger: Logger;
+  readonly pollWaitMs: number;
+  readonly hostname: string;
+  readonly epochFlushMs: number;
+  readonly epochTimeoutMs: number | undefined;
+  readonly cancelGraceMs: number;
+  readonly maxOldSpaceMb: number | undefined;
+  readonly reconnect: BackoffPolicy;
+  readonly random: () => number;
+  readonly workerEntryPath: string | undefined;
+  readonly version: string;
+}
+
+export class AgentOptionsError extends Error {
+  override readonly name = 'AgentOptionsError';
+  constructor(
+    readonly option: string,
+    readonly found: unknown,
+    readonly expected: string,
+  ) {
+    super(`${option}: ${JSON.stringify(found) ?? String(found)} — expected ${expected}`);
+  }
+}
+
+function positiveInteger(option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new AgentOptionsError(option, value, 'a positive integer');
+  return value;
+}
+
+function positiveMs(option: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new AgentOptionsError(option, value, 'a positive number of milliseconds');
+  return value;
+}
+
+export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
+  const gpus = options.gpus ?? [];
+  for (const [index, gpu] of gpus.entries()) {
+    if (!Number.isInteger(gpu) || gpu < 0) throw new AgentOptionsError(`gpus[${index}]`, gpu, 'a GPU index (integer ≥ 0)');
+  }
+  if (new Set(gpus).size !== gpus.length) throw new AgentOptionsError('gpus', gpus, 'distinct GPU indices');
+  const slots = positiveInteger('slots', options.slots ?? (gpus.length > 0 ? gpus.length : 1));
+  const reconnect = options.reconnect ?? defaultReconnectBackoff;
+  positiveMs('reconnect.baseMs', reconnect.baseMs);
+  if (reconnect.capMs < reconnect.baseMs) throw new AgentOptionsError('reconnect.capMs', reconnect.capMs, `at least reconnect.baseMs (${reconnect.baseMs})`);
+  return {
+    channel: options.channel,
+    slots,
+    slotGpus: Array.from({ length: slots }, (_, slot) => (gpus.length > 0 ? (gpus[slot % gpus.length] ?? null) : null)),
+    backend: options.backend,
+    logger: options.logger ?? silentLogger,
+    pollWaitMs: positiveMs('pollWaitMs', options.pollWaitMs ?? 30_000),
+    hostname: options.hostname ?? osHostname(),
+    epochFlushMs: positiveMs('epochFlushMs', options.epochFlushMs ?? 1_000),
+    epochTimeoutMs: options.epochTimeoutMs === undefined ? undefined : positiveMs('epochTimeoutMs', options.epochTimeoutMs),
+    cancelGraceMs: positiveMs('cancelGraceMs', options.cancelGraceMs ?? 30_000),
+    maxOldSpaceMb: options.maxOldSpaceMb === undefined ? undefined : positiveInteger('maxOldSpaceMb', options.maxOldSpaceMb),
+    reconnect,
+    random: options.random ?? Math.random,
+    workerEntryPath: options.workerEntryPath,
+    version: options.version ?? packageVersion(),
+  };
+}

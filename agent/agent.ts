@@ -1,0 +1,459 @@
+// The agent: registers with the coordinator, long-polls for trials and runs each in a worker
+// child process (one per slot), heartbeating the epochs as they finish and reporting the
+// result once. Every call to the coordinator survives network errors (capped backoff with
+// jitter, re-registration); a worker crash costs only its own trial.
+import { setTimeout as sleep } from 'node:timers/promises';
+import PQueue from 'p-queue';
+import type { Logger } from '../src/log/logger.js';
+import { LeaseLostError, type AgentRegistration, type LeaseRef, type TrialLease } from '../src/rpc/agent-channel.js';
+import { UnregisteredAgentError } from '../src/rpc/rpc-errors.js';
+import type { BackendName, TrialErrorInfo, TrialResult } from '../src/trial/types.js';
+import { AgentEvents, type AgentEventName, type AgentListener, type TrialReport } from './agent-events.js';
+import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
+import { initialBackoffState, nextBackoff, type BackoffState } from './backoff.js';
+import { LeaseHeartbeat } from './lease-heartbeat.js';
+import { isWorkerRunError } from './worker-errors.js';
+import { WorkerProcess } from './worker-process.js';
+
+export interface AgentStopOptions {
+  /** How long running trials may go on before they are cancelled and handed back. Default 30 s. */
+  readonly drainMs?: number;
+  /** After the drain, how long reports to the coordinator may still be retried. Default 10 s. */
+  readonly reportMs?: number;
+}
+
+/** The agent was stopped before it could finish starting. */
+export class AgentStoppedError extends Error {
+  override readonly name = 'AgentStoppedError';
+  constructor() {
+    super('the agent was stopped');
+  }
+}
+
+type AgentLifecycle =
+  | { readonly kind: 'created' }
+  | { readonly kind: 'starting'; readonly done: Promise<void> }
+  | { readonly kind: 'running'; readonly backend: BackendName }
+  | { readonly kind: 'stopping'; readonly done: Promise<void> }
+  | { readonly kind: 'stopped' };
+
+interface RunningTrial {
+  readonly slot: number;
+  readonly lease: TrialLease;
+  readonly abort: AbortController;
+}
+
+interface Registration {
+  readonly promise: Promise<AgentRegistration>;
+}
+
+/** Reported as the failure kind when a drained trial is handed back (requeued by the coordinator). */
+export const AGENT_SHUTDOWN_KIND = 'AgentShutdown';
+
+export class Agent {
+  private readonly options: ResolvedAgentOptions;
+  private readonly logger: Logger;
+  private readonly events: AgentEvents;
+  private lifecycle: AgentLifecycle = { kind: 'created' };
+  private workers: WorkerProcess[] = [];
+  private readonly queue: PQueue;
+  private readonly running = new Map<string, RunningTrial>();
+  private slotLoops: Promise<void>[] = [];
+  /** Aborted when stop() begins: ends long-polls and reconnect waits. */
+  private readonly polling = new AbortController();
+  /** Aborted when the report window after the drain ends: gives up on coordinator calls. */
+  private readonly reporting = new AbortController();
+  private registration: Registration | null = null;
+  private backend: BackendName | null = null;
+  private drain: { atMs: number; timer: NodeJS.Timeout; readonly end: () => void } | null = null;
+
+  constructor(options: AgentOptions) {
+    this.options = resolveAgentOptions(options);
+    this.logger = this.options.logger.child({ component: 'agent' });
+    this.events = new AgentEvents(this.logger);
+    this.queue = new PQueue({ concurrency: this.options.slots });
+  }
+
+  on<K extends AgentEventName>(event: K, listener: AgentListener<K>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  get slots(): number {
+    return this.options.slots;
+  }
+
+  /** The backend the workers loaded; null until start() has resolved. */
+  get backendName(): BackendName | null {
+    return this.backend;
+  }
+
+  /** Each slot's live worker process id (null while it restarts or after stop). */
+  get workerPids(): readonly (number | null)[] {
+    return this.workers.map((worker) => worker.pid);
+  }
+
+  /** Trials running now (by trial id). */
+  get runningTrialIds(): readonly string[] {
+    return [...this.running.values()].map((trial) => trial.lease.trialId);
+  }
+
+  /**
+   * Starts one worker per slot, waits until they have loaded their backend, then starts
+   * polling. Resolves once polling has begun (registration happens in the background,
+   * retried until the coordinator answers). Rejects when no worker can start.
+   */
+  start(): Promise<void> {
+    const lifecycle = this.lifecycle;
+    switch (lifecycle.kind) {
+      case 'created': {
+        const done = this.startWorkers();
+        this.lifecycle = { kind: 'starting', done };
+        return done;
+      }
+      case 'starting':
+        return lifecycle.done;
+      case 'running':
+        return Promise.resolve();
+      case 'stopping':
+      case 'stopped':
+        return Promise.reject(new AgentStoppedError());
+    }
+  }
+
+  /**
+   * Graceful stop: polling ends now; running trials may finish for `drainMs`, then they are
+   * cancelled with reason 'shutdown' and handed back (FailTrial, so they are requeued); the
+   * workers exit. Safe to call twice; a second call with a shorter drain shortens it.
+   */
+  stop(options: AgentStopOptions = {}): Promise<void> {
+    const drainMs = options.drainMs ?? 30_000;
+    const lifecycle = this.lifecycle;
+    if (lifecycle.kind === 'stopping') {
+      this.shortenDrain(drainMs);
+      return lifecycle.done;
+    }
+    if (lifecycle.kind === 'stopped') return Promise.resolve();
+    const starting = lifecycle.kind === 'starting' ? lifecycle.done : null;
+    const done = this.shutDown(starting, drainMs, options.reportMs ?? 10_000);
+    this.lifecycle = { kind: 'stopping', done };
+    return done;
+  }
+
+  private async startWorkers(): Promise<void> {
+    const options = this.options;
+    this.workers = options.slotGpus.map(
+      (gpu, slot) =>
+        new WorkerProcess({
+          backend: options.backend,
+          ...(gpu === null ? {} : { gpu }),
+          ...(options.epochTimeoutMs === undefined ? {} : { epochTimeoutMs: options.epochTimeoutMs }),
+          ...(options.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: options.maxOldSpaceMb }),
+          ...(options.workerEntryPath === undefined ? {} : { entryPath: options.workerEntryPath }),
+          cancelGraceMs: options.cancelGraceMs,
+          logger: this.logger.child({ slot }),
+        }),
+    );
+    let backend: BackendName;
+    try {
+      const readies = await Promise.all(this.workers.map((worker) => worker.start()));
+      const first = readies[0];
+      if (first === undefined) throw new AgentStoppedError();
+      backend = first.backend;
+      const mixed = readies.filter((ready) => ready.backend !== backend);
+      if (mixed.length > 0) this.logger.warn('mixed-backends', { backends: readies.map((ready) => ready.backend) });
+    } catch (error) {
+      if (this.lifecycle.kind !== 'starting') throw new AgentStoppedError();
+      await Promise.all(this.workers.map((worker) => worker.close()));
+      this.lifecycle = { kind: 'stopped' };
+      throw error;
+    }
+    if (this.lifecycle.kind !== 'starting') throw new AgentStoppedError();
+    this.backend = backend;
+    this.lifecycle = { kind: 'running', backend };
+    this.logger.info('agent-started', { slots: options.slots, backend, gpus: options.slotGpus, hostname: options.hostname });
+    this.slotLoops = this.workers.map((worker, slot) => this.slotLoop(slot, worker));
+  }
+
+  private isPolling(): boolean {
+    return this.lifecycle.kind === 'running' && !this.polling.signal.aborted;
+  }
+
+  // ---- registration ----
+
+  /** The current registration, registering (with retries) when there is none. */
+  private registered(): Promise<AgentRegistration> {
+    if (this.registration === null) {
+      const promise = this.register();
+      const registration: Registration = { promise };
+      this.registration = registration;
+      // A failed registration attempt (only when stopping) must not stick.
+      promise.catch(() => {
+        if (this.registration === registration) this.registration = null;
+      });
+    }
+    return this.registration.promise;
+  }
+
+  /** Forget a registration a failed call was made under: the next call registers again. */
+  private forgetRegistration(promise: Promise<AgentRegistration>): void {
+    if (this.registration?.promise === promise) this.registration = null;
+  }
+
+  private async register(): Promise<AgentRegistration> {
+    const backend = this.backend;
+    if (backend === null) throw new AgentStoppedError();
+    const options = this.options;
+    const registration = await this.retrying('register', this.polling.signal, (signal) =>
+      options.channel.register({ hostname: options.hostname, slots: options.slots, backend, version: options.version }, signal),
+    );
+    this.logger.info('agent-registered', { agentId: registration.agentId, heartbeatIntervalMs: registration.heartbeatIntervalMs });
+    this.events.emit('registered', { agentId: registration.agentId, backend, heartbeatIntervalMs: registration.heartbeatIntervalMs });
+    return registration;
+  }
+
+  /**
+   * Calls `call` until it succeeds, waiting a capped, jittered backoff after each failure.
+   * LeaseLostError is not a network error and passes straight through; so does `signal`'s abort.
+   */
+  private async retrying<T>(operation: string, signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    let backoff: BackoffState = initialBackoffState;
+    for (;;) {
+      if (signal.aborted) throw new AgentStoppedError();
+      try {
+        return await call(signal);
+      } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
+        if (signal.aborted) throw new AgentStoppedError();
+        const step = nextBackoff(this.options.reconnect, backoff, { kind: 'failure', random: this.options.random() });
+        backoff = step.state;
+        const retryInMs = step.output.kind === 'retry-after' ? step.output.delayMs : 0;
+        this.logger.warn('coordinator-call-failed', { operation, error, retryInMs, failures: backoff.failures });
+        this.events.emit('connection-lost', { operation, error, retryInMs });
+        await this.pause(retryInMs, signal);
+      }
+    }
+  }
+
+  private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch {
+      throw new AgentStoppedError();
+    }
+  }
+
+  // ---- the slot loop ----
+
+  private async slotLoop(slot: number, worker: WorkerProcess): Promise<void> {
+    let backoff: BackoffState = initialBackoffState;
+    let workerBackoff: BackoffState = initialBackoffState;
+    while (this.isPolling()) {
+      // Take work only with a live worker: one that cannot start must not burn trials' attempts.
+      try {
+        await worker.start();
+        workerBackoff = initialBackoffState;
+      } catch (error) {
+        if (!this.isPolling()) break;
+        const step = nextBackoff(this.options.reconnect, workerBackoff, { kind: 'failure', random: this.options.random() });
+        workerBackoff = step.state;
+        const retryInMs = step.output.kind === 'retry-after' ? step.output.delayMs : 0;
+        this.logger.error('worker-start-failed', { slot, error, retryInMs });
+        try {
+          await this.pause(retryInMs, this.polling.signal);
+        } catch {
+          break;
+        }
+        continue;
+      }
+      let lease: TrialLease | null;
+      let heartbeatIntervalMs: number;
+      let registration: Promise<AgentRegistration> | null = null;
+      try {
+        registration = this.registered();
+        const registered = await registration;
+        heartbeatIntervalMs = registered.heartbeatIntervalMs;
+        lease = await this.options.channel.poll({ agentId: registered.agentId, waitMs: this.options.pollWaitMs }, this.polling.signal);
+        backoff = initialBackoffState;
+      } catch (error) {
+        if (!this.isPolling()) break;
+        // A coordinator whose store does not know us (replaced, wiped): register again before the next poll.
+        if (error instanceof UnregisteredAgentError && registration !== null) this.forgetRegistration(registration);
+        const step = nextBackoff(this.options.reconnect, backoff, { kind: 'failure', random: this.options.random() });
+        backoff = step.state;
+        const retryInMs = step.output.kind === 'retry-after' ? step.output.delayMs : 0;
+        this.logger.warn('poll-failed', { slot, error, retryInMs, failures: backoff.failures });
+        this.events.emit('connection-lost', { operation: 'poll', error, retryInMs });
+        try {
+          await this.pause(retryInMs, this.polling.signal);
+        } catch {
+          break;
+        }
+        continue;
+      }
+      if (lease === null) continue;
+      if (!this.isPolling()) {
+        // stop() raced the grant: hand the trial straight back.
+        await this.handBack(slot, lease, 'the agent stopped before the trial began');
+        break;
+      }
+      await this.queue.add(() => this.runLease(slot, worker, lease, heartbeatIntervalMs));
+    }
+  }
+
+  private async runLease(slot: number, worker: WorkerProcess, lease: TrialLease, heartbeatIntervalMs: number): Promise<void> {
+    const trialId = lease.trialId;
+    const abort = new AbortController();
+    const current: RunningTrial = { slot, lease, abort };
+    this.running.set(lease.leaseId, current);
+    const logger = this.logger.child({ slot, trial: trialId, attempt: lease.attempt });
+    const heartbeat = new LeaseHeartbeat({
+      channel: this.options.channel,
+      lease,
+      intervalMs: heartbeatIntervalMs,
+      epochFlushMs: this.options.epochFlushMs,
+      logger,
+      onCancel: (reason) => {
+        logger.info('trial-cancel-requested', { reason });
+        this.events.emit('trial-cancel-requested', { slot, trialId, reason });
+        abort.abort(reason);
+      },
+      onLeaseLost: () => {
+        this.events.emit('lease-lost', { slot, trialId });
+        abort.abort('lease-lost');
+      },
+    });
+    logger.info('trial-started', { sweep: lease.sweepId, epochs: lease.trial.workload.epochs });
+    this.events.emit('trial-started', { slot, lease });
+
+    let outcome: { readonly kind: 'result'; readonly result: TrialResult } | { readonly kind: 'worker-error'; readonly error: Error };
+    try {
+      const result = await worker.run(lease.trial, {
+        signal: abort.signal,
+        onEpoch: (record) => {
+          heartbeat.epoch(record);
+          this.events.emit('trial-epoch', { slot, trialId, record });
+        },
+      });
+      outcome = { kind: 'result', result };
+    } catch (error) {
+      // Typed worker errors in practice; anything else is still this trial's failure, not the agent's.
+      outcome = { kind: 'worker-error', error: error instanceof Error ? error : new Error(String(error)) };
+    } finally {
+      heartbeat.stop();
+      this.running.delete(lease.leaseId);
+    }
+
+    let report: TrialReport;
+    if (heartbeat.leaseLost) {
+      // The trial is someone else's now (or done): our result must not be reported.
+      logger.warn('trial-abandoned', { reason: 'lease-lost' });
+      report = { kind: 'none', why: 'lease-lost' };
+    } else if (outcome.kind === 'worker-error') {
+      logger.error('worker-failed-trial', { error: outcome.error });
+      if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId, error: outcome.error });
+      report = await this.reportFailure(slot, lease, { kind: outcome.error.name, message: outcome.error.message });
+    } else if (outcome.result.outcome.status === 'cancelled' && outcome.result.outcome.reason === 'shutdown') {
+      report = await this.reportFailure(slot, lease, { kind: AGENT_SHUTDOWN_KIND, message: 'the agent shut down during the trial' });
+    } else {
+      report = await this.reportResult(slot, lease, outcome.result);
+    }
+    const result = outcome.kind === 'result' ? outcome.result : null;
+    logger.info('trial-finished', { status: result?.outcome.status ?? 'no-result', report: report.kind });
+    this.events.emit('trial-finished', { slot, trialId, result, report });
+  }
+
+  private async reportResult(slot: number, lease: TrialLease, result: TrialResult): Promise<TrialReport> {
+    return this.report(slot, lease, async (ref, signal) => {
+      const { recorded } = await this.options.channel.complete(ref, result, signal);
+      return { kind: 'completed', recorded };
+    });
+  }
+
+  private async reportFailure(slot: number, lease: TrialLease, error: TrialErrorInfo): Promise<TrialReport> {
+    return this.report(slot, lease, async (ref, signal) => {
+      const { requeued } = await this.options.channel.fail(ref, error, signal);
+      return { kind: 'failed', requeued };
+    });
+  }
+
+  private async report(
+    slot: number,
+    lease: TrialLease,
+    call: (ref: LeaseRef, signal: AbortSignal) => Promise<TrialReport>,
+  ): Promise<TrialReport> {
+    const ref: LeaseRef = { leaseId: lease.leaseId, fencingToken: lease.fencingToken };
+    try {
+      return await this.retrying('report', this.reporting.signal, (signal) => call(ref, signal));
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.logger.warn('report-refused', { slot, trial: lease.trialId, reason: 'lease-lost' });
+        this.events.emit('lease-lost', { slot, trialId: lease.trialId });
+        return { kind: 'none', why: 'lease-lost' };
+      }
+      if (error instanceof AgentStoppedError) {
+        // The coordinator stayed unreachable past the report window: its lease expiry requeues the trial.
+        this.logger.error('report-abandoned', { slot, trial: lease.trialId });
+        return { kind: 'none', why: 'gave-up' };
+      }
+      throw error;
+    }
+  }
+
+  private async handBack(slot: number, lease: TrialLease, message: string): Promise<void> {
+    const report = await this.reportFailure(slot, lease, { kind: AGENT_SHUTDOWN_KIND, message });
+    this.events.emit('trial-finished', { slot, trialId: lease.trialId, result: null, report });
+  }
+
+  // ---- stopping ----
+
+  private async shutDown(starting: Promise<void> | null, drainMs: number, reportMs: number): Promise<void> {
+    this.logger.info('agent-stopping', { running: this.running.size, drainMs });
+    this.polling.abort();
+    if (starting !== null) {
+      // Stopped while the workers were still loading: closing them ends start().
+      await Promise.all(this.workers.map((worker) => worker.close()));
+      await starting.catch(() => undefined);
+    }
+
+    // Let running trials finish, up to the drain deadline.
+    await Promise.race([this.queue.onIdle(), this.drainWindow(drainMs)]);
+    this.endDrain();
+    if (this.running.size > 0) {
+      this.logger.info('agent-cancelling-trials', { trials: this.runningTrialIds });
+      for (const trial of this.running.values()) trial.abort.abort('shutdown');
+    }
+    // Cancelled trials stop and are handed back; the reports get a bounded window.
+    const reportTimer = setTimeout(() => this.reporting.abort(), reportMs);
+    await this.queue.onIdle();
+    await Promise.all(this.slotLoops);
+    clearTimeout(reportTimer);
+    this.reporting.abort();
+
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    this.lifecycle = { kind: 'stopped' };
+    this.logger.info('agent-stopped', {});
+    this.events.emit('stopped', {});
+  }
+
+  private drainWindow(drainMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.drain = { atMs: Date.now() + drainMs, timer: setTimeout(() => this.endDrain(), drainMs), end: resolve };
+    });
+  }
+
+  private endDrain(): void {
+    const drain = this.drain;
+    if (drain === null) return;
+    this.drain = null;
+    clearTimeout(drain.timer);
+    drain.end();
+  }
+
+  private shortenDrain(drainMs: number): void {
+    const drain = this.drain;
+    if (drain === null || Date.now() + drainMs >= drain.atMs) return;
+    clearTimeout(drain.timer);
+    drain.atMs = Date.now() + drainMs;
+    drain.timer = setTimeout(() => this.endDrain(), drainMs);
+  }
+}

@@ -1,0 +1,182 @@
+// Worker child process (dist/agent/worker-main.js, started by WorkerProcess with
+// child_process.fork). Loads the backend once, answers `ready`, then trains one trial at a
+// time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
+// as they finish and the result closes it. Exits on `shutdown` or when the agent goes away.
+import { runTrial } from '../src/train/trial-runner.js';
+import { selectBackend } from '../src/train/backend.js';
+import type { LogFields, Logger, LogLevel } from '../src/log/logger.js';
+import type { BackendName, CancelReason } from '../src/trial/types.js';
+import {
+  decodeParentMessage,
+  parseBackendRequest,
+  WORKER_BACKEND_ENV,
+  type ParentToWorker,
+  type WorkerToParent,
+} from './worker-protocol.js';
+
+interface RunningTrial {
+  readonly trialId: string;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+type WorkerState =
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'idle'; readonly backend: BackendName }
+  | { readonly kind: 'training'; readonly backend: BackendName; readonly trial: RunningTrial }
+  | { readonly kind: 'exiting' };
+
+const sendToParent = process.send?.bind(process);
+if (sendToParent === undefined) {
+  process.stderr.write('worker-main must be started with child_process.fork (no IPC channel)\n');
+  process.exit(2);
+}
+
+function send(message: WorkerToParent): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || sendToParent === undefined) {
+      resolve();
+      return;
+    }
+    try {
+      sendToParent(message, undefined, undefined, () => resolve());
+    } catch {
+      // The agent went away mid-send: nobody is left to tell.
+      resolve();
+    }
+  });
+}
+
+// Only plain data crosses the IPC channel: errors become {name, message}.
+function plainFields(fields: LogFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
+  }
+  return out;
+}
+
+function ipcLogger(bound: LogFields): Logger {
+  const emit = (level: LogLevel, event: string, fields: LogFields = {}): void => {
+    void send({ type: 'log', level, event, fields: plainFields({ ...bound, ...fields }) });
+  };
+  return {
+    debug: (event, fields) => emit('debug', event, fields),
+    info: (event, fields) => emit('info', event, fields),
+    warn: (event, fields) => emit('warn', event, fields),
+    error: (event, fields) => emit('error', event, fields),
+    child: (fields) => ipcLogger({ ...bound, ...fields }),
+  };
+}
+
+const logger = ipcLogger({});
+let state: WorkerState = { kind: 'loading' };
+
+async function exitWorker(code: number): Promise<never> {
+  state = { kind: 'exiting' };
+  if (process.connected) process.disconnect();
+  process.exit(code);
+}
+
+async function fail(trialId: string | null, kind: string, message: string): Promise<never> {
+  await send({ type: 'fatal', trialId, error: { kind, message } });
+  return exitWorker(1);
+}
+
+function startTrial(backend: BackendName, message: Extract<ParentToWorker, { type: 'run' }>): RunningTrial {
+  const controller = new AbortController();
+  const trialId = message.trial.id;
+  const done = runTrial(message.trial, {
+    backend,
+    signal: controller.signal,
+    onEpoch: (record) => void send({ type: 'epoch', trialId, record }),
+    logger: logger.child({ trial: trialId }),
+  }).then(
+    async (result) => {
+      await send({ type: 'result', result });
+      if (state.kind === 'training' && state.trial.trialId === trialId) state = { kind: 'idle', backend };
+    },
+    // runTrial never rejects for training problems: a rejection is a bug, and this process's last word.
+    async (error: unknown) => {
+      const name = error instanceof Error ? error.name : 'Error';
+      await fail(trialId, name, error instanceof Error ? error.message : String(error));
+    },
+  );
+  return { trialId, controller, done };
+}
+
+async function onMessage(raw: unknown): Promise<void> {
+  const decoded = decodeParentMessage(raw);
+  if (!decoded.ok) {
+    await fail(state.kind === 'training' ? state.trial.trialId : null, 'WorkerProtocolError', decoded.problem);
+    return;
+  }
+  const message = decoded.message;
+  switch (message.type) {
+    case 'run':
+      if (state.kind !== 'idle') {
+        await fail(message.trial.id, 'WorkerProtocolError', `run received while ${state.kind}`);
+        return;
+      }
+      state = { kind: 'training', backend: state.backend, trial: startTrial(state.backend, message) };
+      return;
+    case 'cancel':
+      // A cancel for a trial that already finished crossed its result: nothing to stop.
+      if (state.kind === 'training' && state.trial.trialId === message.trialId) {
+        state.trial.controller.abort(message.reason);
+      }
+      return;
+    case 'shutdown':
+      await shutDown('shutdown');
+      return;
+  }
+}
+
+async function shutDown(reason: CancelReason): Promise<void> {
+  const current = state;
+  if (current.kind === 'exiting') return;
+  state = { kind: 'exiting' };
+  if (current.kind === 'training') {
+    current.trial.controller.abort(reason);
+    await current.trial.done;
+  }
+  await exitWorker(0);
+}
+
+async function main(): Promise<void> {
+  // The agent's messages may arrive while the backend loads; they wait their turn in order.
+  let queue: Promise<void> = Promise.resolve();
+  const pending: unknown[] = [];
+  let loaded = false;
+  process.on('message', (raw: unknown) => {
+    if (!loaded) {
+      pending.push(raw);
+      return;
+    }
+    queue = queue.then(() => onMessage(raw));
+  });
+  // Without its agent a worker has no one to report to: stop now.
+  process.on('disconnect', () => {
+    if (state.kind === 'training') state.trial.controller.abort('interrupted');
+    process.exit(0);
+  });
+
+  const requestedText = process.env[WORKER_BACKEND_ENV] ?? process.argv[2] ?? 'auto';
+  const requested = parseBackendRequest(requestedText);
+  if (requested === null) {
+    await fail(null, 'WorkerStartError', `unknown backend "${requestedText}"`);
+    return;
+  }
+  try {
+    const selected = await selectBackend(requested, logger);
+    state = { kind: 'idle', backend: selected.name };
+    await send({ type: 'ready', backend: selected.name, skipped: selected.skipped });
+  } catch (error) {
+    await fail(null, 'WorkerStartError', error instanceof Error ? error.message : String(error));
+    return;
+  }
+  loaded = true;
+  for (const raw of pending.splice(0)) queue = queue.then(() => onMessage(raw));
+}
+
+void main();

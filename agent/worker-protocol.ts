@@ -1,0 +1,117 @@
+// IPC between the agent (parent) and a worker child process. The child is another process:
+// every message is decoded once, here, against a schema, and the rest of the code sees only
+// these types. Channel serialization is 'advanced' (structured clone), so NaN and ±Infinity
+// in a diverged epoch survive the trip.
+import { z } from 'zod';
+import type { LogLevel } from '../src/log/logger.js';
+import { trialSpecSchema } from '../src/rpc/trial-spec-schema.js';
+import type { BackendRequest, SkippedBackend } from '../src/train/backend.js';
+import type { BackendName, CancelReason, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../src/trial/types.js';
+
+export type { BackendRequest, SkippedBackend };
+
+/** Messages the agent sends to a worker. */
+export type ParentToWorker =
+  | { readonly type: 'run'; readonly trial: TrialSpec }
+  /** Names its trial, so a cancel that crosses the trial's result cannot hit the next one. */
+  | { readonly type: 'cancel'; readonly trialId: string; readonly reason: CancelReason }
+  | { readonly type: 'shutdown' };
+
+/** Messages a worker sends to the agent. */
+export type WorkerToParent =
+  | { readonly type: 'ready'; readonly backend: BackendName; readonly skipped: readonly SkippedBackend[] }
+  | { readonly type: 'epoch'; readonly trialId: string; readonly record: EpochRecord }
+  | { readonly type: 'result'; readonly result: TrialResult }
+  /** The worker cannot go on (no backend loads, a message it cannot read…) and exits. */
+  | { readonly type: 'fatal'; readonly trialId: string | null; readonly error: TrialErrorInfo }
+  /** A log line from the worker, re-emitted by the agent's logger (one log stream per agent). */
+  | { readonly type: 'log'; readonly level: LogLevel; readonly event: string; readonly fields: Readonly<Record<string, unknown>> };
+
+export type Decoded<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly problem: string };
+
+// The trial spec is checked by the same schema as on the wire (src/rpc/trial-spec-schema.ts).
+// Metric values may be NaN or ±Infinity (divergence), which z.number() refuses.
+const finite = z.number();
+const metricValue = z.custom<number>((value) => typeof value === 'number', { message: 'expected a number' });
+const count = z.number().int().nonnegative();
+
+const backendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']) satisfies z.ZodType<BackendName>;
+const cancelReason = z.enum(['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted']) satisfies z.ZodType<CancelReason>;
+
+const epochRecord: z.ZodType<EpochRecord> = z
+  .object({ epoch: count, loss: metricValue, val_loss: metricValue, lr: metricValue })
+  .catchall(metricValue);
+
+const errorInfo: z.ZodType<TrialErrorInfo> = z.object({ kind: z.string(), message: z.string() });
+
+const trialOutcome: z.ZodType<TrialOutcome> = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('succeeded') }),
+  z.object({ status: z.literal('diverged'), atEpoch: count }),
+  z.object({ status: z.literal('failed'), error: errorInfo }),
+  z.object({ status: z.literal('pruned') }),
+  z.object({ status: z.literal('cancelled'), reason: cancelReason }),
+]);
+
+const trialResult: z.ZodType<TrialResult> = z.object({
+  trialId: z.string(),
+  outcome: trialOutcome,
+  history: z.array(epochRecord),
+  lrReductions: z.array(count),
+  objective: metricValue.nullable(),
+  wallSeconds: finite,
+  backend: backendName,
+  seed: finite,
+});
+
+const parentToWorker: z.ZodType<ParentToWorker> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run'), trial: trialSpecSchema }),
+  z.object({ type: z.literal('cancel'), trialId: z.string(), reason: cancelReason }),
+  z.object({ type: z.literal('shutdown') }),
+]);
+
+const workerToParent: z.ZodType<WorkerToParent> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), backend: backendName, skipped: z.array(z.object({ backend: backendName, reason: z.string() })) }),
+  z.object({ type: z.literal('epoch'), trialId: z.string(), record: epochRecord }),
+  z.object({ type: z.literal('result'), result: trialResult }),
+  z.object({ type: z.literal('fatal'), trialId: z.string().nullable(), error: errorInfo }),
+  z.object({
+    type: z.literal('log'),
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    event: z.string(),
+    fields: z.record(z.string(), z.unknown()),
+  }),
+]);
+
+function decodeWith<T>(schema: z.ZodType<T>, value: unknown): Decoded<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(message)';
+  return { ok: false, problem: `${where}: ${issue?.message ?? 'invalid message'}` };
+}
+
+/** Decodes what the worker received from the agent. */
+export function decodeParentMessage(value: unknown): Decoded<ParentToWorker> {
+  return decodeWith(parentToWorker, value);
+}
+
+/** Decodes what the agent received from a worker. */
+export function decodeWorkerMessage(value: unknown): Decoded<WorkerToParent> {
+  return decodeWith(workerToParent, value);
+}
+
+export const backendRequests: readonly BackendRequest[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export function parseBackendRequest(value: string): BackendRequest | null {
+  return backendRequests.find((request) => request === value) ?? null;
+}
+
+/** Environment variable that tells a worker which backend to load (argv[2] also works). */
+export const WORKER_BACKEND_ENV = 'PLATEAU_WORKER_BACKEND';
+
+const cancelReasons: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
+
+/** An AbortSignal's reason as a CancelReason; anything else (e.g. a bare abort()) is 'interrupted'. */
+export function toCancelReason(reason: unknown): CancelReason {
+  return cancelReasons.find((known) => known === reason) ?? 'interrupted';
+}

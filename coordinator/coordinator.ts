@@ -1,0 +1,470 @@
+// The coordinator's domain service: sweeps in, leases out, results stored once. No gRPC
+// here (grpc-server.ts is the shell); the store holds every durable fact, the queue and
+// the lease table hold what only matters while this process lives.
+import type { Logger } from '../src/log/logger.js';
+import type { AgentRegistration, HeartbeatDirective, LeaseRef, TrialLease } from '../src/rpc/agent-channel.js';
+import type { SubmittedSweep, SweepProgress, SweepSummary } from '../src/rpc/sweep-progress.js';
+import { expandGrid } from '../src/spec/grid.js';
+import { sweepId as sweepIdOf } from '../src/spec/ids.js';
+import type { SweepSpec } from '../src/spec/sweep-spec.js';
+import type { SweepSnapshot } from '../src/trial/records.js';
+import type { CancelReason, EpochRecord, TrialErrorInfo, TrialResult } from '../src/trial/types.js';
+import { CoordinatorEventBus, type ReportCall } from './coordinator-events.js';
+import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
+import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
+import { LeaseTable, type Lease } from './lease-table.js';
+import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type StoredTrial, type TrialRef } from './sweep-store.js';
+import { summarizeSweep } from './sweep-summary.js';
+import { TrialQueue } from './trial-queue.js';
+
+export interface AgentInfo {
+  readonly hostname: string;
+  readonly slots: number;
+  readonly backend: string;
+  readonly version: string;
+}
+
+export interface CoordinatorStats {
+  readonly queued: number;
+  readonly leasesHeld: number;
+  readonly pendingPolls: number;
+  /** Late complete/fail reports refused by fencing token, since this process started. */
+  readonly staleResultsRejected: number;
+  readonly staleHeartbeatsRejected: number;
+}
+
+/** Reasons for which a worker stops a trial that should run again elsewhere (not a result). */
+const handBackReasons: readonly CancelReason[] = ['shutdown', 'interrupted', 'lease-lost'];
+
+type Lifecycle = 'open' | 'closed';
+
+interface PendingPoll {
+  readonly agentId: string;
+  readonly settle: (lease: TrialLease | null) => void;
+}
+
+function sanitizeHostname(hostname: string): string {
+  const cleaned = hostname.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').slice(0, 40);
+  return cleaned === '' ? 'agent' : cleaned;
+}
+
+export class Coordinator {
+  readonly events: CoordinatorEventBus;
+  private readonly options: ResolvedCoordinatorOptions;
+  private readonly logger: Logger;
+  private readonly store: SweepStore;
+  private readonly queue = new TrialQueue();
+  private readonly leases: LeaseTable;
+  /** Trial refs of the leases held now, by trial key. */
+  private readonly held = new Map<string, TrialRef>();
+  private readonly knownAgents = new Set<string>();
+  private readonly pendingPolls: PendingPoll[] = [];
+  /** Bumped on every change of a sweep, so a watcher never misses one between two reads. */
+  private readonly changeVersion = new Map<string, number>();
+  private readonly changeWaiters = new Set<() => void>();
+  private readonly expiryTimer: NodeJS.Timeout | undefined;
+  private lifecycle: Lifecycle = 'open';
+  private staleResultsRejected = 0;
+  private staleHeartbeatsRejected = 0;
+
+  constructor(options: CoordinatorOptions) {
+    this.options = resolveCoordinatorOptions(options);
+    this.logger = this.options.logger.child({ component: 'coordinator' });
+    this.events = new CoordinatorEventBus(this.logger);
+    this.leases = new LeaseTable(this.options.newId);
+    this.store = SweepStore.open(this.options.dataDir, this.options.clock());
+    for (const trial of this.store.queuedTrials()) this.enqueue(trial);
+    if (this.queue.size > 0) this.logger.info('coordinator.resumed', { queued: this.queue.size });
+    if (this.options.expiryCheckIntervalMs > 0) {
+      this.expiryTimer = setInterval(() => this.checkLeasesSafely(), this.options.expiryCheckIntervalMs);
+      // The timer keeps watch; it must not keep a finished process alive.
+      this.expiryTimer.unref();
+    }
+  }
+
+  get leaseTimeoutMs(): number {
+    return this.options.leaseTimeoutMs;
+  }
+
+  // ── sweeps ──────────────────────────────────────────────────────────────
+
+  /** Creates the sweep, or resumes it when a sweep with the same id exists (cancelled trials run again). */
+  submitSweep(spec: SweepSpec, source: string): SubmittedSweep {
+    this.assertOpen();
+    const sweepId = sweepIdOf(spec);
+    const existing = this.store.getSweep(sweepId);
+    if (existing !== undefined) {
+      if (existing.cancelled) {
+        const requeued = this.store.resumeSweep(sweepId);
+        for (const trial of requeued) this.enqueue(trial);
+        this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
+        this.dispatch();
+      }
+      this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials: existing.totalTrials });
+      this.changed(sweepId);
+      return { sweepId, resumed: true, totalTrials: existing.totalTrials };
+    }
+    const trials = expandGrid(spec);
+    this.store.createSweep({ sweepId, spec, specSource: source, trials, nowMs: this.options.clock() });
+    for (const trial of this.store.queuedTrials().filter((queued) => queued.ref.sweepId === sweepId)) this.enqueue(trial);
+    this.logger.info('sweep.submitted', { sweepId, name: spec.name, trials: trials.length });
+    this.events.emit('sweep-submitted', { sweepId, resumed: false, totalTrials: trials.length });
+    this.changed(sweepId);
+    this.dispatch();
+    return { sweepId, resumed: false, totalTrials: trials.length };
+  }
+
+  getSweep(sweepId: string): SweepSummary {
+    this.assertOpen();
+    const sweep = this.store.getSweep(sweepId);
+    if (sweep === undefined) throw new UnknownSweepError(sweepId);
+    return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal));
+  }
+
+  /** Every sweep, oldest first. */
+  listSweeps(): readonly SweepSummary[] {
+    this.assertOpen();
+    return this.store.listSweeps().map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal)));
+  }
+
+  /** Queued trials are cancelled now; running ones get a cancel directive on their next heartbeat. */
+  cancelSweep(sweepId: string): SweepSummary {
+    this.assertOpen();
+    if (this.store.getSweep(sweepId) === undefined) throw new UnknownSweepError(sweepId);
+    const { cancelledQueued, holdingLease } = this.store.cancelSweep(sweepId);
+    for (const ref of cancelledQueued) this.queue.remove(trialKeyOf(ref));
+    this.logger.info('sweep.cancelled', { sweepId, cancelledQueued: cancelledQueued.length, running: holdingLease.length });
+    this.events.emit('sweep-cancelled', { sweepId });
+    this.afterTrialEnded(sweepId);
+    return this.getSweep(sweepId);
+  }
+
+  progress(sweepId: string): SweepProgress {
+    return { summary: this.getSweep(sweepId), running: this.store.runningProgress(sweepId) };
+  }
+
+  /**
+   * Progress now, then again after each change (at most one per watchThrottleMs), until the
+   * sweep has finished, the signal aborts or the coordinator closes.
+   */
+  async *watch(sweepId: string, signal?: AbortSignal): AsyncGenerator<SweepProgress, void, undefined> {
+    let seen = this.changeVersion.get(sweepId) ?? 0;
+    let progress = this.progress(sweepId);
+    for (;;) {
+      yield progress;
+      if (progress.summary.finishedAtMs !== null) return;
+      const changed = await this.waitForChange(sweepId, seen, signal);
+      if (!changed) return;
+      await this.pause(this.options.watchThrottleMs, signal);
+      if (this.lifecycle === 'closed' || signal?.aborted === true) return;
+      seen = this.changeVersion.get(sweepId) ?? 0;
+      progress = this.progress(sweepId);
+    }
+  }
+
+  /** What the results document is built from. */
+  snapshot(sweepId: string): SweepSnapshot {
+    this.assertOpen();
+    const snapshot = this.store.snapshot(sweepId, { node: process.version, ...this.options.versions });
+    if (snapshot === undefined) throw new UnknownSweepError(sweepId);
+    return snapshot;
+  }
+
+  // ── agents ──────────────────────────────────────────────────────────────
+
+  registerAgent(agent: AgentInfo): AgentRegistration {
+    this.assertOpen();
+    const agentId = `${sanitizeHostname(agent.hostname)}-${this.options.newId().replace(/-/g, '').slice(0, 8)}`;
+    this.store.registerAgent({ agentId, ...agent }, this.options.clock());
+    this.knownAgents.add(agentId);
+    this.logger.info('agent.registered', { agentId, hostname: agent.hostname, slots: agent.slots, backend: agent.backend });
+    this.events.emit('agent-registered', { agentId, hostname: agent.hostname, slots: agent.slots, backend: agent.backend });
+    return { agentId, heartbeatIntervalMs: this.options.heartbeatIntervalMs };
+  }
+
+  /**
+   * Long-poll: a lease as soon as a trial is queued, or null after waitMs (or on abort or
+   * close: a draining coordinator lets go of its polls at once).
+   */
+  poll(agentId: string, waitMs: number, signal?: AbortSignal): Promise<TrialLease | null> {
+    this.assertOpen();
+    this.assertAgent(agentId);
+    const immediate = this.pendingPolls.length === 0 ? this.leaseNext(agentId) : null;
+    if (immediate !== null) return Promise.resolve(immediate);
+    const wait = Math.max(0, Math.min(waitMs, this.options.maxPollWaitMs));
+    if (wait === 0 || signal?.aborted === true) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const finish = (lease: TrialLease | null): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const index = this.pendingPolls.indexOf(pending);
+        if (index >= 0) this.pendingPolls.splice(index, 1);
+        resolve(lease);
+      };
+      const onAbort = (): void => finish(null);
+      const pending: PendingPoll = { agentId, settle: finish };
+      const timer = setTimeout(() => finish(null), wait);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pendingPolls.push(pending);
+      this.events.emit('poll-waiting', { agentId, waitMs: wait });
+      this.dispatch();
+    });
+  }
+
+  /** Renews the lease, stores the epochs; says cancel when the sweep was cancelled. */
+  heartbeat(ref: LeaseRef, epochs: readonly EpochRecord[]): HeartbeatDirective {
+    this.assertOpen();
+    const check = this.leases.renew(ref.leaseId, ref.fencingToken, this.options.clock());
+    if (check.status === 'stale') throw this.rejectStale(ref, 'heartbeat');
+    const trial = this.heldRef(check.lease);
+    this.store.recordHeartbeat(trial, ref.fencingToken, epochs);
+    this.changed(trial.sweepId);
+    return this.store.getSweep(trial.sweepId)?.cancelled === true ? { kind: 'cancel', reason: 'sweep-cancelled' } : { kind: 'continue' };
+  }
+
+  /**
+   * Records the trial's result once. A repeat by the lease that recorded it answers
+   * `recorded: false`; any other non-current lease is refused (StaleLeaseError) and counted.
+   * A result cancelled for shutdown/interruption hands the trial back to the queue instead.
+   */
+  complete(ref: LeaseRef, result: TrialResult): { readonly recorded: boolean } {
+    this.assertOpen();
+    const check = this.leases.validate(ref.leaseId, ref.fencingToken);
+    if (check.status === 'stale') {
+      const attempt = this.store.attemptByLease(ref.leaseId);
+      const recordedBy = attempt === undefined ? undefined : this.store.resultLease(attempt.ref);
+      if (recordedBy !== undefined && recordedBy.leaseId === ref.leaseId && recordedBy.fencingToken === ref.fencingToken) return { recorded: false };
+      throw this.rejectStale(ref, 'complete');
+    }
+    const trial = this.heldRef(check.lease);
+    if (result.trialId !== trial.trialId) {
+      throw new InvalidReportError(ref.leaseId, `a result for trial ${result.trialId} on the lease of trial ${trial.trialId}`);
+    }
+    const { outcome } = result;
+    if (outcome.status === 'cancelled' && handBackReasons.includes(outcome.reason)) {
+      this.endLostAttempt(check.lease, trial, { event: 'release', ending: `handed back: ${outcome.reason}` });
+      return { recorded: false };
+    }
+    this.store.recordResult(trial, {
+      leaseId: ref.leaseId,
+      fencingToken: ref.fencingToken,
+      agentId: check.lease.agentId,
+      result,
+      nowMs: this.options.clock(),
+    });
+    this.releaseLease(check.lease);
+    const status = outcome.status;
+    this.logger.info('trial.completed', { sweepId: trial.sweepId, trialId: trial.trialId, status, agentId: check.lease.agentId });
+    this.events.emit('trial-completed', { ...trial, agentId: check.lease.agentId, status });
+    this.afterTrialEnded(trial.sweepId);
+    return { recorded: true };
+  }
+
+  /** This attempt failed: the trial is requeued while attempts are left, else failed for good. */
+  fail(ref: LeaseRef, error: TrialErrorInfo): { readonly requeued: boolean } {
+    this.assertOpen();
+    const check = this.leases.validate(ref.leaseId, ref.fencingToken);
+    if (check.status === 'stale') throw this.rejectStale(ref, 'fail');
+    const trial = this.heldRef(check.lease);
+    const outcome = this.endLostAttempt(check.lease, trial, { event: 'fail', ending: `failed: ${error.kind}: ${error.message}` });
+    return { requeued: outcome.state === 'queued' };
+  }
+
+  /** Expires every lease past its time (the owned timer calls this; tests call it after moving the clock). */
+  checkLeases(): number {
+    if (this.lifecycle === 'closed') return 0;
+    const expired = this.leases.expired(this.options.clock());
+    for (const lease of expired) {
+      const trial = this.heldRef(lease);
+      this.logger.warn('lease.expired', { sweepId: trial.sweepId, trialId: trial.trialId, agentId: lease.agentId, fencingToken: lease.fencingToken });
+      this.events.emit('lease-expired', { ...trial, agentId: lease.agentId, leaseId: lease.leaseId, fencingToken: lease.fencingToken });
+      this.endLostAttempt(lease, trial, { event: 'lease-expired', ending: 'lease-expired' });
+    }
+    return expired.length;
+  }
+
+  stats(): CoordinatorStats {
+    return {
+      queued: this.queue.size,
+      leasesHeld: this.leases.size,
+      pendingPolls: this.pendingPolls.length,
+      staleResultsRejected: this.staleResultsRejected,
+      staleHeartbeatsRejected: this.staleHeartbeatsRejected,
+    };
+  }
+
+  /** Lets go of every pending poll and watch, stops the timer, closes the store. Safe to call twice. */
+  close(): void {
+    if (this.lifecycle === 'closed') return;
+    this.lifecycle = 'closed';
+    if (this.expiryTimer !== undefined) clearInterval(this.expiryTimer);
+    for (const pending of [...this.pendingPolls]) pending.settle(null);
+    for (const wake of [...this.changeWaiters]) wake();
+    this.store.close();
+    this.logger.info('coordinator.closed');
+  }
+
+  get closed(): boolean {
+    return this.lifecycle === 'closed';
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────
+
+  private assertOpen(): void {
+    if (this.lifecycle === 'closed') throw new CoordinatorClosedError();
+  }
+
+  private assertAgent(agentId: string): void {
+    if (this.knownAgents.has(agentId)) return;
+    if (this.store.getAgent(agentId) === undefined) throw new UnknownAgentError(agentId);
+    this.knownAgents.add(agentId);
+  }
+
+  private enqueue(trial: StoredTrial): void {
+    const trialKey = trialKeyOf(trial.ref);
+    this.leases.restoreToken(trialKey, trial.fencingToken);
+    this.queue.add({ trialKey, sweepId: trial.ref.sweepId, trialId: trial.ref.trialId, repeat: trial.repeat, ordinal: trial.ordinal });
+  }
+
+  /** Pairs waiting polls with queued trials, oldest poll first. */
+  private dispatch(): void {
+    while (this.pendingPolls.length > 0 && this.queue.size > 0) {
+      const pending = this.pendingPolls[0];
+      if (pending === undefined) return;
+      const lease = this.leaseNext(pending.agentId);
+      if (lease === null) return;
+      pending.settle(lease);
+    }
+  }
+
+  private leaseNext(agentId: string): TrialLease | null {
+    for (let queued = this.queue.take(); queued !== undefined; queued = this.queue.take()) {
+      const ref = { sweepId: queued.sweepId, trialId: queued.trialId };
+      const trial = this.store.getTrial(ref);
+      if (trial === undefined || trial.state !== 'queued') {
+        this.logger.warn('queue.stale-entry', { ...ref, state: trial?.state ?? 'missing' });
+        continue;
+      }
+      const nowMs = this.options.clock();
+      const lease = this.leases.grant({ trialKey: queued.trialKey, agentId, nowMs, timeoutMs: this.options.leaseTimeoutMs });
+      const attempt = this.store.leaseTrial(ref, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId, nowMs });
+      this.held.set(queued.trialKey, ref);
+      this.logger.debug('trial.leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
+      this.events.emit('trial-leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
+      this.changed(ref.sweepId);
+      return {
+        leaseId: lease.leaseId,
+        fencingToken: lease.fencingToken,
+        sweepId: ref.sweepId,
+        trialId: ref.trialId,
+        attempt,
+        heartbeatTimeoutMs: this.options.leaseTimeoutMs,
+        trial: trial.spec,
+      };
+    }
+    return null;
+  }
+
+  private heldRef(lease: Lease): TrialRef {
+    const ref = this.held.get(lease.trialKey);
+    // The lease table and `held` change together; a miss is a bug, not a client error.
+    if (ref === undefined) throw new Error(`lease ${lease.leaseId} has no trial`);
+    return ref;
+  }
+
+  private releaseLease(lease: Lease): void {
+    this.leases.release(lease.leaseId);
+    this.held.delete(lease.trialKey);
+  }
+
+  private endLostAttempt(lease: Lease, trial: TrialRef, lost: LostAttempt): LostAttemptOutcome {
+    const outcome = this.store.endAttempt(trial, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, lost, nowMs: this.options.clock() });
+    this.releaseLease(lease);
+    if (outcome.state === 'queued') {
+      const stored = this.store.getTrial(trial);
+      if (stored !== undefined) this.enqueue(stored);
+      this.logger.info('trial.requeued', { ...trial, reason: lost.ending, attempts: outcome.endings.length });
+      this.events.emit('trial-requeued', { ...trial, attempt: outcome.endings.length, reason: lost.ending });
+      this.dispatch();
+    } else if (outcome.state === 'failed') {
+      this.logger.warn('trial.failed', { ...trial, reasons: outcome.endings });
+      this.events.emit('trial-failed', { ...trial, reasons: outcome.endings });
+    }
+    this.afterTrialEnded(trial.sweepId);
+    return outcome;
+  }
+
+  private afterTrialEnded(sweepId: string): void {
+    if (this.store.markFinishedIfDone(sweepId, this.options.clock())) {
+      const summary = this.getSweep(sweepId);
+      this.logger.info('sweep.finished', { sweepId, state: summary.state, counts: summary.counts });
+      this.events.emit('sweep-finished', { sweepId, state: summary.state });
+    }
+    this.changed(sweepId);
+  }
+
+  private rejectStale(ref: LeaseRef, call: ReportCall): StaleLeaseError {
+    const attempt = this.store.attemptByLease(ref.leaseId);
+    const current = attempt === undefined ? undefined : this.store.getTrial(attempt.ref);
+    if (call === 'heartbeat') this.staleHeartbeatsRejected += 1;
+    else {
+      this.staleResultsRejected += 1;
+      if (attempt !== undefined) this.store.countStaleResult(attempt.ref.sweepId);
+    }
+    const sweepId = attempt?.ref.sweepId ?? null;
+    const trialId = attempt?.ref.trialId ?? null;
+    this.logger.warn('lease.stale-report-rejected', { call, sweepId, trialId, leaseId: ref.leaseId, fencingToken: ref.fencingToken });
+    this.events.emit('stale-report-rejected', { call, sweepId, trialId, leaseId: ref.leaseId, fencingToken: ref.fencingToken });
+    return new StaleLeaseError(ref.leaseId, ref.fencingToken, trialId, current?.fencingToken ?? null);
+  }
+
+  private checkLeasesSafely(): void {
+    try {
+      this.checkLeases();
+    } catch (error) {
+      this.logger.error('lease.check-failed', { error });
+    }
+  }
+
+  private changed(sweepId: string): void {
+    this.changeVersion.set(sweepId, (this.changeVersion.get(sweepId) ?? 0) + 1);
+    this.events.emit('sweep-changed', { sweepId });
+    for (const wake of [...this.changeWaiters]) wake();
+  }
+
+  /** Resolves true once the sweep's version passes `seen`; false on abort or close. */
+  private waitForChange(sweepId: string, seen: number, signal: AbortSignal | undefined): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.lifecycle === 'closed' || signal?.aborted === true) return done(false);
+        if ((this.changeVersion.get(sweepId) ?? 0) > seen) done(true);
+      };
+      const done = (value: boolean): void => {
+        this.changeWaiters.delete(check);
+        signal?.removeEventListener('abort', check);
+        resolve(value);
+      };
+      this.changeWaiters.add(check);
+      signal?.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  private pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.changeWaiters.delete(onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        if (this.lifecycle === 'closed') done();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.changeWaiters.add(onClose);
+    });
+  }
+}

@@ -1,0 +1,218 @@
+// The gRPC shell around the Coordinator: decode, call the domain service, encode, and map
+// each typed error to a status code. Shutdown lets go of long-polls and watches first, so
+// a draining coordinator never waits on its own PollTrial calls.
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import * as wire from '../gen/plateau/v1/coordinator.js';
+import { silentLogger, type Logger } from '../src/log/logger.js';
+import { trialIdMetadataKey } from '../src/rpc/grpc-agent-channel.js';
+import { maxMessageBytes } from '../src/rpc/grpc-call.js';
+import { decodeEpoch, decodeTrialResult, encodeDirective, encodeLease, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
+import { buildResultsDocument, serializeResultsDocument } from '../src/results/results-document.js';
+import { parseSweepSpecJson } from '../src/spec/load.js';
+import { SpecError } from '../src/spec/spec-error.js';
+import { Coordinator } from './coordinator.js';
+import type { CoordinatorOptions } from './coordinator-options.js';
+import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
+
+export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logger'> {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly logger?: Logger;
+  /** Default: insecure (what loopback needs). */
+  readonly credentials?: ServerCredentials;
+  /** Refuse sweeps with more trials than this (none when absent: the client already checked). */
+  readonly maxTrialsPerSweep?: number;
+  /** How long close() waits for in-flight calls before cutting them. Default 5 s. */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface RunningCoordinator {
+  /** host:port to dial, with the port actually bound. */
+  readonly address: string;
+  readonly port: number;
+  readonly coordinator: Coordinator;
+  /** Releases polls and watches, drains in-flight calls, closes the store. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export class ServerBindError extends Error {
+  override readonly name = 'ServerBindError';
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    super(`cannot listen on ${address}: ${reason}`);
+  }
+}
+
+function formatHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function serviceError(code: status, details: string, metadata = new Metadata()): Partial<ServiceError> {
+  return { code, details, metadata };
+}
+
+/** Each domain error class → its status; anything else is a bug and answers INTERNAL. */
+function toServiceError(error: unknown, logger: Logger, method: string): Partial<ServiceError> {
+  if (error instanceof StaleLeaseError) {
+    const metadata = new Metadata();
+    if (error.trialId !== null) metadata.set(trialIdMetadataKey, error.trialId);
+    return serviceError(status.FAILED_PRECONDITION, error.message, metadata);
+  }
+  if (error instanceof UnknownSweepError || error instanceof UnknownAgentError) return serviceError(status.NOT_FOUND, error.message);
+  if (error instanceof SpecError) return serviceError(status.INVALID_ARGUMENT, error.format());
+  if (error instanceof WireDecodeError || error instanceof InvalidReportError) return serviceError(status.INVALID_ARGUMENT, error.message);
+  if (error instanceof CoordinatorClosedError) return serviceError(status.UNAVAILABLE, error.message);
+  logger.error('rpc.internal-error', { method, error });
+  return serviceError(status.INTERNAL, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
+
+function parseSpecJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WireDecodeError('spec_json', `not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+export async function startCoordinatorServer(options: CoordinatorServerOptions): Promise<RunningCoordinator> {
+  const logger = (options.logger ?? silentLogger).child({ component: 'grpc' });
+  // Bound below, before the first call can arrive: the store is opened only once the port is ours.
+  let coordinatorRef: Coordinator | undefined;
+  const domain = (): Coordinator => {
+    if (coordinatorRef === undefined) throw new CoordinatorClosedError();
+    return coordinatorRef;
+  };
+  const server = new Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  });
+
+  /** A unary handler from a synchronous or async domain call. */
+  function unary<Request, Response>(method: string, handle: (request: Request, call: ServerUnaryCall<Request, Response>) => Response | Promise<Response>) {
+    return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>): void => {
+      Promise.resolve()
+        .then(() => handle(call.request, call))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(toServiceError(error, logger, method)),
+        );
+    };
+  }
+
+  const sweepService: wire.SweepServiceServer = {
+    submitSweep: unary<wire.SubmitSweepRequest, wire.SubmitSweepResponse>('SubmitSweep', (request) => {
+      const spec = parseSweepSpecJson(
+        parseSpecJson(request.specJson),
+        options.maxTrialsPerSweep === undefined ? {} : { maxTrials: options.maxTrialsPerSweep },
+      );
+      return domain().submitSweep(spec, request.specSource);
+    }),
+    getSweep: unary<wire.GetSweepRequest, wire.GetSweepResponse>('GetSweep', (request) => ({
+      sweep: encodeSweepSummary(domain().getSweep(request.sweepId)),
+    })),
+    listSweeps: unary<wire.ListSweepsRequest, wire.ListSweepsResponse>('ListSweeps', () => ({
+      sweeps: domain().listSweeps().map(encodeSweepSummary),
+    })),
+    cancelSweep: unary<wire.CancelSweepRequest, wire.CancelSweepResponse>('CancelSweep', (request) => ({
+      sweep: encodeSweepSummary(domain().cancelSweep(request.sweepId)),
+    })),
+    watchSweep: (call: ServerWritableStream<wire.WatchSweepRequest, wire.SweepEvent>): void => {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      void (async () => {
+        try {
+          for await (const progress of domain().watch(call.request.sweepId, abort.signal)) {
+            if (abort.signal.aborted) return;
+            call.write(encodeSweepEvent(progress));
+          }
+          // A watch cut short by shutdown must not look like a finished sweep.
+          if (domain().closed) call.emit('error', serviceError(status.UNAVAILABLE, 'the coordinator is shutting down'));
+          else call.end();
+        } catch (error) {
+          if (!abort.signal.aborted) call.emit('error', toServiceError(error, logger, 'WatchSweep'));
+        }
+      })();
+    },
+    getResults: unary<wire.GetResultsRequest, wire.GetResultsResponse>('GetResults', (request) => ({
+      resultsJson: serializeResultsDocument(buildResultsDocument(domain().snapshot(request.sweepId))),
+    })),
+  };
+
+  const agentService: wire.AgentServiceServer = {
+    registerAgent: unary<wire.RegisterAgentRequest, wire.RegisterAgentResponse>('RegisterAgent', (request) => {
+      if (request.hostname === '') throw new WireDecodeError('hostname', 'empty');
+      if (request.slots < 1) throw new WireDecodeError('slots', `${request.slots} — expected ≥ 1`);
+      const backend = parseBackendName(request.backend, 'backend');
+      return domain().registerAgent({ hostname: request.hostname, slots: request.slots, backend, version: request.version });
+    }),
+    pollTrial: unary<wire.PollTrialRequest, wire.PollTrialResponse>('PollTrial', async (request, call) => {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      const lease = await domain().poll(request.agentId, request.waitMs, abort.signal);
+      return lease === null ? {} : { lease: encodeLease(lease) };
+    }),
+    heartbeat: unary<wire.HeartbeatRequest, wire.HeartbeatResponse>('Heartbeat', (request) =>
+      encodeDirective(domain().heartbeat({ leaseId: request.leaseId, fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
+    ),
+    completeTrial: unary<wire.CompleteTrialRequest, wire.CompleteTrialResponse>('CompleteTrial', (request) =>
+      domain().complete({ leaseId: request.leaseId, fencingToken: request.fencingToken }, decodeTrialResult(request.result)),
+    ),
+    failTrial: unary<wire.FailTrialRequest, wire.FailTrialResponse>('FailTrial', (request) => {
+      if (request.errorKind === '') throw new WireDecodeError('error_kind', 'a failed attempt says what failed');
+      return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, { kind: request.errorKind, message: request.errorMessage });
+    }),
+  };
+
+  server.addService(wire.SweepServiceService, sweepService);
+  server.addService(wire.AgentServiceService, agentService);
+
+  const requested = formatHostPort(options.host, options.port);
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(requested, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+    });
+  } catch (error) {
+    server.forceShutdown();
+    throw new ServerBindError(requested, error instanceof Error ? error.message : String(error));
+  }
+  let coordinator: Coordinator;
+  try {
+    coordinator = new Coordinator({ ...options, logger: options.logger ?? silentLogger });
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+  coordinatorRef = coordinator;
+  const address = formatHostPort(options.host, port);
+  logger.info('coordinator.listening', { address, dataDir: options.dataDir, leaseTimeoutMs: coordinator.leaseTimeoutMs });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      // First the domain service: pending polls answer empty, watches end, new calls get UNAVAILABLE.
+      coordinator.close();
+      const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 5_000);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        logger.info('coordinator.stopped', { address });
+        resolve();
+      });
+    });
+    return closing;
+  };
+
+  return { address, port, coordinator, close };
+}

@@ -1,0 +1,670 @@
+// The coordinator's durable state: one SQLite file (WAL, synchronous = FULL) under the data
+// dir. Every state change is one transaction whose next state comes from trial-state.ts;
+// SQL enforces what must never happen even if the code above had a bug: a second result
+// for a trial, a result rewritten, a result for a trial that has not ended.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SweepSpec } from '../src/spec/sweep-spec.js';
+import type { AttemptRecord, SweepSnapshot, TrialRecord, TrialState } from '../src/trial/records.js';
+import type { BackendName, EpochRecord, TrialConfig, TrialOutcome, TrialResult, TrialSpec } from '../src/trial/types.js';
+import type { RunningTrialProgress, TrialCounts } from '../src/rpc/sweep-progress.js';
+import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers.js';
+import { IllegalTransitionError, isTerminal, terminalStates, transition, type TrialEvent } from './trial-state.js';
+
+export const storeFileName = 'plateau.db';
+const schemaVersion = 1;
+
+export interface TrialRef {
+  readonly sweepId: string;
+  readonly trialId: string;
+}
+
+/** The key the queue and the lease table use for a trial: trial ids are unique per sweep only. */
+export function trialKeyOf(ref: TrialRef): string {
+  return `${ref.sweepId}/${ref.trialId}`;
+}
+
+export interface StoredSweep {
+  readonly sweepId: string;
+  readonly spec: SweepSpec;
+  readonly specSource: string;
+  readonly createdAtMs: number;
+  readonly finishedAtMs: number | null;
+  readonly cancelled: boolean;
+  readonly totalTrials: number;
+  /** Late results (stale fencing tokens) refused for this sweep, over the store's life. */
+  readonly staleResultsRejected: number;
+}
+
+export interface StoredTrial {
+  readonly ref: TrialRef;
+  readonly ordinal: number;
+  readonly repeat: number;
+  readonly spec: TrialSpec;
+  readonly state: TrialState;
+  /** Attempts started. */
+  readonly attempts: number;
+  /** Attempts that ended without a result (failed, lease expired, coordinator restarted). */
+  readonly failures: number;
+  /** Last fencing token handed out for this trial (0: never leased). */
+  readonly fencingToken: number;
+  readonly agentId: string | null;
+}
+
+export interface StoredAgent {
+  readonly agentId: string;
+  readonly hostname: string;
+  readonly slots: number;
+  readonly backend: string;
+  readonly version: string;
+}
+
+export interface AttemptByLease {
+  readonly ref: TrialRef;
+  readonly attempt: number;
+  readonly fencingToken: number;
+  readonly ending: string | null;
+}
+
+/** How an attempt ended without a result; `failure` attempts count against maxAttempts. */
+export type LostAttempt =
+  | { readonly event: 'fail'; readonly ending: string }
+  | { readonly event: 'lease-expired'; readonly ending: string }
+  /** The agent handed the trial back unfinished (drain): not a failure. */
+  | { readonly event: 'release'; readonly ending: string };
+
+export interface LostAttemptOutcome {
+  readonly state: TrialState;
+  /** Every attempt's ending so far, for the reason of a trial failed for good. */
+  readonly endings: readonly string[];
+}
+
+interface SweepRow {
+  sweep_id: string;
+  spec_json: string;
+  spec_source: string;
+  created_at_ms: number;
+  finished_at_ms: number | null;
+  cancelled: number;
+  total_trials: number;
+  max_attempts: number;
+  stale_results_rejected: number;
+}
+
+interface TrialRow {
+  sweep_id: string;
+  trial_id: string;
+  ordinal: number;
+  repeat: number;
+  spec_json: string;
+  state: TrialState;
+  attempts: number;
+  failures: number;
+  fencing_token: number;
+  agent_id: string | null;
+}
+
+interface AttemptRow {
+  sweep_id: string;
+  trial_id: string;
+  attempt: number;
+  lease_id: string;
+  fencing_token: number;
+  agent_id: string;
+  started_at_ms: number;
+  ended_at_ms: number | null;
+  ending: string | null;
+}
+
+const stateList = (states: readonly string[]): string => states.map((state) => `'${state}'`).join(', ');
+const terminalList = stateList(terminalStates);
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sweeps (
+  sweep_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  spec_source TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  finished_at_ms INTEGER,
+  cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
+  total_trials INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+  stale_results_rejected INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS trials (
+  sweep_id TEXT NOT NULL REFERENCES sweeps(sweep_id),
+  trial_id TEXT NOT NULL,
+  ordinal INTEGER NOT NULL,
+  repeat INTEGER NOT NULL,
+  spec_json TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'leased', 'running', ${terminalList})),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  fencing_token INTEGER NOT NULL DEFAULT 0,
+  agent_id TEXT,
+  PRIMARY KEY (sweep_id, trial_id)
+);
+CREATE INDEX IF NOT EXISTS trials_by_state ON trials (state);
+CREATE TABLE IF NOT EXISTS agents (
+  agent_id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  slots INTEGER NOT NULL,
+  backend TEXT NOT NULL,
+  version TEXT NOT NULL,
+  registered_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts (
+  sweep_id TEXT NOT NULL,
+  trial_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  lease_id TEXT NOT NULL UNIQUE,
+  fencing_token INTEGER NOT NULL,
+  agent_id TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  ended_at_ms INTEGER,
+  ending TEXT,
+  PRIMARY KEY (sweep_id, trial_id, attempt),
+  FOREIGN KEY (sweep_id, trial_id) REFERENCES trials(sweep_id, trial_id)
+);
+CREATE TABLE IF NOT EXISTS epochs (
+  sweep_id TEXT NOT NULL,
+  trial_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  record_json TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, trial_id, attempt, epoch)
+);
+-- One result per trial, ever: the primary key refuses a second, the triggers refuse a
+-- rewrite and a result for a trial that has not ended (the state moves first, in the same transaction).
+CREATE TABLE IF NOT EXISTS results (
+  sweep_id TEXT NOT NULL,
+  trial_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN (${terminalList})),
+  objective REAL,
+  lease_id TEXT NOT NULL,
+  fencing_token INTEGER NOT NULL,
+  agent_id TEXT NOT NULL,
+  recorded_at_ms INTEGER NOT NULL,
+  result_json TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, trial_id),
+  FOREIGN KEY (sweep_id, trial_id) REFERENCES trials(sweep_id, trial_id)
+);
+CREATE TRIGGER IF NOT EXISTS results_written_once BEFORE UPDATE ON results
+BEGIN SELECT RAISE(ABORT, 'a trial result is written once'); END;
+CREATE TRIGGER IF NOT EXISTS results_only_for_ended_trials BEFORE INSERT ON results
+WHEN (SELECT state FROM trials WHERE sweep_id = NEW.sweep_id AND trial_id = NEW.trial_id) IS NOT NEW.status
+BEGIN SELECT RAISE(ABORT, 'a result needs its trial ended with the same status'); END;
+-- Only a cancelled trial's partial result may go away (the sweep was resubmitted and it runs again).
+CREATE TRIGGER IF NOT EXISTS results_kept BEFORE DELETE ON results WHEN OLD.status <> 'cancelled'
+BEGIN SELECT RAISE(ABORT, 'a finished trial result is never deleted'); END;
+`;
+
+export class StoreSchemaError extends Error {
+  override readonly name = 'StoreSchemaError';
+  constructor(
+    readonly file: string,
+    readonly found: string,
+  ) {
+    super(`${file}: store schema version ${found} is not the supported version ${schemaVersion}`);
+  }
+}
+
+/** A state change asked of a trial that the store does not hold. */
+export class UnknownTrialError extends Error {
+  override readonly name = 'UnknownTrialError';
+  constructor(readonly ref: TrialRef) {
+    super(`no trial ${ref.trialId} in sweep ${ref.sweepId}`);
+  }
+}
+
+/** A write whose fencing token is not the trial's current one (refused inside the transaction). */
+export class FencedWriteError extends Error {
+  override readonly name = 'FencedWriteError';
+  constructor(
+    readonly ref: TrialRef,
+    readonly fencingToken: number,
+    readonly currentToken: number,
+  ) {
+    super(`trial ${ref.trialId}: token ${fencingToken} is not the current token ${currentToken}`);
+  }
+}
+
+/** An attempt's `ending` text for a reported outcome (AttemptRecord.ending). */
+export function describeOutcome(outcome: TrialOutcome): string {
+  switch (outcome.status) {
+    case 'failed':
+      return `failed: ${outcome.error.kind}: ${outcome.error.message}`;
+    case 'cancelled':
+      return `cancelled: ${outcome.reason}`;
+    case 'diverged':
+      return `diverged at epoch ${outcome.atEpoch}`;
+    default:
+      return outcome.status;
+  }
+}
+
+// The store only reads back JSON it wrote itself from validated domain values.
+function readJson<T>(text: string): T {
+  return parseWithNonFinite(text) as T;
+}
+
+function toStoredTrial(row: TrialRow): StoredTrial {
+  return {
+    ref: { sweepId: row.sweep_id, trialId: row.trial_id },
+    ordinal: row.ordinal,
+    repeat: row.repeat,
+    spec: readJson<TrialSpec>(row.spec_json),
+    state: row.state,
+    attempts: row.attempts,
+    failures: row.failures,
+    fencingToken: row.fencing_token,
+    agentId: row.agent_id,
+  };
+}
+
+function toStoredSweep(row: SweepRow): StoredSweep {
+  return {
+    sweepId: row.sweep_id,
+    spec: readJson<SweepSpec>(row.spec_json),
+    specSource: row.spec_source,
+    createdAtMs: row.created_at_ms,
+    finishedAtMs: row.finished_at_ms,
+    cancelled: row.cancelled === 1,
+    totalTrials: row.total_trials,
+    staleResultsRejected: row.stale_results_rejected,
+  };
+}
+
+export class SweepStore {
+  private readonly db: Database.Database;
+
+  private constructor(readonly file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // Every state change is a lease, a result or a requeue: none may be lost on power loss.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(schema);
+    const version = this.db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).get();
+    if (version === undefined) {
+      this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(schemaVersion));
+    } else if (version.value !== String(schemaVersion)) {
+      this.db.close();
+      throw new StoreSchemaError(file, version.value);
+    }
+  }
+
+  /**
+   * Opens (or creates) the store under `dataDir`. Trials that a previous process had leased
+   * go back to the queue (their attempt counts as a failure): no lease survives a restart.
+   */
+  static open(dataDir: string, nowMs: number): SweepStore {
+    mkdirSync(dataDir, { recursive: true });
+    const store = new SweepStore(join(dataDir, storeFileName));
+    store.recoverInterrupted(nowMs);
+    return store;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ── sweeps ──────────────────────────────────────────────────────────────
+
+  createSweep(input: { sweepId: string; spec: SweepSpec; specSource: string; trials: readonly TrialSpec[]; nowMs: number }): void {
+    const insertSweep = this.db.prepare(
+      `INSERT INTO sweeps (sweep_id, name, spec_json, spec_source, created_at_ms, total_trials, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertTrial = this.db.prepare(
+      `INSERT INTO trials (sweep_id, trial_id, ordinal, repeat, spec_json, state) VALUES (?, ?, ?, ?, ?, 'queued')`,
+    );
+    this.db.transaction(() => {
+      insertSweep.run(input.sweepId, input.spec.name, JSON.stringify(input.spec), input.specSource, input.nowMs, input.trials.length, input.spec.maxAttempts);
+      input.trials.forEach((trial, ordinal) => insertTrial.run(input.sweepId, trial.id, ordinal, trial.repeat, JSON.stringify(trial)));
+    })();
+  }
+
+  getSweep(sweepId: string): StoredSweep | undefined {
+    const row = this.db.prepare<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
+    return row === undefined ? undefined : toStoredSweep(row);
+  }
+
+  /** Every sweep, oldest first. */
+  listSweeps(): readonly StoredSweep[] {
+    return this.db.prepare<[], SweepRow>(`SELECT * FROM sweeps ORDER BY created_at_ms, sweep_id`).all().map(toStoredSweep);
+  }
+
+  /** Marks the sweep cancelled and cancels its queued trials; returns the trials still holding a lease. */
+  cancelSweep(sweepId: string): { readonly cancelledQueued: readonly TrialRef[]; readonly holdingLease: readonly TrialRef[] } {
+    return this.db.transaction(() => {
+      this.db.prepare(`UPDATE sweeps SET cancelled = 1 WHERE sweep_id = ?`).run(sweepId);
+      const cancelledQueued: TrialRef[] = [];
+      const holdingLease: TrialRef[] = [];
+      for (const row of this.trialRows(sweepId, ['queued', 'leased', 'running'])) {
+        const next = this.move(row, { kind: 'cancel-sweep' });
+        const ref = { sweepId, trialId: row.trial_id };
+        if (next === 'cancelled') {
+          this.setState(row, next);
+          cancelledQueued.push(ref);
+        } else {
+          holdingLease.push(ref);
+        }
+      }
+      return { cancelledQueued, holdingLease };
+    })();
+  }
+
+  /** Un-cancels a resubmitted sweep: its cancelled trials are queued again. */
+  resumeSweep(sweepId: string): readonly StoredTrial[] {
+    return this.db.transaction(() => {
+      this.db.prepare(`UPDATE sweeps SET cancelled = 0, finished_at_ms = NULL WHERE sweep_id = ?`).run(sweepId);
+      const requeued: StoredTrial[] = [];
+      for (const row of this.trialRows(sweepId, ['cancelled'])) {
+        this.setState(row, this.move(row, { kind: 'resume' }));
+        this.db.prepare(`DELETE FROM results WHERE sweep_id = ? AND trial_id = ?`).run(sweepId, row.trial_id);
+        requeued.push(toStoredTrial({ ...row, state: 'queued' }));
+      }
+      return requeued;
+    })();
+  }
+
+  /** Sets finished_at once no trial of the sweep is left to run; returns true when it just finished. */
+  markFinishedIfDone(sweepId: string, nowMs: number): boolean {
+    const open = this.db
+      .prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM trials WHERE sweep_id = ? AND state NOT IN (${terminalList})`)
+      .get(sweepId);
+    if ((open?.n ?? 0) > 0) return false;
+    return this.db.prepare(`UPDATE sweeps SET finished_at_ms = ? WHERE sweep_id = ? AND finished_at_ms IS NULL`).run(nowMs, sweepId).changes === 1;
+  }
+
+  countStaleResult(sweepId: string): void {
+    this.db.prepare(`UPDATE sweeps SET stale_results_rejected = stale_results_rejected + 1 WHERE sweep_id = ?`).run(sweepId);
+  }
+
+  // ── agents ──────────────────────────────────────────────────────────────
+
+  registerAgent(agent: StoredAgent, nowMs: number): void {
+    this.db
+      .prepare(`INSERT INTO agents (agent_id, hostname, slots, backend, version, registered_at_ms) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(agent.agentId, agent.hostname, agent.slots, agent.backend, agent.version, nowMs);
+  }
+
+  getAgent(agentId: string): StoredAgent | undefined {
+    const row = this.db
+      .prepare<[string], { agent_id: string; hostname: string; slots: number; backend: string; version: string }>(`SELECT * FROM agents WHERE agent_id = ?`)
+      .get(agentId);
+    return row === undefined ? undefined : { agentId: row.agent_id, hostname: row.hostname, slots: row.slots, backend: row.backend, version: row.version };
+  }
+
+  // ── trials ──────────────────────────────────────────────────────────────
+
+  getTrial(ref: TrialRef): StoredTrial | undefined {
+    const row = this.trialRow(ref);
+    return row === undefined ? undefined : toStoredTrial(row);
+  }
+
+  /** Queued trials of every sweep (to rebuild the in-memory queue on open). */
+  queuedTrials(): readonly StoredTrial[] {
+    return this.db.prepare<[], TrialRow>(`SELECT * FROM trials WHERE state = 'queued'`).all().map(toStoredTrial);
+  }
+
+  /** Trials of the sweep that hold a lease now. */
+  trialsHoldingLease(sweepId: string): readonly StoredTrial[] {
+    return this.trialRows(sweepId, ['leased', 'running']).map(toStoredTrial);
+  }
+
+  /** queued → leased, with a new attempt row. Returns the 1-based attempt number. */
+  leaseTrial(ref: TrialRef, lease: { leaseId: string; fencingToken: number; agentId: string; nowMs: number }): number {
+    return this.db.transaction(() => {
+      const row = this.requireTrial(ref);
+      const next = this.move(row, { kind: 'lease' });
+      const attempt = row.attempts + 1;
+      this.db
+        .prepare(`UPDATE trials SET state = ?, attempts = ?, fencing_token = ?, agent_id = ? WHERE sweep_id = ? AND trial_id = ?`)
+        .run(next, attempt, lease.fencingToken, lease.agentId, ref.sweepId, ref.trialId);
+      this.db
+        .prepare(`INSERT INTO attempts (sweep_id, trial_id, attempt, lease_id, fencing_token, agent_id, started_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+        .run(ref.sweepId, ref.trialId, attempt, lease.leaseId, lease.fencingToken, lease.agentId, lease.nowMs);
+      return attempt;
+    })();
+  }
+
+  /** leased → running on the first beat; stores the reported epochs of the current attempt. */
+  recordHeartbeat(ref: TrialRef, fencingToken: number, epochs: readonly EpochRecord[]): void {
+    const upsert = this.db.prepare(`INSERT OR REPLACE INTO epochs (sweep_id, trial_id, attempt, epoch, record_json) VALUES (?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      const row = this.requireCurrent(ref, fencingToken);
+      const next = this.move(row, { kind: 'heartbeat' });
+      if (next !== row.state) this.setState(row, next);
+      for (const epoch of epochs) upsert.run(ref.sweepId, ref.trialId, row.attempts, epoch.epoch, stringifyWithNonFinite(epoch));
+    })();
+  }
+
+  /** Ends the trial with its result, once: the state, the result row and the attempt in one transaction. */
+  recordResult(ref: TrialRef, input: { leaseId: string; fencingToken: number; agentId: string; result: TrialResult; nowMs: number }): TrialState {
+    return this.db.transaction(() => {
+      const row = this.requireCurrent(ref, input.fencingToken);
+      const next = this.move(row, { kind: 'complete', outcome: input.result.outcome });
+      this.setState(row, next);
+      const objective = input.result.objective !== null && Number.isFinite(input.result.objective) ? input.result.objective : null;
+      this.db
+        .prepare(
+          `INSERT INTO results (sweep_id, trial_id, status, objective, lease_id, fencing_token, agent_id, recorded_at_ms, result_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(ref.sweepId, ref.trialId, next, objective, input.leaseId, input.fencingToken, input.agentId, input.nowMs, stringifyWithNonFinite(input.result));
+      this.endAttemptRow(input.leaseId, input.nowMs, describeOutcome(input.result.outcome));
+      return next;
+    })();
+  }
+
+  /**
+   * Ends the current attempt without a result: requeued while attempts are left, failed
+   * for good after maxAttempts failures, cancelled when the sweep was cancelled.
+   */
+  endAttempt(ref: TrialRef, input: { leaseId: string; fencingToken: number; lost: LostAttempt; nowMs: number }): LostAttemptOutcome {
+    return this.db.transaction(() => {
+      const row = this.requireCurrent(ref, input.fencingToken);
+      const sweep = this.requireSweepRow(ref.sweepId);
+      const failures = row.failures + (input.lost.event === 'release' ? 0 : 1);
+      const sweepCancelled = sweep.cancelled === 1;
+      const event: TrialEvent =
+        input.lost.event === 'release'
+          ? { kind: 'release', sweepCancelled }
+          : { kind: input.lost.event, attemptsLeft: sweep.max_attempts - failures, sweepCancelled };
+      const next = this.move(row, event);
+      this.db.prepare(`UPDATE trials SET state = ?, failures = ? WHERE sweep_id = ? AND trial_id = ?`).run(next, failures, ref.sweepId, ref.trialId);
+      this.endAttemptRow(input.leaseId, input.nowMs, input.lost.ending);
+      return { state: next, endings: this.attemptRows(ref).map((attempt) => attempt.ending ?? 'running') };
+    })();
+  }
+
+  /** The attempt a lease id was granted for, in this process or an earlier one. */
+  attemptByLease(leaseId: string): AttemptByLease | undefined {
+    const row = this.db.prepare<[string], AttemptRow>(`SELECT * FROM attempts WHERE lease_id = ?`).get(leaseId);
+    if (row === undefined) return undefined;
+    return { ref: { sweepId: row.sweep_id, trialId: row.trial_id }, attempt: row.attempt, fencingToken: row.fencing_token, ending: row.ending };
+  }
+
+  /** The lease that recorded the trial's result, if one is recorded. */
+  resultLease(ref: TrialRef): { readonly leaseId: string; readonly fencingToken: number } | undefined {
+    const row = this.db
+      .prepare<[string, string], { lease_id: string; fencing_token: number }>(`SELECT lease_id, fencing_token FROM results WHERE sweep_id = ? AND trial_id = ?`)
+      .get(ref.sweepId, ref.trialId);
+    return row === undefined ? undefined : { leaseId: row.lease_id, fencingToken: row.fencing_token };
+  }
+
+  // ── read models ─────────────────────────────────────────────────────────
+
+  counts(sweepId: string): TrialCounts {
+    const rows = this.db
+      .prepare<[string], { state: TrialState; n: number }>(`SELECT state, COUNT(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state`)
+      .all(sweepId);
+    const of = (state: TrialState): number => rows.find((row) => row.state === state)?.n ?? 0;
+    return {
+      queued: of('queued'),
+      running: of('leased') + of('running'),
+      succeeded: of('succeeded'),
+      failed: of('failed'),
+      diverged: of('diverged'),
+      pruned: of('pruned'),
+      cancelled: of('cancelled'),
+    };
+  }
+
+  /** The best objective among succeeded trials, or null when none has one. */
+  best(sweepId: string, goal: 'minimize' | 'maximize'): { readonly objective: number; readonly config: TrialConfig } | null {
+    const order = goal === 'minimize' ? 'ASC' : 'DESC';
+    const row = this.db
+      .prepare<[string], { objective: number; spec_json: string }>(
+        `SELECT r.objective AS objective, t.spec_json AS spec_json FROM results r JOIN trials t USING (sweep_id, trial_id)
+         WHERE r.sweep_id = ? AND r.status = 'succeeded' AND r.objective IS NOT NULL
+         ORDER BY r.objective ${order}, t.ordinal, t.repeat LIMIT 1`,
+      )
+      .get(sweepId);
+    return row === undefined ? null : { objective: row.objective, config: readJson<TrialSpec>(row.spec_json).config };
+  }
+
+  /** Trials holding a lease, with their last reported epoch. */
+  runningProgress(sweepId: string): readonly RunningTrialProgress[] {
+    return this.trialRows(sweepId, ['leased', 'running']).map((row) => {
+      const spec = readJson<TrialSpec>(row.spec_json);
+      const last = this.db
+        .prepare<[string, string, number], { record_json: string }>(
+          `SELECT record_json FROM epochs WHERE sweep_id = ? AND trial_id = ? AND attempt = ? ORDER BY epoch DESC LIMIT 1`,
+        )
+        .get(row.sweep_id, row.trial_id, row.attempts);
+      const epoch = last === undefined ? undefined : readJson<EpochRecord>(last.record_json);
+      return {
+        trialId: row.trial_id,
+        agentId: row.agent_id ?? '',
+        epoch: epoch?.epoch ?? 0,
+        epochs: spec.workload.epochs,
+        valLoss: epoch?.val_loss ?? null,
+        lr: epoch?.lr ?? null,
+        config: spec.config,
+      };
+    });
+  }
+
+  /** Everything known about a sweep, for the results document. */
+  snapshot(sweepId: string, coordinatorVersions: Readonly<Record<string, string>>): SweepSnapshot | undefined {
+    const sweep = this.getSweep(sweepId);
+    if (sweep === undefined) return undefined;
+    const attemptsOf = new Map<string, AttemptRecord[]>();
+    for (const row of this.db.prepare<[string], AttemptRow>(`SELECT * FROM attempts WHERE sweep_id = ? ORDER BY trial_id, attempt`).all(sweepId)) {
+      const list = attemptsOf.get(row.trial_id) ?? [];
+      list.push({ attempt: row.attempt, agentId: row.agent_id, startedAtMs: row.started_at_ms, endedAtMs: row.ended_at_ms, ending: row.ending });
+      attemptsOf.set(row.trial_id, list);
+    }
+    const results = new Map<string, { agentId: string; result: TrialResult }>();
+    for (const row of this.db.prepare<[string], { trial_id: string; agent_id: string; result_json: string }>(
+      `SELECT trial_id, agent_id, result_json FROM results WHERE sweep_id = ?`,
+    ).all(sweepId)) {
+      results.set(row.trial_id, { agentId: row.agent_id, result: readJson<TrialResult>(row.result_json) });
+    }
+    const trials: TrialRecord[] = this.db
+      .prepare<[string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? ORDER BY ordinal`)
+      .all(sweepId)
+      .map((row) => {
+        const recorded = results.get(row.trial_id);
+        return {
+          spec: readJson<TrialSpec>(row.spec_json),
+          state: row.state,
+          attempts: attemptsOf.get(row.trial_id) ?? [],
+          agentId: recorded?.agentId ?? row.agent_id,
+          result: recorded?.result ?? null,
+        };
+      });
+    const agents = this.db
+      .prepare<[string], { hostname: string; backend: string; version: string }>(
+        `SELECT DISTINCT a.hostname, a.backend, a.version FROM agents a JOIN attempts t ON t.agent_id = a.agent_id WHERE t.sweep_id = ? ORDER BY a.hostname`,
+      )
+      .all(sweepId);
+    const backends = new Set<BackendName>();
+    for (const { result } of results.values()) backends.add(result.backend);
+    const versions: Record<string, string> = { ...coordinatorVersions };
+    for (const agent of agents) versions[`agent ${agent.hostname}`] = agent.version;
+    return {
+      sweepId,
+      spec: sweep.spec,
+      specSource: sweep.specSource,
+      createdAtMs: sweep.createdAtMs,
+      finishedAtMs: sweep.finishedAtMs,
+      cancelled: sweep.cancelled,
+      environment: { backends: [...backends].sort(), hosts: [...new Set(agents.map((agent) => agent.hostname))], versions },
+      trials,
+    };
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────
+
+  /** A previous process's leases are gone: their trials go back to the queue (or fail, past maxAttempts). */
+  private recoverInterrupted(nowMs: number): void {
+    const held = this.db.prepare<[], TrialRow>(`SELECT * FROM trials WHERE state IN ('leased', 'running')`).all();
+    for (const row of held) {
+      const ref = { sweepId: row.sweep_id, trialId: row.trial_id };
+      const open = this.attemptRows(ref).find((attempt) => attempt.attempt === row.attempts);
+      this.endAttempt(ref, {
+        leaseId: open?.lease_id ?? '',
+        fencingToken: row.fencing_token,
+        lost: { event: 'lease-expired', ending: 'coordinator-restarted' },
+        nowMs,
+      });
+      this.markFinishedIfDone(row.sweep_id, nowMs);
+    }
+  }
+
+  private move(row: TrialRow, event: TrialEvent): TrialState {
+    const result = transition(row.state, event);
+    if (!result.ok) throw new IllegalTransitionError(row.trial_id, result.rejection);
+    return result.state;
+  }
+
+  private setState(row: TrialRow, state: TrialState): void {
+    this.db.prepare(`UPDATE trials SET state = ? WHERE sweep_id = ? AND trial_id = ?`).run(state, row.sweep_id, row.trial_id);
+  }
+
+  private endAttemptRow(leaseId: string, nowMs: number, ending: string): void {
+    this.db.prepare(`UPDATE attempts SET ended_at_ms = ?, ending = ? WHERE lease_id = ? AND ended_at_ms IS NULL`).run(nowMs, ending, leaseId);
+  }
+
+  private trialRow(ref: TrialRef): TrialRow | undefined {
+    return this.db.prepare<[string, string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? AND trial_id = ?`).get(ref.sweepId, ref.trialId);
+  }
+
+  private requireTrial(ref: TrialRef): TrialRow {
+    const row = this.trialRow(ref);
+    if (row === undefined) throw new UnknownTrialError(ref);
+    return row;
+  }
+
+  /** The trial, if `fencingToken` is its current token and it still holds a lease. */
+  private requireCurrent(ref: TrialRef, fencingToken: number): TrialRow {
+    const row = this.requireTrial(ref);
+    if (row.fencing_token !== fencingToken || isTerminal(row.state) || row.state === 'queued') {
+      throw new FencedWriteError(ref, fencingToken, row.fencing_token);
+    }
+    return row;
+  }
+
+  private requireSweepRow(sweepId: string): SweepRow {
+    const row = this.db.prepare<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
+    if (row === undefined) throw new UnknownTrialError({ sweepId, trialId: '' });
+    return row;
+  }
+
+  private trialRows(sweepId: string, states: readonly TrialState[]): TrialRow[] {
+    return this.db.prepare<[string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? AND state IN (${stateList(states)}) ORDER BY ordinal`).all(sweepId);
+  }
+
+  private attemptRows(ref: TrialRef): AttemptRow[] {
+    return this.db
+      .prepare<[string, string], AttemptRow>(`SELECT * FROM attempts WHERE sweep_id = ? AND trial_id = ? ORDER BY attempt`)
+      .all(ref.sweepId, ref.trialId);
+  }
+}

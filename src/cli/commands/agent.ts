@@ -1,0 +1,153 @@
+// `plateau agent`: run trials for a coordinator until SIGTERM/SIGINT, then drain and exit 0.
+import type { Command } from 'commander';
+import { Agent, AgentStoppedError } from '../../../agent/agent.js';
+import { AgentOptionsError } from '../../../agent/agent-options.js';
+import { parseBackendRequest, type BackendRequest } from '../../../agent/worker-protocol.js';
+import { createStreamLogger, type LogFormat, type Logger, type LogLevel } from '../../log/logger.js';
+import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
+import { ExitCode } from '../exit-codes.js';
+import { parseDurationMs } from './coordinator.js';
+
+export class AgentCommandError extends Error {
+  override readonly name = 'AgentCommandError';
+  constructor(
+    readonly option: string,
+    readonly found: string,
+    readonly expected: string,
+  ) {
+    super(`${option}: "${found}" — expected ${expected}`);
+  }
+}
+
+interface AgentCommandOptions {
+  readonly coordinator: string;
+  readonly slots?: string;
+  readonly gpus?: string;
+  readonly backend: string;
+  readonly drain: string;
+  readonly epochTimeout?: string;
+  readonly maxOldSpace?: string;
+}
+
+interface ParsedAgentCommand {
+  readonly coordinator: string;
+  readonly slots: number | undefined;
+  readonly gpus: readonly number[] | undefined;
+  readonly backend: BackendRequest;
+  readonly drainMs: number;
+  readonly epochTimeoutMs: number | undefined;
+  readonly maxOldSpaceMb: number | undefined;
+}
+
+function positiveInteger(option: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(value) || value < 1) throw new AgentCommandError(option, text, 'a positive integer');
+  return value;
+}
+
+/** '0,1' → [0, 1]. */
+export function parseGpuList(text: string): number[] {
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part))) throw new AgentCommandError('--gpus', text, 'GPU indices separated by commas, e.g. 0,1');
+  const gpus = parts.map(Number);
+  if (new Set(gpus).size !== gpus.length) throw new AgentCommandError('--gpus', text, 'distinct GPU indices');
+  return gpus;
+}
+
+export function parseAgentCommand(options: AgentCommandOptions): ParsedAgentCommand {
+  if (!/^[^\s:]+:\d+$/.test(options.coordinator) && !/^\[[^\]]+\]:\d+$/.test(options.coordinator)) {
+    throw new AgentCommandError('--coordinator', options.coordinator, 'HOST:PORT, e.g. coordinator.internal:50051');
+  }
+  const backend = parseBackendRequest(options.backend);
+  if (backend === null) throw new AgentCommandError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
+  return {
+    coordinator: options.coordinator,
+    slots: options.slots === undefined ? undefined : positiveInteger('--slots', options.slots),
+    gpus: options.gpus === undefined ? undefined : parseGpuList(options.gpus),
+    backend,
+    drainMs: options.drain.trim() === '0' ? 0 : parseDurationMs(options.drain, '--drain'),
+    epochTimeoutMs: options.epochTimeout === undefined ? undefined : parseDurationMs(options.epochTimeout, '--epoch-timeout'),
+    maxOldSpaceMb: options.maxOldSpace === undefined ? undefined : positiveInteger('--max-old-space', options.maxOldSpace),
+  };
+}
+
+function programLogger(program: Command): Logger {
+  const { logFormat, logLevel } = program.opts<{ logFormat?: string; logLevel?: string }>();
+  const format: LogFormat = logFormat === 'json' ? 'json' : 'pretty';
+  const level: LogLevel = logLevel === 'debug' || logLevel === 'warn' || logLevel === 'error' ? logLevel : 'info';
+  return createStreamLogger({ format, level, write: (line) => process.stderr.write(`${line}\n`) });
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('run trials for a coordinator: one worker process per slot (per GPU with --gpus)')
+    .requiredOption('--coordinator <host:port>', 'the coordinator to pull trials from')
+    .option('--slots <n>', 'trials run at once (default: the number of --gpus, else 1)')
+    .option('--gpus <list>', 'GPU indices, e.g. 0,1: one slot per GPU, each worker sees only its GPU')
+    .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'auto')
+    .option('--drain <duration>', 'on SIGTERM, how long running trials may finish before they are handed back', '30s')
+    .option('--epoch-timeout <duration>', 'kill a worker whose trial finishes no epoch in this long')
+    .option('--max-old-space <MiB>', 'heap limit per worker process')
+    .action(async (raw: AgentCommandOptions) => {
+      const logger = programLogger(program);
+      let parsed: ParsedAgentCommand;
+      let agent: Agent;
+      try {
+        parsed = parseAgentCommand(raw);
+      } catch (error) {
+        logger.error('agent.bad-option', { error });
+        process.exitCode = ExitCode.badInput;
+        return;
+      }
+      const channel = createGrpcAgentChannel(parsed.coordinator);
+      try {
+        agent = new Agent({
+          channel,
+          ...(parsed.slots === undefined ? {} : { slots: parsed.slots }),
+          ...(parsed.gpus === undefined ? {} : { gpus: parsed.gpus }),
+          ...(parsed.epochTimeoutMs === undefined ? {} : { epochTimeoutMs: parsed.epochTimeoutMs }),
+          ...(parsed.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: parsed.maxOldSpaceMb }),
+          backend: parsed.backend,
+          logger,
+        });
+      } catch (error) {
+        channel.close();
+        if (!(error instanceof AgentOptionsError)) throw error;
+        logger.error('agent.bad-option', { error });
+        process.exitCode = ExitCode.badInput;
+        return;
+      }
+
+      // The first SIGTERM/SIGINT drains; a second one cuts the drain short.
+      let stopping: Promise<void> | null = null;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        logger.info('agent.signal', { signal, draining: stopping === null });
+        stopping = agent.stop({ drainMs: stopping === null ? parsed.drainMs : 0 });
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      const stopped = new Promise<void>((resolve) => agent.on('stopped', () => resolve()));
+      try {
+        await agent.start();
+        // Scripts and tests wait for this line before they send work or signals.
+        process.stdout.write(`agent started (${agent.slots} slots, backend ${agent.backendName ?? 'unknown'})\n`);
+        await stopped;
+        process.exitCode = ExitCode.ok;
+      } catch (error) {
+        if (error instanceof AgentStoppedError) {
+          // A signal arrived while the workers were still loading: a clean stop all the same.
+          await agent.stop();
+          process.exitCode = ExitCode.ok;
+        } else {
+          logger.error('agent.failed', { error });
+          await agent.stop({ drainMs: 0 });
+          process.exitCode = ExitCode.sweepFailed;
+        }
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        channel.close();
+      }
+    });
+}

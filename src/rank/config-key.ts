@@ -1,0 +1,25 @@
+// One configuration = one point of the grid. Its key and its order are canonical so that
+// grouping repeats, ranking ties and every rendered table come out the same on every run.
+import type { TrialConfig } from '../trial/types.js';
+
+/** The grid axes in the order the spec declares them; ties in a ranking break in this order. */
+export const CONFIG_AXES = ['learningRate', 'factor', 'patience', 'minDelta', 'cooldown', 'minLr', 'batchSize'] as const;
+
+export type ConfigAxis = (typeof CONFIG_AXES)[number];
+
+/**
+ * A stable text key for a configuration, e.g. `learningRate=0.003,factor=0.5,…`.
+ * Numbers print as their shortest round-trip form, so equal configs give equal keys.
+ */
+export function configKey(config: TrialConfig): string {
+  return CONFIG_AXES.map((axis) => `${axis}=${String(config[axis])}`).join(',');
+}
+
+/** Ascending by each axis in CONFIG_AXES order; 0 only for equal configs. */
+export function compareConfigs(a: TrialConfig, b: TrialConfig): number {
+  for (const axis of CONFIG_AXES) {
+    const difference = a[axis] - b[axis];
+    if (difference !== 0) return difference < 0 ? -1 : 1;
+  }
+  return 0;
+}

@@ -1,0 +1,110 @@
+// AgentChannel over grpc-js: the agent's only way to the coordinator. Wire types stay in
+// here and wire.ts; a lease call answered FAILED_PRECONDITION becomes LeaseLostError.
+import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import { AgentServiceClient } from '../../gen/plateau/v1/coordinator.js';
+import { LeaseLostError, type AgentChannel, type AgentRegistration, type HeartbeatDirective, type LeaseRef, type TrialLease } from './agent-channel.js';
+import { callUnary, maxMessageBytes } from './grpc-call.js';
+import { isServiceError, toRpcError, UnregisteredAgentError, type RpcMethod } from './rpc-errors.js';
+import { decodeDirective, decodeLease, encodeEpoch, encodeTrialResult } from './wire.js';
+import type { BackendName, EpochRecord, TrialErrorInfo, TrialResult } from '../trial/types.js';
+
+/** Trailer the coordinator puts on FAILED_PRECONDITION: the trial of the refused lease. */
+export const trialIdMetadataKey = 'plateau-trial-id';
+
+export interface GrpcAgentChannelOptions {
+  /** Default: insecure (loopback, or a network protected otherwise). */
+  readonly credentials?: ChannelCredentials;
+  /** Deadline of every call but PollTrial. Default 15 s. */
+  readonly callTimeoutMs?: number;
+  /** Added to a poll's wait for its deadline (network and scheduling slack). Default 10 s. */
+  readonly pollGraceMs?: number;
+}
+
+function trialIdOf(error: ServiceError): string {
+  const value = error.metadata?.get(trialIdMetadataKey)[0];
+  return typeof value === 'string' ? value : '';
+}
+
+export function createGrpcAgentChannel(address: string, options: GrpcAgentChannelOptions = {}): AgentChannel {
+  const client = new AgentServiceClient(address, options.credentials ?? grpcCredentials.createInsecure(), {
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  });
+  const callTimeoutMs = options.callTimeoutMs ?? 15_000;
+  const pollGraceMs = options.pollGraceMs ?? 10_000;
+
+  const failed = (method: RpcMethod, error: unknown, lease?: LeaseRef): Error => {
+    if (isServiceError(error)) {
+      if (lease !== undefined && error.code === status.FAILED_PRECONDITION) {
+        return new LeaseLostError(trialIdOf(error), lease.fencingToken, error.details);
+      }
+      if (method === 'PollTrial' && error.code === status.NOT_FOUND) return new UnregisteredAgentError(method, error.code, error.details);
+    }
+    return toRpcError(method, error);
+  };
+
+  return {
+    async register(input: { hostname: string; slots: number; backend: BackendName; version: string }, signal?: AbortSignal): Promise<AgentRegistration> {
+      try {
+        const response = await callUnary(client.registerAgent.bind(client), input, { deadlineMs: callTimeoutMs, signal });
+        return { agentId: response.agentId, heartbeatIntervalMs: response.heartbeatIntervalMs };
+      } catch (error) {
+        throw failed('RegisterAgent', error);
+      }
+    },
+
+    async poll(input: { agentId: string; waitMs: number }, signal?: AbortSignal): Promise<TrialLease | null> {
+      let response;
+      try {
+        response = await callUnary(client.pollTrial.bind(client), input, { deadlineMs: input.waitMs + pollGraceMs, signal });
+      } catch (error) {
+        throw failed('PollTrial', error);
+      }
+      if (response.lease === undefined) return null;
+      const wireLease = response.lease;
+      try {
+        return decodeLease(wireLease);
+      } catch (error) {
+        // A lease we cannot run is handed straight back as a failed attempt, with the reason,
+        // rather than left to expire silently.
+        const reason = { kind: error instanceof Error ? error.name : 'WireDecodeError', message: error instanceof Error ? error.message : String(error) };
+        const request = { leaseId: wireLease.leaseId, fencingToken: wireLease.fencingToken, errorKind: reason.kind, errorMessage: reason.message };
+        await callUnary(client.failTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async heartbeat(lease: LeaseRef, epochs: readonly EpochRecord[], signal?: AbortSignal): Promise<HeartbeatDirective> {
+      try {
+        const request = { leaseId: lease.leaseId, fencingToken: lease.fencingToken, epochs: epochs.map(encodeEpoch) };
+        return decodeDirective(await callUnary(client.heartbeat.bind(client), request, { deadlineMs: callTimeoutMs, signal }));
+      } catch (error) {
+        throw failed('Heartbeat', error, lease);
+      }
+    },
+
+    async complete(lease: LeaseRef, result: TrialResult, signal?: AbortSignal): Promise<{ recorded: boolean }> {
+      try {
+        const request = { leaseId: lease.leaseId, fencingToken: lease.fencingToken, result: encodeTrialResult(result) };
+        const response = await callUnary(client.completeTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal });
+        return { recorded: response.recorded };
+      } catch (error) {
+        throw failed('CompleteTrial', error, lease);
+      }
+    },
+
+    async fail(lease: LeaseRef, error: TrialErrorInfo, signal?: AbortSignal): Promise<{ requeued: boolean }> {
+      try {
+        const request = { leaseId: lease.leaseId, fencingToken: lease.fencingToken, errorKind: error.kind, errorMessage: error.message };
+        const response = await callUnary(client.failTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal });
+        return { requeued: response.requeued };
+      } catch (caught) {
+        throw failed('FailTrial', caught, lease);
+      }
+    },
+
+    close(): void {
+      client.close();
+    },
+  };
+}

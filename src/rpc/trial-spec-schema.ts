@@ -1,0 +1,68 @@
+// The TrialSpec as it arrives over the wire (Lease.trial_spec_json), checked once at the
+// edge so the agent and its workers only ever see a well-formed TrialSpec.
+import { z } from 'zod';
+import type { TrialSpec } from '../trial/types.js';
+
+const finite = z.number().refine(Number.isFinite, 'a finite number');
+const nonNegativeInt = z.number().int().nonnegative();
+const positiveInt = z.number().int().positive();
+
+const activation = z.enum(['linear', 'relu', 'tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'softmax', 'swish', 'gelu']);
+
+const dataset = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('synthetic-regression'),
+    samples: positiveInt,
+    features: positiveInt,
+    noise: finite,
+    seed: z.number().int(),
+    validationSplit: finite,
+  }),
+  z.strictObject({ kind: z.literal('two-spirals'), samples: positiveInt, noise: finite, seed: z.number().int(), validationSplit: finite }),
+  z.strictObject({ kind: z.literal('csv'), train: z.string().min(1), validation: z.string().min(1), target: z.string().min(1) }),
+]);
+
+const layer = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('dense'), units: positiveInt, activation }),
+  z.strictObject({ kind: z.literal('dropout'), rate: finite }),
+  z.strictObject({ kind: z.literal('batchNorm') }),
+]);
+
+const model = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('layers'), layers: z.array(layer) }),
+  z.strictObject({ kind: z.literal('modelJson'), path: z.string().min(1) }),
+]);
+
+const workload = z.strictObject({
+  dataset,
+  model,
+  loss: z.enum(['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'huberLoss']),
+  metrics: z.array(z.string()),
+  optimizer: z.enum(['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax']),
+  batchSize: positiveInt,
+  epochs: positiveInt,
+  seed: z.number().int(),
+});
+
+export const trialSpecSchema = z.strictObject({
+  id: z.string().min(1),
+  workload,
+  plateau: z.strictObject({ monitor: z.string().min(1), mode: z.enum(['auto', 'min', 'max']) }),
+  config: z.strictObject({
+    learningRate: finite,
+    factor: finite,
+    patience: nonNegativeInt,
+    minDelta: finite,
+    cooldown: nonNegativeInt,
+    minLr: finite,
+    batchSize: positiveInt,
+  }),
+  repeat: nonNegativeInt,
+  seed: z.number().int(),
+  objective: z.strictObject({ metric: z.string().min(1), goal: z.enum(['minimize', 'maximize']), use: z.enum(['final', 'best']) }),
+});
+
+// Compile-time proof that the schema and the domain type say the same thing.
+type Parsed = z.infer<typeof trialSpecSchema>;
+const sameShape: (value: Parsed) => TrialSpec = (value) => value;
+void sameShape;

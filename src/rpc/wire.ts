@@ -1,0 +1,295 @@
+// Domain ↔ wire conversions: the only place besides the grpc-* adapters that knows gen/.
+// Wire payloads are decoded and checked once here; NaN/±Infinity travel as IEEE doubles.
+import * as wire from '../../gen/plateau/v1/coordinator.js';
+import type { HeartbeatDirective, TrialLease } from './agent-channel.js';
+import type { RunningTrialProgress, SweepProgress, SweepState, SweepSummary, TrialCounts } from './sweep-progress.js';
+import { trialSpecSchema } from './trial-spec-schema.js';
+import type { BackendName, CancelReason, EpochRecord, TrialConfig, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
+
+/** A wire message that does not say what the protocol promises. */
+export class WireDecodeError extends Error {
+  override readonly name = 'WireDecodeError';
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+const backendNames: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const cancelReasons: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
+
+export function parseBackendName(value: string, field: string): BackendName {
+  const found = backendNames.find((name) => name === value);
+  if (found === undefined) throw new WireDecodeError(field, `"${value}" is not a backend (${backendNames.join(', ')})`);
+  return found;
+}
+
+function parseCancelReason(value: string, field: string): CancelReason {
+  const found = cancelReasons.find((reason) => reason === value);
+  if (found === undefined) throw new WireDecodeError(field, `"${value}" is not a cancel reason (${cancelReasons.join(', ')})`);
+  return found;
+}
+
+function parseJson(text: string, field: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WireDecodeError(field, `not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+// ── trial spec ────────────────────────────────────────────────────────────
+
+export function encodeTrialSpec(spec: TrialSpec): string {
+  return JSON.stringify(spec);
+}
+
+export function decodeTrialSpec(json: string, field = 'trial_spec_json'): TrialSpec {
+  const parsed = trialSpecSchema.safeParse(parseJson(json, field));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new WireDecodeError(`${field}${issue === undefined || issue.path.length === 0 ? '' : `.${issue.path.join('.')}`}`, issue?.message ?? 'not a TrialSpec');
+  }
+  return parsed.data;
+}
+
+function decodeConfig(json: string, field: string): TrialConfig {
+  const value = parseJson(json, field);
+  if (typeof value !== 'object' || value === null) throw new WireDecodeError(field, 'not a trial config object');
+  const record = value as Record<string, unknown>;
+  const num = (key: keyof TrialConfig): number => {
+    const item = record[key];
+    if (typeof item !== 'number') throw new WireDecodeError(`${field}.${key}`, 'expected a number');
+    return item;
+  };
+  return {
+    learningRate: num('learningRate'),
+    factor: num('factor'),
+    patience: num('patience'),
+    minDelta: num('minDelta'),
+    cooldown: num('cooldown'),
+    minLr: num('minLr'),
+    batchSize: num('batchSize'),
+  };
+}
+
+// ── leases ────────────────────────────────────────────────────────────────
+
+export function encodeLease(lease: TrialLease): wire.Lease {
+  return {
+    leaseId: lease.leaseId,
+    fencingToken: lease.fencingToken,
+    sweepId: lease.sweepId,
+    trialId: lease.trialId,
+    attempt: lease.attempt,
+    heartbeatTimeoutMs: lease.heartbeatTimeoutMs,
+    trialSpecJson: encodeTrialSpec(lease.trial),
+  };
+}
+
+export function decodeLease(lease: wire.Lease): TrialLease {
+  if (lease.leaseId === '') throw new WireDecodeError('lease.lease_id', 'empty');
+  if (lease.fencingToken < 1) throw new WireDecodeError('lease.fencing_token', `${lease.fencingToken} — expected ≥ 1`);
+  const trial = decodeTrialSpec(lease.trialSpecJson, 'lease.trial_spec_json');
+  if (trial.id !== lease.trialId) throw new WireDecodeError('lease.trial_id', `"${lease.trialId}" but the trial spec says "${trial.id}"`);
+  return {
+    leaseId: lease.leaseId,
+    fencingToken: lease.fencingToken,
+    sweepId: lease.sweepId,
+    trialId: lease.trialId,
+    attempt: lease.attempt,
+    heartbeatTimeoutMs: lease.heartbeatTimeoutMs,
+    trial,
+  };
+}
+
+// ── epochs ────────────────────────────────────────────────────────────────
+
+export function encodeEpoch(record: EpochRecord): wire.EpochReport {
+  const metrics: Record<string, number> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== 'epoch' && key !== 'loss' && key !== 'val_loss' && key !== 'lr') metrics[key] = value;
+  }
+  return { epoch: record.epoch, loss: record.loss, valLoss: record.val_loss, lr: record.lr, metrics };
+}
+
+export function decodeEpoch(report: wire.EpochReport): EpochRecord {
+  if (report.epoch < 1) throw new WireDecodeError('epoch.epoch', `${report.epoch} — epochs are 1-based`);
+  return { ...report.metrics, epoch: report.epoch, loss: report.loss, val_loss: report.valLoss, lr: report.lr };
+}
+
+// ── results ───────────────────────────────────────────────────────────────
+
+const statusToWire: Readonly<Record<TrialOutcome['status'], wire.TrialStatus>> = {
+  succeeded: wire.TrialStatus.TRIAL_STATUS_SUCCEEDED,
+  failed: wire.TrialStatus.TRIAL_STATUS_FAILED,
+  diverged: wire.TrialStatus.TRIAL_STATUS_DIVERGED,
+  pruned: wire.TrialStatus.TRIAL_STATUS_PRUNED,
+  cancelled: wire.TrialStatus.TRIAL_STATUS_CANCELLED,
+};
+
+export function encodeTrialResult(result: TrialResult): wire.TrialResult {
+  const { outcome } = result;
+  return {
+    trialId: result.trialId,
+    status: statusToWire[outcome.status],
+    history: result.history.map(encodeEpoch),
+    lrReductions: [...result.lrReductions],
+    objective: result.objective ?? undefined,
+    wallSeconds: result.wallSeconds,
+    backend: result.backend,
+    seed: result.seed,
+    divergedAtEpoch: outcome.status === 'diverged' ? outcome.atEpoch : 0,
+    errorKind: outcome.status === 'failed' ? outcome.error.kind : '',
+    errorMessage: outcome.status === 'failed' ? outcome.error.message : '',
+    cancelReason: outcome.status === 'cancelled' ? outcome.reason : '',
+  };
+}
+
+function decodeOutcome(result: wire.TrialResult): TrialOutcome {
+  switch (result.status) {
+    case wire.TrialStatus.TRIAL_STATUS_SUCCEEDED:
+      return { status: 'succeeded' };
+    case wire.TrialStatus.TRIAL_STATUS_DIVERGED:
+      if (result.divergedAtEpoch < 1) throw new WireDecodeError('result.diverged_at_epoch', 'a diverged trial names the epoch (≥ 1)');
+      return { status: 'diverged', atEpoch: result.divergedAtEpoch };
+    case wire.TrialStatus.TRIAL_STATUS_FAILED:
+      if (result.errorKind === '') throw new WireDecodeError('result.error_kind', 'a failed trial says what failed');
+      return { status: 'failed', error: { kind: result.errorKind, message: result.errorMessage } };
+    case wire.TrialStatus.TRIAL_STATUS_PRUNED:
+      return { status: 'pruned' };
+    case wire.TrialStatus.TRIAL_STATUS_CANCELLED:
+      return { status: 'cancelled', reason: parseCancelReason(result.cancelReason, 'result.cancel_reason') };
+    default:
+      throw new WireDecodeError('result.status', `${result.status} is not a trial status`);
+  }
+}
+
+export function decodeTrialResult(result: wire.TrialResult | undefined): TrialResult {
+  if (result === undefined) throw new WireDecodeError('result', 'missing');
+  if (result.trialId === '') throw new WireDecodeError('result.trial_id', 'empty');
+  return {
+    trialId: result.trialId,
+    outcome: decodeOutcome(result),
+    history: result.history.map(decodeEpoch),
+    lrReductions: [...result.lrReductions],
+    objective: result.objective ?? null,
+    wallSeconds: result.wallSeconds,
+    backend: parseBackendName(result.backend, 'result.backend'),
+    seed: result.seed,
+  };
+}
+
+// ── heartbeat directive ───────────────────────────────────────────────────
+
+export function encodeDirective(directive: HeartbeatDirective): wire.HeartbeatResponse {
+  return directive.kind === 'cancel'
+    ? { directive: wire.Directive.DIRECTIVE_CANCEL, cancelReason: directive.reason }
+    : { directive: wire.Directive.DIRECTIVE_CONTINUE, cancelReason: '' };
+}
+
+export function decodeDirective(response: wire.HeartbeatResponse): HeartbeatDirective {
+  if (response.directive === wire.Directive.DIRECTIVE_CANCEL) {
+    return { kind: 'cancel', reason: parseCancelReason(response.cancelReason, 'heartbeat.cancel_reason') };
+  }
+  return { kind: 'continue' };
+}
+
+// ── sweeps ────────────────────────────────────────────────────────────────
+
+const sweepStateToWire: Readonly<Record<SweepState, wire.SweepState>> = {
+  running: wire.SweepState.SWEEP_STATE_RUNNING,
+  succeeded: wire.SweepState.SWEEP_STATE_SUCCEEDED,
+  failed: wire.SweepState.SWEEP_STATE_FAILED,
+  cancelled: wire.SweepState.SWEEP_STATE_CANCELLED,
+};
+
+function decodeSweepState(state: wire.SweepState): SweepState {
+  switch (state) {
+    case wire.SweepState.SWEEP_STATE_RUNNING:
+      return 'running';
+    case wire.SweepState.SWEEP_STATE_SUCCEEDED:
+      return 'succeeded';
+    case wire.SweepState.SWEEP_STATE_FAILED:
+      return 'failed';
+    case wire.SweepState.SWEEP_STATE_CANCELLED:
+      return 'cancelled';
+    default:
+      throw new WireDecodeError('sweep.state', `${state} is not a sweep state`);
+  }
+}
+
+export function encodeSweepSummary(summary: SweepSummary): wire.SweepSummary {
+  return {
+    sweepId: summary.sweepId,
+    name: summary.name,
+    state: sweepStateToWire[summary.state],
+    totalTrials: summary.totalTrials,
+    counts: { ...summary.counts },
+    bestObjective: summary.best?.objective,
+    bestConfigJson: summary.best === null ? '' : JSON.stringify(summary.best.config),
+    createdAtMs: summary.createdAtMs,
+    finishedAtMs: summary.finishedAtMs ?? undefined,
+  };
+}
+
+export function decodeSweepSummary(summary: wire.SweepSummary | undefined): SweepSummary {
+  if (summary === undefined) throw new WireDecodeError('sweep', 'missing');
+  const counts: TrialCounts = {
+    queued: summary.counts?.queued ?? 0,
+    running: summary.counts?.running ?? 0,
+    succeeded: summary.counts?.succeeded ?? 0,
+    failed: summary.counts?.failed ?? 0,
+    diverged: summary.counts?.diverged ?? 0,
+    pruned: summary.counts?.pruned ?? 0,
+    cancelled: summary.counts?.cancelled ?? 0,
+  };
+  const best =
+    summary.bestObjective === undefined || summary.bestConfigJson === ''
+      ? null
+      : { objective: summary.bestObjective, config: decodeConfig(summary.bestConfigJson, 'sweep.best_config_json') };
+  return {
+    sweepId: summary.sweepId,
+    name: summary.name,
+    state: decodeSweepState(summary.state),
+    totalTrials: summary.totalTrials,
+    counts,
+    best,
+    createdAtMs: summary.createdAtMs,
+    finishedAtMs: summary.finishedAtMs ?? null,
+  };
+}
+
+export function encodeRunningTrial(trial: RunningTrialProgress): wire.RunningTrial {
+  return {
+    trialId: trial.trialId,
+    agentId: trial.agentId,
+    epoch: trial.epoch,
+    epochs: trial.epochs,
+    valLoss: trial.valLoss ?? undefined,
+    lr: trial.lr ?? undefined,
+    configJson: JSON.stringify(trial.config),
+  };
+}
+
+export function decodeRunningTrial(trial: wire.RunningTrial): RunningTrialProgress {
+  return {
+    trialId: trial.trialId,
+    agentId: trial.agentId,
+    epoch: trial.epoch,
+    epochs: trial.epochs,
+    valLoss: trial.valLoss ?? null,
+    lr: trial.lr ?? null,
+    config: decodeConfig(trial.configJson, 'running.config_json'),
+  };
+}
+
+export function encodeSweepEvent(progress: SweepProgress): wire.SweepEvent {
+  return { sweep: encodeSweepSummary(progress.summary), running: progress.running.map(encodeRunningTrial) };
+}
+
+export function decodeSweepEvent(event: wire.SweepEvent): SweepProgress {
+  return { summary: decodeSweepSummary(event.sweep), running: event.running.map(decodeRunningTrial) };
+}

@@ -1,0 +1,139 @@
+// Checks beyond types: settings that are each valid but wrong together (an axis fixed
+// twice, a monitor the model never logs), files that are not there, and grids too big.
+import { statSync } from 'node:fs';
+import { loggedMetricNames, suggestMetric } from '../plateau/monitor.js';
+import type { LossName } from '../trial/types.js';
+import { configCount } from './grid.js';
+import { METRICS } from './rules.js';
+import type { SweepSpecInput } from './schema.js';
+import type { SpecIssue } from './spec-error.js';
+import { issueAt, type SpecPath, type SpecSource } from './spec-source.js';
+import type { SweepSpec } from './sweep-spec.js';
+
+export interface SpecCheckOptions {
+  readonly allowLarge: boolean;
+  readonly maxTrials: number;
+  readonly checkFiles: boolean;
+}
+
+function lineNote(source: SpecSource, path: SpecPath): string {
+  const position = source.position(path, 'key');
+  return position === null ? '' : ` (line ${position.line})`;
+}
+
+/** On the spec as written: what only the written form can tell (was a value set, or defaulted?). */
+export function checkInput(input: SweepSpecInput, source: SpecSource): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const axis of ['minDelta', 'cooldown', 'minLr'] as const) {
+    if (input.plateau?.[axis] !== undefined && input.grid[axis] !== undefined) {
+      issues.push(
+        issueAt(source, ['grid', axis], {
+          target: 'key',
+          expected: `plateau.${axis} or grid.${axis}, not both`,
+          found: 'both',
+          message: `set both as a grid axis and as plateau.${axis}${lineNote(source, ['plateau', axis])} — keep one: a fixed value in plateau, or an axis here`,
+        }),
+      );
+    }
+  }
+  if (input.workload.batchSize !== undefined && input.grid.batchSize !== undefined) {
+    issues.push(
+      issueAt(source, ['grid', 'batchSize'], {
+        target: 'key',
+        expected: 'workload.batchSize or grid.batchSize, not both',
+        found: 'both',
+        message: `set both as a grid axis and as workload.batchSize${lineNote(source, ['workload', 'batchSize'])} — keep one: a fixed value in workload, or an axis here`,
+      }),
+    );
+  }
+  if (input.workload.batchSize === undefined && input.grid.batchSize === undefined) {
+    issues.push(
+      issueAt(source, ['workload', 'batchSize'], {
+        expected: 'a positive integer',
+        found: 'missing',
+        message: 'missing — expected a positive integer (or a grid.batchSize axis)',
+      }),
+    );
+  }
+  return issues;
+}
+
+/** A hint for a metric that needs a compiled metric: 'val_acc' → add accuracy to workload.metrics. */
+function enablingMetric(name: string, loss: LossName, metrics: readonly string[]): string | undefined {
+  const bare = name.startsWith('val_') ? name.slice('val_'.length) : name;
+  const metric = METRICS.find((candidate) => !metrics.includes(candidate) && loggedMetricNames(loss, [candidate]).includes(bare));
+  return metric === undefined ? undefined : `add ${metric} to workload.metrics to log ${bare} and val_${bare}`;
+}
+
+function checkLogged(spec: SweepSpec, source: SpecSource, path: SpecPath, name: string): SpecIssue[] {
+  const logged = loggedMetricNames(spec.workload.loss, spec.workload.metrics);
+  if (logged.includes(name)) return [];
+  const found = JSON.stringify(name);
+  const enabling = enablingMetric(name, spec.workload.loss, spec.workload.metrics);
+  const suggestion = suggestMetric(name, logged);
+  let message = `${found} is not a metric this model logs`;
+  if (enabling !== undefined) message += ` (it logs ${logged.join(', ')}) — ${enabling}`;
+  else if (suggestion !== undefined) message += ` — did you mean "${suggestion}"?`;
+  else message += ` (it logs ${logged.join(', ')})`;
+  return [issueAt(source, path, { expected: `one of: ${logged.join(', ')}`, found, message })];
+}
+
+function checkFile(source: SpecSource, path: SpecPath, file: string): SpecIssue[] {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (stats?.isFile() === true) return [];
+  const found = source.found(path);
+  const problem = stats === undefined ? 'no such file' : 'not a file';
+  return [issueAt(source, path, { expected: 'an existing file', found, message: `${found} — ${problem}: ${file}` })];
+}
+
+function checkSplit(spec: SweepSpec, source: SpecSource): SpecIssue[] {
+  const dataset = spec.workload.dataset;
+  if (dataset.kind === 'csv') return [];
+  const validation = dataset.samples * dataset.validationSplit;
+  if (validation >= 1 && dataset.samples - validation >= 1) return [];
+  const path = ['workload', 'dataset', 'samples'];
+  const found = source.found(path);
+  return [
+    issueAt(source, path, {
+      expected: 'enough samples for a training and a validation set',
+      found,
+      message: `${found} — too few samples to hold out validationSplit ${dataset.validationSplit} and still train`,
+    }),
+  ];
+}
+
+function checkSize(spec: SweepSpec, source: SpecSource, options: SpecCheckOptions): SpecIssue[] {
+  const configs = configCount(spec);
+  const trials = configs * spec.repeats;
+  if (options.allowLarge || trials <= options.maxTrials) return [];
+  const count = (n: number): string => n.toLocaleString('en-US');
+  return [
+    issueAt(source, ['grid'], {
+      target: 'key',
+      expected: `at most ${count(options.maxTrials)} trials`,
+      found: `${count(trials)} trials`,
+      message: `${count(configs)} configs × ${count(spec.repeats)} repeats = ${count(trials)} trials, over the limit of ${count(options.maxTrials)} — shrink the grid, or pass --allow-large`,
+    }),
+  ];
+}
+
+/** On the compiled spec: cross-field rules, files, size. */
+export function checkSpec(spec: SweepSpec, source: SpecSource, options: SpecCheckOptions): SpecIssue[] {
+  const issues = [...checkLogged(spec, source, ['plateau', 'monitor'], spec.plateau.monitor)];
+  // An objective that defaulted to the monitor would only repeat the monitor's problem.
+  if (spec.objective.metric !== spec.plateau.monitor) issues.push(...checkLogged(spec, source, ['objective', 'metric'], spec.objective.metric));
+  issues.push(...checkSplit(spec, source));
+  if (options.checkFiles) {
+    const dataset = spec.workload.dataset;
+    if (dataset.kind === 'csv') {
+      issues.push(...checkFile(source, ['workload', 'dataset', 'train'], dataset.train));
+      issues.push(...checkFile(source, ['workload', 'dataset', 'validation'], dataset.validation));
+    }
+    const model = spec.workload.model;
+    if (model.kind === 'modelJson') {
+      issues.push(...checkFile(source, ['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'path'], model.path));
+    }
+  }
+  issues.push(...checkSize(spec, source, options));
+  return issues;
+}

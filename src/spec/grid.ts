@@ -1,0 +1,73 @@
+// GridExpander: the spec's axes → the trials to run, in a fixed order — every config of
+// repeat 0 first (a useful ranking early), then repeat 1…; within a repeat, nested loops in
+// axis order with the first axis outermost and values in the order written.
+import type { TrialConfig, TrialSpec } from '../trial/types.js';
+import { repeatSeed, trialId } from './ids.js';
+import type { GridAxisName, SweepSpec } from './sweep-spec.js';
+
+export const GRID_AXIS_ORDER = ['learningRate', 'factor', 'patience', 'minDelta', 'cooldown', 'minLr', 'batchSize'] as const satisfies readonly GridAxisName[];
+
+/** The values an axis takes: its grid list, or the single fixed value from plateau/workload. */
+export function axisValues(spec: SweepSpec, axis: GridAxisName): readonly number[] {
+  const values = spec.grid[axis];
+  if (values !== undefined) return values;
+  switch (axis) {
+    case 'minDelta':
+    case 'cooldown':
+    case 'minLr':
+      return [spec.plateau[axis]];
+    case 'batchSize':
+      return [spec.workload.batchSize];
+    default:
+      return [];
+  }
+}
+
+/** Axes actually written in the grid (optional ones only when present). */
+export function presentAxes(spec: SweepSpec): readonly GridAxisName[] {
+  return GRID_AXIS_ORDER.filter((axis) => spec.grid[axis] !== undefined);
+}
+
+/** Distinct configurations (product of axis lengths), before repeats. */
+export function configCount(spec: SweepSpec): number {
+  return GRID_AXIS_ORDER.reduce((count, axis) => count * axisValues(spec, axis).length, 1);
+}
+
+/** Trials the sweep runs: configs × repeats (equals `expandGrid(spec).length`). */
+export function gridSize(spec: SweepSpec): number {
+  return configCount(spec) * spec.repeats;
+}
+
+/** Every configuration: nested in GRID_AXIS_ORDER, the first axis outermost. */
+export function expandConfigs(spec: SweepSpec): TrialConfig[] {
+  const values = (axis: GridAxisName): readonly number[] => axisValues(spec, axis);
+  return values('learningRate').flatMap((learningRate) =>
+    values('factor').flatMap((factor) =>
+      values('patience').flatMap((patience) =>
+        values('minDelta').flatMap((minDelta) =>
+          values('cooldown').flatMap((cooldown) =>
+            values('minLr').flatMap((minLr) =>
+              values('batchSize').map((batchSize) => ({ learningRate, factor, patience, minDelta, cooldown, minLr, batchSize })),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export function expandGrid(spec: SweepSpec): TrialSpec[] {
+  const configs = expandConfigs(spec);
+  const plateau = { monitor: spec.plateau.monitor, mode: spec.plateau.mode };
+  const trials: TrialSpec[] = [];
+  for (let repeat = 0; repeat < spec.repeats; repeat++) {
+    const seed = repeatSeed(spec.workload.seed, repeat);
+    for (const config of configs) {
+      // The trial's own batch size is the one it trains with, so its workload says so too.
+      const workload = { ...spec.workload, batchSize: config.batchSize };
+      const identity = { workload, plateau, config, repeat, objective: spec.objective };
+      trials.push({ id: trialId(identity), ...identity, seed });
+    }
+  }
+  return trials;
+}

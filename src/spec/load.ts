@@ -1,0 +1,83 @@
+// The spec layer's entry points: YAML text or file → validated SweepSpec, or a SpecError
+// that lists every problem with its line. Also re-validation of a spec sent as JSON.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { checkInput, checkSpec, type SpecCheckOptions } from './checks.js';
+import { compileSpec } from './compile.js';
+import { DEFAULT_MAX_TRIALS } from './defaults.js';
+import { sweepSpecInputSchema } from './schema.js';
+import { SpecError, type SpecIssue } from './spec-error.js';
+import { ValueSpecSource, YamlSpecSource } from './spec-source.js';
+import { sweepSpecSchema } from './sweep-spec-schema.js';
+import type { SweepSpec } from './sweep-spec.js';
+import { parseWithSchema, sortIssues } from './zod-issues.js';
+
+export interface SpecLoadOptions {
+  /** Run grids of any size (`--allow-large`). */
+  readonly allowLarge?: boolean;
+  /** Refuse more trials (configs × repeats) than this; default 10,000. */
+  readonly maxTrials?: number;
+  /** Check that CSV and model.json files exist; default true for YAML, false for JSON. */
+  readonly checkFiles?: boolean;
+}
+
+function throwIfAny(file: string, issues: readonly SpecIssue[]): void {
+  if (issues.length > 0) throw new SpecError(file, sortIssues(issues));
+}
+
+/** Validates YAML text; relative paths resolve against `file`'s directory. Throws SpecError. */
+export function parseSweepSpec(text: string, file: string, options: SpecLoadOptions = {}): SweepSpec {
+  const { source, data } = YamlSpecSource.parse(text, file);
+  const input = parseWithSchema(sweepSpecInputSchema, data, source);
+  throwIfAny(file, checkInput(input, source));
+  const spec = compileSpec(input, dirname(resolve(file)));
+  const checks: SpecCheckOptions = {
+    allowLarge: options.allowLarge ?? false,
+    maxTrials: options.maxTrials ?? DEFAULT_MAX_TRIALS,
+    checkFiles: options.checkFiles ?? true,
+  };
+  throwIfAny(file, checkSpec(spec, source, checks));
+  return spec;
+}
+
+/** Reads and validates a spec file; an unreadable file is a SpecError too. */
+export function loadSweepSpecFile(file: string, options: SpecLoadOptions = {}): SweepSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : 'cannot be read';
+    throw new SpecError(file, [
+      {
+        file,
+        path: '',
+        line: null,
+        column: null,
+        expected: 'a readable spec file',
+        found: reason,
+        message: `${reason}: ${resolve(file)}${reason === 'no such file' ? ' — `plateau init` writes an example' : ''}`,
+      },
+    ]);
+  }
+  return parseSweepSpec(text, file, options);
+}
+
+/** The `file` of issues in a spec that arrived as JSON. */
+export const SUBMITTED_SPEC_FILE = '<submitted>';
+
+/**
+ * Re-validates a compiled SweepSpec received as JSON (the coordinator never trusts its
+ * clients). Files are not checked by default — they live where the agents run — and the
+ * size limit applies only when `maxTrials` is given.
+ */
+export function parseSweepSpecJson(value: unknown, options: SpecLoadOptions = {}): SweepSpec {
+  const source = new ValueSpecSource(SUBMITTED_SPEC_FILE, value);
+  const spec: SweepSpec = parseWithSchema(sweepSpecSchema, value, source);
+  const checks: SpecCheckOptions = {
+    allowLarge: options.allowLarge ?? options.maxTrials === undefined,
+    maxTrials: options.maxTrials ?? DEFAULT_MAX_TRIALS,
+    checkFiles: options.checkFiles ?? false,
+  };
+  throwIfAny(SUBMITTED_SPEC_FILE, checkSpec(spec, source, checks));
+  return spec;
+}

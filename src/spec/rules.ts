@@ -1,0 +1,155 @@
+// Value rules shared by the YAML schema (schema.ts) and the compiled-spec schema
+// (sweep-spec-schema.ts): one wording per rule, so both routes report alike.
+import { z } from 'zod';
+import type { Activation, LossName, OptimizerName } from '../trial/types.js';
+
+export const LOSSES = [
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'binaryCrossentropy',
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+  'huberLoss',
+] as const satisfies readonly LossName[];
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const satisfies readonly OptimizerName[];
+
+export const ACTIVATIONS = [
+  'linear',
+  'relu',
+  'tanh',
+  'sigmoid',
+  'elu',
+  'selu',
+  'softplus',
+  'softmax',
+  'swish',
+  'gelu',
+] as const satisfies readonly Activation[];
+
+/** Metric names tfjs-layers compiles; see loggedMetricNames for what each logs. */
+export const METRICS = [
+  'accuracy',
+  'acc',
+  'binaryAccuracy',
+  'categoricalAccuracy',
+  'sparseCategoricalAccuracy',
+  'mse',
+  'mae',
+  'mape',
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'meanAbsolutePercentageError',
+  'precision',
+  'recall',
+] as const;
+
+// Compile-time proof that the lists cover the domain unions (a new LossName must be added here).
+type Missing<Union, List extends readonly unknown[]> = Exclude<Union, List[number]>;
+const coverage: [Missing<LossName, typeof LOSSES>, Missing<OptimizerName, typeof OPTIMIZERS>, Missing<Activation, typeof ACTIVATIONS>] extends [never, never, never]
+  ? true
+  : false = true;
+void coverage;
+
+/** Refinement params: the message for people and, for machines, what was expected. */
+export function rule(expected: string, message: string): { message: string; params: { expected: string } } {
+  return { message, params: { expected } };
+}
+
+/** A number schema whose type error says what kind of number is wanted. */
+function numberOf(expected: string): z.ZodNumber {
+  return z.number({
+    error: (issue) => {
+      if (issue.code !== 'invalid_type') return undefined;
+      // zod refuses NaN and ±Infinity (YAML .nan, .inf) as not-a-number; say why.
+      return typeof issue.input === 'number' ? `expected a finite number (${expected})` : `expected ${expected}`;
+    },
+  });
+}
+
+export function positiveInteger(what: string): z.ZodNumber {
+  return numberOf('a positive integer').refine(
+    (n) => Number.isInteger(n) && n > 0,
+    rule('a positive integer', `${what} must be a positive integer`),
+  );
+}
+
+/** Patience and cooldown count epochs: whole numbers, zero allowed. */
+export function epochCount(what: string): z.ZodNumber {
+  return numberOf('a whole number ≥ 0').refine(
+    (n) => Number.isInteger(n) && n >= 0,
+    rule('a whole number ≥ 0', `${what} must be a whole number of epochs ≥ 0`),
+  );
+}
+
+export function nonNegative(what: string): z.ZodNumber {
+  return numberOf('a number ≥ 0').refine((n) => n >= 0, rule('a number ≥ 0', `${what} must be ≥ 0`));
+}
+
+export const learningRate = numberOf('a learning rate > 0').refine(
+  (n) => n > 0,
+  rule('a number > 0', 'a learning rate must be > 0'),
+);
+
+export const decayFactor = numberOf('a decay factor in (0, 1)').refine(
+  (n) => n > 0 && n < 1,
+  rule('a number in (0, 1)', 'a decay factor must be in (0, 1)'),
+);
+
+export const validationSplit = numberOf('a fraction in (0, 1)').refine(
+  (n) => n > 0 && n < 1,
+  rule('a number in (0, 1)', 'validationSplit must be in (0, 1)'),
+);
+
+export const dropoutRate = numberOf('a dropout rate in [0, 1)').refine(
+  (n) => n >= 0 && n < 1,
+  rule('a number in [0, 1)', 'a dropout rate must be in [0, 1)'),
+);
+
+const MAX_SEED = 0xffff_ffff;
+
+export const seed = numberOf('a seed (an integer in [0, 4294967295])').refine(
+  (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED,
+  rule('an integer in [0, 4294967295]', 'a seed must be an integer in [0, 4294967295]'),
+);
+
+export function nonEmptyString(what: string): z.ZodString {
+  return z
+    .string({ error: (issue) => (issue.code === 'invalid_type' ? `expected ${what} (a string)` : undefined) })
+    .refine((s) => s.trim() !== '', rule(`${what} (a non-empty string)`, `${what} must not be empty`));
+}
+
+export const plateauMode = z.enum(['auto', 'min', 'max']);
+export const objectiveGoal = z.enum(['minimize', 'maximize']);
+export const objectiveUse = z.enum(['final', 'best']);
+export const loss = z.enum(LOSSES);
+export const optimizer = z.enum(OPTIMIZERS);
+export const activation = z.enum(ACTIVATIONS);
+export const metric = z.enum(METRICS);
+
+/** A grid axis: a non-empty list of distinct values, each valid on its own. */
+export function gridAxis(axis: string, element: z.ZodNumber): z.ZodArray<z.ZodNumber> {
+  return z
+    .array(element, { error: (issue) => (issue.code === 'invalid_type' ? `expected a list of values, e.g. ${axis}: [${AXIS_EXAMPLE[axis] ?? '1, 2'}]` : undefined) })
+    .superRefine((values, context) => {
+      if (values.length === 0) {
+        context.addIssue({ code: 'custom', input: values, ...rule('at least one value', `grid.${axis} needs at least one value`) });
+      }
+      const firstIndex = new Map<number, number>();
+      values.forEach((value, index) => {
+        const first = firstIndex.get(value);
+        if (first === undefined) firstIndex.set(value, index);
+        else context.addIssue({ code: 'custom', input: value, path: [index], ...rule('distinct values', `duplicate value, already listed as ${axis}[${first}]`) });
+      });
+    });
+}
+
+const AXIS_EXAMPLE: Readonly<Record<string, string>> = {
+  learningRate: '0.001, 0.01',
+  factor: '0.1, 0.5',
+  patience: '2, 5',
+  minDelta: '0, 0.0001',
+  cooldown: '0, 2',
+  minLr: '0, 0.00001',
+  batchSize: '32, 64',
+};

@@ -1,0 +1,109 @@
+// CSV datasets: a header row, then numeric rows; one named column is the target, every other
+// column a feature. Quoting is limited to a field wholly wrapped in double quotes (no commas inside).
+import { readFile } from 'node:fs/promises';
+import type { DatasetSpec } from '../../trial/types.js';
+import { DatasetError } from './dataset-error.js';
+import type { DatasetSplit, LoadedDataset } from './loaded-dataset.js';
+
+export type CsvDatasetSpec = Extract<DatasetSpec, { kind: 'csv' }>;
+
+export interface CsvTable {
+  readonly featureNames: readonly string[];
+  readonly split: DatasetSplit;
+}
+
+function fields(line: string): string[] {
+  return line.split(',').map((field) => {
+    const trimmed = field.trim();
+    return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1).trim() : trimmed;
+  });
+}
+
+/**
+ * Parses one CSV file's text. `featureNames` fixes the feature columns and their order (the
+ * validation file is read with the training file's); without it, every non-target column in
+ * header order. Line numbers in errors are 1-based, as editors show them.
+ */
+export function parseCsv(text: string, file: string, target: string, featureNames?: readonly string[]): CsvTable {
+  const lines = text.split(/\r?\n/);
+  // Trailing empty lines are the file's final newline(s), not blank rows.
+  while (lines.length > 0 && (lines[lines.length - 1] ?? '').trim() === '') lines.pop();
+  const headerLine = lines[0];
+  if (headerLine === undefined) throw new DatasetError('the file is empty — expected a header row', { file, line: 1 });
+  const header = fields(headerLine);
+  header.forEach((name, index) => {
+    if (name === '') throw new DatasetError(`header column ${index + 1} has no name`, { file, line: 1 });
+    if (header.indexOf(name) !== index) throw new DatasetError('the header names this column twice', { file, line: 1, column: name });
+  });
+  const targetIndex = header.indexOf(target);
+  if (targetIndex < 0) {
+    throw new DatasetError(`the target column "${target}" is not in the header (columns: ${header.join(', ')})`, { file, line: 1 });
+  }
+  const features = featureNames ?? header.filter((name) => name !== target);
+  if (features.length === 0) throw new DatasetError(`no feature columns besides the target "${target}"`, { file, line: 1 });
+  const featureIndices = features.map((name) => {
+    const index = header.indexOf(name);
+    if (index < 0) throw new DatasetError(`the feature column "${name}" is missing from the header`, { file, line: 1 });
+    return index;
+  });
+
+  const count = lines.length - 1;
+  if (count === 0) throw new DatasetError('no data rows after the header', { file, line: 2 });
+  const x = new Float32Array(count * features.length);
+  const y = new Float32Array(count);
+  for (let row = 0; row < count; row++) {
+    const line = row + 2;
+    const text = lines[row + 1] ?? '';
+    if (text.trim() === '') throw new DatasetError(`blank row — expected ${header.length} values`, { file, line });
+    const values = fields(text);
+    if (values.length < header.length) {
+      throw new DatasetError(`missing value: the row has ${values.length} of ${header.length} columns`, {
+        file,
+        line,
+        column: header[values.length] ?? '',
+      });
+    }
+    if (values.length > header.length) {
+      throw new DatasetError(`the row has ${values.length} values but the header names ${header.length} columns`, { file, line });
+    }
+    const numberAt = (index: number): number => {
+      const raw = values[index] ?? '';
+      const value = raw === '' ? Number.NaN : Number(raw);
+      if (!Number.isFinite(value)) {
+        throw new DatasetError(raw === '' ? 'empty value — expected a number' : `"${raw}" is not a finite number`, {
+          file,
+          line,
+          column: header[index] ?? '',
+        });
+      }
+      return value;
+    };
+    featureIndices.forEach((index, j) => {
+      x[row * features.length + j] = numberAt(index);
+    });
+    y[row] = numberAt(targetIndex);
+  }
+  return { featureNames: features, split: { count, x, y } };
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
+    throw new DatasetError(`cannot read the file (${code})`, { file });
+  }
+}
+
+export async function loadCsvDataset(spec: CsvDatasetSpec): Promise<LoadedDataset> {
+  const [trainText, validationText] = await Promise.all([readText(spec.train), readText(spec.validation)]);
+  const train = parseCsv(trainText, spec.train, spec.target);
+  const validation = parseCsv(validationText, spec.validation, spec.target, train.featureNames);
+  return {
+    featureCount: train.featureNames.length,
+    targetCount: 1,
+    featureNames: train.featureNames,
+    train: train.split,
+    validation: validation.split,
+  };
+}

@@ -1,0 +1,20 @@
+// A dataset that cannot be loaded: names the file and line (and the column) where it went wrong.
+
+export class DatasetError extends Error {
+  override readonly name = 'DatasetError';
+  constructor(
+    readonly reason: string,
+    readonly location: { readonly file?: string; readonly line?: number; readonly column?: string } = {},
+  ) {
+    super(DatasetError.describe(reason, location));
+  }
+
+  private static describe(
+    reason: string,
+    location: { readonly file?: string; readonly line?: number; readonly column?: string },
+  ): string {
+    const where = location.file === undefined ? '' : `${location.file}${location.line === undefined ? '' : `:${location.line}`}: `;
+    const column = location.column === undefined ? '' : `column "${location.column}": `;
+    return `${where}${column}${reason}`;
+  }
+}

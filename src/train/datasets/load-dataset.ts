@@ -1,0 +1,56 @@
+// One entry point for every dataset kind, with a per-process cache: a worker runs many trials
+// of one workload, and they all share the same arrays.
+import type { DatasetSpec } from '../../trial/types.js';
+import { loadCsvDataset } from './csv.js';
+import type { LoadedDataset } from './loaded-dataset.js';
+import { syntheticRegression } from './synthetic-regression.js';
+import { twoSpirals } from './two-spirals.js';
+
+/** A process rarely holds more than one workload; a few entries cover sweeps run back to back. */
+const CACHE_SIZE = 4;
+const cache = new Map<string, Promise<LoadedDataset>>();
+
+/** The spec's identity: its fields in a fixed order, whatever order the object was built in. */
+function cacheKey(spec: DatasetSpec): string {
+  const entries = Object.entries(spec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(entries);
+}
+
+async function load(spec: DatasetSpec): Promise<LoadedDataset> {
+  switch (spec.kind) {
+    case 'synthetic-regression':
+      return syntheticRegression(spec);
+    case 'two-spirals':
+      return twoSpirals(spec);
+    case 'csv':
+      return loadCsvDataset(spec);
+  }
+}
+
+/** Loads (or returns the cached) dataset; rejects with DatasetError, which is not cached. */
+export function loadDataset(spec: DatasetSpec): Promise<LoadedDataset> {
+  const key = cacheKey(spec);
+  const cached = cache.get(key);
+  if (cached !== undefined) {
+    // Most recently used goes last, so the oldest is first to go.
+    cache.delete(key);
+    cache.set(key, cached);
+    return cached;
+  }
+  const loading = load(spec);
+  cache.set(key, loading);
+  loading.catch(() => {
+    if (cache.get(key) === loading) cache.delete(key);
+  });
+  while (cache.size > CACHE_SIZE) {
+    const oldest = cache.keys().next();
+    if (oldest.done === true) break;
+    cache.delete(oldest.value);
+  }
+  return loading;
+}
+
+/** Forgets every cached dataset (tests; a long-lived process switching workloads). */
+export function clearDatasetCache(): void {
+  cache.clear();
+}

@@ -1,0 +1,108 @@
+// The trial's model: built from the spec's layer list (input shape from the dataset) or from a
+// tfjs model.json, with initial weights fixed by the seed, then compiled with the workload's
+// loss, metrics and optimizer at the trial's initial learning rate.
+import { initializers, layers, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
+import { losses, type Optimizer, type Tensor } from '@tensorflow/tfjs-core';
+import type { LayerSpec, LossName, WorkloadSpec } from '../trial/types.js';
+import { ModelError } from './model-error.js';
+import { loadModelJson } from './model-json.js';
+import { createOptimizer } from './optimizers.js';
+import { SeededDropout } from './seeded-dropout.js';
+import { deriveSeed, SeedStream } from './seeded-random.js';
+
+/** What the model must fit: the dataset's row width and target width. */
+export interface DataShape {
+  readonly featureCount: number;
+  readonly targetCount: number;
+}
+
+function layerFor(spec: LayerSpec, index: number, seed: number, inputShape: number[] | undefined): layers.Layer {
+  const input = inputShape === undefined ? {} : { inputShape };
+  switch (spec.kind) {
+    case 'dense':
+      if (!Number.isInteger(spec.units) || spec.units < 1) {
+        throw new ModelError(`layer ${index + 1}: dense units ${spec.units} — expected a whole number, 1 or more`);
+      }
+      // Keras's Dense defaults (glorot_uniform kernel, zero bias), with the kernel seeded.
+      return layers.dense({
+        ...input,
+        units: spec.units,
+        activation: spec.activation,
+        kernelInitializer: initializers.glorotUniform({ seed: deriveSeed(seed, index) }),
+        biasInitializer: 'zeros',
+      });
+    case 'dropout':
+      if (!(spec.rate >= 0 && spec.rate < 1)) throw new ModelError(`layer ${index + 1}: dropout rate ${spec.rate} — expected [0, 1)`);
+      return new SeededDropout({ ...input, rate: spec.rate, seed: deriveSeed(seed, index) });
+    case 'batchNorm':
+      return layers.batchNormalization(input);
+  }
+}
+
+function buildSequential(layerSpecs: readonly LayerSpec[], shape: DataShape, seed: number): LayersModel {
+  if (layerSpecs.length === 0) throw new ModelError('the model has no layers');
+  const model = sequential();
+  try {
+    layerSpecs.forEach((spec, index) => model.add(layerFor(spec, index, seed, index === 0 ? [shape.featureCount] : undefined)));
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+function lastDimension(shape: readonly (number | null)[] | undefined): number | null | undefined {
+  return shape === undefined ? undefined : shape[shape.length - 1];
+}
+
+/** Refuses, before any training, a model whose input or output does not fit the data. */
+function checkFits(model: LayersModel, shape: DataShape, loss: LossName, file: string | undefined): void {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new ModelError(`the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs — expected one of each`, file);
+  }
+  const inputShape = model.inputs[0]?.shape;
+  if (inputShape?.length !== 2 || inputShape[1] !== shape.featureCount) {
+    throw new ModelError(`the model takes input shape [${String(inputShape)}] but the dataset has ${shape.featureCount} features per row`, file);
+  }
+  const outputs = lastDimension(model.outputs[0]?.shape);
+  // Sparse categorical targets are class indices: one column, any number of output units.
+  const expected = loss === 'sparseCategoricalCrossentropy' ? undefined : shape.targetCount;
+  if (expected !== undefined && outputs !== expected) {
+    throw new ModelError(`the model outputs ${String(outputs)} values per row but the dataset has ${expected} target column(s)`, file);
+  }
+}
+
+/** An uncompiled model whose initial weights depend only on `seed` (and the spec). */
+export async function buildModel(workload: WorkloadSpec, shape: DataShape, seed: number): Promise<LayersModel> {
+  const weightsSeed = deriveSeed(seed, SeedStream.weights);
+  const file = workload.model.kind === 'modelJson' ? workload.model.path : undefined;
+  const model =
+    workload.model.kind === 'layers'
+      ? buildSequential(workload.model.layers, shape, weightsSeed)
+      : await loadModelJson(workload.model.path, weightsSeed);
+  try {
+    checkFits(model, shape, workload.loss, file);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+/** tfjs-layers has no Huber loss by name; tfjs-core's matches Keras's Huber (delta 1, mean). */
+function lossFor(name: LossName): string | ((yTrue: Tensor, yPred: Tensor) => Tensor) {
+  return name === 'huberLoss' ? (yTrue, yPred) => losses.huberLoss(yTrue, yPred) : name;
+}
+
+/**
+ * Compiles `model` with a fresh optimizer at `learningRate` and returns that optimizer (the
+ * caller disposes it: LayersModel.dispose() leaves the optimizer's slot variables alive).
+ */
+export function compileModel(model: LayersModel, workload: WorkloadSpec, learningRate: number): Optimizer {
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
+    throw new ModelError(`learning rate ${learningRate} — expected a finite number above 0`);
+  }
+  const optimizer = createOptimizer(workload.optimizer, learningRate);
+  model.compile({ optimizer, loss: lossFor(workload.loss), metrics: [...workload.metrics] });
+  return optimizer;
+}

@@ -1,0 +1,226 @@
+// tfjs layers-format model.json (e.g. from tensorflowjs_converter): topology deserialized with
+// tfjs-layers, weights read from the shard files next to it. Without weights, every random
+// initializer gets a seed derived from the trial's, so every configuration starts equal.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dispose, io, type NamedTensorMap } from '@tensorflow/tfjs-core';
+import { models, type LayersModel } from '@tensorflow/tfjs-layers';
+import { ModelError } from './model-error.js';
+import { SeededDropout } from './seeded-dropout.js';
+import { deriveSeed } from './seeded-random.js';
+
+type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+type JsonObject = { [key: string]: JsonValue };
+type WeightsGroup = io.WeightsManifestConfig[number];
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON.parse output, typed: only JSON values can come out of it. */
+function asJson(value: unknown): JsonValue {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(asJson);
+  if (typeof value === 'object') {
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(value)) out[key] = asJson(item);
+    return out;
+  }
+  throw new TypeError(`not a JSON value: ${typeof value}`);
+}
+
+/** Keras/tfjs initializers that draw random numbers (and take a `seed`). */
+const RANDOM_INITIALIZERS = new Set([
+  'RandomUniform',
+  'RandomNormal',
+  'TruncatedNormal',
+  'VarianceScaling',
+  'GlorotUniform',
+  'GlorotNormal',
+  'HeUniform',
+  'HeNormal',
+  'LeCunUniform',
+  'LeCunNormal',
+  'LecunUniform',
+  'LecunNormal',
+  'Orthogonal',
+]);
+
+/** Layers whose tfjs implementation draws from Math.random or repeats one mask: no reproducible run. */
+const UNSEEDABLE_LAYERS = new Set(['GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'SpatialDropout1D']);
+
+export interface ModelJsonFile {
+  readonly topology: JsonObject;
+  readonly weightsManifest: readonly WeightsGroup[] | undefined;
+}
+
+/** Splits a model.json into its topology and its weights manifest (if any). */
+export function parseModelJson(text: string, file: string): ModelJsonFile {
+  let parsed: JsonValue;
+  try {
+    parsed = asJson(JSON.parse(text));
+  } catch (error) {
+    throw new ModelError(`not valid JSON (${error instanceof Error ? error.message : String(error)})`, file);
+  }
+  if (!isObject(parsed)) throw new ModelError('expected a JSON object (a tfjs layers-format model.json)', file);
+  if ('modelTopology' in parsed) {
+    if (isObject(parsed['format']) || (parsed['format'] !== undefined && parsed['format'] !== 'layers-model')) {
+      throw new ModelError(`format "${String(parsed['format'])}" — expected "layers-model" (a graph model cannot be trained)`, file);
+    }
+    const topology = parsed['modelTopology'];
+    if (!isObject(topology)) throw new ModelError('modelTopology: expected an object', file);
+    const manifest = parsed['weightsManifest'];
+    if (manifest !== undefined && manifest !== null && !Array.isArray(manifest)) {
+      throw new ModelError('weightsManifest: expected a list of weight groups', file);
+    }
+    return { topology, weightsManifest: Array.isArray(manifest) ? manifest.map((group) => checkGroup(group, file)) : undefined };
+  }
+  return { topology: parsed, weightsManifest: undefined };
+}
+
+function checkGroup(group: unknown, file: string): WeightsGroup {
+  if (!isObject(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) {
+    throw new ModelError('weightsManifest: each group needs "paths" and "weights" lists', file);
+  }
+  const paths = group['paths'];
+  if (!paths.every((p): p is string => typeof p === 'string')) throw new ModelError('weightsManifest: paths must be strings', file);
+  const weights = group['weights'].map((entry) => checkWeightEntry(entry, file));
+  return { paths, weights };
+}
+
+const DTYPES = ['float32', 'int32', 'bool'] as const;
+const QUANTIZED = ['uint16', 'uint8', 'float16'] as const;
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
+  return allowed.find((known) => known === value);
+}
+
+function checkWeightEntry(entry: unknown, file: string): io.WeightsManifestEntry {
+  const bad = (what: string): ModelError => new ModelError(`weightsManifest: ${what}`, file);
+  if (!isObject(entry) || typeof entry['name'] !== 'string') throw bad('each weight needs a "name"');
+  const name = entry['name'];
+  const shape = entry['shape'];
+  if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw bad(`${name}: "shape" must be a list of sizes`);
+  }
+  const dtype = oneOf(entry['dtype'] ?? 'float32', DTYPES);
+  if (dtype === undefined) throw bad(`${name}: dtype ${String(entry['dtype'])} — expected one of ${DTYPES.join(', ')}`);
+  const quantization = entry['quantization'];
+  if (quantization === undefined || quantization === null) return { name, shape, dtype };
+  if (!isObject(quantization)) throw bad(`${name}: "quantization" must be an object`);
+  const quantizedAs = oneOf(quantization['dtype'], QUANTIZED);
+  if (quantizedAs === undefined) throw bad(`${name}: quantization dtype — expected one of ${QUANTIZED.join(', ')}`);
+  const scale = quantization['scale'];
+  const min = quantization['min'];
+  if ((scale !== undefined && typeof scale !== 'number') || (min !== undefined && typeof min !== 'number')) {
+    throw bad(`${name}: quantization scale and min must be numbers`);
+  }
+  return {
+    name,
+    shape,
+    dtype,
+    quantization: { dtype: quantizedAs, ...(scale === undefined ? {} : { scale }), ...(min === undefined ? {} : { min }) },
+  };
+}
+
+/**
+ * Rewrites a topology in place for a reproducible run: Dropout becomes SeededDropout, random
+ * initializers get seeds derived from `seed` (in document order), unseedable layers are refused.
+ */
+export function seedTopology(topology: JsonObject, seed: number, file: string): void {
+  let stream = 0;
+  const nextSeed = (): number => deriveSeed(seed, stream++);
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (!isObject(node)) return;
+    const className = node['class_name'];
+    const config = node['config'];
+    if (typeof className === 'string' && isObject(config)) {
+      if (UNSEEDABLE_LAYERS.has(className)) {
+        throw new ModelError(`layer ${className} draws unseeded random numbers in tfjs, so trials could not be reproduced — use Dropout`, file);
+      }
+      if (className === 'Dropout') {
+        if (config['noise_shape'] !== undefined && config['noise_shape'] !== null) {
+          throw new ModelError('Dropout with a noise_shape is not supported', file);
+        }
+        node['class_name'] = SeededDropout.className;
+        config['seed'] = nextSeed();
+      } else if (RANDOM_INITIALIZERS.has(className)) {
+        config['seed'] = nextSeed();
+      }
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(topology);
+}
+
+async function readWeights(
+  manifest: readonly WeightsGroup[],
+  directory: string,
+  file: string,
+): Promise<NamedTensorMap> {
+  const named: NamedTensorMap = {};
+  try {
+    for (const group of manifest) {
+      const shards = await Promise.all(
+        group.paths.map(async (shard: string) => {
+          const shardFile = path.resolve(directory, shard);
+          try {
+            return await readFile(shardFile);
+          } catch {
+            throw new ModelError(`cannot read the weights file ${shardFile}`, file);
+          }
+        }),
+      );
+      const bytes = Buffer.concat(shards);
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      try {
+        Object.assign(named, io.decodeWeights(buffer, group.weights));
+      } catch (error) {
+        throw new ModelError(`weights do not match the manifest: ${error instanceof Error ? error.message : String(error)}`, file);
+      }
+    }
+  } catch (error) {
+    dispose(named);
+    throw error;
+  }
+  return named;
+}
+
+/** Builds an uncompiled model from a model.json file: its own weights if it lists them, else seeded ones. */
+export async function loadModelJson(file: string, seed: number): Promise<LayersModel> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
+    throw new ModelError(`cannot read the model file (${code})`, file);
+  }
+  const { topology, weightsManifest } = parseModelJson(text, file);
+  seedTopology(topology, seed, file);
+  let model: LayersModel;
+  try {
+    model = await models.modelFromJSON({ modelTopology: topology });
+  } catch (error) {
+    throw new ModelError(`cannot build the model: ${error instanceof Error ? error.message : String(error)}`, file);
+  }
+  if (weightsManifest === undefined) return model;
+  try {
+    const weights = await readWeights(weightsManifest, path.dirname(file), file);
+    try {
+      model.loadWeights(weights, true);
+    } catch (error) {
+      throw new ModelError(`the weights do not fit the model: ${error instanceof Error ? error.message : String(error)}`, file);
+    } finally {
+      // The model's variables hold their own references.
+      dispose(weights);
+    }
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}

@@ -1,0 +1,49 @@
+// Dropout whose masks come from the trial's seed. tfjs's Dropout either draws from Math.random
+// (no seed) or, given a seed, draws the SAME mask on every batch; this one draws a fresh,
+// seeded mask per training call, so a run is reproducible and still regularizes like dropout.
+import { dropout, serialization, tidy, type Tensor } from '@tensorflow/tfjs-core';
+import { layers } from '@tensorflow/tfjs-layers';
+import { deriveSeed } from './seeded-random.js';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+
+export interface SeededDropoutArgs extends LayerArgs {
+  readonly rate: number;
+  readonly seed: number;
+}
+
+export class SeededDropout extends layers.Layer {
+  static readonly className = 'PlateauSeededDropout';
+  private readonly rate: number;
+  private readonly seed: number;
+  /** Training calls so far: call k draws its mask from deriveSeed(seed, k). */
+  private calls = 0;
+
+  constructor(args: SeededDropoutArgs) {
+    super(args);
+    this.rate = Math.min(Math.max(args.rate, 0), 1);
+    this.seed = args.seed;
+    this.supportsMasking = true;
+  }
+
+  override computeOutputShape(inputShape: Parameters<layers.Layer['computeOutputShape']>[0]): ReturnType<layers.Layer['computeOutputShape']> {
+    return inputShape;
+  }
+
+  override call(inputs: Tensor | Tensor[], kwargs: Readonly<Record<string, unknown>>): Tensor | Tensor[] {
+    return tidy(() => {
+      const input = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (input === undefined) throw new Error('PlateauSeededDropout expects one input tensor');
+      if (kwargs['training'] !== true || this.rate <= 0 || this.rate >= 1) return input;
+      const seed = deriveSeed(this.seed, this.calls);
+      this.calls += 1;
+      return dropout(input, this.rate, undefined, seed);
+    });
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+
+serialization.registerClass(SeededDropout);

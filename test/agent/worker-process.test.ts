@@ -1,0 +1,145 @@
+// WorkerProcess against real child processes: the built worker (dist/agent/worker-main.js,
+// see test/setup/build-once.ts) training real tiny trials on the cpu backend.
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerClosedError, WorkerCrashedError, WorkerProtocolError, WorkerStartError, WorkerTimeoutError } from '../../agent/worker-errors.js';
+import { WorkerProcess, type WorkerProcessOptions } from '../../agent/worker-process.js';
+import type { EpochRecord } from '../../src/trial/types.js';
+import { tinyTrial } from './fixtures.js';
+import { recordingLogger } from './recording-logger.js';
+
+const envWorker = fileURLToPath(new URL('./fixtures/env-reporting-worker.mjs', import.meta.url));
+
+const workers: WorkerProcess[] = [];
+function worker(options: Partial<WorkerProcessOptions> = {}): WorkerProcess {
+  const created = new WorkerProcess({ backend: 'cpu', ...options });
+  workers.push(created);
+  return created;
+}
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+});
+
+describe('WorkerProcess', () => {
+  it('runs a tiny trial in a child process and streams each epoch as it finishes', async () => {
+    const w = worker();
+    const epochs: EpochRecord[] = [];
+    const result = await w.run(tinyTrial('tiny'), { onEpoch: (record) => epochs.push(record) });
+    expect(result.trialId).toBe('tiny');
+    expect(result.outcome).toEqual({ status: 'succeeded' });
+    expect(result.backend).toBe('cpu');
+    expect(epochs.map((record) => record.epoch)).toEqual([1, 2]);
+    expect(epochs).toEqual(result.history);
+    expect(w.pid).not.toBe(process.pid);
+  });
+
+  it('runs trial after trial in the same process', async () => {
+    const w = worker();
+    await w.run(tinyTrial('first'));
+    const pid = w.pid;
+    const second = await w.run(tinyTrial('second'));
+    expect(second.outcome.status).toBe('succeeded');
+    expect(w.pid).toBe(pid);
+  });
+
+  it('rejects with WorkerCrashedError when the worker is killed mid-trial, and runs the next trial in a fresh process', async () => {
+    const w = worker();
+    const ready = await w.start();
+    const crashed = w.run(tinyTrial('doomed', { epochs: 500 }), {
+      onEpoch: () => {
+        if (w.pid !== null) process.kill(w.pid, 'SIGKILL');
+      },
+    });
+    const error: unknown = await crashed.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect(error).toMatchObject({ trialId: 'doomed', signal: 'SIGKILL', exitCode: null });
+
+    const next = await w.run(tinyTrial('after-crash'));
+    expect(next.outcome).toEqual({ status: 'succeeded' });
+    expect(w.pid).not.toBe(ready.pid);
+  });
+
+  it('stops a running trial on abort and resolves with a cancelled outcome carrying the reason', async () => {
+    const w = worker();
+    const controller = new AbortController();
+    const result = await w.run(tinyTrial('pruned-one', { epochs: 500 }), {
+      signal: controller.signal,
+      onEpoch: () => controller.abort('pruned'),
+    });
+    expect(result.outcome).toEqual({ status: 'cancelled', reason: 'pruned' });
+    expect(result.history.length).toBeGreaterThanOrEqual(1);
+    expect(result.history.length).toBeLessThan(500);
+  });
+
+  it('cancels a trial whose signal is already aborted without training it', async () => {
+    const w = worker();
+    const result = await w.run(tinyTrial('never'), { signal: AbortSignal.abort('shutdown') });
+    expect(result.outcome).toEqual({ status: 'cancelled', reason: 'shutdown' });
+    expect(result.history).toEqual([]);
+  });
+
+  it('kills a worker that finishes no epoch within the per-epoch timeout', async () => {
+    const w = worker({ epochTimeoutMs: 1_500 });
+    await w.start();
+    const hung = w.run(tinyTrial('hangs', { epochs: 500 }), {
+      // A stopped process is the most faithful hang there is.
+      onEpoch: (record) => {
+        if (record.epoch === 1 && w.pid !== null) process.kill(w.pid, 'SIGSTOP');
+      },
+    });
+    const error: unknown = await hung.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkerTimeoutError);
+    expect(error).toMatchObject({ trialId: 'hangs', phase: 'epoch', epochsDone: 1 });
+    expect((await w.run(tinyTrial('after-hang'))).outcome.status).toBe('succeeded');
+  });
+
+  it('fails to start with WorkerStartError when the requested backend cannot load', async () => {
+    const w = worker({ backend: 'tensorflow-gpu' });
+    await expect(w.start()).rejects.toBeInstanceOf(WorkerStartError);
+    await expect(w.run(tinyTrial('no-backend'))).rejects.toBeInstanceOf(WorkerStartError);
+  });
+
+  it('sets CUDA_VISIBLE_DEVICES to its GPU and passes the requested backend', async () => {
+    const { logger, waitFor } = recordingLogger();
+    const w = worker({ entryPath: envWorker, gpu: 3, backend: 'wasm', logger });
+    await w.start();
+    const line = await waitFor('worker-env');
+    expect(line.fields).toMatchObject({ cuda: '3', backend: 'wasm' });
+  });
+
+  it('leaves CUDA_VISIBLE_DEVICES as it was when no GPU is given', async () => {
+    const { logger, waitFor } = recordingLogger();
+    const w = worker({ entryPath: envWorker, env: { PATH: process.env['PATH'] }, logger });
+    await w.start();
+    expect((await waitFor('worker-env')).fields).toMatchObject({ cuda: null });
+  });
+
+  it('kills a worker that sends a malformed message and rejects its trial with WorkerProtocolError', async () => {
+    const w = worker({ entryPath: envWorker, env: { ...process.env, PLATEAU_TEST_WORKER_MODE: 'garbage' } });
+    const ready = await w.start();
+    const error: unknown = await w.run(tinyTrial('garbled')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkerProtocolError);
+    expect(error).toMatchObject({ trialId: 'garbled', problem: expect.stringContaining('record.epoch') });
+    expect(w.pid).toBeNull();
+    await w.start();
+    expect(w.pid).not.toBe(ready.pid);
+  });
+
+  it('closes safely twice and refuses to run afterwards', async () => {
+    const w = worker();
+    await w.start();
+    const pid = w.pid;
+    await Promise.all([w.close(), w.close()]);
+    await w.close();
+    expect(w.pid).toBeNull();
+    expect(pid).not.toBeNull();
+    await expect(w.run(tinyTrial('late'))).rejects.toBeInstanceOf(WorkerClosedError);
+  });
+
+  it('rejects the running trial with WorkerClosedError when closed mid-trial', async () => {
+    const w = worker();
+    const running = w.run(tinyTrial('interrupted', { epochs: 500 }), { onEpoch: () => void w.close() });
+    await expect(running).rejects.toBeInstanceOf(WorkerClosedError);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { decodeParentMessage, decodeWorkerMessage, parseBackendRequest, toCancelReason } from '../../agent/worker-protocol.js';
+import { tinyTrial } from './fixtures.js';
+
+const epoch = { epoch: 1, loss: 0.5, val_loss: 0.6, lr: 0.01 };
+const result = {
+  trialId: 't1',
+  outcome: { status: 'succeeded' },
+  history: [epoch],
+  lrReductions: [],
+  objective: 0.6,
+  wallSeconds: 1.5,
+  backend: 'cpu',
+  seed: 3,
+};
+
+describe('worker protocol', () => {
+  it('decodes every message the agent sends', () => {
+    expect(decodeParentMessage({ type: 'run', trial: tinyTrial('t1') })).toMatchObject({ ok: true, message: { type: 'run' } });
+    expect(decodeParentMessage({ type: 'cancel', trialId: 't1', reason: 'pruned' })).toEqual({
+      ok: true,
+      message: { type: 'cancel', trialId: 't1', reason: 'pruned' },
+    });
+    expect(decodeParentMessage({ type: 'shutdown' })).toEqual({ ok: true, message: { type: 'shutdown' } });
+  });
+
+  it('decodes every message a worker sends', () => {
+    expect(decodeWorkerMessage({ type: 'ready', backend: 'cpu', skipped: [{ backend: 'wasm', reason: 'no wasm' }] }).ok).toBe(true);
+    expect(decodeWorkerMessage({ type: 'epoch', trialId: 't1', record: { ...epoch, acc: 0.9 } })).toEqual({
+      ok: true,
+      message: { type: 'epoch', trialId: 't1', record: { ...epoch, acc: 0.9 } },
+    });
+    expect(decodeWorkerMessage({ type: 'result', result }).ok).toBe(true);
+    expect(decodeWorkerMessage({ type: 'fatal', trialId: null, error: { kind: 'WorkerStartError', message: 'x' } }).ok).toBe(true);
+    expect(decodeWorkerMessage({ type: 'log', level: 'info', event: 'e', fields: { a: 1 } }).ok).toBe(true);
+  });
+
+  it('keeps NaN and infinite metric values of a diverged epoch', () => {
+    const decoded = decodeWorkerMessage({ type: 'epoch', trialId: 't1', record: { epoch: 3, loss: Number.NaN, val_loss: Infinity, lr: 0.01 } });
+    expect(decoded.ok && decoded.message.type === 'epoch' && decoded.message.record).toEqual({ epoch: 3, loss: Number.NaN, val_loss: Infinity, lr: 0.01 });
+  });
+
+  it.each([
+    ['a non-object', 42],
+    ['null', null],
+    ['an unknown type', { type: 'explode' }],
+    ['a run without a trial', { type: 'run' }],
+    ['a run with a malformed trial', { type: 'run', trial: { ...tinyTrial('t1'), config: { learningRate: 'fast' } } }],
+    ['a cancel with an unknown reason', { type: 'cancel', trialId: 't1', reason: 'bored' }],
+    ['a cancel without its trial', { type: 'cancel', reason: 'pruned' }],
+  ])('rejects %s sent to a worker', (_label, value) => {
+    expect(decodeParentMessage(value).ok).toBe(false);
+  });
+
+  it.each([
+    ['a string', 'ready'],
+    ['ready with an unknown backend', { type: 'ready', backend: 'quantum', skipped: [] }],
+    ['an epoch with a string loss', { type: 'epoch', trialId: 't1', record: { ...epoch, loss: '0.5' } }],
+    ['an epoch without its trial', { type: 'epoch', record: epoch }],
+    ['a result with an unknown status', { type: 'result', result: { ...result, outcome: { status: 'great' } } }],
+    ['a cancelled result without its reason', { type: 'result', result: { ...result, outcome: { status: 'cancelled' } } }],
+    ['a log at an unknown level', { type: 'log', level: 'loud', event: 'e', fields: {} }],
+  ])('rejects %s sent by a worker', (_label, value) => {
+    expect(decodeWorkerMessage(value).ok).toBe(false);
+  });
+
+  it('says where a message is malformed', () => {
+    const decoded = decodeWorkerMessage({ type: 'epoch', trialId: 't1', record: { ...epoch, lr: 'high' } });
+    expect(decoded).toEqual({ ok: false, problem: expect.stringContaining('record.lr') });
+  });
+
+  it('reads backend requests and maps foreign abort reasons to interrupted', () => {
+    expect(parseBackendRequest('wasm')).toBe('wasm');
+    expect(parseBackendRequest('auto')).toBe('auto');
+    expect(parseBackendRequest('gpu')).toBeNull();
+    expect(toCancelReason('lease-lost')).toBe('lease-lost');
+    expect(toCancelReason(new Error('x'))).toBe('interrupted');
+    expect(toCancelReason(undefined)).toBe('interrupted');
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import * as gen from '../../gen/plateau/v1/coordinator.js';
+import type { SweepSummary } from '../../src/rpc/sweep-progress.js';
+import {
+  decodeEpoch,
+  decodeLease,
+  decodeSweepSummary,
+  decodeTrialResult,
+  encodeEpoch,
+  encodeLease,
+  encodeSweepSummary,
+  encodeTrialResult,
+  WireDecodeError,
+} from '../../src/rpc/wire.js';
+import { expandGrid } from '../../src/spec/grid.js';
+import type { TrialOutcome } from '../../src/trial/types.js';
+import { resultFor, tinySweepSpec } from './fixtures.js';
+
+/** Through real protobuf bytes, as the network carries it. */
+function overTheWire<T>(codec: { encode(message: T): { finish(): Uint8Array }; decode(bytes: Uint8Array): T }, message: T): T {
+  return codec.decode(codec.encode(message).finish());
+}
+
+const trial = expandGrid(tinySweepSpec())[0];
+if (trial === undefined) throw new Error('the tiny grid is empty');
+
+describe('wire conversions', () => {
+  it('keeps NaN, ±Infinity and extra metrics of an epoch', () => {
+    const record = { epoch: 4, loss: Number.NaN, val_loss: Number.POSITIVE_INFINITY, lr: Number.NEGATIVE_INFINITY, val_acc: 0.75 };
+    const decoded = decodeEpoch(overTheWire(gen.EpochReport, encodeEpoch(record)));
+    expect(decoded).toEqual(record);
+  });
+
+  it.each<TrialOutcome>([
+    { status: 'succeeded' },
+    { status: 'diverged', atEpoch: 3 },
+    { status: 'failed', error: { kind: 'DatasetError', message: 'train.csv:4: not a number' } },
+    { status: 'pruned' },
+    { status: 'cancelled', reason: 'sweep-cancelled' },
+  ])('round-trips a $status result', (outcome) => {
+    const result = resultFor(trial.id, outcome.status === 'succeeded' ? 0.5 : null, outcome);
+    const decoded = decodeTrialResult(overTheWire(gen.TrialResult, encodeTrialResult(result)));
+    expect(decoded).toEqual(result);
+  });
+
+  it('refuses a result from an unknown backend', () => {
+    const wire = { ...encodeTrialResult(resultFor(trial.id)), backend: 'cuda9' };
+    expect(() => decodeTrialResult(wire)).toThrow(WireDecodeError);
+  });
+
+  it('round-trips a lease with the trial spec the grid produced', () => {
+    const lease = { leaseId: 'L1', fencingToken: 3, sweepId: 's', trialId: trial.id, attempt: 2, heartbeatTimeoutMs: 30_000, trial };
+    expect(decodeLease(overTheWire(gen.Lease, encodeLease(lease)))).toEqual(lease);
+  });
+
+  it('refuses a lease whose trial spec is malformed, naming the field', () => {
+    const wire = encodeLease({ leaseId: 'L1', fencingToken: 1, sweepId: 's', trialId: trial.id, attempt: 1, heartbeatTimeoutMs: 1, trial });
+    const broken = { ...wire, trialSpecJson: JSON.stringify({ ...trial, config: { ...trial.config, patience: -1 } }) };
+    expect(() => decodeLease(broken)).toThrow(/lease\.trial_spec_json\.config\.patience/);
+    expect(() => decodeLease({ ...wire, trialSpecJson: '{not json' })).toThrow(WireDecodeError);
+    expect(() => decodeLease({ ...wire, trialId: 'other' })).toThrow(/trial_id/);
+  });
+
+  it('round-trips a sweep summary, with and without a best config', () => {
+    const summary: SweepSummary = {
+      sweepId: 'abc',
+      name: 'tiny',
+      state: 'running',
+      totalTrials: 4,
+      counts: { queued: 1, running: 1, succeeded: 1, failed: 0, diverged: 1, pruned: 0, cancelled: 0 },
+      best: { objective: 0.125, config: trial.config },
+      createdAtMs: 1_700_000_000_000,
+      finishedAtMs: null,
+    };
+    expect(decodeSweepSummary(overTheWire(gen.SweepSummary, encodeSweepSummary(summary)))).toEqual(summary);
+    const empty = { ...summary, best: null, state: 'failed' as const, finishedAtMs: 1_700_000_100_000 };
+    expect(decodeSweepSummary(overTheWire(gen.SweepSummary, encodeSweepSummary(empty)))).toEqual(empty);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { renderRankingTable } from '../../src/cli/render/ranking-table.js';
+import { buildResultsDocument } from '../../src/results/results-document.js';
+import { baseSpec, snapshot, trial } from '../rank/sweep-fixtures.js';
+
+const doc = buildResultsDocument(
+  snapshot([
+    trial({ config: { learningRate: 0.1, factor: 0.5 }, state: 'diverged' }),
+    trial({ config: { learningRate: 0.001, factor: 0.5 }, objective: 0.0456, lrReductions: [] }),
+    trial({ config: { learningRate: 0.003, factor: 0.5 }, repeat: 0, objective: 0.0123, lrReductions: [4, 7] }),
+    trial({ config: { learningRate: 0.003, factor: 0.5 }, repeat: 1, objective: 0.0131, lrReductions: [5] }),
+    trial({ config: { learningRate: 0.03, factor: 0.1 }, state: 'failed' }),
+    trial({ config: { learningRate: 0.001, factor: 0.1, patience: 10 }, objective: 0.05, lrReductions: [] }),
+  ]),
+);
+
+/** The table's body rows (after the column header, before the blank line). */
+function bodyRows(text: string): string[] {
+  const lines = text.split('\n');
+  const header = lines.findIndex((line) => line.includes('rank'));
+  const end = lines.indexOf('', header);
+  return lines.slice(header + 1, end === -1 ? undefined : end);
+}
+
+describe('renderRankingTable', () => {
+  const text = renderRankingTable(doc);
+
+  it('names the sweep, its objective and its trial counts in the header', () => {
+    const [title, summary] = text.split('\n');
+    expect(title).toBe('Sweep "mlp-plateau" (sw-0001) — finished');
+    expect(summary).toContain('objective: val_loss, minimize, final epoch');
+    expect(summary).toContain('6 trials (4 succeeded, 1 diverged, 1 failed) over 5 configs');
+  });
+
+  it('lists the best config first and marks it', () => {
+    const [first] = bodyRows(text);
+    expect(first).toMatch(/^\*\s+1\s+0\.003\s+0\.5\s+2\s+0\.0127 ± 0\.00057 \(2\)\s+1–2\s+best$/);
+    expect(bodyRows(text).filter((row) => row.includes('best'))).toHaveLength(1);
+  });
+
+  it('shows diverged and failed configs last and marks them', () => {
+    const rows = bodyRows(text);
+    expect(rows).toHaveLength(5);
+    expect(rows[3]).toMatch(/^\s+4\s+0\.1\s.*DIVERGED 1\/1$/);
+    expect(rows[4]).toMatch(/^\s+5\s+0\.03\s.*FAILED 1\/1$/);
+  });
+
+  it('marks configs whose schedule never fired or could not fire', () => {
+    const rows = bodyRows(text);
+    expect(rows[1]).toContain('schedule never fired');
+    expect(rows[2]).toContain("schedule can't fire");
+  });
+
+  it('says which axis matters most, with the mean at each value, best first', () => {
+    expect(text).toContain('learningRate matters most: 0.003 → 0.0127, 0.001 → 0.0478, 0.03 → — (1 failed of 1), 0.1 → — (1 diverged of 1)');
+  });
+
+  it('shows a column for an extra axis only when it varies', () => {
+    expect(text).not.toContain('batch');
+    const withBatch = buildResultsDocument(
+      snapshot([trial({ config: { batchSize: 32 }, objective: 0.2 }), trial({ config: { batchSize: 128 }, objective: 0.1 })]),
+    );
+    const rows = bodyRows(renderRankingTable(withBatch));
+    expect(renderRankingTable(withBatch)).toMatch(/rank\s+lr\s+factor\s+patience\s+batch/);
+    expect(rows[0]).toMatch(/^\*\s+1\s+0\.01\s+0\.5\s+2\s+128\s/);
+  });
+
+  it('shows only the top configs and says how many more, and how many of them broke', () => {
+    const top = renderRankingTable(doc, { top: 2 });
+    expect(bodyRows(top)).toHaveLength(3);
+    expect(bodyRows(top)[2]).toBe('… 3 more configs not shown (1 diverged, 1 failed)');
+  });
+
+  it('uses no ANSI codes unless color is asked for, and highlights the best row in color', () => {
+    expect(text).not.toContain('\u001b[');
+    const colored = renderRankingTable(doc, { color: true });
+    expect(colored).toContain('\u001b[1;32m*     1');
+    expect(colored).toMatch(/\u001b\[31m\s+4\s+0\.1\s.*DIVERGED 1\/1\u001b\[0m/);
+  });
+
+  it('keeps every line within the width', () => {
+    const narrow = renderRankingTable(doc, { width: 60 });
+    expect(Math.max(...narrow.split('\n').map((line) => line.length))).toBeLessThanOrEqual(60);
+  });
+
+  it('ranks the highest objective first for a maximize goal', () => {
+    const maxDoc = buildResultsDocument(
+      snapshot(
+        [trial({ config: { learningRate: 0.001 }, objective: 0.7 }), trial({ config: { learningRate: 0.01 }, objective: 0.9 })],
+        { spec: { ...baseSpec, objective: { metric: 'val_acc', goal: 'maximize', use: 'best' } } },
+      ),
+    );
+    const rendered = renderRankingTable(maxDoc);
+    expect(bodyRows(rendered)[0]).toMatch(/^\*\s+1\s+0\.01\s/);
+    expect(rendered).toContain('objective: val_acc, maximize, best epoch');
+    expect(rendered).toContain('learningRate matters most: 0.01 → 0.9, 0.001 → 0.7');
+  });
+});
