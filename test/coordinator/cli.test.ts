@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DurationError, parseDurationMs } from '../../src/cli/commands/coordinator.js';
 import { createGrpcSweepClient } from '../../src/rpc/grpc-sweep-client.js';
 import { removeTempDirs, tempDataDir } from './fixtures.js';
 
@@ -34,6 +35,23 @@ async function listeningAddress(child: ChildProcess): Promise<string> {
   }
   throw new Error(`the coordinator exited before listening: ${seen}`);
 }
+
+describe('--lease-timeout durations', () => {
+  it.each([
+    ['30s', 30_000],
+    ['500ms', 500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1500', 1_500],
+    ['1.5s', 1_500],
+  ])('reads %s as %i ms', (text, ms) => {
+    expect(parseDurationMs(text, '--lease-timeout')).toBe(ms);
+  });
+
+  it.each(['', 'soon', '0s', '-1s', '5 days'])('refuses %j', (text) => {
+    expect(() => parseDurationMs(text, '--lease-timeout')).toThrow(DurationError);
+  });
+});
 
 describe('plateau coordinator', () => {
   it('serves on the port it prints and exits 0 on SIGTERM', async () => {

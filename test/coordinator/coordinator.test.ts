@@ -203,6 +203,16 @@ describe('Coordinator', () => {
     expect(seen.at(-1)).toBe('succeeded:1');
   });
 
+  it('expires a silent lease on its own timer', async () => {
+    const coordinator = new Coordinator({ dataDir: tempDataDir(), leaseTimeoutMs: 100, expiryCheckIntervalMs: 20 });
+    running.push(coordinator);
+    const { agentId } = coordinator.registerAgent({ hostname: 'test-host', slots: 1, backend: 'cpu', version: '0.1.0' });
+    coordinator.submitSweep(tinySweepSpec(), 'src');
+    const expired = nextEvent(coordinator, 'lease-expired');
+    const granted = await lease(coordinator, agentId);
+    await expect(expired).resolves.toMatchObject({ trialId: granted.trialId, fencingToken: granted.fencingToken });
+  });
+
   it('names an unknown sweep in its error', () => {
     const { coordinator } = start();
     expect(() => coordinator.getSweep('nope')).toThrow(UnknownSweepError);

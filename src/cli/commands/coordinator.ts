@@ -1,8 +1,8 @@
 // `plateau coordinator`: serve sweeps to clients and trials to agents until SIGTERM/SIGINT.
 import type { Command } from 'commander';
 import { ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
-import { createStreamLogger, type LogFormat, type Logger, type LogLevel } from '../../log/logger.js';
 import { ExitCode } from '../exit-codes.js';
+import { nextStopSignal, programLogger } from '../program-logger.js';
 
 const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -29,26 +29,6 @@ export function parseDurationMs(text: string, option: string): number {
 function parsePort(text: string): number | undefined {
   const port = Number(text);
   return Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : undefined;
-}
-
-function programLogger(program: Command): Logger {
-  const { logFormat, logLevel } = program.opts<{ logFormat?: string; logLevel?: string }>();
-  const format: LogFormat = logFormat === 'json' ? 'json' : 'pretty';
-  const level: LogLevel = logLevel === 'debug' || logLevel === 'warn' || logLevel === 'error' ? logLevel : 'info';
-  return createStreamLogger({ format, level, write: (line) => process.stderr.write(`${line}\n`) });
-}
-
-/** Resolves with the first of SIGTERM / SIGINT, and stops listening for both. */
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }
 
 interface CoordinatorCommandOptions {
@@ -82,16 +62,17 @@ export function registerCoordinatorCommand(program: Command): void {
         process.exitCode = ExitCode.badInput;
         return;
       }
-      const stop = nextStopSignal();
+      // Listen for signals before starting, so a SIGTERM during start-up still shuts down cleanly.
+      const startFailed = new AbortController();
+      const stop = nextStopSignal(startFailed.signal);
       let running;
       try {
         running = await startCoordinatorServer({ host: options.host, port, dataDir: options.dataDir, leaseTimeoutMs, logger });
       } catch (error) {
+        startFailed.abort();
         if (!(error instanceof ServerBindError)) throw error;
         logger.error('coordinator.cannot-listen', { address: error.address, reason: error.reason });
         process.exitCode = ExitCode.badInput;
-        process.kill(process.pid, 'SIGTERM'); // settles `stop`, which removes its handlers
-        await stop;
         return;
       }
       // Scripts and tests that pass --port 0 read the bound address from this line.

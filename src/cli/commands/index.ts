@@ -3,12 +3,14 @@ import { registerCoordinatorCommand } from './coordinator.js';
 import { registerAgentCommand } from './agent.js';
 import { registerValidateCommand } from './validate.js';
 import { registerInitCommand } from './init.js';
+import { registerRunCommand } from './run.js';
 
 // Each command lives in its own module and registers itself here: one line per command.
 export function registerCommands(program: Command): void {
   void program;
   registerValidateCommand(program);
   registerInitCommand(program);
+  registerRunCommand(program);
   registerCoordinatorCommand(program);
   registerAgentCommand(program);
 }

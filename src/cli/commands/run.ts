@@ -1,0 +1,216 @@
+// `plateau run sweep.yaml`: the whole product on one machine. A coordinator on loopback
+// with its SQLite store under --out, an agent with N worker processes talking to it over
+// real gRPC, a live progress line, then the ranking and the winner as paste-ready code.
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Agent } from '../../../agent/agent.js';
+import { parseBackendRequest, type BackendRequest } from '../../../agent/worker-protocol.js';
+import { startCoordinatorServer, type RunningCoordinator } from '../../../coordinator/grpc-server.js';
+import type { Logger } from '../../log/logger.js';
+import { buildResultsDocument, type ResultsDocument } from '../../results/results-document.js';
+import { writeResultsFiles } from '../../results/write-results.js';
+import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
+import { finishedCount, type SweepProgress } from '../../rpc/sweep-progress.js';
+import { loadSweepSpecFile } from '../../spec/load.js';
+import { SpecError } from '../../spec/spec-error.js';
+import type { SweepSpec } from '../../spec/sweep-spec.js';
+import { ExitCode } from '../exit-codes.js';
+import { nextStopSignal, programLogger } from '../program-logger.js';
+import { ProgressLine, type ProgressState } from '../render/progress-bar.js';
+import { renderRankingTable } from '../render/ranking-table.js';
+
+interface RunCommandOptions {
+  readonly agents: string;
+  readonly out?: string;
+  readonly dataDir?: string;
+  readonly backend: string;
+  readonly allowLarge?: boolean;
+  readonly json?: boolean;
+  readonly top: string;
+  readonly leaseTimeout?: string;
+}
+
+export class RunOptionError extends Error {
+  override readonly name = 'RunOptionError';
+  constructor(
+    readonly option: string,
+    readonly found: string,
+    readonly expected: string,
+  ) {
+    super(`${option}: "${found}" — expected ${expected}`);
+  }
+}
+
+function positiveInteger(option: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 1) throw new RunOptionError(option, text, 'a positive integer');
+  return value;
+}
+
+/** A folder name people can read from the sweep's name. */
+function folderName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return cleaned === '' ? 'sweep' : cleaned;
+}
+
+function progressState(progress: SweepProgress, startedAtMs: number, nowMs: number): ProgressState {
+  const { counts, totalTrials, best } = progress.summary;
+  return {
+    total: totalTrials,
+    done: finishedCount(counts),
+    running: counts.running,
+    failed: counts.failed,
+    diverged: counts.diverged,
+    startedAtMs,
+    nowMs,
+    best,
+  };
+}
+
+interface RunPlan {
+  readonly specFile: string;
+  readonly spec: SweepSpec;
+  readonly source: string;
+  readonly outDir: string;
+  readonly dataDir: string;
+  readonly agents: number;
+  readonly backend: BackendRequest;
+  readonly top: number;
+  readonly json: boolean;
+}
+
+function plan(specFile: string, options: RunCommandOptions): RunPlan {
+  const agents = positiveInteger('--agents', options.agents);
+  const top = positiveInteger('--top', options.top);
+  const backend = parseBackendRequest(options.backend);
+  if (backend === null) throw new RunOptionError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
+  const spec = loadSweepSpecFile(specFile, options.allowLarge === true ? { allowLarge: true } : {});
+  const outDir = resolve(options.out ?? join('runs', folderName(spec.name)));
+  return {
+    specFile,
+    spec,
+    source: readFileSync(specFile, 'utf8'),
+    outDir,
+    dataDir: resolve(options.dataDir ?? join(outDir, 'store')),
+    agents,
+    backend,
+    top,
+    json: options.json === true,
+  };
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function resumeCommand(run: RunPlan): string {
+  const out = relative(process.cwd(), run.outDir) || '.';
+  return `plateau run ${shellQuote(run.specFile)} --out ${shellQuote(out)} --agents ${run.agents}`;
+}
+
+function printResults(doc: ResultsDocument, run: RunPlan, paths: { jsonPath: string; csvPath: string }): void {
+  if (run.json) {
+    process.stdout.write(`${JSON.stringify({ sweepId: doc.sweep.id, results: paths, ranking: doc.ranking.slice(0, run.top), best: doc.best })}\n`);
+    return;
+  }
+  const color = process.stdout.isTTY === true;
+  const out: string[] = ['', renderRankingTable(doc, { top: run.top, color, ...(process.stdout.columns === undefined ? {} : { width: process.stdout.columns }) })];
+  if (doc.best !== null) {
+    out.push('', 'Best schedule — Keras (Python):', '', doc.best.snippets.keras, '', 'Best schedule — tfjs:', '', doc.best.snippets.tfjs);
+  }
+  out.push('', `Results: ${relative(process.cwd(), paths.jsonPath)}, ${relative(process.cwd(), paths.csvPath)}`, '');
+  process.stdout.write(out.join('\n'));
+}
+
+/** Runs the sweep to its end (or an interrupt) and returns the exit code. */
+async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
+  const startedAtMs = Date.now();
+  const stopping = new AbortController();
+  const interrupted = nextStopSignal(stopping.signal).then((signal) => {
+    if (signal !== null) stopping.abort('interrupted');
+    return signal;
+  });
+  let server: RunningCoordinator | undefined;
+  let agent: Agent | undefined;
+  const progressLine = new ProgressLine(process.stderr);
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: run.dataDir, logger });
+    const coordinator = server.coordinator;
+    const submitted = coordinator.submitSweep(run.spec, run.source);
+    process.stderr.write(
+      `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${relative(process.cwd(), run.dataDir) || '.'}\n`,
+    );
+    agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger });
+    await agent.start();
+    let latest: SweepProgress | undefined;
+    // The ticker keeps elapsed time and ETA moving between coordinator events.
+    ticker = setInterval(() => {
+      if (latest !== undefined) progressLine.update(progressState(latest, startedAtMs, Date.now()));
+    }, 1_000);
+    for await (const progress of coordinator.watch(submitted.sweepId, stopping.signal)) {
+      latest = progress;
+      progressLine.update(progressState(progress, startedAtMs, Date.now()));
+    }
+    clearInterval(ticker);
+    if (latest !== undefined) progressLine.finish(progressState(latest, startedAtMs, Date.now()));
+    if (stopping.signal.aborted) {
+      // Trials still running are handed back to the store's queue; finished ones are kept.
+      await agent.stop({ drainMs: 0 });
+      const summary = coordinator.getSweep(submitted.sweepId);
+      process.stderr.write(
+        `\nInterrupted: ${finishedCount(summary.counts)} of ${summary.totalTrials} trials finished and are kept in ${relative(process.cwd(), run.dataDir) || '.'}.\n` +
+          `Resume with: ${resumeCommand(run)}\n`,
+      );
+      return ExitCode.interrupted;
+    }
+    await agent.stop({ drainMs: 0 });
+    const doc = buildResultsDocument(coordinator.snapshot(submitted.sweepId));
+    const paths = await writeResultsFiles(run.outDir, doc);
+    printResults(doc, run, paths);
+    const summary = coordinator.getSweep(submitted.sweepId);
+    return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+    stopping.abort('finished');
+    await interrupted;
+    await agent?.stop({ drainMs: 0 });
+    await server?.close();
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run a whole sweep on this machine: coordinator, local agents, live progress, ranked results')
+    .argument('<spec>', 'sweep spec file (YAML)')
+    .option('--agents <n>', 'local agent slots (one worker process each)', '2')
+    .option('--out <dir>', 'where results.json, results.csv and the store go (default: runs/<sweep name>)')
+    .option('--data-dir <dir>', 'SQLite store directory (default: <out>/store); rerunning with the same store resumes')
+    .option('--backend <backend>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'auto')
+    .option('--allow-large', 'allow grids over the trial limit')
+    .option('--top <n>', 'rows of the ranking table to print', '10')
+    .option('--json', 'print a machine-readable summary on stdout instead of the table')
+    .addHelpText('after', '\nExample:\n  $ plateau run examples/quick.yaml --agents 2 --out runs/quick\n')
+    .action(async (specFile: string, options: RunCommandOptions) => {
+      const logger = programLogger(program, 'warn');
+      let run: RunPlan;
+      try {
+        run = plan(specFile, options);
+      } catch (error) {
+        if (error instanceof SpecError) {
+          process.stderr.write(`${error.format()}\n`);
+          process.exitCode = ExitCode.badInput;
+          return;
+        }
+        if (error instanceof RunOptionError) {
+          process.stderr.write(`${error.message}\n`);
+          process.exitCode = ExitCode.badInput;
+          return;
+        }
+        throw error;
+      }
+      process.exitCode = await runSweep(run, logger);
+    });
+}
