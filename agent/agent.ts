@@ -47,9 +47,6 @@ interface Registration {
   readonly promise: Promise<AgentRegistration>;
 }
 
-/** Reported as the failure kind when a drained trial is handed back (requeued by the coordinator). */
-export const AGENT_SHUTDOWN_KIND = 'AgentShutdown';
-
 export class Agent {
   private readonly options: ResolvedAgentOptions;
   private readonly logger: Logger;
@@ -122,7 +119,7 @@ export class Agent {
 
   /**
    * Graceful stop: polling ends now; running trials may finish for `drainMs`, then they are
-   * cancelled with reason 'shutdown' and handed back (FailTrial, so they are requeued); the
+   * cancelled with reason 'shutdown' and handed back (a cancelled result the coordinator requeues without spending an attempt); the
    * workers exit. Safe to call twice; a second call with a shorter drain shortens it.
    */
   stop(options: AgentStopOptions = {}): Promise<void> {
@@ -293,10 +290,15 @@ export class Agent {
       if (lease === null) continue;
       if (!this.isPolling()) {
         // stop() raced the grant: hand the trial straight back.
-        await this.handBack(slot, lease, 'the agent stopped before the trial began');
+        await this.handBack(slot, lease);
         break;
       }
-      await this.queue.add(() => this.runLease(slot, worker, lease, heartbeatIntervalMs));
+      try {
+        await this.queue.add(() => this.runLease(slot, worker, lease, heartbeatIntervalMs));
+      } catch (error) {
+        // runLease turns every known failure into a report; this is a bug, and must not end the slot.
+        this.logger.error('slot-error', { slot, trial: lease.trialId, error });
+      }
     }
   }
 
@@ -352,9 +354,9 @@ export class Agent {
       logger.error('worker-failed-trial', { error: outcome.error });
       if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId, error: outcome.error });
       report = await this.reportFailure(slot, lease, { kind: outcome.error.name, message: outcome.error.message });
-    } else if (outcome.result.outcome.status === 'cancelled' && outcome.result.outcome.reason === 'shutdown') {
-      report = await this.reportFailure(slot, lease, { kind: AGENT_SHUTDOWN_KIND, message: 'the agent shut down during the trial' });
     } else {
+      // A trial cancelled for 'shutdown' is reported too: the coordinator hands it back to the
+      // queue without spending one of its attempts (the agent, not the trial, went away).
       report = await this.reportResult(slot, lease, outcome.result);
     }
     const result = outcome.kind === 'result' ? outcome.result : null;
@@ -399,8 +401,19 @@ export class Agent {
     }
   }
 
-  private async handBack(slot: number, lease: TrialLease, message: string): Promise<void> {
-    const report = await this.reportFailure(slot, lease, { kind: AGENT_SHUTDOWN_KIND, message });
+  /** Gives back a lease whose trial never started, without spending one of its attempts. */
+  private async handBack(slot: number, lease: TrialLease): Promise<void> {
+    const untouched: TrialResult = {
+      trialId: lease.trialId,
+      outcome: { status: 'cancelled', reason: 'shutdown' },
+      history: [],
+      lrReductions: [],
+      objective: null,
+      wallSeconds: 0,
+      backend: this.backend ?? 'cpu',
+      seed: lease.trial.seed,
+    };
+    const report = await this.reportResult(slot, lease, untouched);
     this.events.emit('trial-finished', { slot, trialId: lease.trialId, result: null, report });
   }
 

@@ -51,3 +51,25 @@ export type { SweepClient } from './rpc/sweep-client.js';
 export type { RunningTrialProgress, SubmittedSweep, SweepProgress, SweepState, SweepSummary, TrialCounts, BestSoFar } from './rpc/sweep-progress.js';
 export { CoordinatorRpcError, CoordinatorUnavailableError, InvalidRequestError, SweepNotFoundError, UnregisteredAgentError } from './rpc/rpc-errors.js';
 export { WireDecodeError } from './rpc/wire.js';
+export { Agent, AgentStoppedError, type AgentStopOptions } from '../agent/agent.js';
+export { AgentOptionsError, type AgentOptions } from '../agent/agent-options.js';
+export type { AgentEventMap, AgentEventName, AgentListener, TrialReport } from '../agent/agent-events.js';
+export { WorkerProcess, type WorkerProcessOptions, type WorkerReady, type WorkerRunOptions } from '../agent/worker-process.js';
+export {
+  WorkerBusyError,
+  WorkerClosedError,
+  WorkerCrashedError,
+  WorkerFatalError,
+  WorkerProtocolError,
+  WorkerStartError,
+  WorkerTimeoutError,
+} from '../agent/worker-errors.js';
+export { runTrial, LR_REDUCED_EVENT } from './train/trial-runner.js';
+export type { RunTrialOptions } from './train/trial-runner.js';
+export { selectBackend, BackendUnavailableError } from './train/backend.js';
+export type { BackendRequest, BackendSelection, SkippedBackend } from './train/backend.js';
+export { loadDataset, clearDatasetCache } from './train/datasets/load-dataset.js';
+export type { LoadedDataset, DatasetSplit } from './train/datasets/loaded-dataset.js';
+export { DatasetError } from './train/datasets/dataset-error.js';
+export { ModelError } from './train/model-error.js';
+export { TrialSpecError } from './train/trial-spec-error.js';

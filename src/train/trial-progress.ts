@@ -86,17 +86,15 @@ export class TrialProgressCallback extends Callback {
     return this.stopped;
   }
 
-  override async onTrainBegin(): Promise<void> {
-    this.stopIfAborted();
-  }
-
   override async onEpochBegin(): Promise<void> {
     // The rate this epoch trains at: the initial one, or the last reduction's.
     this.epochLr = Math.fround(readLearningRate(this.options.optimizer));
+    // Not in onTrainBegin: fitDataset clears stopTraining right after calling it.
+    this.requestStopIfAborted();
   }
 
   override async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
-    if (this.stopped !== undefined || this.stopIfAborted()) return;
+    if (this.requestStopIfAborted()) return;
     const loss = await valueOf(logs?.['loss']);
     // A NaN/Inf batch loss poisons the epoch: stop now; onEpochEnd records the epoch as diverged.
     if (loss !== undefined && !Number.isFinite(loss)) this.model.stopTraining = true;
@@ -105,10 +103,15 @@ export class TrialProgressCallback extends Callback {
 
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     // An epoch cut short by an abort is not a result: the history keeps finished epochs only.
-    if (this.stopped?.kind === 'cancelled') return;
+    if (this.stopped?.kind === 'cancelled') {
+      this.requestStopIfAborted();
+      return;
+    }
     const values = await resolveInPlace(logs ?? {});
     const record = epochRecord(epoch + 1, values, this.epochLr);
     this.history.push(record);
+    this.options.onEpoch?.(record);
+    // After the epoch is reported, as Keras prints the reduction after the epoch's progress line.
     const step = this.options.plateau.scheduler.lastStep;
     if (step?.reduced === true) {
       this.lrReductions.push(epoch + 1);
@@ -118,20 +121,22 @@ export class TrialProgressCallback extends Callback {
         line: reductionLogLine(step.reduction),
       });
     }
-    this.options.onEpoch?.(record);
     if (!Number.isFinite(record.loss) || !Number.isFinite(record.val_loss)) {
       this.stopped = { kind: 'diverged', atEpoch: epoch + 1 };
       this.model.stopTraining = true;
       return;
     }
-    this.stopIfAborted();
+    this.requestStopIfAborted();
   }
 
-  /** Requests a stop at the next batch or epoch boundary when the signal has fired. */
-  private stopIfAborted(): boolean {
+  /**
+   * Once the signal has fired (or training diverged), asks tfjs to stop at the next batch or
+   * epoch boundary, again at every hook: the request must survive tfjs resetting the flag.
+   */
+  private requestStopIfAborted(): boolean {
     const signal = this.options.signal;
-    if (signal?.aborted !== true) return false;
-    this.stopped = { kind: 'cancelled', reason: cancelReason(signal) };
+    if (this.stopped === undefined && signal?.aborted === true) this.stopped = { kind: 'cancelled', reason: cancelReason(signal) };
+    if (this.stopped === undefined) return false;
     this.model.stopTraining = true;
     return true;
   }

@@ -63,7 +63,7 @@ describe('plateau agent', () => {
     expect(exit.stderr).toContain('--backend');
   });
 
-  it('starts one slot per GPU, keeps retrying an unreachable coordinator, and exits 0 on SIGTERM', async () => {
+  it('starts one slot per GPU and exits 0 on SIGTERM, even with no coordinator to reach', async () => {
     let signalled = false;
     const exit = await runCli(['agent', '--coordinator', '127.0.0.1:1', '--gpus', '0,1', '--backend', 'cpu'], (stdout, child) => {
       if (!signalled && stdout.includes('agent started')) {

@@ -1,7 +1,7 @@
 // The agent loop against an in-process channel that records every call, with real worker
 // processes training real tiny trials (cpu backend).
 import { afterEach, describe, expect, it } from 'vitest';
-import { Agent, AGENT_SHUTDOWN_KIND } from '../../agent/agent.js';
+import { Agent } from '../../agent/agent.js';
 import type { AgentEventMap, AgentEventName } from '../../agent/agent-events.js';
 import type { AgentOptions } from '../../agent/agent-options.js';
 import { LeaseLostError } from '../../src/rpc/agent-channel.js';
@@ -54,6 +54,27 @@ describe('Agent', () => {
     expect(completed.result).toMatchObject({ trialId: 'plain', outcome: { status: 'succeeded' } });
     expect(completed.result.history).toHaveLength(2);
     expect(channel.callsOf('fail')).toEqual([]);
+  });
+
+  it('runs as many trials at once as it has slots, one per worker process', async () => {
+    const channel = new RecordingChannel();
+    const agent = await startAgent(channel, { slots: 2 });
+    let running = 0;
+    let mostAtOnce = 0;
+    agent.on('trial-started', () => {
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+    });
+    agent.on('trial-finished', () => {
+      running -= 1;
+    });
+    const pids = new Set(agent.workerPids);
+    channel.offer(tinyTrial('left', { epochs: 10 }));
+    channel.offer(tinyTrial('right', { epochs: 10 }));
+    await channel.waitForCall('complete', (call) => call.result.trialId === 'left');
+    await channel.waitForCall('complete', (call) => call.result.trialId === 'right');
+    expect(mostAtOnce).toBe(2);
+    expect(pids.size).toBe(2);
   });
 
   it('sends each epoch exactly once, in order, in the heartbeats that follow it', async () => {
@@ -113,17 +134,17 @@ describe('Agent', () => {
     expect(reports.map((call) => call.lease.leaseId)).not.toContain(lost.leaseId);
   });
 
-  it('on stop, cancels running trials after the drain and hands them back with fail()', async () => {
+  it('on stop, cancels running trials after the drain and hands them back as cancelled for shutdown', async () => {
     const channel = new RecordingChannel();
     const agent = await startAgent(channel);
     const started = nextEvent(agent, 'trial-epoch');
     const lease = channel.offer(tinyTrial('interrupted', { epochs: 500 }));
     await started;
     await Promise.all([agent.stop({ drainMs: 0 }), agent.stop({ drainMs: 0 })]);
-    const failed = channel.callsOf('fail');
-    expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ lease: { leaseId: lease.leaseId }, error: { kind: AGENT_SHUTDOWN_KIND } });
-    expect(channel.callsOf('complete')).toEqual([]);
+    const completed = channel.callsOf('complete');
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toMatchObject({ lease: { leaseId: lease.leaseId }, result: { outcome: { status: 'cancelled', reason: 'shutdown' } } });
+    expect(channel.callsOf('fail')).toEqual([]);
     expect(agent.workerPids).toEqual([null]);
   });
 

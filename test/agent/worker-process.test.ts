@@ -1,5 +1,5 @@
 // WorkerProcess against real child processes: the built worker (dist/agent/worker-main.js,
-// see test/setup/build-once.ts) training real tiny trials on the cpu backend.
+// built by `npm test` before vitest runs) training real tiny trials on the cpu backend.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerClosedError, WorkerCrashedError, WorkerProtocolError, WorkerStartError, WorkerTimeoutError } from '../../agent/worker-errors.js';
@@ -80,7 +80,7 @@ describe('WorkerProcess', () => {
   });
 
   it('kills a worker that finishes no epoch within the per-epoch timeout', async () => {
-    const w = worker({ epochTimeoutMs: 1_500 });
+    const w = worker({ epochTimeoutMs: 3_000 });
     await w.start();
     const hung = w.run(tinyTrial('hangs', { epochs: 500 }), {
       // A stopped process is the most faithful hang there is.

@@ -63,7 +63,6 @@ describe('many trials in one process', () => {
       if (i === 20) rssAt20 = process.memoryUsage().rss;
     }
     const growth = process.memoryUsage().rss - rssAt20;
-    process.stdout.write(`RSS growth 20→100: ${(growth / 1048576).toFixed(1)} MB\n`);
     expect(statuses).toEqual(new Set(['succeeded', 'diverged', 'cancelled', 'failed']));
     expect(growth).toBeLessThan(50 * 1024 * 1024);
   });

@@ -4,6 +4,7 @@ import { registerAgentCommand } from './agent.js';
 import { registerValidateCommand } from './validate.js';
 import { registerInitCommand } from './init.js';
 import { registerRunCommand } from './run.js';
+import { registerTrainCommand } from './train.js';
 
 // Each command lives in its own module and registers itself here: one line per command.
 export function registerCommands(program: Command): void {
@@ -13,4 +14,5 @@ export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerCoordinatorCommand(program);
   registerAgentCommand(program);
+  registerTrainCommand(program);
 }

@@ -80,6 +80,7 @@ export class ProgressLine {
   private phase: 'drawing' | 'finished' = 'drawing';
   private lastDrawn: string | undefined;
   private lastPlainAtMs: number | undefined;
+  private lastPrinted: string | undefined;
   private readonly plainIntervalMs: number;
 
   constructor(
@@ -105,6 +106,7 @@ export class ProgressLine {
     if (this.lastPlainAtMs !== undefined && state.nowMs - this.lastPlainAtMs < this.plainIntervalMs) return;
     this.sink.write(`${line}\n`);
     this.lastPlainAtMs = state.nowMs;
+    this.lastPrinted = line;
   }
 
   /** Wipes the line (TTY), so other output can be printed; the next update redraws it. */
@@ -119,6 +121,8 @@ export class ProgressLine {
     if (this.phase === 'finished') return;
     this.phase = 'finished';
     const line = renderProgress(state, this.width);
-    this.sink.write(this.sink.isTTY === true ? `\r${line}${CLEAR_TO_END}\n` : `${line}\n`);
+    if (this.sink.isTTY === true) this.sink.write(`\r${line}${CLEAR_TO_END}\n`);
+    // Into a log, the final state is printed once, not again right after its twin.
+    else if (line !== this.lastPrinted) this.sink.write(`${line}\n`);
   }
 }
