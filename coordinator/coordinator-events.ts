@@ -2,7 +2,7 @@
 // payloads, for logs, metrics and tests that wait on an event instead of sleeping.
 import type { Logger } from '../src/log/logger.js';
 import type { SweepState } from '../src/rpc/sweep-progress.js';
-import type { TrialStatus } from '../src/trial/types.js';
+import type { EpochRecord, TrialStatus } from '../src/trial/types.js';
 
 export type ReportCall = 'heartbeat' | 'complete' | 'fail';
 
@@ -15,6 +15,8 @@ export interface CoordinatorEvents {
   'sweep-changed': { readonly sweepId: string };
   'sweep-cancelled': { readonly sweepId: string };
   'sweep-finished': { readonly sweepId: string; readonly state: SweepState };
+  /** A heartbeat was accepted; `epochs` are the epochs it carried (possibly none). */
+  'trial-heartbeat': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly epochs: readonly EpochRecord[] };
   'trial-leased': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly attempt: number; readonly fencingToken: number };
   'trial-completed': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly status: TrialStatus };
   'trial-requeued': { readonly sweepId: string; readonly trialId: string; readonly attempt: number; readonly reason: string };

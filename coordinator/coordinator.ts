@@ -218,6 +218,7 @@ export class Coordinator {
     if (check.status === 'stale') throw this.rejectStale(ref, 'heartbeat');
     const trial = this.heldRef(check.lease);
     this.store.recordHeartbeat(trial, ref.fencingToken, epochs);
+    this.events.emit('trial-heartbeat', { ...trial, agentId: check.lease.agentId, epochs });
     this.changed(trial.sweepId);
     return this.store.getSweep(trial.sweepId)?.cancelled === true ? { kind: 'cancel', reason: 'sweep-cancelled' } : { kind: 'continue' };
   }

@@ -19,9 +19,11 @@ import { decodeEpoch, decodeTrialResult, encodeDirective, encodeLease, encodeSwe
 import { buildResultsDocument, serializeResultsDocument } from '../src/results/results-document.js';
 import { parseSweepSpecJson } from '../src/spec/load.js';
 import { SpecError } from '../src/spec/spec-error.js';
+import { decideExposure, InsecureExposureError, tokenAuthInterceptor } from './auth.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
+import { addHealthService, serviceNameOf, type GrpcHealth } from './grpc-health.js';
 
 export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logger'> {
   readonly host: string;
@@ -30,10 +32,22 @@ export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logg
   readonly logger?: Logger;
   /** Default: insecure (what loopback needs). */
   readonly credentials?: ServerCredentials;
-  /** Refuse sweeps with more trials than this (none when absent: the client already checked). */
+  /**
+   * Refuse sweeps with more trials than this. Default 1,000,000: the client already checked
+   * its own limit (--allow-large lifts it), but a grid whose expansion would exhaust the
+   * coordinator's memory is refused whatever the client says.
+   */
   readonly maxTrialsPerSweep?: number;
   /** How long close() waits for in-flight calls before cutting them. Default 5 s. */
   readonly shutdownGraceMs?: number;
+  /** Called once per finished unary call with its method and status code (metrics). */
+  readonly observeCall?: (method: string, code: status) => void;
+  /** Every call must carry it as `authorization: Bearer <token>` (else UNAUTHENTICATED). */
+  readonly token?: string;
+  /** `credentials` check client certificates: callers are authenticated without a token. */
+  readonly mutualTls?: boolean;
+  /** Listen off loopback with no token and no mutual TLS (refused otherwise: InsecureExposureError). */
+  readonly insecure?: boolean;
 }
 
 export interface RunningCoordinator {
@@ -41,6 +55,8 @@ export interface RunningCoordinator {
   readonly address: string;
   readonly port: number;
   readonly coordinator: Coordinator;
+  /** grpc.health.v1 status: SERVING once started, NOT_SERVING from the start of close(). */
+  readonly health: GrpcHealth;
   /** Releases polls and watches, drains in-flight calls, closes the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -59,8 +75,12 @@ function formatHostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** Status details travel in an HTTP/2 trailer: one that echoes a huge input would never arrive. */
+const maxDetailsLength = 4_096;
+
 function serviceError(code: status, details: string, metadata = new Metadata()): Partial<ServiceError> {
-  return { code, details, metadata };
+  const clipped = details.length <= maxDetailsLength ? details : `${details.slice(0, maxDetailsLength - 1)}…`;
+  return { code, details: clipped, metadata };
 }
 
 /** Each domain error class → its status; anything else is a bug and answers INTERNAL. */
@@ -88,6 +108,15 @@ function parseSpecJson(text: string): unknown {
 
 export async function startCoordinatorServer(options: CoordinatorServerOptions): Promise<RunningCoordinator> {
   const logger = (options.logger ?? silentLogger).child({ component: 'grpc' });
+  const exposure = decideExposure({
+    host: options.host,
+    token: options.token !== undefined,
+    mutualTls: options.mutualTls === true,
+    tls: options.credentials?._isSecure() === true,
+    insecure: options.insecure === true,
+  });
+  if (exposure.kind === 'refuse') throw new InsecureExposureError(options.host, exposure.reason);
+  if (exposure.warning !== undefined) logger.warn('coordinator.exposed', { host: options.host, warning: exposure.warning });
   // Bound below, before the first call can arrive: the store is opened only once the port is ours.
   let coordinatorRef: Coordinator | undefined;
   const domain = (): Coordinator => {
@@ -97,6 +126,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    interceptors: options.token === undefined ? [] : [tokenAuthInterceptor(options.token, (peer) => logger.warn('rpc.unauthenticated', { peer }))],
   });
 
   /** A unary handler from a synchronous or async domain call. */
@@ -105,8 +135,15 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
       Promise.resolve()
         .then(() => handle(call.request, call))
         .then(
-          (response) => callback(null, response),
-          (error: unknown) => callback(toServiceError(error, logger, method)),
+          (response) => {
+            options.observeCall?.(method, status.OK);
+            callback(null, response);
+          },
+          (error: unknown) => {
+            const failure = toServiceError(error, logger, method);
+            options.observeCall?.(method, failure.code ?? status.UNKNOWN);
+            callback(failure);
+          },
         );
     };
   }
@@ -115,7 +152,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     submitSweep: unary<wire.SubmitSweepRequest, wire.SubmitSweepResponse>('SubmitSweep', (request) => {
       const spec = parseSweepSpecJson(
         parseSpecJson(request.specJson),
-        options.maxTrialsPerSweep === undefined ? {} : { maxTrials: options.maxTrialsPerSweep },
+        { maxTrials: options.maxTrialsPerSweep ?? 1_000_000 },
       );
       return domain().submitSweep(spec, request.specSource);
     }),
@@ -177,6 +214,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
 
   server.addService(wire.SweepServiceService, sweepService);
   server.addService(wire.AgentServiceService, agentService);
+  const health = addHealthService(server, [serviceNameOf(wire.SweepServiceService), serviceNameOf(wire.AgentServiceService)]);
 
   const requested = formatHostPort(options.host, options.port);
   let port: number;
@@ -196,6 +234,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     throw error;
   }
   coordinatorRef = coordinator;
+  health.set('serving');
   const address = formatHostPort(options.host, port);
   logger.info('coordinator.listening', { address, dataDir: options.dataDir, leaseTimeoutMs: coordinator.leaseTimeoutMs });
 
@@ -203,6 +242,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       // First the domain service: pending polls answer empty, watches end, new calls get UNAVAILABLE.
+      health.close();
       coordinator.close();
       const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 5_000);
       server.tryShutdown(() => {
@@ -214,5 +254,5 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     return closing;
   };
 
-  return { address, port, coordinator, close };
+  return { address, port, coordinator, health, close };
 }

@@ -27,6 +27,8 @@ export { resultsCsv } from './results/results-csv.js';
 export { writeResultsFiles } from './results/write-results.js';
 export type { ResultsFilePaths } from './results/write-results.js';
 export { kerasSnippet, tfjsSnippet } from './results/snippets.js';
+export { renderReportHtml } from './report/render-report.js';
+export { ReportAssetError } from './report/echarts-bundle.js';
 export { parseSweepSpec, loadSweepSpecFile, parseSweepSpecJson } from './spec/load.js';
 export type { SpecLoadOptions } from './spec/load.js';
 export { expandGrid, gridSize, configCount } from './spec/grid.js';

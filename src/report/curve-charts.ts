@@ -13,11 +13,13 @@ function point(epoch: number, value: number | undefined): [number, number | null
   return [epoch, value !== undefined && Number.isFinite(value) ? value : null];
 }
 
-/** A trial's name in legends and tooltips: its config's rank and label, and the repeat when there are several. */
+/**
+ * A trial's series name: its config's rank and label. Repeats of a config share the name, so
+ * the legend has one entry per config and toggles all of its repeats together.
+ */
 export function trialSeriesName(doc: ResultsDocument, trial: ResultsTrial): string {
   const rank = rankByKey(doc).get(configKey(trial.config));
-  const repeat = doc.sweep.spec.repeats > 1 ? ` (repeat ${trial.repeat + 1})` : '';
-  return `${rank === undefined ? '' : `#${rank} `}${configLabel(trial.config, shownAxes(doc))}${repeat}`;
+  return `${rank === undefined ? '' : `#${rank} `}${configLabel(trial.config, shownAxes(doc))}`;
 }
 
 /** Trials that trained at least one epoch: one series each. */
@@ -50,14 +52,15 @@ function curveChart(doc: ResultsDocument, metric: CurveMetric): ReportChart {
       showSymbol: false,
       symbolSize: 5,
       connectNulls: false,
-      ...(metric === 'lr' ? { step: 'end' as const } : {}),
+      // The LR of epoch e is drawn over (e − 1, e]: a cut at the end of epoch e shows at x = e.
+      ...(metric === 'lr' ? { step: 'start' as const } : {}),
       color: color ?? (diverged ? BAD_COLOR : MUTED_COLOR),
       lineStyle: color === undefined ? { width: 1, opacity: diverged ? 0.7 : 0.45, type: diverged ? 'dashed' : 'solid' } : { width: 2.5 },
       z: color === undefined ? 1 : 3,
       emphasis: { focus: 'series' },
     };
   });
-  const topNames = trials.filter((trial) => colors.has(configKey(trial.config))).map(name).reverse();
+  const topNames = [...new Set(trials.filter((trial) => colors.has(configKey(trial.config))).map(name).reverse())];
   const logScale = metric === 'lr';
   // A log axis cannot show zero or negative values (e.g. a maximized score).
   const positive = lines.every(({ data }) => data.every(([, value]) => value === null || value > 0));
@@ -67,15 +70,15 @@ function curveChart(doc: ResultsDocument, metric: CurveMetric): ReportChart {
     caption:
       metric === 'lr'
         ? 'The LR each trial trained with in each epoch: every step down is a plateau reduction.'
-        : `Every trial overlaid; the top ${colors.size} configs in colour, the rest grey${doc.trials.some((trial) => trial.status === 'diverged') ? ', diverged runs dashed red' : ''}.`,
-    height: 380,
+        : `Every trial overlaid; ${colors.size === 1 ? 'the best config' : `the top ${colors.size} configs`} in colour, the rest grey${doc.trials.some((trial) => trial.status === 'diverged') ? ', diverged runs dashed red' : ''}.`,
+    height: 430,
     logToggle: positive,
-    compactAxisTooltip: true,
+    axisTooltip: { first: topNames, order: metric === 'objective' && doc.sweep.spec.objective.goal === 'minimize' ? 'ascending' : 'descending' },
     option: {
       ...BASE_OPTION,
-      grid: { left: 64, right: 24, top: 24, bottom: 96 },
+      grid: { left: 64, right: 24, top: 24, bottom: 124 },
       tooltip: { trigger: 'axis', confine: true },
-      legend: { type: 'scroll', bottom: 0, data: topNames },
+      legend: { bottom: 0, left: 'center', itemGap: 14, data: topNames },
       xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 28, minInterval: 1, min: 1, max: 'dataMax' },
       yAxis: {
         type: logScale && positive ? 'log' : 'value',

@@ -4,7 +4,7 @@ import type { LineSeriesOption, TitleComponentOption, XAXisComponentOption, YAXi
 import type { AxisValueEffect } from '../rank/axis-effects.js';
 import type { ResultsDocument } from '../results/results-document.js';
 import { BASE_OPTION, type ReportChart } from './report-chart.js';
-import { AXIS_TITLE, round4, TOP_COLORS } from './report-model.js';
+import { AXIS_TITLE, niceBounds, round4, TOP_COLORS } from './report-model.js';
 
 /** "0.01" and, under it, how many trials the mean stands on. */
 function valueLabel(entry: AxisValueEffect): string {
@@ -18,6 +18,9 @@ export function effectChart(doc: ResultsDocument): ReportChart | null {
   if (effects.length === 0) return null;
   const metric = doc.sweep.spec.objective.metric;
   const width = 100 / effects.length;
+  // One y range for every panel: slopes compare across knobs only on a shared scale.
+  const means = effects.flatMap((effect) => effect.values.flatMap((entry) => (entry.mean === null ? [] : [round4(entry.mean)])));
+  const bounds = means.length === 0 ? null : niceBounds(Math.min(...means), Math.max(...means));
   const title: TitleComponentOption[] = [];
   const grid: GridComponentOption[] = [];
   const xAxis: XAXisComponentOption[] = [];
@@ -27,7 +30,7 @@ export function effectChart(doc: ResultsDocument): ReportChart | null {
     title.push({ text: AXIS_TITLE[effect.axis], left: `${index * width + width / 2}%`, textAlign: 'center', top: 0, textStyle: { fontSize: 13, fontWeight: 600 } });
     grid.push({ left: `${index * width + 7}%`, width: `${width - 10}%`, top: 40, bottom: 56 });
     xAxis.push({ gridIndex: index, type: 'category', data: effect.values.map(valueLabel), axisLabel: { interval: 0, lineHeight: 15 } });
-    yAxis.push({ gridIndex: index, type: 'value', scale: true, splitNumber: 4, ...(index === 0 ? { name: `mean ${metric}`, nameLocation: 'middle', nameGap: 48 } : {}) });
+    yAxis.push({ gridIndex: index, type: 'value', ...(bounds ?? {}), splitNumber: 4, ...(index === 0 ? { name: `mean ${metric}`, nameLocation: 'middle', nameGap: 48 } : {}) });
     series.push({
       type: 'line',
       name: AXIS_TITLE[effect.axis],
@@ -47,7 +50,7 @@ export function effectChart(doc: ResultsDocument): ReportChart | null {
   return {
     id: 'chart-effects',
     title: 'Effect of each knob',
-    caption: `Mean ${metric} over every succeeded trial with that value (marginal mean); the best value in green. The steeper the line, the more that knob matters.`,
+    caption: `Mean ${metric} over every succeeded trial with that value (marginal mean); the best value in green. All panels share one scale: the steeper the line, the more that knob matters.`,
     height: 300,
     option: { ...BASE_OPTION, tooltip: { trigger: 'item' }, title, grid, xAxis, yAxis, series },
   };

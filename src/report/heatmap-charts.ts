@@ -4,7 +4,7 @@
 import type { HeatmapSeriesOption } from 'echarts';
 import type { ResultsDocument, ResultsRankingEntry } from '../results/results-document.js';
 import { BASE_OPTION, type ReportChart } from './report-chart.js';
-import { AXIS_TITLE, BETTER_TO_WORSE, distinctSorted, isHealthy, round4, shownAxes } from './report-model.js';
+import { AXIS_TITLE, BETTER_TO_WORSE, colorRange, distinctSorted, isHealthy, round4, shownAxes } from './report-model.js';
 
 /** A cell with a value, or the reason it has none. */
 export type HeatmapCell =
@@ -56,9 +56,7 @@ export function heatmapCharts(doc: ResultsDocument): ReportChart[] {
   const heatmaps = patienceHeatmaps(doc);
   const { metric, goal } = doc.sweep.spec.objective;
   const values = heatmaps.flatMap((heatmap) => heatmap.cells.flatMap((cell) => (cell.kind === 'value' ? [round4(cell.value)] : [])));
-  const low = values.length === 0 ? 0 : Math.min(...values);
-  const high = values.length === 0 ? 1 : Math.max(...values);
-  const max = high > low ? high : low + Math.max(Math.abs(low) * 1e-6, 1e-12);
+  const { min: low, max } = colorRange(values);
   // The colour scale runs from better (dark) to worse (light), whichever way the goal points.
   const colors = goal === 'minimize' ? [...BETTER_TO_WORSE] : [...BETTER_TO_WORSE].reverse();
   const badness = (value: number): number => (goal === 'minimize' ? (value - low) / (max - low) : (max - value) / (max - low));

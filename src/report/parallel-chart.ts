@@ -1,10 +1,10 @@
 // All trials at once: one line per trial through its settings and its objective, coloured by
 // the objective (dark is better). Diverged and failed trials have no objective: they get their
 // own red series, drawn to the bottom of the objective axis.
-import type { ParallelSeriesOption, ParallelAxisComponentOption } from 'echarts';
+import type { ParallelSeriesOption } from 'echarts';
 import type { ResultsDocument, ResultsTrial } from '../results/results-document.js';
 import { BASE_OPTION, type ReportChart } from './report-chart.js';
-import { AXIS_TITLE, BAD_COLOR, BETTER_TO_WORSE, distinctSorted, round4, shownAxes } from './report-model.js';
+import { AXIS_TITLE, BAD_COLOR, BETTER_TO_WORSE_LINES, colorRange, distinctSorted, niceBounds, round4, shownAxes } from './report-model.js';
 
 function hasObjective(trial: ResultsTrial): trial is ResultsTrial & { objective: number } {
   return trial.status === 'succeeded' && trial.objective !== null && Number.isFinite(trial.objective);
@@ -22,14 +22,13 @@ export function parallelChart(doc: ResultsDocument): ReportChart | null {
   const { metric, goal } = doc.sweep.spec.objective;
   const axes = shownAxes(doc);
   const objectives = scored.map((trial) => round4(trial.objective));
-  const low = objectives.length === 0 ? 0 : Math.min(...objectives);
-  const high = objectives.length === 0 ? 1 : Math.max(...objectives);
-  const max = high > low ? high : low + Math.max(Math.abs(low) * 1e-6, 1e-12);
+  const { min: low, max } = colorRange(objectives);
+  const axisBounds = niceBounds(low, max);
   const objectiveDim = axes.length;
   // Grid values are discrete: category axes space them evenly, whatever their magnitude.
-  const parallelAxis: ParallelAxisComponentOption[] = [
+  const parallelAxis = [
     ...axes.map((axis, dim) => ({ dim, name: AXIS_TITLE[axis], type: 'category' as const, data: distinctSorted(doc.trials.map((trial) => trial.config[axis])).map(String) })),
-    { dim: objectiveDim, name: metric, type: 'value' as const, min: low, max, scale: true },
+    { dim: objectiveDim, name: metric, type: 'value' as const, ...axisBounds },
   ];
   const row = (trial: ResultsTrial, objective: number): (string | number)[] => [...axes.map((axis) => String(trial.config[axis])), objective];
   const series: ParallelSeriesOption[] = [
@@ -45,11 +44,11 @@ export function parallelChart(doc: ResultsDocument): ReportChart | null {
     series.push({
       type: 'parallel',
       name: 'diverged or failed',
-      data: lost.map((trial) => row(trial, goal === 'minimize' ? max : low)),
+      data: lost.map((trial) => row(trial, goal === 'minimize' ? axisBounds.max : axisBounds.min)),
       lineStyle: { width: 1.5, opacity: 0.8, type: 'dashed', color: BAD_COLOR },
     });
   }
-  const colors = goal === 'minimize' ? [...BETTER_TO_WORSE] : [...BETTER_TO_WORSE].reverse();
+  const colors = goal === 'minimize' ? [...BETTER_TO_WORSE_LINES] : [...BETTER_TO_WORSE_LINES].reverse();
   return {
     id: 'chart-parallel',
     title: 'All trials',

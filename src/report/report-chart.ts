@@ -13,8 +13,11 @@ export interface ReportChart {
   readonly option: EChartsOption;
   /** Show a "log scale" checkbox that switches the y axis; its initial state is the option's. */
   readonly logToggle?: boolean;
-  /** Axis tooltips list only the best few values at the hovered x (crowded line charts). */
-  readonly compactAxisTooltip?: boolean;
+  /**
+   * Crowded line charts: the axis tooltip lists these series first (the top configs), then
+   * the others by value in this order, and only the first few of all.
+   */
+  readonly axisTooltip?: { readonly first: readonly string[]; readonly order: 'ascending' | 'descending' };
 }
 
 /** Shared look: readable fonts, no animation on load (a report is read, not watched). */

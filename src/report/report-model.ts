@@ -16,6 +16,9 @@ export const BAD_COLOR = '#b91c1c';
 /** Objective colour scale from better to worse: dark is better, whatever the goal. */
 export const BETTER_TO_WORSE = ['#0b3c5d', '#1d6fa3', '#5fa8d3', '#b9dbef', '#f2f8fc'] as const;
 
+/** The same scale for lines on white: its worse end stays visible. */
+export const BETTER_TO_WORSE_LINES = ['#0b3c5d', '#1d6fa3', '#5fa8d3', '#a9b8c6'] as const;
+
 export const AXIS_TITLE: Readonly<Record<ConfigAxis, string>> = {
   learningRate: 'learning rate',
   factor: 'factor',
@@ -75,4 +78,25 @@ export function rankByKey(doc: ResultsDocument): Map<string, number> {
 /** Sorted distinct values. */
 export function distinctSorted(values: readonly number[]): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
+}
+
+/**
+ * Round bounds around [low, high] at the scale of its range (0.163…0.587 → 0.1…0.6), so
+ * axes that share them get readable ticks.
+ */
+export function niceBounds(low: number, high: number): { min: number; max: number } {
+  const range = high - low;
+  const scale = range > 0 ? range : Math.abs(high) > 0 ? Math.abs(high) : 1;
+  const step = 10 ** Math.floor(Math.log10(scale));
+  const clean = (value: number): number => Number(value.toPrecision(12));
+  if (range <= 0) return { min: clean(low - step), max: clean(high + step) };
+  return { min: clean(Math.floor(low / step) * step), max: clean(Math.ceil(high / step) * step) };
+}
+
+/** A colour scale's ends: the data's own range, or a nice one around a single value. */
+export function colorRange(values: readonly number[]): { min: number; max: number } {
+  if (values.length === 0) return { min: 0, max: 1 };
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  return high > low ? { min: low, max: high } : niceBounds(low, high);
 }

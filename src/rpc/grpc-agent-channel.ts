@@ -3,6 +3,7 @@
 import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { AgentServiceClient } from '../../gen/plateau/v1/coordinator.js';
 import { LeaseLostError, type AgentChannel, type AgentRegistration, type HeartbeatDirective, type LeaseRef, type TrialLease } from './agent-channel.js';
+import { bearerTokenInterceptor } from '../security/client-auth.js';
 import { callUnary, maxMessageBytes } from './grpc-call.js';
 import { isServiceError, toRpcError, UnregisteredAgentError, type RpcMethod } from './rpc-errors.js';
 import { decodeDirective, decodeLease, encodeEpoch, encodeTrialResult } from './wire.js';
@@ -14,6 +15,8 @@ export const trialIdMetadataKey = 'plateau-trial-id';
 export interface GrpcAgentChannelOptions {
   /** Default: insecure (loopback, or a network protected otherwise). */
   readonly credentials?: ChannelCredentials;
+  /** Sent on every call as `authorization: Bearer <token>` (a coordinator started with a token requires it). */
+  readonly token?: string;
   /** Deadline of every call but PollTrial. Default 15 s. */
   readonly callTimeoutMs?: number;
   /** Added to a poll's wait for its deadline (network and scheduling slack). Default 10 s. */
@@ -29,6 +32,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
   const client = new AgentServiceClient(address, options.credentials ?? grpcCredentials.createInsecure(), {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    interceptors: options.token === undefined ? [] : [bearerTokenInterceptor(options.token)],
   });
   const callTimeoutMs = options.callTimeoutMs ?? 15_000;
   const pollGraceMs = options.pollGraceMs ?? 10_000;

@@ -2,6 +2,7 @@
 import { credentials as grpcCredentials, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { SweepServiceClient, type SweepEvent } from '../../gen/plateau/v1/coordinator.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
+import { bearerTokenInterceptor } from '../security/client-auth.js';
 import { callUnary, maxMessageBytes } from './grpc-call.js';
 import { isServiceError, SweepNotFoundError, toRpcError, type RpcMethod } from './rpc-errors.js';
 import type { SweepClient } from './sweep-client.js';
@@ -10,6 +11,8 @@ import { decodeSweepEvent, decodeSweepSummary, WireDecodeError } from './wire.js
 
 export interface GrpcSweepClientOptions {
   readonly credentials?: ChannelCredentials;
+  /** Sent on every call as `authorization: Bearer <token>` (a coordinator started with a token requires it). */
+  readonly token?: string;
   /** Deadline of every unary call. Default 30 s. */
   readonly callTimeoutMs?: number;
 }
@@ -18,6 +21,7 @@ export function createGrpcSweepClient(address: string, options: GrpcSweepClientO
   const client = new SweepServiceClient(address, options.credentials ?? grpcCredentials.createInsecure(), {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    interceptors: options.token === undefined ? [] : [bearerTokenInterceptor(options.token)],
   });
   const deadlineMs = options.callTimeoutMs ?? 30_000;
 

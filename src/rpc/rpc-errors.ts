@@ -54,6 +54,11 @@ export class InvalidRequestError extends CoordinatorRpcError {
   override readonly name = 'InvalidRequestError';
 }
 
+/** The coordinator refused the caller's credentials (no token, a wrong token): retrying will not help. */
+export class UnauthenticatedError extends CoordinatorRpcError {
+  override readonly name = 'UnauthenticatedError';
+}
+
 export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number';
 }
@@ -68,6 +73,8 @@ export function toRpcError(method: RpcMethod, error: unknown): Error {
       return new CoordinatorUnavailableError(method, error.code, details);
     case status.INVALID_ARGUMENT:
       return new InvalidRequestError(method, error.code, details);
+    case status.UNAUTHENTICATED:
+      return new UnauthenticatedError(method, error.code, details);
     default:
       return new CoordinatorRpcError(method, error.code, details);
   }

@@ -1,6 +1,7 @@
 // Checks beyond types: settings that are each valid but wrong together (an axis fixed
 // twice, a monitor the model never logs), files that are not there, and grids too big.
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { loggedMetricNames, suggestMetric } from '../plateau/monitor.js';
 import type { LossName } from '../trial/types.js';
 import { configCount } from './grid.js';
@@ -14,6 +15,8 @@ export interface SpecCheckOptions {
   readonly allowLarge: boolean;
   readonly maxTrials: number;
   readonly checkFiles: boolean;
+  /** Data files must lie inside this directory (the spec's own); null: anywhere (`--allow-paths`). Checked even without checkFiles. */
+  readonly confineTo: string | null;
 }
 
 function lineNote(source: SpecSource, path: SpecPath): string {
@@ -78,6 +81,36 @@ function checkLogged(spec: SweepSpec, source: SpecSource, path: SpecPath, name: 
   return [issueAt(source, path, { expected: `one of: ${logged.join(', ')}`, found, message })];
 }
 
+/** The real path (symlinks followed) of what exists; the path as given otherwise. */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = relative(realPath(dir), realPath(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/**
+ * A spec is data: it may name files next to it, not anywhere its reader can read. Checked
+ * before the file is stat-ed, so a spec cannot probe for files elsewhere either.
+ */
+function confinementIssues(source: SpecSource, path: SpecPath, file: string, confineTo: string | null): SpecIssue[] {
+  if (confineTo === null || isInside(confineTo, file)) return [];
+  const found = source.found(path);
+  return [
+    issueAt(source, path, {
+      expected: `a file inside the spec's directory ${confineTo}`,
+      found,
+      message: `${found} — outside the spec's directory ${confineTo} — move the file next to the spec, or pass --allow-paths`,
+    }),
+  ];
+}
+
 function checkFile(source: SpecSource, path: SpecPath, file: string): SpecIssue[] {
   const stats = statSync(file, { throwIfNoEntry: false });
   if (stats?.isFile() === true) return [];
@@ -123,16 +156,15 @@ export function checkSpec(spec: SweepSpec, source: SpecSource, options: SpecChec
   // An objective that defaulted to the monitor would only repeat the monitor's problem.
   if (spec.objective.metric !== spec.plateau.monitor) issues.push(...checkLogged(spec, source, ['objective', 'metric'], spec.objective.metric));
   issues.push(...checkSplit(spec, source));
-  if (options.checkFiles) {
-    const dataset = spec.workload.dataset;
-    if (dataset.kind === 'csv') {
-      issues.push(...checkFile(source, ['workload', 'dataset', 'train'], dataset.train));
-      issues.push(...checkFile(source, ['workload', 'dataset', 'validation'], dataset.validation));
-    }
-    const model = spec.workload.model;
-    if (model.kind === 'modelJson') {
-      issues.push(...checkFile(source, ['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'path'], model.path));
-    }
+  const dataset = spec.workload.dataset;
+  const model = spec.workload.model;
+  const files: [SpecPath, string][] = [];
+  if (dataset.kind === 'csv') files.push([['workload', 'dataset', 'train'], dataset.train], [['workload', 'dataset', 'validation'], dataset.validation]);
+  if (model.kind === 'modelJson') files.push([['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'path'], model.path]);
+  for (const [path, file] of files) {
+    const outside = confinementIssues(source, path, file, options.confineTo);
+    issues.push(...outside);
+    if (outside.length === 0 && options.checkFiles) issues.push(...checkFile(source, path, file));
   }
   issues.push(...checkSize(spec, source, options));
   return issues;

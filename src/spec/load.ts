@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { checkInput, checkSpec, type SpecCheckOptions } from './checks.js';
 import { compileSpec } from './compile.js';
 import { DEFAULT_MAX_TRIALS } from './defaults.js';
+import { MAX_SPEC_DEPTH, nestedDeeperThan } from './nesting.js';
 import { sweepSpecInputSchema } from './schema.js';
 import { SpecError, type SpecIssue } from './spec-error.js';
 import { ValueSpecSource, YamlSpecSource } from './spec-source.js';
@@ -19,6 +20,23 @@ export interface SpecLoadOptions {
   readonly maxTrials?: number;
   /** Check that CSV and model.json files exist; default true for YAML, false for JSON. */
   readonly checkFiles?: boolean;
+  /** Let CSV / model.json paths point outside the spec's directory (`--allow-paths`); default false for YAML. */
+  readonly allowPaths?: boolean;
+}
+
+function refuseDeepNesting(file: string, value: unknown): void {
+  if (!nestedDeeperThan(value, MAX_SPEC_DEPTH)) return;
+  throw new SpecError(file, [
+    {
+      file,
+      path: '',
+      line: null,
+      column: null,
+      expected: `at most ${MAX_SPEC_DEPTH} levels of nesting`,
+      found: 'deeper nesting',
+      message: `nested more than ${MAX_SPEC_DEPTH} levels deep — a sweep spec is a few levels deep`,
+    },
+  ]);
 }
 
 function throwIfAny(file: string, issues: readonly SpecIssue[]): void {
@@ -28,13 +46,16 @@ function throwIfAny(file: string, issues: readonly SpecIssue[]): void {
 /** Validates YAML text; relative paths resolve against `file`'s directory. Throws SpecError. */
 export function parseSweepSpec(text: string, file: string, options: SpecLoadOptions = {}): SweepSpec {
   const { source, data } = YamlSpecSource.parse(text, file);
+  refuseDeepNesting(file, data);
   const input = parseWithSchema(sweepSpecInputSchema, data, source);
   throwIfAny(file, checkInput(input, source));
-  const spec = compileSpec(input, dirname(resolve(file)));
+  const specDir = dirname(resolve(file));
+  const spec = compileSpec(input, specDir);
   const checks: SpecCheckOptions = {
     allowLarge: options.allowLarge ?? false,
     maxTrials: options.maxTrials ?? DEFAULT_MAX_TRIALS,
     checkFiles: options.checkFiles ?? true,
+    confineTo: options.allowPaths === true ? null : specDir,
   };
   throwIfAny(file, checkSpec(spec, source, checks));
   return spec;
@@ -71,12 +92,15 @@ export const SUBMITTED_SPEC_FILE = '<submitted>';
  * size limit applies only when `maxTrials` is given.
  */
 export function parseSweepSpecJson(value: unknown, options: SpecLoadOptions = {}): SweepSpec {
+  refuseDeepNesting(SUBMITTED_SPEC_FILE, value);
   const source = new ValueSpecSource(SUBMITTED_SPEC_FILE, value);
   const spec: SweepSpec = parseWithSchema(sweepSpecSchema, value, source);
   const checks: SpecCheckOptions = {
     allowLarge: options.allowLarge ?? options.maxTrials === undefined,
     maxTrials: options.maxTrials ?? DEFAULT_MAX_TRIALS,
     checkFiles: options.checkFiles ?? false,
+    // Paths of a submitted spec were confined (or allowed) where it was loaded; they name files on the agents.
+    confineTo: null,
   };
   throwIfAny(SUBMITTED_SPEC_FILE, checkSpec(spec, source, checks));
   return spec;

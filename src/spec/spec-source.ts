@@ -169,7 +169,24 @@ export class YamlSpecSource implements SpecSource {
         },
       ]);
     }
-    return { source: new YamlSpecSource(file, text, document, lines), data: document.toJS({ maxAliasCount: 100 }) };
+    let data: unknown;
+    try {
+      data = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // yaml refuses alias expansion past maxAliasCount (a "billion laughs" document) with a plain ReferenceError.
+      throw new SpecError(file, [
+        {
+          file,
+          path: '',
+          line: null,
+          column: null,
+          expected: 'a spec without runaway aliases',
+          found: error instanceof Error ? error.name : 'an error',
+          message: `the spec cannot be expanded — ${error instanceof Error ? error.message : String(error)}`,
+        },
+      ]);
+    }
+    return { source: new YamlSpecSource(file, text, document, lines), data };
   }
 
   private walk(path: SpecPath): Walked {

@@ -69,11 +69,30 @@ interface Mapped {
   readonly missing?: { readonly parent: string; readonly key: string };
 }
 
+/** Unknown keys reported one by one per mapping; the rest are counted (each costs a source lookup). */
+const MAX_UNKNOWN_KEYS_LISTED = 20;
+/** Problems reported per spec: a machine-made spec with thousands of errors needs the first ones, quickly. */
+const MAX_ISSUES_MAPPED = 200;
+
 function mapIssue(issue: FinalIssue, knownKeys: ReadonlyMap<string, readonly string[]>, source: SpecSource): Mapped[] {
   const path = toSpecPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys.get(pathKey(path)) ?? [];
-    return issue.keys.map((key) => {
+    const unlisted = issue.keys.length - MAX_UNKNOWN_KEYS_LISTED;
+    const more: Mapped[] =
+      unlisted <= 0
+        ? []
+        : [
+            {
+              issue: issueAt(source, path, {
+                target: 'key',
+                expected: `only the keys: ${known.join(', ')}`,
+                found: `${issue.keys.length} unknown keys`,
+                message: `… and ${unlisted} more unknown keys`,
+              }),
+            },
+          ];
+    const listed = issue.keys.slice(0, MAX_UNKNOWN_KEYS_LISTED).map((key) => {
       const suggestion = closestName(key, known);
       const hint = suggestion === undefined ? ` — expected one of: ${known.join(', ')}` : ` — did you mean "${suggestion}"?`;
       const mapped: Mapped = {
@@ -86,6 +105,7 @@ function mapIssue(issue: FinalIssue, knownKeys: ReadonlyMap<string, readonly str
       };
       return suggestion === undefined ? mapped : { ...mapped, meant: { parent: pathKey(path), key: suggestion } };
     });
+    return [...listed, ...more];
   }
   const found = source.found(path);
   if (issue.code === 'invalid_value' || issue.code === 'invalid_union') {
@@ -132,7 +152,7 @@ export function parseWithSchema<Schema extends z.ZodType>(schema: Schema, data: 
     },
   });
   if (result.success) return result.data;
-  const mapped = result.error.issues.flatMap((issue) => mapIssue(issue, knownKeys, source));
+  const mapped = result.error.issues.slice(0, MAX_ISSUES_MAPPED).flatMap((issue) => mapIssue(issue, knownKeys, source));
   // `learning_rate:` both is unknown and leaves learningRate missing: the "did you mean" says it all.
   const meant = new Set(mapped.flatMap((m) => (m.meant === undefined ? [] : [pathKey([m.meant.parent, m.meant.key])])));
   const issues = mapped.filter((m) => m.missing === undefined || !meant.has(pathKey([m.missing.parent, m.missing.key]))).map((m) => m.issue);

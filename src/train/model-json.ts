@@ -64,8 +64,9 @@ export function parseModelJson(text: string, file: string): ModelJsonFile {
   }
   if (!isObject(parsed)) throw new ModelError('expected a JSON object (a tfjs layers-format model.json)', file);
   if ('modelTopology' in parsed) {
-    if (isObject(parsed['format']) || (parsed['format'] !== undefined && parsed['format'] !== 'layers-model')) {
-      throw new ModelError(`format "${String(parsed['format'])}" — expected "layers-model" (a graph model cannot be trained)`, file);
+    const format = parsed['format'];
+    if (format !== undefined && format !== null && format !== 'layers-model') {
+      throw new ModelError(`format ${JSON.stringify(format)} — expected "layers-model" (a graph model cannot be trained)`, file);
     }
     const topology = parsed['modelTopology'];
     if (!isObject(topology)) throw new ModelError('modelTopology: expected an object', file);

@@ -7,6 +7,7 @@ import { parseResultsJson } from '../../src/results/parse-results.js';
 import { resultsCsv } from '../../src/results/results-csv.js';
 import { buildResultsDocument, serializeResultsDocument } from '../../src/results/results-document.js';
 import { writeResultsFiles } from '../../src/results/write-results.js';
+import { renderReportHtml } from '../../src/report/render-report.js';
 import { snapshot, trial } from '../rank/sweep-fixtures.js';
 
 const doc = buildResultsDocument(snapshot([trial({ id: 'a', objective: 0.2 }), trial({ id: 'b', config: { learningRate: 0.1 }, state: 'diverged' })]));
@@ -20,18 +21,19 @@ afterEach(async () => {
 });
 
 describe('writeResultsFiles', () => {
-  it('writes complete results.json and results.csv and returns their paths', async () => {
+  it('writes complete results.json, results.csv and report.html and returns their paths', async () => {
     const paths = await writeResultsFiles(dir, doc);
-    expect(paths).toEqual({ jsonPath: join(dir, 'results.json'), csvPath: join(dir, 'results.csv') });
+    expect(paths).toEqual({ jsonPath: join(dir, 'results.json'), csvPath: join(dir, 'results.csv'), reportPath: join(dir, 'report.html') });
     const json = await readFile(paths.jsonPath, 'utf8');
     expect(json).toBe(serializeResultsDocument(doc));
     expect(parseResultsJson(json)).toEqual(doc);
     expect(await readFile(paths.csvPath, 'utf8')).toBe(resultsCsv(doc));
+    expect(await readFile(paths.reportPath, 'utf8')).toBe(renderReportHtml(doc));
   });
 
   it('leaves no temporary file behind', async () => {
     await writeResultsFiles(dir, doc);
-    expect((await readdir(dir)).sort()).toEqual(['results.csv', 'results.json']);
+    expect((await readdir(dir)).sort()).toEqual(['report.html', 'results.csv', 'results.json']);
   });
 
   it('creates the output folder when it does not exist', async () => {

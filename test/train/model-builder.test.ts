@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/train/backend.js';
 import { buildModel, compileModel } from '../../src/train/model-builder.js';
 import { ModelError } from '../../src/train/model-error.js';
+import { parseModelJson, seedTopology } from '../../src/train/model-json.js';
 import type { WorkloadSpec } from '../../src/trial/types.js';
 import { recordingLogger } from './recording-logger.js';
 import { trialSpec } from './trial-fixtures.js';
@@ -149,5 +150,38 @@ describe('compileModel', () => {
       model.dispose();
       built.dispose();
     }
+  });
+});
+
+describe('model.json topology', () => {
+  it('refuses a graph model, which cannot be trained', () => {
+    expect(() => parseModelJson(JSON.stringify({ format: 'graph-model', modelTopology: {} }), 'g.json')).toThrow(/expected "layers-model"/);
+  });
+
+  it('refuses a layer whose tfjs randomness cannot be seeded', () => {
+    const topology = { class_name: 'Sequential', config: { layers: [{ class_name: 'GaussianNoise', config: { stddev: 0.1 } }] } };
+    expect(() => seedTopology(topology, 1, 'n.json')).toThrow(ModelError);
+  });
+
+  it('seeds every random initializer with its own seed, the same ones for the same trial seed', () => {
+    const topology = (): { class_name: string; config: { layers: { class_name: string; config: Record<string, { class_name: string; config: { seed: number | null } }> }[] } } => ({
+      class_name: 'Sequential',
+      config: {
+        layers: [
+          { class_name: 'Dense', config: { kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: { seed: null } } } },
+          { class_name: 'Dense', config: { kernel_initializer: { class_name: 'HeNormal', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: { seed: null } } } },
+        ],
+      },
+    });
+    const a = topology();
+    const b = topology();
+    seedTopology(a, 7, 'a.json');
+    seedTopology(b, 7, 'b.json');
+    const seeds = a.config.layers.map((layer) => layer.config['kernel_initializer']?.config.seed);
+    expect(seeds.every((seed) => typeof seed === 'number')).toBe(true);
+    expect(new Set(seeds).size).toBe(2);
+    expect(a).toEqual(b);
+    // Constant initializers are left alone.
+    expect(a.config.layers[0]?.config['bias_initializer']?.config.seed).toBeNull();
   });
 });

@@ -1,11 +1,16 @@
 // `plateau agent`: run trials for a coordinator until SIGTERM/SIGINT, then drain and exit 0.
 import type { Command } from 'commander';
 import { Agent, AgentStoppedError } from '../../../agent/agent.js';
+import { AgentTelemetry } from '../../../agent/agent-metrics.js';
 import { AgentOptionsError } from '../../../agent/agent-options.js';
 import { parseBackendRequest, type BackendRequest } from '../../../agent/worker-protocol.js';
 import { createStreamLogger, type LogFormat, type Logger, type LogLevel } from '../../log/logger.js';
 import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
+import { UnauthenticatedError } from '../../rpc/rpc-errors.js';
+import { addClientSecurityOptions, resolveClientSecurity, type ClientSecurity, type SecurityCommandOptions } from '../../security/connection-security.js';
+import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { ExitCode } from '../exit-codes.js';
+import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
 import { parseDurationMs } from './coordinator.js';
 
 export class AgentCommandError extends Error {
@@ -19,7 +24,7 @@ export class AgentCommandError extends Error {
   }
 }
 
-interface AgentCommandOptions {
+interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOptions {
   readonly coordinator: string;
   readonly slots?: string;
   readonly gpus?: string;
@@ -79,7 +84,7 @@ function programLogger(program: Command): Logger {
 }
 
 export function registerAgentCommand(program: Command): void {
-  program
+  const command = program
     .command('agent')
     .description('run trials for a coordinator: one worker process per slot (per GPU with --gpus)')
     .requiredOption('--coordinator <host:port>', 'the coordinator to pull trials from')
@@ -88,66 +93,94 @@ export function registerAgentCommand(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'auto')
     .option('--drain <duration>', 'on SIGTERM, how long running trials may finish before they are handed back', '30s')
     .option('--epoch-timeout <duration>', 'kill a worker whose trial finishes no epoch in this long')
-    .option('--max-old-space <MiB>', 'heap limit per worker process')
-    .action(async (raw: AgentCommandOptions) => {
-      const logger = programLogger(program);
-      let parsed: ParsedAgentCommand;
-      let agent: Agent;
+    .option('--max-old-space <MiB>', 'heap limit per worker process');
+  addClientSecurityOptions(addMetricsOptions(command, 9465)).action(async (raw: AgentCommandOptions) => {
+    const logger = programLogger(program);
+    let parsed: ParsedAgentCommand;
+    let security: ClientSecurity;
+    let metricsEndpoint: MetricsEndpoint | null;
+    let agent: Agent;
+    try {
+      parsed = parseAgentCommand(raw);
+      security = resolveClientSecurity(raw);
+      metricsEndpoint = resolveMetricsEndpoint(command, raw);
+    } catch (error) {
+      logger.error('agent.bad-option', { error });
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    const channel = createGrpcAgentChannel(parsed.coordinator, security);
+    try {
+      agent = new Agent({
+        channel,
+        ...(parsed.slots === undefined ? {} : { slots: parsed.slots }),
+        ...(parsed.gpus === undefined ? {} : { gpus: parsed.gpus }),
+        ...(parsed.epochTimeoutMs === undefined ? {} : { epochTimeoutMs: parsed.epochTimeoutMs }),
+        ...(parsed.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: parsed.maxOldSpaceMb }),
+        backend: parsed.backend,
+        logger,
+      });
+    } catch (error) {
+      channel.close();
+      if (!(error instanceof AgentOptionsError)) throw error;
+      logger.error('agent.bad-option', { error });
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    let telemetry: AgentTelemetry | null = null;
+    if (metricsEndpoint !== null) {
       try {
-        parsed = parseAgentCommand(raw);
-      } catch (error) {
-        logger.error('agent.bad-option', { error });
-        process.exitCode = ExitCode.badInput;
-        return;
-      }
-      const channel = createGrpcAgentChannel(parsed.coordinator);
-      try {
-        agent = new Agent({
-          channel,
-          ...(parsed.slots === undefined ? {} : { slots: parsed.slots }),
-          ...(parsed.gpus === undefined ? {} : { gpus: parsed.gpus }),
-          ...(parsed.epochTimeoutMs === undefined ? {} : { epochTimeoutMs: parsed.epochTimeoutMs }),
-          ...(parsed.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: parsed.maxOldSpaceMb }),
-          backend: parsed.backend,
-          logger,
-        });
+        telemetry = await startMetricsEndpoint(metricsEndpoint, logger, (host, port) => AgentTelemetry.start({ host, port, agent, logger }));
       } catch (error) {
         channel.close();
-        if (!(error instanceof AgentOptionsError)) throw error;
-        logger.error('agent.bad-option', { error });
+        if (!(error instanceof MetricsServerBindError)) throw error;
+        logger.error('agent.cannot-serve-metrics', { address: error.address, reason: error.reason });
         process.exitCode = ExitCode.badInput;
         return;
       }
+      // Scripts and tests that pass --metrics-port 0 read the bound port from this line.
+      if (telemetry !== null) process.stdout.write(`agent metrics on ${telemetry.url}\n`);
+    }
 
-      // The first SIGTERM/SIGINT drains; a second one cuts the drain short.
-      let stopping: Promise<void> | null = null;
-      const onSignal = (signal: NodeJS.Signals): void => {
-        logger.info('agent.signal', { signal, draining: stopping === null });
-        stopping = agent.stop({ drainMs: stopping === null ? parsed.drainMs : 0 });
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
-      const stopped = new Promise<void>((resolve) => agent.on('stopped', () => resolve()));
-      try {
-        await agent.start();
-        // Scripts and tests wait for this line before they send work or signals.
-        process.stdout.write(`agent started (${agent.slots} slots, backend ${agent.backendName ?? 'unknown'})\n`);
-        await stopped;
-        process.exitCode = ExitCode.ok;
-      } catch (error) {
-        if (error instanceof AgentStoppedError) {
-          // A signal arrived while the workers were still loading: a clean stop all the same.
-          await agent.stop();
-          process.exitCode = ExitCode.ok;
-        } else {
-          logger.error('agent.failed', { error });
-          await agent.stop({ drainMs: 0 });
-          process.exitCode = ExitCode.sweepFailed;
-        }
-      } finally {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-        channel.close();
-      }
+    // The first SIGTERM/SIGINT drains; a second one cuts the drain short.
+    let stopping: Promise<void> | null = null;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info('agent.signal', { signal, draining: stopping === null });
+      telemetry?.markStopping();
+      stopping = agent.stop({ drainMs: stopping === null ? parsed.drainMs : 0 });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    const stopped = new Promise<void>((resolve) => agent.on('stopped', () => resolve()));
+    // A refused token never starts working by itself: stop with a clear error instead of retrying forever.
+    let refused: UnauthenticatedError | null = null;
+    agent.on('connection-lost', ({ error }) => {
+      if (!(error instanceof UnauthenticatedError) || refused !== null) return;
+      refused = error;
+      logger.error('agent.unauthenticated', { coordinator: parsed.coordinator, reason: error.details });
+      stopping = agent.stop({ drainMs: 0 });
     });
+    try {
+      await agent.start();
+      // Scripts and tests wait for this line before they send work or signals.
+      process.stdout.write(`agent started (${agent.slots} slots, backend ${agent.backendName ?? 'unknown'})\n`);
+      await stopped;
+      process.exitCode = refused === null ? ExitCode.ok : ExitCode.badInput;
+    } catch (error) {
+      if (error instanceof AgentStoppedError) {
+        // A signal arrived while the workers were still loading: a clean stop all the same.
+        await agent.stop();
+        process.exitCode = ExitCode.ok;
+      } else {
+        logger.error('agent.failed', { error });
+        await agent.stop({ drainMs: 0 });
+        process.exitCode = ExitCode.sweepFailed;
+      }
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      channel.close();
+      await telemetry?.close();
+    }
+  });
 }

@@ -1,6 +1,11 @@
 // `plateau coordinator`: serve sweeps to clients and trials to agents until SIGTERM/SIGINT.
 import type { Command } from 'commander';
+import { InsecureExposureError } from '../../../coordinator/auth.js';
+import { CoordinatorTelemetry } from '../../../coordinator/coordinator-telemetry.js';
 import { ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
+import { MetricsServerBindError } from '../../metrics/metrics-server.js';
+import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
+import { addServerSecurityOptions, resolveServerSecurity, type SecurityCommandOptions, type ServerSecurity } from '../../security/connection-security.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 
@@ -31,7 +36,7 @@ function parsePort(text: string): number | undefined {
   return Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : undefined;
 }
 
-interface CoordinatorCommandOptions {
+interface CoordinatorCommandOptions extends SecurityCommandOptions, MetricsCommandOptions {
   readonly host: string;
   readonly port: string;
   readonly dataDir: string;
@@ -39,46 +44,81 @@ interface CoordinatorCommandOptions {
 }
 
 export function registerCoordinatorCommand(program: Command): void {
-  program
+  const command = program
     .command('coordinator')
     .description('serve sweeps (SubmitSweep, WatchSweep…) and trials (PollTrial, Heartbeat…) over gRPC')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '50051')
     .requiredOption('--data-dir <dir>', 'directory of the SQLite store (created if missing; reopening resumes)')
-    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s')
-    .action(async (options: CoordinatorCommandOptions) => {
-      const logger = programLogger(program);
-      const port = parsePort(options.port);
-      let leaseTimeoutMs: number;
-      try {
-        leaseTimeoutMs = parseDurationMs(options.leaseTimeout, '--lease-timeout');
-      } catch (error) {
-        logger.error('coordinator.bad-option', { error });
+    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s');
+  addServerSecurityOptions(addMetricsOptions(command, 9464)).action(async (options: CoordinatorCommandOptions) => {
+    const logger = programLogger(program);
+    const port = parsePort(options.port);
+    let leaseTimeoutMs: number;
+    let security: ServerSecurity;
+    let metricsEndpoint: MetricsEndpoint | null;
+    try {
+      leaseTimeoutMs = parseDurationMs(options.leaseTimeout, '--lease-timeout');
+      security = resolveServerSecurity(options);
+      metricsEndpoint = resolveMetricsEndpoint(command, options);
+    } catch (error) {
+      logger.error('coordinator.bad-option', { error });
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    if (port === undefined) {
+      logger.error('coordinator.bad-option', { option: '--port', found: options.port, expected: 'an integer in [0, 65535]' });
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    // Listen for signals before starting, so a SIGTERM during start-up still shuts down cleanly.
+    const startFailed = new AbortController();
+    const stop = nextStopSignal(startFailed.signal);
+    let running;
+    let telemetry: CoordinatorTelemetry | null = null;
+    try {
+      if (metricsEndpoint !== null) {
+        telemetry = await startMetricsEndpoint(metricsEndpoint, logger, (host, metricsPort) =>
+          CoordinatorTelemetry.start({ host, port: metricsPort, dataDir: options.dataDir, logger }),
+        );
+      }
+      const observeCall = telemetry?.observeCall;
+      running = await startCoordinatorServer({
+        host: options.host,
+        port,
+        dataDir: options.dataDir,
+        leaseTimeoutMs,
+        logger,
+        ...security,
+        ...(observeCall === undefined ? {} : { observeCall }),
+      });
+    } catch (error) {
+      startFailed.abort();
+      await telemetry?.close();
+      if (error instanceof MetricsServerBindError) {
+        logger.error('coordinator.cannot-serve-metrics', { address: error.address, reason: error.reason });
         process.exitCode = ExitCode.badInput;
         return;
       }
-      if (port === undefined) {
-        logger.error('coordinator.bad-option', { option: '--port', found: options.port, expected: 'an integer in [0, 65535]' });
+      if (error instanceof InsecureExposureError) {
+        logger.error('coordinator.insecure', { host: error.host, reason: error.reason });
         process.exitCode = ExitCode.badInput;
         return;
       }
-      // Listen for signals before starting, so a SIGTERM during start-up still shuts down cleanly.
-      const startFailed = new AbortController();
-      const stop = nextStopSignal(startFailed.signal);
-      let running;
-      try {
-        running = await startCoordinatorServer({ host: options.host, port, dataDir: options.dataDir, leaseTimeoutMs, logger });
-      } catch (error) {
-        startFailed.abort();
-        if (!(error instanceof ServerBindError)) throw error;
-        logger.error('coordinator.cannot-listen', { address: error.address, reason: error.reason });
-        process.exitCode = ExitCode.badInput;
-        return;
-      }
-      // Scripts and tests that pass --port 0 read the bound address from this line.
-      process.stdout.write(`coordinator listening on ${running.address}\n`);
-      const signal = await stop;
-      logger.info('coordinator.stopping', { signal });
-      await running.close();
-    });
+      if (!(error instanceof ServerBindError)) throw error;
+      logger.error('coordinator.cannot-listen', { address: error.address, reason: error.reason });
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    // Scripts and tests that pass --port 0 read the bound address from this line.
+    process.stdout.write(`coordinator listening on ${running.address}\n`);
+    if (telemetry !== null) {
+      telemetry.attach(running);
+      process.stdout.write(`coordinator metrics on ${telemetry.url}\n`);
+    }
+    const signal = await stop;
+    logger.info('coordinator.stopping', { signal });
+    await running.close();
+    await telemetry?.close();
+  });
 }

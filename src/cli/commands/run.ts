@@ -26,6 +26,7 @@ interface RunCommandOptions {
   readonly dataDir?: string;
   readonly backend: string;
   readonly allowLarge?: boolean;
+  readonly allowPaths?: boolean;
   readonly json?: boolean;
   readonly top: string;
   readonly leaseTimeout?: string;
@@ -85,7 +86,7 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
   const top = positiveInteger('--top', options.top);
   const backend = parseBackendRequest(options.backend);
   if (backend === null) throw new RunOptionError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
-  const spec = loadSweepSpecFile(specFile, options.allowLarge === true ? { allowLarge: true } : {});
+  const spec = loadSweepSpecFile(specFile, { allowLarge: options.allowLarge === true, allowPaths: options.allowPaths === true });
   const outDir = resolve(options.out ?? join('runs', folderName(spec.name)));
   return {
     specFile,
@@ -190,6 +191,7 @@ export function registerRunCommand(program: Command): void {
     .option('--data-dir <dir>', 'SQLite store directory (default: <out>/store); rerunning with the same store resumes')
     .option('--backend <backend>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'auto')
     .option('--allow-large', 'allow grids over the trial limit')
+    .option('--allow-paths', "let the spec's CSV / model.json paths point outside its directory")
     .option('--top <n>', 'rows of the ranking table to print', '10')
     .option('--json', 'print a machine-readable summary on stdout instead of the table')
     .addHelpText('after', '\nExample:\n  $ plateau run examples/quick.yaml --agents 2 --out runs/quick\n')

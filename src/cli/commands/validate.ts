@@ -17,6 +17,8 @@ export interface TextSink {
 export interface ValidateOptions {
   readonly allowLarge: boolean;
   readonly json: boolean;
+  /** Let data paths point outside the spec's directory. */
+  readonly allowPaths?: boolean;
 }
 
 /** Trials listed before "… N more". */
@@ -68,7 +70,7 @@ export function sweepPlanJson(spec: SweepSpec, trials: readonly TrialSpec[] = ex
 export function runValidate(file: string, options: ValidateOptions, stdout: TextSink, stderr: TextSink): ExitCodeValue {
   let spec: SweepSpec;
   try {
-    spec = loadSweepSpecFile(file, { allowLarge: options.allowLarge });
+    spec = loadSweepSpecFile(file, { allowLarge: options.allowLarge, allowPaths: options.allowPaths === true });
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     if (options.json) stdout.write(`${JSON.stringify({ valid: false, error }, null, 2)}\n`);
@@ -87,7 +89,9 @@ export function registerValidateCommand(program: Command): void {
     .argument('<spec>', 'sweep spec YAML file')
     .option('--allow-large', 'accept grids over the 10,000-trial limit', false)
     .option('--json', 'print the result (or the errors) as JSON on stdout', false)
-    .action((specFile: string, flags: { allowLarge?: boolean; json?: boolean }) => {
-      process.exitCode = runValidate(specFile, { allowLarge: flags.allowLarge === true, json: flags.json === true }, process.stdout, process.stderr);
+    .option('--allow-paths', "let the spec's CSV / model.json paths point outside its directory", false)
+    .action((specFile: string, flags: { allowLarge?: boolean; json?: boolean; allowPaths?: boolean }) => {
+      const options = { allowLarge: flags.allowLarge === true, json: flags.json === true, allowPaths: flags.allowPaths === true };
+      process.exitCode = runValidate(specFile, options, process.stdout, process.stderr);
     });
 }

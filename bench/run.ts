@@ -1,0 +1,170 @@
+// `npm run bench`: every figure measured side by side in one run on this machine, written
+// to BENCHMARKS.md with the machine, backend and versions. Ratios are taken within the run.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
+import { timeReferenceTrial, type ReferenceTrialTiming } from './reference-trial.js';
+import { median } from './stats.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const plateauBin = join(root, 'bin', 'plateau');
+
+interface Options {
+  readonly runs: number;
+  readonly out: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let runs = 3;
+  let out = join(root, 'BENCHMARKS.md');
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--runs') runs = Number(argv[++i]);
+    else if (argv[i] === '--out') out = String(argv[++i]);
+    else throw new Error(`unknown argument ${String(argv[i])} — expected --runs N or --out FILE`);
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a positive integer');
+  return { runs, out };
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Wall seconds of `plateau run` on a spec with a fresh store, as a user would run it. */
+async function timeEmbeddedRun(spec: string, agents: number): Promise<number> {
+  const out = mkdtempSync(join(tmpdir(), 'plateau-bench-run-'));
+  try {
+    const started = performance.now();
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [plateauBin, 'run', spec, '--agents', String(agents), '--out', out, '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', (exitCode) => {
+        if (exitCode !== 0) log(`plateau run exited ${String(exitCode)}: ${stderr.slice(-2000)}`);
+        resolve(exitCode);
+      });
+    });
+    if (code !== 0) throw new Error(`plateau run ${spec} --agents ${agents} failed`);
+    return (performance.now() - started) / 1000;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    const text = readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8');
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string' ? parsed.version : 'unknown';
+  } catch {
+    return 'not installed';
+  }
+}
+
+const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const sections: string[] = [];
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  sections.push(
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Every ratio below is taken between figures measured in this same run;`,
+    `each figure is the median of ${options.runs} runs (interleaved where two things are compared).`,
+    '',
+    `Machine: ${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 0)} GiB; Node ${process.version};`,
+    `tfjs ${packageVersion('@tensorflow/tfjs-core')} (wasm backend ${packageVersion('@tensorflow/tfjs-backend-wasm')}); better-sqlite3 ${packageVersion('better-sqlite3')}; @grpc/grpc-js ${packageVersion('@grpc/grpc-js')}.`,
+    '',
+  );
+
+  // ── Training: the reference trial per backend ───────────────────────────
+  log('reference trial on wasm and cpu');
+  const perBackend = new Map<string, ReferenceTrialTiming[]>();
+  for (let run = 0; run < options.runs; run++) {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const timing = await timeReferenceTrial(backend, 4);
+      perBackend.set(backend, [...(perBackend.get(backend) ?? []), timing]);
+    }
+  }
+  const eps = (backend: string): number => median((perBackend.get(backend) ?? []).map((t) => t.epochsPerSecond));
+  sections.push(
+    '## Training: the reference trial',
+    '',
+    'MLP 16-64-64-1 (relu), adam, batch 64, 8,192 training + 2,048 validation rows, trained by the real trial runner',
+    '(exact ReduceLROnPlateau callback, seeded shuffling). The first epoch (model build, kernel warm-up) is not timed.',
+    '',
+    '| backend | epochs/s | samples/s |',
+    '|---|---:|---:|',
+    ...['wasm', 'cpu'].map((backend) => `| ${backend} | ${fmt(eps(backend))} | ${fmt(eps(backend) * 8192, 0)} |`),
+    '',
+    `wasm is **${fmt(eps('wasm') / eps('cpu'))}×** the cpu backend on this machine.`,
+    '',
+  );
+
+  // ── Sweep: scale-out of the embedded run ─────────────────────────────────
+  const quick = join(root, 'examples', 'quick.yaml');
+  log('examples/quick.yaml with --agents 1 and --agents 2');
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let run = 0; run < options.runs; run++) {
+    one.push(await timeEmbeddedRun(quick, 1));
+    two.push(await timeEmbeddedRun(quick, 2));
+  }
+  const t1 = median(one);
+  const t2 = median(two);
+  sections.push(
+    '## Sweep: scale-out of `plateau run examples/quick.yaml`',
+    '',
+    'Whole command wall time (process start, coordinator, store, worker start-up, 12 trials, results files).',
+    '',
+    '| agent slots | wall time (s) |',
+    '|---:|---:|',
+    `| 1 | ${fmt(t1)} |`,
+    `| 2 | ${fmt(t2)} |`,
+    '',
+    `Speed-up 1 → 2 slots: **${fmt(t1 / t2)}×** (scale-out efficiency ${fmt((100 * t1) / t2 / 2, 0)}% on ${cpus().length} cores).`,
+    '',
+  );
+
+  // ── Orchestration: no-op trials ──────────────────────────────────────────
+  log('no-op trials through the coordinator');
+  const slotCounts = [1, 4, 16];
+  const orchestration = new Map<number, OrchestrationTiming[]>();
+  for (let run = 0; run < options.runs; run++) {
+    for (const slots of slotCounts) orchestration.set(slots, [...(orchestration.get(slots) ?? []), await timeOrchestration(slots, 1000)]);
+  }
+  sections.push(
+    '## Orchestration: no-op trials',
+    '',
+    'A real coordinator (SQLite store, gRPC over loopback) and S polling slots in one process that lease, heartbeat once',
+    'and complete each trial at once. Latency: poll issued → result acknowledged, per trial (dispatch to result).',
+    '',
+    '| slots | trials | trials/s | p50 (ms) | p99 (ms) |',
+    '|---:|---:|---:|---:|---:|',
+    ...slotCounts.map((slots) => {
+      const timings = orchestration.get(slots) ?? [];
+      return `| ${slots} | ${timings[0]?.trials ?? 0} | ${fmt(median(timings.map((t) => t.trialsPerSecond)), 0)} | ${fmt(median(timings.map((t) => t.p50Ms)))} | ${fmt(median(timings.map((t) => t.p99Ms)))} |`;
+    }),
+    '',
+  );
+
+  log('100,000 queued trials');
+  const queue = await timeLargeQueue(100_000);
+  sections.push(
+    '## Coordinator with 100,000 queued trials',
+    '',
+    '| trials | submit (s) | coordinator RSS (MB) | RSS growth from the submit (MB) |',
+    '|---:|---:|---:|---:|',
+    `| ${queue.trials} | ${fmt(queue.submitSeconds)} | ${fmt(queue.rssMb, 0)} | ${fmt(queue.rssGrowthMb, 0)} |`,
+    '',
+  );
+
+  writeFileSync(options.out, `${sections.join('\n')}\n`);
+  log(`wrote ${options.out}`);
+}
+
+await main();

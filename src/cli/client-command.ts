@@ -1,0 +1,93 @@
+// What the client commands (submit, status, watch, results, cancel) share: the
+// --coordinator option, one client per command, and turning a failed call into a message
+// that names the coordinator's address and the documented exit code.
+import type { Command } from 'commander';
+import { ResultsDocumentError } from '../results/parse-results.js';
+import { createGrpcSweepClient } from '../rpc/grpc-sweep-client.js';
+import { CoordinatorRpcError, CoordinatorUnavailableError, InvalidRequestError, SweepNotFoundError } from '../rpc/rpc-errors.js';
+import type { SweepClient } from '../rpc/sweep-client.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+export const DEFAULT_COORDINATOR = '127.0.0.1:50051';
+
+/** Unary calls give up after this long: a client command should fail, not hang. */
+const CLIENT_CALL_TIMEOUT_MS = 15_000;
+
+export const CLIENT_EXIT_CODES_HELP = `
+Exit codes:
+  0    ok
+  1    the sweep failed, or the coordinator could not be reached
+  2    bad input: an invalid spec or option, or a sweep id the coordinator does not know
+  130  interrupted (Ctrl-C)`;
+
+export class CoordinatorAddressError extends Error {
+  override readonly name = 'CoordinatorAddressError';
+  constructor(readonly found: string) {
+    super(`--coordinator: "${found}" — expected HOST:PORT, e.g. 127.0.0.1:50051 or coordinator.internal:50051`);
+  }
+}
+
+export function parseCoordinatorAddress(text: string): string {
+  const trimmed = text.trim();
+  if (!/^[^\s:/]+:\d{1,5}$/.test(trimmed) && !/^\[[^\]\s]+\]:\d{1,5}$/.test(trimmed)) throw new CoordinatorAddressError(text);
+  return trimmed;
+}
+
+export function addCoordinatorOption(command: Command): Command {
+  return command.option('--coordinator <host:port>', 'address of a running `plateau coordinator`', DEFAULT_COORDINATOR);
+}
+
+export function createClientFor(address: string): SweepClient {
+  return createGrpcSweepClient(address, { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS });
+}
+
+/**
+ * The message and exit code for an error a client command expects (unreachable coordinator,
+ * unknown sweep, refused request, invalid results); undefined for anything else (a bug).
+ */
+export function describeClientError(error: unknown, address: string): { message: string; exitCode: ExitCodeValue } | undefined {
+  if (error instanceof CoordinatorAddressError) return { message: error.message, exitCode: ExitCode.badInput };
+  if (error instanceof SweepNotFoundError) {
+    return {
+      message: `no sweep "${error.sweepId}" on the coordinator at ${address} — \`plateau status --coordinator ${address}\` lists its sweeps`,
+      exitCode: ExitCode.badInput,
+    };
+  }
+  if (error instanceof CoordinatorUnavailableError) {
+    return {
+      message: `cannot reach the coordinator at ${address} (${error.details}) — is \`plateau coordinator\` running there? Pass its address with --coordinator HOST:PORT`,
+      exitCode: ExitCode.sweepFailed,
+    };
+  }
+  if (error instanceof InvalidRequestError) return { message: `the coordinator at ${address} refused the request: ${error.details}`, exitCode: ExitCode.badInput };
+  if (error instanceof CoordinatorRpcError) return { message: `the coordinator at ${address} failed: ${error.message}`, exitCode: ExitCode.sweepFailed };
+  if (error instanceof ResultsDocumentError) return { message: error.message, exitCode: ExitCode.sweepFailed };
+  return undefined;
+}
+
+/**
+ * Runs `body` with a client for `--coordinator` and returns the exit code: `body`'s, or the
+ * documented one for an expected failure (printed to stderr). The client is always closed.
+ */
+export async function runClientCommand(addressOption: string, body: (client: SweepClient, address: string) => Promise<ExitCodeValue>): Promise<ExitCodeValue> {
+  let address = addressOption;
+  let client: SweepClient | undefined;
+  try {
+    address = parseCoordinatorAddress(addressOption);
+    client = createClientFor(address);
+    return await body(client, address);
+  } catch (error) {
+    const described = describeClientError(error, address);
+    if (described === undefined) throw error;
+    process.stderr.write(`${described.message}\n`);
+    return described.exitCode;
+  } finally {
+    client?.close();
+  }
+}
+
+/** A folder name people can read from the sweep's name (runs/<name>). */
+export function resultsFolderName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return cleaned === '' ? 'sweep' : cleaned;
+}

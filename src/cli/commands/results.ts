@@ -1,0 +1,62 @@
+// `plateau results SWEEP`: fetch a sweep's results from a running coordinator, write
+// results.json, results.csv and report.html, and print the ranking and the best snippets.
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseResultsDocument } from '../../results/parse-results.js';
+import { writeResultsFiles } from '../../results/write-results.js';
+import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, resultsFolderName, runClientCommand } from '../client-command.js';
+import { ExitCode } from '../exit-codes.js';
+import { renderRankingTable } from '../render/ranking-table.js';
+
+interface ResultsOptions {
+  readonly coordinator: string;
+  readonly out?: string;
+  readonly top: string;
+  readonly json?: boolean;
+}
+
+/** Relative to where the user is, unless that means climbing out of it. */
+function shown(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere === '' || fromHere.startsWith('..') ? path : fromHere;
+}
+
+export function registerResultsCommand(program: Command): void {
+  const command = program
+    .command('results')
+    .description('fetch a sweep\'s results: write results.json, results.csv and report.html, print the ranking and the best config')
+    .argument('<sweep>', 'sweep id (from `plateau submit` or `plateau status`)')
+    .option('--out <dir>', 'output folder (default: runs/<sweep name>)')
+    .option('--top <n>', 'rows of the ranking table to print', '10')
+    .option('--json', 'print {sweepId, state, files, ranking, best} as JSON instead of the table');
+  addCoordinatorOption(command)
+    .addHelpText(
+      'after',
+      `\nA sweep that is still running gives its results so far. Exit 1 when the sweep failed.\n\nExample:\n  $ plateau results 3f9c2a7d1b04 --coordinator 127.0.0.1:50051 --out runs/quick\n  $ open runs/quick/report.html\n${CLIENT_EXIT_CODES_HELP}\n`,
+    )
+    .action(async (sweepId: string, options: ResultsOptions) => {
+      const top = Number(options.top);
+      if (!/^\d+$/.test(options.top.trim()) || top < 1) {
+        process.stderr.write(`--top: "${options.top}" — expected a positive integer\n`);
+        process.exitCode = ExitCode.badInput;
+        return;
+      }
+      process.exitCode = await runClientCommand(options.coordinator, async (client, address) => {
+        const summary = await client.get(sweepId);
+        const doc = parseResultsDocument(await client.results(sweepId), `the results of sweep ${sweepId} from ${address}`);
+        const outDir = resolve(options.out ?? join('runs', resultsFolderName(doc.sweep.name)));
+        const files = await writeResultsFiles(outDir, doc);
+        if (options.json === true) {
+          process.stdout.write(`${JSON.stringify({ sweepId, state: summary.state, files, ranking: doc.ranking.slice(0, top), best: doc.best })}\n`);
+        } else {
+          const color = process.stdout.isTTY === true;
+          const out = [renderRankingTable(doc, { top, color, ...(process.stdout.columns === undefined ? {} : { width: process.stdout.columns }) })];
+          if (summary.state === 'running') out.push('', `The sweep is still running: these are partial results (${summary.counts.running} running, ${summary.counts.queued} queued).`);
+          if (doc.best !== null) out.push('', 'Best schedule — Keras (Python):', '', doc.best.snippets.keras, '', 'Best schedule — tfjs:', '', doc.best.snippets.tfjs);
+          out.push('', `Results: ${shown(files.jsonPath)}, ${shown(files.csvPath)}`, `Report:  ${shown(files.reportPath)}`, '');
+          process.stdout.write(out.join('\n'));
+        }
+        return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;
+      });
+    });
+}

@@ -1,0 +1,55 @@
+// `plateau submit spec.yaml`: validate here, then hand the sweep to a running coordinator.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadSweepSpecFile } from '../../spec/load.js';
+import { SpecError } from '../../spec/spec-error.js';
+import type { SweepSpec } from '../../spec/sweep-spec.js';
+import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
+import { ExitCode } from '../exit-codes.js';
+
+interface SubmitOptions {
+  readonly coordinator: string;
+  readonly allowLarge?: boolean;
+  readonly json?: boolean;
+}
+
+export function registerSubmitCommand(program: Command): void {
+  const command = program
+    .command('submit')
+    .description('validate a sweep spec and submit it to a running coordinator (resubmitting resumes it)')
+    .argument('<spec>', 'sweep spec file (YAML)')
+    .option('--allow-large', 'allow grids over the trial limit')
+    .option('--json', 'print {sweepId, name, resumed, totalTrials} as JSON');
+  addCoordinatorOption(command)
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ plateau submit examples/quick.yaml --coordinator 10.0.0.5:50051\n  $ plateau watch <SWEEP> --coordinator 10.0.0.5:50051\n${CLIENT_EXIT_CODES_HELP}\n`,
+    )
+    .action(async (specFile: string, options: SubmitOptions) => {
+      let spec: SweepSpec;
+      let source: string;
+      try {
+        spec = loadSweepSpecFile(specFile, options.allowLarge === true ? { allowLarge: true } : {});
+        source = readFileSync(specFile, 'utf8');
+      } catch (error) {
+        if (!(error instanceof SpecError)) throw error;
+        process.stderr.write(`${error.format()}\n`);
+        process.exitCode = ExitCode.badInput;
+        return;
+      }
+      process.exitCode = await runClientCommand(options.coordinator, async (client, address) => {
+        const submitted = await client.submit(spec, source);
+        if (options.json === true) {
+          process.stdout.write(`${JSON.stringify({ sweepId: submitted.sweepId, name: spec.name, resumed: submitted.resumed, totalTrials: submitted.totalTrials })}\n`);
+        } else {
+          const verb = submitted.resumed ? 'Resumed' : 'Submitted';
+          const note = submitted.resumed ? ' (already known: finished trials are kept, the rest go on)' : '';
+          process.stdout.write(
+            `${verb} sweep "${spec.name}": ${submitted.sweepId}, ${submitted.totalTrials} trials${note}\n` +
+              `Watch it with: plateau watch ${submitted.sweepId} --coordinator ${address}\n`,
+          );
+        }
+        return ExitCode.ok;
+      });
+    });
+}

@@ -1,0 +1,74 @@
+// `--metrics-port` / `--metrics-host` for the long-running commands, and how a metrics server
+// starts from them. A port the user asked for must be had (exit 2 otherwise); the default
+// port being taken (a second agent on one machine, tests) only costs /metrics, loudly logged.
+import type { Command } from 'commander';
+import type { Logger } from '../log/logger.js';
+import { MetricsServerBindError } from '../metrics/metrics-server.js';
+
+export interface MetricsCommandOptions {
+  readonly metricsPort?: string;
+  readonly metricsHost?: string;
+}
+
+export interface MetricsEndpoint {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The user chose the port (not the default): failing to bind it is an error. */
+  readonly explicit: boolean;
+}
+
+export class MetricsOptionError extends Error {
+  override readonly name = 'MetricsOptionError';
+  constructor(
+    readonly option: string,
+    readonly found: string,
+    readonly expected: string,
+  ) {
+    super(`${option}: "${found}" — expected ${expected}`);
+  }
+}
+
+/** Adds the options; `defaultPort` undefined makes metrics off unless asked for. */
+export function addMetricsOptions(command: Command, defaultPort: number | undefined): Command {
+  const portHelp =
+    defaultPort === undefined
+      ? 'serve Prometheus /metrics and /healthz on this port (0: any free port; default: off)'
+      : `serve Prometheus /metrics and /healthz on this port (0: any free port; "off": none)`;
+  return command
+    .option('--metrics-port <port>', portHelp, ...(defaultPort === undefined ? [] : [String(defaultPort)]))
+    .option('--metrics-host <host>', 'address the metrics server listens on', '127.0.0.1');
+}
+
+/** The endpoint to serve, or null when metrics are off. */
+export function resolveMetricsEndpoint(command: Command, options: MetricsCommandOptions): MetricsEndpoint | null {
+  const text = options.metricsPort;
+  if (text === undefined || text.trim() === 'off') return null;
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port > 65_535) {
+    throw new MetricsOptionError('--metrics-port', text, 'an integer in [0, 65535], or off');
+  }
+  return { host: options.metricsHost ?? '127.0.0.1', port, explicit: command.getOptionValueSource('metricsPort') !== 'default' };
+}
+
+/**
+ * Starts a metrics server with `start`. Null when the default port was taken (logged);
+ * a port the user chose that cannot be had throws MetricsServerBindError.
+ */
+export async function startMetricsEndpoint<T>(
+  endpoint: MetricsEndpoint,
+  logger: Logger,
+  start: (host: string, port: number) => Promise<T>,
+): Promise<T | null> {
+  try {
+    return await start(endpoint.host, endpoint.port);
+  } catch (error) {
+    if (!(error instanceof MetricsServerBindError) || endpoint.explicit) throw error;
+    logger.warn('metrics.disabled', {
+      address: error.address,
+      reason: error.reason,
+      hint: 'the default metrics port is taken: pass --metrics-port <port> (0: any free port) to serve /metrics',
+    });
+    return null;
+  }
+}

@@ -1,0 +1,65 @@
+// `plateau report results.json` as a user runs it: the built CLI as a child process.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReportHtml } from '../../src/report/render-report.js';
+import { serializeResultsDocument } from '../../src/results/results-document.js';
+import { mixedSweepDocument } from './report-fixtures.js';
+import { plateauBin } from './tiny-sweep.js';
+
+async function plateau(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [plateauBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe('plateau report', () => {
+  const doc = mixedSweepDocument();
+  let dir: string;
+  let resultsFile: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plateau-report-cli-'));
+    resultsFile = join(dir, 'results.json');
+    await writeFile(resultsFile, serializeResultsDocument(doc));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes report.html next to the results file by default', async () => {
+    const result = await plateau('report', resultsFile, '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ reportPath: join(dir, 'report.html') });
+    expect(await readFile(join(dir, 'report.html'), 'utf8')).toBe(renderReportHtml(doc));
+  });
+
+  it('writes the report where --out says', async () => {
+    const out = join(dir, 'elsewhere.html');
+    const result = await plateau('report', resultsFile, '--out', out);
+    expect(result.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toContain('<title>mlp-plateau — plateau-sweep report</title>');
+  });
+
+  it('exits 2 naming the path when the results file does not exist', async () => {
+    const missing = join(dir, 'missing.json');
+    const result = await plateau('report', missing);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot read ${missing}: no such file`);
+  });
+
+  it('exits 2 naming the path and the problem when the file is not a results document', async () => {
+    const wrong = join(dir, 'wrong.json');
+    await writeFile(wrong, JSON.stringify({ schemaVersion: 1, trials: 'none' }));
+    const result = await plateau('report', wrong);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${wrong} is not a valid plateau-sweep results document`);
+  });
+});
