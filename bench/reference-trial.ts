@@ -1,7 +1,7 @@
 // Epochs per second of the reference trial (issue 3): an MLP 16-64-64-1 (relu), batch 64,
 // 8192 training + 2048 validation rows, adam, trained by the real trial runner on each backend
-// in one process. Run (after building it with the rest of tsconfig.json):
-//   npx tsc -p tsconfig.json && node dist/bench/reference-trial.js [--epochs N] [backend…]
+// in one process. `npm run bench` runs it (bench/run.ts); alone, after `npm run build`:
+//   node dist/bench/reference-trial.js [--epochs N] [wasm|cpu|tensorflow|tensorflow-gpu …]
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../src/log/logger.js';
 import { selectBackend } from '../src/train/backend.js';

@@ -212,6 +212,25 @@ export class StoreSchemaError extends Error {
   }
 }
 
+/**
+ * The store file cannot be used: not a SQLite database, corrupt, unreadable, on a full or
+ * read-only disk. `code` is SQLite's (SQLITE_NOTADB, SQLITE_CORRUPT, SQLITE_CANTOPEN, …).
+ */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: cannot open the sweep store (${code}): ${reason}`);
+  }
+}
+
+function sqliteCode(error: unknown): string {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'UNKNOWN';
+}
+
 /** A state change asked of a trial that the store does not hold. */
 export class UnknownTrialError extends Error {
   override readonly name = 'UnknownTrialError';
@@ -282,18 +301,35 @@ export class SweepStore {
   private readonly db: Database.Database;
 
   private constructor(readonly file: string) {
-    this.db = new Database(file);
+    try {
+      this.db = new Database(file);
+    } catch (error) {
+      throw new StoreOpenError(file, sqliteCode(error), error instanceof Error ? error.message : String(error));
+    }
+    try {
+      this.configure();
+    } catch (error) {
+      this.db.close();
+      if (error instanceof StoreSchemaError || error instanceof StoreOpenError) throw error;
+      throw new StoreOpenError(file, sqliteCode(error), error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private configure(): void {
+    const file = this.file;
     this.db.pragma('journal_mode = WAL');
     // Every state change is a lease, a result or a requeue: none may be lost on power loss.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // A damaged file is refused at open, with its path, rather than failing some later call.
+    const check = this.db.pragma('quick_check(1)', { simple: true });
+    if (check !== 'ok') throw new StoreOpenError(file, 'SQLITE_CORRUPT', String(check));
     this.db.exec(schema);
     const version = this.db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).get();
     if (version === undefined) {
       this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(schemaVersion));
     } else if (version.value !== String(schemaVersion)) {
-      this.db.close();
       throw new StoreSchemaError(file, version.value);
     }
   }
@@ -303,7 +339,11 @@ export class SweepStore {
    * go back to the queue (their attempt counts as a failure): no lease survives a restart.
    */
   static open(dataDir: string, nowMs: number): SweepStore {
-    mkdirSync(dataDir, { recursive: true });
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw new StoreOpenError(dataDir, error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN', 'cannot create the data directory');
+    }
     const store = new SweepStore(join(dataDir, storeFileName));
     store.recoverInterrupted(nowMs);
     return store;

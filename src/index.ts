@@ -75,3 +75,17 @@ export type { LoadedDataset, DatasetSplit } from './train/datasets/loaded-datase
 export { DatasetError } from './train/datasets/dataset-error.js';
 export { ModelError } from './train/model-error.js';
 export { TrialSpecError } from './train/trial-spec-error.js';
+// Metrics: declarations (pass your own prom-client Registry), bindings, the /metrics server, gRPC health.
+export { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
+export { AgentMetrics } from './metrics/agent-metrics.js';
+export { createMetricsRegistry } from './metrics/registry.js';
+export { startMetricsServer, MetricsServerBindError } from './metrics/metrics-server.js';
+export type { HealthReport, MetricsServerOptions, RunningMetricsServer } from './metrics/metrics-server.js';
+export { CoordinatorMetricsBinding } from '../coordinator/coordinator-metrics-binding.js';
+export type { CoordinatorMetricsBindingOptions, CoordinatorMetricsSource } from '../coordinator/coordinator-metrics-binding.js';
+export { CoordinatorTelemetry } from '../coordinator/coordinator-telemetry.js';
+export type { CoordinatorTelemetryOptions } from '../coordinator/coordinator-telemetry.js';
+export { GrpcHealth } from '../coordinator/grpc-health.js';
+export type { HealthState } from '../coordinator/grpc-health.js';
+export { AgentMetricsBinding, AgentTelemetry } from '../agent/agent-metrics.js';
+export type { AgentMetricsSource, AgentTelemetryOptions } from '../agent/agent-metrics.js';

@@ -1,6 +1,7 @@
 // What the client commands (submit, status, watch, results, cancel) share: the
 // --coordinator option, one client per command, and turning a failed call into a message
 // that names the coordinator's address and the documented exit code.
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { ResultsDocumentError } from '../results/parse-results.js';
 import { createGrpcSweepClient } from '../rpc/grpc-sweep-client.js';
@@ -90,4 +91,10 @@ export async function runClientCommand(addressOption: string, body: (client: Swe
 export function resultsFolderName(name: string): string {
   const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   return cleaned === '' ? 'sweep' : cleaned;
+}
+
+/** A path as the user should see it: relative to where they are, unless that means climbing out. */
+export function displayPath(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere === '' || fromHere.startsWith('..') ? path : fromHere;
 }

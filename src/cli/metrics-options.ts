@@ -40,15 +40,15 @@ export function addMetricsOptions(command: Command, defaultPort: number | undefi
     .option('--metrics-host <host>', 'address the metrics server listens on', '127.0.0.1');
 }
 
-/** The endpoint to serve, or null when metrics are off. */
-export function resolveMetricsEndpoint(command: Command, options: MetricsCommandOptions): MetricsEndpoint | null {
+/** The endpoint to serve, or null when metrics are off. Without `command`, a port given is taken as chosen by the user. */
+export function resolveMetricsEndpoint(command: Command | undefined, options: MetricsCommandOptions): MetricsEndpoint | null {
   const text = options.metricsPort;
   if (text === undefined || text.trim() === 'off') return null;
   const port = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port > 65_535) {
     throw new MetricsOptionError('--metrics-port', text, 'an integer in [0, 65535], or off');
   }
-  return { host: options.metricsHost ?? '127.0.0.1', port, explicit: command.getOptionValueSource('metricsPort') !== 'default' };
+  return { host: options.metricsHost ?? '127.0.0.1', port, explicit: command?.getOptionValueSource('metricsPort') !== 'default' };
 }
 
 /**

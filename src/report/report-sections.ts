@@ -18,6 +18,11 @@ const FLAG_TEXT: Readonly<Record<ConfigFlag, string>> = {
 
 const STATUS_ORDER: readonly ResultsTrialStatus[] = ['succeeded', 'diverged', 'failed', 'pruned', 'cancelled', 'running', 'queued'];
 
+/** "a, b", or a dash for an empty list. */
+function listOrDash(items: readonly string[]): string {
+  return items.length === 0 ? '—' : items.join(', ');
+}
+
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
@@ -86,7 +91,7 @@ export function summaryHtml(doc: ResultsDocument): string {
         ),
   );
   const wall = doc.trials.reduce((sum, trial) => sum + (trial.wallSeconds ?? 0), 0);
-  cards.push(card('training time', escapeHtml(formatDuration(wall * 1000)), `summed over trials · backend ${escapeHtml(doc.environment.backends.join(', ') || '—')}`));
+  cards.push(card('training time', escapeHtml(formatDuration(wall * 1000)), `summed over trials · backend ${escapeHtml(listOrDash(doc.environment.backends))}`));
   return `<section class="cards" aria-label="Summary">${cards.join('\n')}</section>\n${calloutsHtml(doc)}`;
 }
 
@@ -219,8 +224,8 @@ export function environmentHtml(doc: ResultsDocument): string {
     ['state', sweep.state],
     ['created', sweep.createdAt],
     ['finished', sweep.finishedAt ?? '—'],
-    ['backends', environment.backends.join(', ') || '—'],
-    ['hosts', environment.hosts.join(', ') || '—'],
+    ['backends', listOrDash(environment.backends)],
+    ['hosts', listOrDash(environment.hosts)],
     ...Object.entries(environment.versions)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, version]): [string, string] => [name, version]),

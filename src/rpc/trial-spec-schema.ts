@@ -19,7 +19,7 @@ const dataset = z.discriminatedUnion('kind', [
     validationSplit: finite,
   }),
   z.strictObject({ kind: z.literal('two-spirals'), samples: positiveInt, noise: finite, seed: z.number().int(), validationSplit: finite }),
-  z.strictObject({ kind: z.literal('csv'), train: z.string().min(1), validation: z.string().min(1), target: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('csv'), train: z.string().min(1), validation: z.string().min(1), target: z.string().min(1), standardize: z.boolean() }),
 ]);
 
 const layer = z.discriminatedUnion('kind', [

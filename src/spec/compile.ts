@@ -29,7 +29,13 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
         validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
       };
     case 'csv':
-      return { kind: 'csv', train: resolve(baseDir, dataset.train), validation: resolve(baseDir, dataset.validation), target: dataset.target };
+      return {
+        kind: 'csv',
+        train: resolve(baseDir, dataset.train),
+        validation: resolve(baseDir, dataset.validation),
+        target: dataset.target,
+        standardize: dataset.standardize ?? SPEC_DEFAULTS.dataset.standardize,
+      };
   }
 }
 

@@ -19,6 +19,8 @@ export const SPEC_DEFAULTS = {
   dataset: {
     noise: 0.1,
     validationSplit: 0.2,
+    /** CSV features are z-scored with the training file's statistics unless a spec says otherwise. */
+    standardize: true,
   },
   activation: 'linear' satisfies Activation,
   repeats: 1,

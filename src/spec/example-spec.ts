@@ -9,7 +9,8 @@ workload:
   # Built in: synthetic-regression {samples, features, noise?, seed, validationSplit?}
   #           two-spirals {samples, noise?, seed, validationSplit?}
   # Or your data: { kind: csv, train: data/train.csv, validation: data/val.csv, target: y }
-  # (paths are relative to this file).
+  # (paths are relative to this file; features are z-scored with the training file's
+  # statistics, standardize: false keeps them raw).
   dataset: { kind: synthetic-regression, samples: 4096, features: 16, noise: 0.1, seed: 7 }
   # Layers in order; the last is the output. Or { modelJson: path/to/model.json }
   # (tfjs layers format, e.g. from tensorflowjs_converter).

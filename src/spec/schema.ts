@@ -44,6 +44,7 @@ const csvDataset = z.strictObject({
   train: nonEmptyString('a CSV file path'),
   validation: nonEmptyString('a CSV file path'),
   target: nonEmptyString('the target column name'),
+  standardize: z.boolean().optional(),
 });
 
 const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset], {

@@ -40,7 +40,7 @@ const dataset = z.discriminatedUnion('kind', [
     seed,
     validationSplit,
   }),
-  z.strictObject({ kind: z.literal('csv'), train: absolutePath, validation: absolutePath, target: nonEmptyString('the target column name') }),
+  z.strictObject({ kind: z.literal('csv'), train: absolutePath, validation: absolutePath, target: nonEmptyString('the target column name'), standardize: z.boolean() }),
 ]);
 
 const layer = z.discriminatedUnion('kind', [

@@ -25,6 +25,8 @@ export type DatasetSpec =
       readonly train: string;
       readonly validation: string;
       readonly target: string;
+      /** Z-score every feature with the training file's mean and std (applied to both files). */
+      readonly standardize: boolean;
     };
 
 export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'softplus' | 'softmax' | 'swish' | 'gelu';

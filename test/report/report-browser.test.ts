@@ -58,14 +58,13 @@ describe.skipIf(!hasChromium)(`report.html in headless chromium${hasChromium ? '
     return { page, problems, requests };
   }
 
-  /** Chart id → series count, read back from echarts itself. */
-  function renderedSeries(page: Page): Promise<Record<string, number>> {
-    return page.evaluate(() => {
-      const counts: Record<string, number> = {};
-      const library = (window as unknown as { echarts: { getInstanceByDom(element: Element): { getOption(): { series: unknown[] } } | undefined } }).echarts;
-      for (const element of document.querySelectorAll('[data-chart]')) counts[element.id] = library.getInstanceByDom(element)?.getOption().series.length ?? -1;
+  /** Chart id → series count, read back from echarts itself (browser-side code as text: the tests compile without DOM types). */
+  async function renderedSeries(page: Page): Promise<Record<string, number>> {
+    return (await page.evaluate(`(() => {
+      const counts = {};
+      for (const element of document.querySelectorAll('[data-chart]')) counts[element.id] = echarts.getInstanceByDom(element)?.getOption().series.length ?? -1;
       return counts;
-    });
+    })()`)) as Record<string, number>;
   }
 
   beforeAll(async () => {
@@ -91,8 +90,8 @@ describe.skipIf(!hasChromium)(`report.html in headless chromium${hasChromium ? '
   });
 
   it('sorts the ranking table by the clicked column, and reverses on a second click', async () => {
-    const column = (index: number): Promise<number[]> =>
-      report.page.$$eval('#ranking tbody tr', (rows, at) => rows.map((row) => Number((row as HTMLTableRowElement).cells[at]?.getAttribute('data-sort'))), index);
+    const column = async (index: number): Promise<number[]> =>
+      (await report.page.evaluate(`[...document.querySelectorAll('#ranking tbody tr')].map((row) => Number(row.cells[${index}].getAttribute('data-sort')))`)) as number[];
     const lrHeader = report.page.locator('#ranking thead button', { hasText: 'learning rate' });
     await lrHeader.click();
     const ascending = await column(1);
@@ -105,12 +104,8 @@ describe.skipIf(!hasChromium)(`report.html in headless chromium${hasChromium ? '
   });
 
   it('switches the val_loss curves between linear and log scale', async () => {
-    const yAxisType = (): Promise<string> =>
-      report.page.evaluate(() => {
-        const library = (window as unknown as { echarts: { getInstanceByDom(element: Element): { getOption(): { yAxis: { type: string }[] } } } }).echarts;
-        const element = document.getElementById('chart-objective');
-        return element === null ? 'missing' : (library.getInstanceByDom(element).getOption().yAxis[0]?.type ?? 'missing');
-      });
+    const yAxisType = async (): Promise<string> =>
+      (await report.page.evaluate(`echarts.getInstanceByDom(document.getElementById('chart-objective')).getOption().yAxis[0].type`)) as string;
     expect(await yAxisType()).toBe('value');
     await report.page.locator('input[data-log-for="chart-objective"]').check();
     expect(await yAxisType()).toBe('log');

@@ -90,7 +90,7 @@ describe('parseSweepSpec on a valid spec', () => {
       '{ kind: csv, train: data/train.csv, validation: data/val.csv, target: y }',
     ).replace('{ layers: [ {dense: 8, activation: relu}, {dense: 1} ] }', '{ modelJson: model.json }');
     const spec = parseSweepSpec(text, join(fixtures, 'spec.yaml'));
-    expect(spec.workload.dataset).toEqual({ kind: 'csv', train: join(fixtures, 'data/train.csv'), validation: join(fixtures, 'data/val.csv'), target: 'y' });
+    expect(spec.workload.dataset).toEqual({ kind: 'csv', train: join(fixtures, 'data/train.csv'), validation: join(fixtures, 'data/val.csv'), target: 'y', standardize: true });
     expect(spec.workload.model).toEqual({ kind: 'modelJson', path: join(fixtures, 'model.json') });
   });
 

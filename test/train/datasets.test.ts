@@ -126,7 +126,7 @@ describe('csv', () => {
   async function loadError(trainText: string): Promise<DatasetError> {
     const train = await csvFile(`train-${Math.abs(hash(trainText))}.csv`, trainText);
     const validation = await csvFile('validation.csv', 'a,b,y\n1,2,3\n');
-    const error: unknown = await loadDataset({ kind: 'csv', train, validation, target: 'y' }).catch((e: unknown) => e);
+    const error: unknown = await loadDataset({ kind: 'csv', train, validation, target: 'y', standardize: false }).catch((e: unknown) => e);
     if (!(error instanceof DatasetError)) throw new Error(`expected a DatasetError, got ${String(error)}`);
     return error;
   }
@@ -137,6 +137,7 @@ describe('csv', () => {
       train: path.join(fixtures, 'tiny-train.csv'),
       validation: path.join(fixtures, 'tiny-validation.csv'),
       target: 'price',
+      standardize: false,
     });
     expect(data.featureNames).toEqual(['a', 'b', 'c']);
     expect(data.train.count).toBe(48);
@@ -144,6 +145,16 @@ describe('csv', () => {
     expect(data.train.x[0]).toBeCloseTo(-0.5241, 6);
     expect(data.train.x[2]).toBeCloseTo(-0.2601, 6);
     expect(data.train.y[0]).toBeCloseTo(-0.4093, 6);
+  });
+
+  it('standardizes both files with the training file\'s mean and std when asked', async () => {
+    const train = await csvFile('std-train.csv', 'a,b,y\n1,10,0\n3,10,0\n');
+    const validation = await csvFile('std-validation.csv', 'a,b,y\n5,12,0\n');
+    const data = await loadDataset({ kind: 'csv', train, validation, target: 'y', standardize: true });
+    // a: mean 2, std 1; b: constant 10 (std 0 → only centred).
+    expect([...data.train.x]).toEqual([-1, 0, 1, 0]);
+    expect([...data.validation.x]).toEqual([3, 2]);
+    expect([...data.train.y]).toEqual([0, 0]);
   });
 
   it('reads validation columns by name, in the training file\'s order', () => {
@@ -189,7 +200,7 @@ describe('csv', () => {
 
   it('says which file it cannot read', async () => {
     const missing = path.join(directory, 'nope.csv');
-    const error: unknown = await loadDataset({ kind: 'csv', train: missing, validation: missing, target: 'y' }).catch((e: unknown) => e);
+    const error: unknown = await loadDataset({ kind: 'csv', train: missing, validation: missing, target: 'y', standardize: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetError);
     expect(String(error)).toContain('nope.csv');
   });

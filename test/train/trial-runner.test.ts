@@ -185,7 +185,7 @@ describe('runTrial: outcomes', () => {
 
   it('fails with DatasetError when the data cannot be loaded', async () => {
     const missing = path.join(fixtures, 'csv', 'missing.csv');
-    const result = await runTrial(trialSpec({ workload: { dataset: { kind: 'csv', train: missing, validation: missing, target: 'y' } } }), {
+    const result = await runTrial(trialSpec({ workload: { dataset: { kind: 'csv', train: missing, validation: missing, target: 'y', standardize: true } } }), {
       backend: 'cpu',
     });
     expect(result.outcome).toMatchObject({ status: 'failed', error: { kind: 'DatasetError' } });
@@ -242,6 +242,7 @@ describe('runTrial: datasets and models', () => {
           train: path.join(fixtures, 'csv', 'tiny-train.csv'),
           validation: path.join(fixtures, 'csv', 'tiny-validation.csv'),
           target: 'price',
+          standardize: true,
         },
       },
     });

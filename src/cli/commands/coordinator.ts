@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InsecureExposureError } from '../../../coordinator/auth.js';
 import { CoordinatorTelemetry } from '../../../coordinator/coordinator-telemetry.js';
 import { ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
+import { StoreOpenError, StoreSchemaError } from '../../../coordinator/sweep-store.js';
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
 import { addServerSecurityOptions, resolveServerSecurity, type SecurityCommandOptions, type ServerSecurity } from '../../security/connection-security.js';
@@ -97,6 +98,11 @@ export function registerCoordinatorCommand(program: Command): void {
       await telemetry?.close();
       if (error instanceof MetricsServerBindError) {
         logger.error('coordinator.cannot-serve-metrics', { address: error.address, reason: error.reason });
+        process.exitCode = ExitCode.badInput;
+        return;
+      }
+      if (error instanceof StoreOpenError || error instanceof StoreSchemaError) {
+        logger.error('coordinator.bad-store', { file: error.file, reason: error.message });
         process.exitCode = ExitCode.badInput;
         return;
       }

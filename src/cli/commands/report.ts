@@ -1,12 +1,13 @@
 // `plateau report results.json`: (re)write report.html from a results file, e.g. one copied
 // off a cluster or written by an older run.
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { renderReportHtml } from '../../report/render-report.js';
 import { writeFileAtomic } from '../../results/atomic-write.js';
 import { parseResultsJson, ResultsDocumentError } from '../../results/parse-results.js';
 import { REPORT_HTML_FILE } from '../../results/write-results.js';
+import { displayPath } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 
 interface ReportOptions {
@@ -47,6 +48,6 @@ export function registerReportCommand(program: Command): void {
       }
       const reportPath = resolve(options.out ?? join(dirname(source), REPORT_HTML_FILE));
       await writeFileAtomic(reportPath, html);
-      process.stdout.write(options.json === true ? `${JSON.stringify({ reportPath })}\n` : `Report: ${relative(process.cwd(), reportPath) || reportPath}\n`);
+      process.stdout.write(options.json === true ? `${JSON.stringify({ reportPath })}\n` : `Report: ${displayPath(reportPath)}\n`);
     });
 }

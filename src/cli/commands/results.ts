@@ -1,10 +1,10 @@
 // `plateau results SWEEP`: fetch a sweep's results from a running coordinator, write
 // results.json, results.csv and report.html, and print the ranking and the best snippets.
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseResultsDocument } from '../../results/parse-results.js';
 import { writeResultsFiles } from '../../results/write-results.js';
-import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, resultsFolderName, runClientCommand } from '../client-command.js';
+import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, displayPath, resultsFolderName, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
 
@@ -13,12 +13,6 @@ interface ResultsOptions {
   readonly out?: string;
   readonly top: string;
   readonly json?: boolean;
-}
-
-/** Relative to where the user is, unless that means climbing out of it. */
-function shown(path: string): string {
-  const fromHere = relative(process.cwd(), path);
-  return fromHere === '' || fromHere.startsWith('..') ? path : fromHere;
 }
 
 export function registerResultsCommand(program: Command): void {
@@ -53,7 +47,7 @@ export function registerResultsCommand(program: Command): void {
           const out = [renderRankingTable(doc, { top, color, ...(process.stdout.columns === undefined ? {} : { width: process.stdout.columns }) })];
           if (summary.state === 'running') out.push('', `The sweep is still running: these are partial results (${summary.counts.running} running, ${summary.counts.queued} queued).`);
           if (doc.best !== null) out.push('', 'Best schedule — Keras (Python):', '', doc.best.snippets.keras, '', 'Best schedule — tfjs:', '', doc.best.snippets.tfjs);
-          out.push('', `Results: ${shown(files.jsonPath)}, ${shown(files.csvPath)}`, `Report:  ${shown(files.reportPath)}`, '');
+          out.push('', `Results: ${displayPath(files.jsonPath)}, ${displayPath(files.csvPath)}`, `Report:  ${displayPath(files.reportPath)}`, '');
           process.stdout.write(out.join('\n'));
         }
         return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { Agent } from '../../../agent/agent.js';
 import { parseBackendRequest, type BackendRequest } from '../../../agent/worker-protocol.js';
 import { startCoordinatorServer, type RunningCoordinator } from '../../../coordinator/grpc-server.js';
+import { StoreOpenError, StoreSchemaError } from '../../../coordinator/sweep-store.js';
 import type { Logger } from '../../log/logger.js';
 import { buildResultsDocument, type ResultsDocument } from '../../results/results-document.js';
 import { writeResultsFiles } from '../../results/write-results.js';
@@ -16,11 +17,14 @@ import { loadSweepSpecFile } from '../../spec/load.js';
 import { SpecError } from '../../spec/spec-error.js';
 import type { SweepSpec } from '../../spec/sweep-spec.js';
 import { ExitCode } from '../exit-codes.js';
+import { MetricsServerBindError } from '../../metrics/metrics-server.js';
+import { EmbeddedTelemetry } from '../embedded-telemetry.js';
+import { MetricsOptionError, resolveMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 import { ProgressLine, type ProgressState } from '../render/progress-bar.js';
 import { renderRankingTable } from '../render/ranking-table.js';
 
-interface RunCommandOptions {
+interface RunCommandOptions extends MetricsCommandOptions {
   readonly agents: string;
   readonly out?: string;
   readonly dataDir?: string;
@@ -79,6 +83,7 @@ interface RunPlan {
   readonly backend: BackendRequest;
   readonly top: number;
   readonly json: boolean;
+  readonly metrics: MetricsEndpoint | null;
 }
 
 function plan(specFile: string, options: RunCommandOptions): RunPlan {
@@ -98,6 +103,7 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
     backend,
     top,
     json: options.json === true,
+    metrics: resolveMetricsEndpoint(undefined, options),
   };
 }
 
@@ -133,17 +139,22 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     return signal;
   });
   let server: RunningCoordinator | undefined;
+  let telemetry: EmbeddedTelemetry | null = null;
   let agent: Agent | undefined;
   const progressLine = new ProgressLine(process.stderr);
   let ticker: NodeJS.Timeout | undefined;
   try {
-    server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: run.dataDir, logger });
+    telemetry = run.metrics === null ? null : await EmbeddedTelemetry.start(run.metrics, run.dataDir, logger);
+    server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: run.dataDir, logger, ...telemetry?.serverOptions });
+    telemetry?.attachCoordinator(server);
+    if (telemetry !== null) process.stderr.write(`Metrics: ${telemetry.url}\n`);
     const coordinator = server.coordinator;
     const submitted = coordinator.submitSweep(run.spec, run.source);
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${relative(process.cwd(), run.dataDir) || '.'}\n`,
     );
     agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger });
+    telemetry?.attachAgent(agent);
     await agent.start();
     let latest: SweepProgress | undefined;
     // The ticker keeps elapsed time and ETA moving between coordinator events.
@@ -178,6 +189,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     await interrupted;
     await agent?.stop({ drainMs: 0 });
     await server?.close();
+    await telemetry?.close();
   }
 }
 
@@ -194,6 +206,8 @@ export function registerRunCommand(program: Command): void {
     .option('--allow-paths', "let the spec's CSV / model.json paths point outside its directory")
     .option('--top <n>', 'rows of the ranking table to print', '10')
     .option('--json', 'print a machine-readable summary on stdout instead of the table')
+    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port while the sweep runs (0: any free port; default: off)')
+    .option('--metrics-host <host>', 'address the metrics server listens on', '127.0.0.1')
     .addHelpText('after', '\nExample:\n  $ plateau run examples/quick.yaml --agents 2 --out runs/quick\n')
     .action(async (specFile: string, options: RunCommandOptions) => {
       const logger = programLogger(program, 'warn');
@@ -206,13 +220,24 @@ export function registerRunCommand(program: Command): void {
           process.exitCode = ExitCode.badInput;
           return;
         }
-        if (error instanceof RunOptionError) {
+        if (error instanceof RunOptionError || error instanceof MetricsOptionError) {
           process.stderr.write(`${error.message}\n`);
           process.exitCode = ExitCode.badInput;
           return;
         }
         throw error;
       }
-      process.exitCode = await runSweep(run, logger);
+      try {
+        process.exitCode = await runSweep(run, logger);
+      } catch (error) {
+        if (error instanceof MetricsServerBindError) {
+          process.stderr.write(`${error.message}\n`);
+          process.exitCode = ExitCode.badInput;
+          return;
+        }
+        if (!(error instanceof StoreOpenError || error instanceof StoreSchemaError)) throw error;
+        process.stderr.write(`${error.message}\nMove the file aside (its sweeps are lost to this run) or pass another --data-dir.\n`);
+        process.exitCode = ExitCode.badInput;
+      }
     });
 }

@@ -95,12 +95,43 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/** Per-feature mean and std of row-major `x` (a constant column gets std 1: it is only centred). */
+export function featureStatistics(x: Float32Array, featureCount: number): { mean: Float64Array; std: Float64Array } {
+  const rows = x.length / featureCount;
+  const mean = new Float64Array(featureCount);
+  const std = new Float64Array(featureCount);
+  for (let i = 0; i < x.length; i++) {
+    const j = i % featureCount;
+    mean[j] = (mean[j] ?? 0) + (x[i] ?? 0) / rows;
+  }
+  for (let i = 0; i < x.length; i++) {
+    const j = i % featureCount;
+    std[j] = (std[j] ?? 0) + ((x[i] ?? 0) - (mean[j] ?? 0)) ** 2 / rows;
+  }
+  for (let j = 0; j < featureCount; j++) std[j] = Math.sqrt(std[j] ?? 0) || 1;
+  return { mean, std };
+}
+
+/** z-scores `x` in place with statistics taken from the training split only (no leakage). */
+function standardize(x: Float32Array, featureCount: number, stats: { mean: Float64Array; std: Float64Array }): void {
+  for (let i = 0; i < x.length; i++) {
+    const j = i % featureCount;
+    x[i] = ((x[i] ?? 0) - (stats.mean[j] ?? 0)) / (stats.std[j] ?? 1);
+  }
+}
+
 export async function loadCsvDataset(spec: CsvDatasetSpec): Promise<LoadedDataset> {
   const [trainText, validationText] = await Promise.all([readText(spec.train), readText(spec.validation)]);
   const train = parseCsv(trainText, spec.train, spec.target);
   const validation = parseCsv(validationText, spec.validation, spec.target, train.featureNames);
+  const featureCount = train.featureNames.length;
+  if (spec.standardize) {
+    const stats = featureStatistics(train.split.x, featureCount);
+    standardize(train.split.x, featureCount, stats);
+    standardize(validation.split.x, featureCount, stats);
+  }
   return {
-    featureCount: train.featureNames.length,
+    featureCount,
     targetCount: 1,
     featureNames: train.featureNames,
     train: train.split,

@@ -1,0 +1,101 @@
+// One member of a fused bundle: its own plateau schedule, learning rate, history and outcome,
+// kept exactly as the single-trial runner keeps them (src/train/trial-runner.ts and
+// trial-progress.ts). No tfjs here: the bundle hands it each epoch's logged losses.
+import type { Logger } from '../../log/logger.js';
+import { reductionLogLine } from '../../plateau/callback.js';
+import { assertMonitorLogged, loggedMetricNames } from '../../plateau/monitor.js';
+import { PlateauScheduler } from '../../plateau/scheduler.js';
+import type { BackendName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
+import { trialObjective } from '../objective.js';
+import { epochRecord, LR_REDUCED_EVENT } from '../trial-progress.js';
+import { TrialSpecError } from '../trial-spec-error.js';
+
+/** The single-trial runner's own refusals (trial-runner.ts checkTrainable), in its order and words. */
+function checkTrainable(spec: TrialSpec): void {
+  const { batchSize, learningRate } = spec.config;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrialSpecError('config.batchSize', batchSize, 'expected a whole number, 1 or more');
+  if (!Number.isInteger(spec.workload.epochs) || spec.workload.epochs < 1) {
+    throw new TrialSpecError('workload.epochs', spec.workload.epochs, 'expected a whole number, 1 or more');
+  }
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
+    throw new TrialSpecError('config.learningRate', learningRate, 'expected a finite number above 0');
+  }
+}
+
+export class FusedMember {
+  readonly history: EpochRecord[] = [];
+  /** 1-based epochs at whose end the learning rate was reduced. */
+  readonly lrReductions: number[] = [];
+  /** The float32 learning rate the member trains at during its next epoch. */
+  lr: number;
+  private readonly scheduler: PlateauScheduler;
+  private ended: { readonly outcome: TrialOutcome; readonly atMs: number } | undefined;
+
+  /** Throws what the single trial would fail with before its first epoch (TrialSpecError, PlateauOptionsError, UnknownMonitorError). */
+  constructor(
+    readonly spec: TrialSpec,
+    readonly logger: Logger,
+  ) {
+    checkTrainable(spec);
+    const { config, plateau, workload } = spec;
+    this.scheduler = new PlateauScheduler({
+      monitor: plateau.monitor,
+      mode: plateau.mode,
+      factor: config.factor,
+      patience: config.patience,
+      minDelta: config.minDelta,
+      cooldown: config.cooldown,
+      minLr: config.minLr,
+    });
+    assertMonitorLogged(plateau.monitor, loggedMetricNames(workload.loss, workload.metrics));
+    // The optimizer is built at the config's rate and applies it in float32.
+    this.lr = Math.fround(config.learningRate);
+  }
+
+  get outcome(): TrialOutcome | undefined {
+    return this.ended?.outcome;
+  }
+
+  get active(): boolean {
+    return this.ended === undefined;
+  }
+
+  /**
+   * Records 0-based `epoch`, trained at `this.lr`, with the logs the single trial would have
+   * (`val_loss` absent when its training stopped mid-epoch), steps the schedule, and ends the
+   * member as diverged on a NaN/infinite loss. Returns the record.
+   */
+  endEpoch(epoch: number, logs: Readonly<Record<string, number>>, onEpoch: ((record: EpochRecord) => void) | undefined, nowMs: number): EpochRecord {
+    const step = this.scheduler.step(epoch, logs, this.lr);
+    const record = epochRecord(epoch + 1, logs, this.lr);
+    this.history.push(record);
+    onEpoch?.(record);
+    if (step.reduced) {
+      this.lrReductions.push(epoch + 1);
+      this.logger.info(LR_REDUCED_EVENT, { epoch: epoch + 1, lr: step.reduction.newLr, line: reductionLogLine(step.reduction) });
+    }
+    this.lr = step.lr;
+    if (!Number.isFinite(record.loss) || !Number.isFinite(record.val_loss)) this.end({ status: 'diverged', atEpoch: epoch + 1 }, nowMs);
+    return record;
+  }
+
+  /** Ends the member (once; later calls keep the first outcome). */
+  end(outcome: TrialOutcome, nowMs: number): void {
+    this.ended ??= { outcome, atMs: nowMs };
+  }
+
+  /** The member's TrialResult, its wall time counted from `startedMs` (the bundle's start) to its end. */
+  result(backend: BackendName, startedMs: number, nowMs: number): TrialResult {
+    const history = [...this.history];
+    return {
+      trialId: this.spec.id,
+      outcome: this.ended?.outcome ?? { status: 'succeeded' },
+      history,
+      lrReductions: [...this.lrReductions],
+      objective: trialObjective(history, this.spec.objective),
+      wallSeconds: ((this.ended?.atMs ?? nowMs) - startedMs) / 1000,
+      backend,
+      seed: this.spec.seed,
+    };
+  }
+}

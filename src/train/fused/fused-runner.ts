@@ -1,0 +1,215 @@
+// Trains K fusable trials (same workload and seed, different learning-rate schedules) as one
+// batched model and reports one TrialResult per trial, equal to what runTrial would report for
+// each. Like runTrial it never rejects for a training problem: a member whose loss turns NaN or
+// infinite is `diverged` at that epoch and leaves the bundle while the others train on; an
+// aborted signal cancels every member still training; an error fails them. Every tensor made for
+// the bundle is freed before it returns.
+import { getBackend, type Tensor } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import type { Activation, BackendName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
+import { selectBackend } from '../backend.js';
+import { loadDataset } from '../datasets/load-dataset.js';
+import { buildModel } from '../model-builder.js';
+import { deriveSeed, SeededRandom, SeedStream } from '../seeded-random.js';
+import { epochBatches } from '../shuffled-batches.js';
+import { cancelReason } from '../trial-progress.js';
+import { errorInfo } from '../trial-runner.js';
+import { trainingEpochLoss, validationLoss } from './epoch-losses.js';
+import { FusedBundle } from './fused-bundle.js';
+import { FusedMember } from './fused-member.js';
+import { fusionBlocker, fusionKey } from './fusion-key.js';
+import { NotFusableError } from './not-fusable-error.js';
+
+export interface RunFusedTrialsOptions {
+  readonly backend: BackendName;
+  /** Aborting (reason: a CancelReason) cancels every member still training, at the next batch or epoch boundary. */
+  readonly signal?: AbortSignal;
+  /** Each member's finished epochs, in order (members of one epoch in bundle order). */
+  readonly onEpoch?: (trialId: string, record: EpochRecord) => void;
+  readonly logger?: Logger;
+}
+
+/** Throws NotFusableError unless every spec can join one bundle (equal fusionKey, no fusionBlocker). */
+function assertOneBundle(specs: readonly TrialSpec[]): void {
+  const ids = specs.map((spec) => spec.id);
+  for (const spec of specs) {
+    const blocker = fusionBlocker(spec);
+    if (blocker !== undefined) throw new NotFusableError([spec.id], blocker);
+  }
+  const keys = new Set(specs.map(fusionKey));
+  if (keys.size > 1) throw new NotFusableError(ids, 'they differ in workload, seed, plateau monitor/mode, objective or batch size');
+  if (new Set(ids).size !== ids.length) throw new NotFusableError(ids, 'a trial id appears twice');
+}
+
+/** A function, not an inline check: TypeScript would narrow `signal.aborted` to false after the first test. */
+function aborted(signal: AbortSignal | undefined): signal is AbortSignal {
+  return signal?.aborted === true;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function denseActivations(spec: TrialSpec): Activation[] {
+  const { model } = spec.workload;
+  if (model.kind !== 'layers') throw new NotFusableError([spec.id], 'not a layers model');
+  return model.layers.map((layer) => {
+    if (layer.kind !== 'dense') throw new NotFusableError([spec.id], `${layer.kind} layer`);
+    return layer.activation;
+  });
+}
+
+/** The result of a trial that never trained (cancelled before it began, or refused as runTrial refuses it). */
+function untrainedResult(spec: TrialSpec, outcome: TrialOutcome, backend: BackendName, wallSeconds: number): TrialResult {
+  return { trialId: spec.id, outcome, history: [], lrReductions: [], objective: null, wallSeconds, backend, seed: spec.seed };
+}
+
+/**
+ * Trains `specs` (all fusable with one another, see fusable()) as one bundle on `options.backend`
+ * and resolves with their results in the same order. Rejects only with NotFusableError, before
+ * training, when the specs cannot share a bundle. Same seed and backend → each member's history
+ * equals runTrial's for that spec (bit for bit on the cpu backend).
+ */
+export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFusedTrialsOptions): Promise<TrialResult[]> {
+  const startedMs = performance.now();
+  const logger = options.logger ?? silentLogger;
+  if (specs.length === 0) return [];
+  assertOneBundle(specs);
+  const { backend, signal } = options;
+
+  const results = new Map<string, TrialResult>();
+  const members: FusedMember[] = [];
+  for (const spec of specs) {
+    const memberLogger = logger.child({ trial: spec.id });
+    if (signal?.aborted === true) {
+      results.set(spec.id, untrainedResult(spec, { status: 'cancelled', reason: cancelReason(signal) }, backend, 0));
+      continue;
+    }
+    try {
+      members.push(new FusedMember(spec, memberLogger));
+    } catch (error) {
+      const info = errorInfo(error);
+      memberLogger.warn('trial failed', { kind: info.kind, message: info.message });
+      results.set(spec.id, untrainedResult(spec, { status: 'failed', error: info }, backend, (performance.now() - startedMs) / 1000));
+    }
+  }
+
+  if (members.length > 0) {
+    try {
+      await trainMembers(members, options, logger);
+    } catch (error) {
+      const info = errorInfo(error);
+      const now = performance.now();
+      for (const member of members.filter((m) => m.active)) {
+        member.logger.warn('trial failed', { kind: info.kind, message: info.message });
+        member.end({ status: 'failed', error: info }, now);
+      }
+    }
+  }
+  const now = performance.now();
+  for (const member of members) results.set(member.spec.id, member.result(backend, startedMs, now));
+  return specs.map((spec) => {
+    const result = results.get(spec.id);
+    if (result === undefined) throw new Error(`no result for ${spec.id}`);
+    return result;
+  });
+}
+
+/** Every member's initial weights: one model per distinct seed, built exactly as runTrial builds it. */
+async function withInitialWeights<T>(members: readonly FusedMember[], shape: { featureCount: number; targetCount: number }, use: (weights: Tensor[][]) => T): Promise<T> {
+  const models = new Map<number, LayersModel>();
+  try {
+    for (const member of members) {
+      const { spec } = member;
+      if (!models.has(spec.seed)) models.set(spec.seed, await buildModel(spec.workload, shape, spec.seed));
+    }
+    return use(
+      members.map((member) => {
+        const model = models.get(member.spec.seed);
+        if (model === undefined) throw new Error(`no model for seed ${member.spec.seed}`);
+        return model.getWeights();
+      }),
+    );
+  } finally {
+    for (const model of models.values()) model.dispose();
+  }
+}
+
+async function trainMembers(members: readonly FusedMember[], options: RunFusedTrialsOptions, logger: Logger): Promise<void> {
+  const { backend, signal, onEpoch } = options;
+  const first = members[0];
+  if (first === undefined) return;
+  const { workload } = first.spec;
+  const batchSize = first.spec.config.batchSize;
+  const cancelAll = (aborted: AbortSignal): void => {
+    const now = performance.now();
+    for (const member of members) member.end({ status: 'cancelled', reason: cancelReason(aborted) }, now);
+  };
+
+  await selectBackend(backend, logger);
+  const data = await loadDataset(workload.dataset);
+  if (aborted(signal)) return cancelAll(signal);
+
+  // The wasm backend runs batched matMuls as a scalar loop; wide 2-D products run on XNNPACK.
+  const plan = getBackend() === 'wasm' ? 'gemm' : 'batched';
+  const bundle = await withInitialWeights(
+    members,
+    data,
+    (memberWeights) =>
+      new FusedBundle({
+        data,
+        batchSize,
+        loss: workload.loss,
+        optimizer: workload.optimizer,
+        activations: denseActivations(first.spec),
+        memberWeights,
+        learningRates: members.map((member) => member.lr),
+        plan,
+      }),
+  );
+  logger.debug('fused bundle', { members: members.length, backend, plan });
+  try {
+    // Every member shares the seed, so one shuffle stream serves them all.
+    const random = new SeededRandom(deriveSeed(first.spec.seed, SeedStream.shuffle));
+    let training = [...members];
+    for (let epoch = 0; epoch < workload.epochs && training.length > 0; epoch++) {
+      if (aborted(signal)) return cancelAll(signal);
+      for (const rows of epochBatches(random.permutation(data.train.count), batchSize)) {
+        bundle.trainBatch(rows);
+        // Lets an abort, a heartbeat or a timer run mid-epoch, as the single-trial runner does.
+        await yieldToEventLoop();
+        // An epoch cut short by an abort is not a result: the histories keep finished epochs only.
+        if (aborted(signal)) {
+          await bundle.takeEpochLosses();
+          return cancelAll(signal);
+        }
+      }
+      const { losses, batchSizes } = await bundle.takeEpochLosses();
+      const validation = await bundle.validationMeans();
+      const k = training.length;
+      const validationBatches = bundle.validationBatchSizes.length;
+      const now = performance.now();
+      training.forEach((member, m) => {
+        const memberLosses = Float32Array.from(batchSizes, (_, b) => losses[b * k + m] ?? Number.NaN);
+        const trained = trainingEpochLoss(memberLosses, batchSizes);
+        // A member whose batch loss went NaN/Inf would have stopped there, unvalidated.
+        const logs: Record<string, number> =
+          trained.stoppedAfterBatch === undefined
+            ? { loss: trained.loss, val_loss: validationLoss(validation.subarray(m * validationBatches, (m + 1) * validationBatches), bundle.validationBatchSizes) }
+            : { loss: trained.loss };
+        member.endEpoch(epoch, logs, onEpoch === undefined ? undefined : (record) => onEpoch(member.spec.id, record), now);
+      });
+      const staying = training.flatMap((member, m) => (member.active ? [m] : []));
+      if (staying.length < training.length && staying.length > 0) {
+        logger.debug('fused members dropped', { diverged: training.filter((member) => !member.active).map((member) => member.spec.id), staying: staying.length });
+        bundle.keepMembers(staying);
+      }
+      training = training.filter((member) => member.active);
+      if (training.length > 0) bundle.setLearningRates(training.map((member) => member.lr));
+      if (aborted(signal)) return cancelAll(signal);
+    }
+  } finally {
+    bundle.dispose();
+  }
+}

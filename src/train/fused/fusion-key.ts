@@ -1,0 +1,61 @@
+// Which trials can train together as one fused bundle. Fused members share everything but their
+// learning-rate schedule: the same data, model, loss, optimizer and batch size, and the same seed
+// (so the same initial weights and the same shuffled batches), the same plateau monitor and mode
+// and the same objective. Only what the fused trainer reproduces exactly is fusable.
+import { createHash } from 'node:crypto';
+import type { LossName, TrialSpec } from '../../trial/types.js';
+import { STACKED_OPTIMIZERS } from './stacked-optimizers.js';
+
+/**
+ * Losses the fused trainer computes per member exactly as tfjs-layers does. huberLoss is not
+ * among them: tfjs-core's reduces over every member at once.
+ */
+export const FUSABLE_LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy'];
+
+/**
+ * Why `spec` cannot join a fused bundle, or undefined when it can. Fusable for now: a `layers`
+ * model of dense layers only (any activation), no extra metrics, one of FUSABLE_LOSSES and any
+ * optimizer. Not yet: dropout (its seeded masks are drawn per layer call, per trial),
+ * batchNorm (moving statistics), model.json models, extra metrics such as accuracy.
+ */
+export function fusionBlocker(spec: TrialSpec): string | undefined {
+  const { model, loss, metrics, optimizer } = spec.workload;
+  if (model.kind !== 'layers') return 'a model.json model is not fusable yet';
+  const other = model.layers.findIndex((layer) => layer.kind !== 'dense');
+  if (other >= 0) return `layer ${other + 1} is ${model.layers[other]?.kind ?? 'unknown'}: only dense layers are fusable yet`;
+  if (model.layers.length === 0) return 'the model has no layers';
+  if (!FUSABLE_LOSSES.includes(loss)) return `loss ${loss} is not fusable yet (fusable: ${FUSABLE_LOSSES.join(', ')})`;
+  if (metrics.length > 0) return `extra metrics (${metrics.join(', ')}) are not computed by the fused trainer yet`;
+  if (!STACKED_OPTIMIZERS.includes(optimizer)) return `optimizer ${optimizer} is not fusable`;
+  return undefined;
+}
+
+/** JSON with object keys sorted at every level: equal values, equal text, whatever the key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Trials with equal keys can be fused (`fusable`). A trial that cannot join any bundle
+ * (fusionBlocker says why) gets a key of its own, `solo:<trial id>`, so grouping by key never
+ * puts it with another.
+ */
+export function fusionKey(spec: TrialSpec): string {
+  if (fusionBlocker(spec) !== undefined) return `solo:${spec.id}`;
+  const { workload, plateau, objective, seed, config } = spec;
+  // The trial's batch size is config.batchSize (a grid axis may set it); workload.batchSize is its default.
+  const shared = { workload: { ...workload, batchSize: config.batchSize }, seed, plateau, objective };
+  return `fuse:${createHash('sha256').update(canonicalJson(shared)).digest('hex').slice(0, 32)}`;
+}
+
+/** Whether `a` and `b` can train in one fused bundle. */
+export function fusable(a: TrialSpec, b: TrialSpec): boolean {
+  return fusionBlocker(a) === undefined && fusionBlocker(b) === undefined && fusionKey(a) === fusionKey(b);
+}

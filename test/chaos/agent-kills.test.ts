@@ -1,0 +1,93 @@
+// Chaos: kill -9 a random agent every couple of seconds while a sweep runs, starting a fresh
+// agent in its place. The sweep must end with every trial recorded once and each result equal
+// to the undisturbed run's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultsDocument } from '../../src/results/results-document.js';
+import { removeTempDirs, tempDir } from '../e2e/fixtures.js';
+import { killAllPlateauProcesses } from '../support/plateau-process.js';
+import { ChaosCluster, checkAgainstBaseline, reportFigures, undisturbedBaseline, type BaselineTrial } from './harness.js';
+import { Prng } from '../security/seeded-prng.js';
+
+const KILL_EVERY_MS = 1_500;
+const MAX_KILLS = 4;
+
+let cluster: ChaosCluster;
+let doc: ResultsDocument;
+let baseline: Map<string, BaselineTrial>;
+let kills = 0;
+let wallMs = 0;
+const recoveries: number[] = [];
+
+beforeAll(async () => {
+  const started = Date.now();
+  cluster = new ChaosCluster(tempDir('plateau-chaos-'), '2s');
+  const baselineDone = undisturbedBaseline(cluster.spec);
+  await cluster.startCoordinator();
+  await Promise.all([cluster.startAgent(), cluster.startAgent(), cluster.startAgent()]);
+  const sweepId = await cluster.submit();
+  const prng = new Prng(0x6b11);
+
+  let finished = 0;
+  let pendingSince: number | null = null;
+  let stop = false;
+  const replacements: Promise<unknown>[] = [];
+  const killer = (async () => {
+    while (!stop && kills < MAX_KILLS) {
+      await new Promise((resolve) => setTimeout(resolve, KILL_EVERY_MS));
+      if (stop) return;
+      // Agents that have taken work: killing one that is still loading its backend tests nothing.
+      const live = cluster.liveAgents().filter((agent) => agent.stderr().includes('"event":"trial-started"'));
+      const victim = live[prng.int(live.length)];
+      if (victim === undefined) continue;
+      victim.child.kill('SIGKILL');
+      await victim.exited();
+      kills += 1;
+      pendingSince ??= Date.now();
+      // The replacement loads its backend in the background while the next kill comes due.
+      replacements.push(cluster.startAgent().catch((error: unknown) => error));
+    }
+  })();
+  await cluster.waitForSweepEnd(sweepId, (done) => {
+    if (done > finished && pendingSince !== null) {
+      recoveries.push(Date.now() - pendingSince);
+      pendingSince = null;
+    }
+    finished = done;
+  });
+  stop = true;
+  await killer;
+  await Promise.allSettled(replacements);
+  doc = await cluster.results(sweepId);
+  baseline = await baselineDone;
+  wallMs = Date.now() - started;
+}, 90_000);
+
+afterAll(() => {
+  cluster?.close();
+  killAllPlateauProcesses();
+  removeTempDirs();
+});
+
+describe('a sweep whose agents are killed with SIGKILL every few seconds', () => {
+  it('had agents killed while trials were running', () => {
+    expect(kills).toBeGreaterThanOrEqual(2);
+  });
+
+  it('finishes with every trial recorded exactly once, results equal to the undisturbed run', () => {
+    const figures = checkAgainstBaseline(doc, cluster.spec, baseline);
+    expect(doc.trials.every((trial) => trial.status === 'succeeded')).toBe(true);
+    reportFigures({
+      scenario: 'kill -9 a random agent every 1.5 s (replaced by a fresh agent)',
+      faultsInjected: kills,
+      ...figures,
+      staleReportsRejected: cluster.coordinatorEvents('lease.stale-report-rejected').length,
+      maxRecoveryMs: recoveries.length === 0 ? null : Math.max(...recoveries),
+      wallMs,
+    });
+  });
+
+  it('retried the trials whose agent died under them', () => {
+    expect(cluster.coordinatorEvents('lease.expired').length).toBeGreaterThanOrEqual(1);
+    expect(doc.trials.some((trial) => trial.attempts > 1)).toBe(true);
+  });
+});

@@ -1,0 +1,85 @@
+// Chaos: kill -9 the coordinator mid-sweep and start it again on the same port and data dir.
+// The agents reconnect by themselves; the sweep ends with every trial recorded once and each
+// result equal to the undisturbed run's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultsDocument } from '../../src/results/results-document.js';
+import { removeTempDirs, tempDir } from '../e2e/fixtures.js';
+import { killAllPlateauProcesses, type PlateauProcess } from '../support/plateau-process.js';
+import { ChaosCluster, checkAgainstBaseline, reportFigures, undisturbedBaseline, type BaselineTrial } from './harness.js';
+
+let cluster: ChaosCluster;
+let doc: ResultsDocument;
+let baseline: Map<string, BaselineTrial>;
+let killed: PlateauProcess | null = null;
+let finishedAtKill = -1;
+let recoveryMs: number | null = null;
+let wallMs = 0;
+
+beforeAll(async () => {
+  const started = Date.now();
+  cluster = new ChaosCluster(tempDir('plateau-chaos-'), '3s');
+  const baselineDone = undisturbedBaseline(cluster.spec);
+  await cluster.startCoordinator();
+  await Promise.all([cluster.startAgent(), cluster.startAgent()]);
+  const sweepId = await cluster.submit();
+
+  let restart: Promise<void> | null = null;
+  let killedAt = 0;
+  await cluster.waitForSweepEnd(sweepId, (finished) => {
+    if (restart === null && finished >= 3) {
+      finishedAtKill = finished;
+      killed = cluster.coordinator;
+      killedAt = Date.now();
+      restart = (async () => {
+        killed?.child.kill('SIGKILL');
+        await killed?.exited();
+        await cluster.startCoordinator();
+      })();
+    } else if (restart !== null && recoveryMs === null && finished > finishedAtKill) {
+      recoveryMs = Date.now() - killedAt;
+    }
+  });
+  await restart;
+  doc = await cluster.results(sweepId);
+  baseline = await baselineDone;
+  wallMs = Date.now() - started;
+}, 90_000);
+
+afterAll(() => {
+  cluster?.close();
+  killAllPlateauProcesses();
+  removeTempDirs();
+});
+
+describe('a sweep whose coordinator is killed with SIGKILL and restarted', () => {
+  it('killed the coordinator with trials still to run', () => {
+    expect(killed).not.toBeNull();
+    expect(finishedAtKill).toBeGreaterThanOrEqual(3);
+    expect(finishedAtKill).toBeLessThan(cluster.spec.grid.learningRate.length * cluster.spec.grid.factor.length * cluster.spec.grid.patience.length);
+  });
+
+  it('resumed the sweep from its store: the restarted coordinator requeued what was running', () => {
+    expect(cluster.coordinatorEvents('coordinator.resumed').length + doc.trials.filter((trial) => trial.attempts > 1).length).toBeGreaterThan(0);
+  });
+
+  it('had the agents reconnect by themselves (none restarted) and finish the sweep', () => {
+    expect(cluster.agents).toHaveLength(2);
+    for (const agent of cluster.agents) expect(agent.child.exitCode).toBeNull();
+    // The restarted coordinator's own log: every trial not finished before the kill was finished after it.
+    const completedAfterRestart = cluster.coordinatorEvents('trial.completed').length;
+    expect(completedAfterRestart).toBeGreaterThanOrEqual(doc.trials.length - finishedAtKill);
+  });
+
+  it('finishes with every trial recorded exactly once, results equal to the undisturbed run', () => {
+    const figures = checkAgainstBaseline(doc, cluster.spec, baseline);
+    expect(doc.trials.every((trial) => trial.status === 'succeeded')).toBe(true);
+    reportFigures({
+      scenario: 'kill -9 the coordinator after 3 results, restart it on the same port and data dir',
+      faultsInjected: 1,
+      ...figures,
+      staleReportsRejected: cluster.coordinatorEvents('lease.stale-report-rejected').length,
+      maxRecoveryMs: recoveryMs,
+      wallMs,
+    });
+  });
+});
