@@ -33,6 +33,8 @@ export interface AgentOptions {
   readonly workerEntryPath?: string;
   /** Reported at registration; defaults to this package's version. */
   readonly version?: string;
+  /** Workers save each trial's training state every `everyEpochs` epochs under `dir`; a requeued trial resumes from it. Off when absent. */
+  readonly checkpoint?: { readonly dir: string; readonly everyEpochs: number };
 }
 
 export interface ResolvedAgentOptions {
@@ -52,6 +54,7 @@ export interface ResolvedAgentOptions {
   readonly random: () => number;
   readonly workerEntryPath: string | undefined;
   readonly version: string;
+  readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
 }
 
 export class AgentOptionsError extends Error {
@@ -101,5 +104,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     random: options.random ?? Math.random,
     workerEntryPath: options.workerEntryPath,
     version: options.version ?? packageVersion(),
+    checkpoint:
+      options.checkpoint === undefined
+        ? undefined
+        : { dir: options.checkpoint.dir, everyEpochs: positiveInteger('checkpoint.everyEpochs', options.checkpoint.everyEpochs) },
   };
 }

@@ -14,6 +14,7 @@ import { initialBackoffState, nextBackoff, type BackoffState } from './backoff.j
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { isWorkerRunError } from './worker-errors.js';
 import { WorkerProcess } from './worker-process.js';
+import { WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV } from './worker-protocol.js';
 
 export interface AgentStopOptions {
   /** How long running trials may go on before they are cancelled and handed back. Default 30 s. */
@@ -138,6 +139,9 @@ export class Agent {
 
   private async startWorkers(): Promise<void> {
     const options = this.options;
+    const checkpoint = options.checkpoint;
+    const env =
+      checkpoint === undefined ? undefined : { ...process.env, [WORKER_CHECKPOINT_DIR_ENV]: checkpoint.dir, [WORKER_CHECKPOINT_EVERY_ENV]: String(checkpoint.everyEpochs) };
     this.workers = options.slotGpus.map(
       (gpu, slot) =>
         new WorkerProcess({
@@ -147,6 +151,7 @@ export class Agent {
           ...(options.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: options.maxOldSpaceMb }),
           ...(options.workerEntryPath === undefined ? {} : { entryPath: options.workerEntryPath }),
           cancelGraceMs: options.cancelGraceMs,
+          ...(env === undefined ? {} : { env }),
           logger: this.logger.child({ slot }),
         }),
     );

@@ -10,6 +10,8 @@ import {
   decodeParentMessage,
   parseBackendRequest,
   WORKER_BACKEND_ENV,
+  WORKER_CHECKPOINT_DIR_ENV,
+  WORKER_CHECKPOINT_EVERY_ENV,
   type ParentToWorker,
   type WorkerToParent,
 } from './worker-protocol.js';
@@ -72,6 +74,11 @@ function ipcLogger(bound: LogFields): Logger {
 const logger = ipcLogger({});
 let state: WorkerState = { kind: 'loading' };
 
+// Set by the agent (--checkpoint-every): a requeued trial on this machine resumes from its last checkpoint.
+const checkpointDir = process.env[WORKER_CHECKPOINT_DIR_ENV] ?? '';
+const checkpointEvery = Number(process.env[WORKER_CHECKPOINT_EVERY_ENV] ?? '0');
+const checkpoint = checkpointDir !== '' && Number.isInteger(checkpointEvery) && checkpointEvery > 0 ? { dir: checkpointDir, everyEpochs: checkpointEvery } : undefined;
+
 async function exitWorker(code: number): Promise<never> {
   state = { kind: 'exiting' };
   if (process.connected) process.disconnect();
@@ -91,6 +98,7 @@ function startTrial(backend: BackendName, message: Extract<ParentToWorker, { typ
     signal: controller.signal,
     onEpoch: (record) => void send({ type: 'epoch', trialId, record }),
     logger: logger.child({ trial: trialId }),
+    ...(checkpoint === undefined ? {} : { checkpoint }),
   }).then(
     async (result) => {
       await send({ type: 'result', result });

@@ -109,6 +109,10 @@ export function parseBackendRequest(value: string): BackendRequest | null {
 /** Environment variable that tells a worker which backend to load (argv[2] also works). */
 export const WORKER_BACKEND_ENV = 'PLATEAU_WORKER_BACKEND';
 
+/** Where a worker keeps trial checkpoints, and every how many epochs it saves one (both set, or neither). */
+export const WORKER_CHECKPOINT_DIR_ENV = 'PLATEAU_CHECKPOINT_DIR';
+export const WORKER_CHECKPOINT_EVERY_ENV = 'PLATEAU_CHECKPOINT_EVERY';
+
 const cancelReasons: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
 
 /** An AbortSignal's reason as a CancelReason; anything else (e.g. a bare abort()) is 'interrupted'. */

@@ -2,11 +2,15 @@
 // --coordinator option, one client per command, and turning a failed call into a message
 // that names the coordinator's address and the documented exit code.
 import { relative } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { ResultsDocumentError } from '../results/parse-results.js';
 import { createGrpcSweepClient } from '../rpc/grpc-sweep-client.js';
 import { CoordinatorRpcError, CoordinatorUnavailableError, InvalidRequestError, SweepNotFoundError } from '../rpc/rpc-errors.js';
 import type { SweepClient } from '../rpc/sweep-client.js';
+import { AccessTokenError, TOKEN_ENV } from '../security/access-token.js';
+import { addClientSecurityOptions, resolveClientSecurity, type SecurityCommandOptions } from '../security/connection-security.js';
+import { TlsConfigError } from '../security/tls-files.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:50051';
@@ -34,12 +38,14 @@ export function parseCoordinatorAddress(text: string): string {
   return trimmed;
 }
 
-export function addCoordinatorOption(command: Command): Command {
-  return command.option('--coordinator <host:port>', 'address of a running `plateau coordinator`', DEFAULT_COORDINATOR);
+/** What every client command takes: where the coordinator is and how to prove who we are. */
+export interface CoordinatorConnectionOptions extends SecurityCommandOptions {
+  readonly coordinator: string;
 }
 
-export function createClientFor(address: string): SweepClient {
-  return createGrpcSweepClient(address, { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS });
+/** --coordinator plus the shared --token-file / --tls-* options. */
+export function addCoordinatorOption(command: Command): Command {
+  return addClientSecurityOptions(command.option('--coordinator <host:port>', 'address of a running `plateau coordinator`', DEFAULT_COORDINATOR));
 }
 
 /**
@@ -47,7 +53,7 @@ export function createClientFor(address: string): SweepClient {
  * unknown sweep, refused request, invalid results); undefined for anything else (a bug).
  */
 export function describeClientError(error: unknown, address: string): { message: string; exitCode: ExitCodeValue } | undefined {
-  if (error instanceof CoordinatorAddressError) return { message: error.message, exitCode: ExitCode.badInput };
+  if (error instanceof CoordinatorAddressError || error instanceof AccessTokenError || error instanceof TlsConfigError) return { message: error.message, exitCode: ExitCode.badInput };
   if (error instanceof SweepNotFoundError) {
     return {
       message: `no sweep "${error.sweepId}" on the coordinator at ${address} — \`plateau status --coordinator ${address}\` lists its sweeps`,
@@ -60,6 +66,12 @@ export function describeClientError(error: unknown, address: string): { message:
       exitCode: ExitCode.sweepFailed,
     };
   }
+  if (error instanceof CoordinatorRpcError && (error.code === status.UNAUTHENTICATED || error.code === status.PERMISSION_DENIED)) {
+    return {
+      message: `the coordinator at ${address} refused our credentials (${error.details}) — pass its token with --token-file or $${TOKEN_ENV}, and --tls-ca if it serves TLS`,
+      exitCode: ExitCode.badInput,
+    };
+  }
   if (error instanceof InvalidRequestError) return { message: `the coordinator at ${address} refused the request: ${error.details}`, exitCode: ExitCode.badInput };
   if (error instanceof CoordinatorRpcError) return { message: `the coordinator at ${address} failed: ${error.message}`, exitCode: ExitCode.sweepFailed };
   if (error instanceof ResultsDocumentError) return { message: error.message, exitCode: ExitCode.sweepFailed };
@@ -70,12 +82,15 @@ export function describeClientError(error: unknown, address: string): { message:
  * Runs `body` with a client for `--coordinator` and returns the exit code: `body`'s, or the
  * documented one for an expected failure (printed to stderr). The client is always closed.
  */
-export async function runClientCommand(addressOption: string, body: (client: SweepClient, address: string) => Promise<ExitCodeValue>): Promise<ExitCodeValue> {
-  let address = addressOption;
+export async function runClientCommand(
+  options: CoordinatorConnectionOptions,
+  body: (client: SweepClient, address: string) => Promise<ExitCodeValue>,
+): Promise<ExitCodeValue> {
+  let address = options.coordinator;
   let client: SweepClient | undefined;
   try {
-    address = parseCoordinatorAddress(addressOption);
-    client = createClientFor(address);
+    address = parseCoordinatorAddress(options.coordinator);
+    client = createGrpcSweepClient(address, { ...resolveClientSecurity(options), callTimeoutMs: CLIENT_CALL_TIMEOUT_MS });
     return await body(client, address);
   } catch (error) {
     const described = describeClientError(error, address);

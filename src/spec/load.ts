@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { checkInput, checkSpec, type SpecCheckOptions } from './checks.js';
 import { compileSpec } from './compile.js';
 import { DEFAULT_MAX_TRIALS } from './defaults.js';
-import { MAX_SPEC_DEPTH, nestedDeeperThan } from './nesting.js';
+import { countKeyIndicators, MAX_SPEC_DEPTH, MAX_SPEC_KEYS, nestedDeeperThan } from './nesting.js';
 import { sweepSpecInputSchema } from './schema.js';
 import { SpecError, type SpecIssue } from './spec-error.js';
 import { ValueSpecSource, YamlSpecSource } from './spec-source.js';
@@ -45,6 +45,20 @@ function throwIfAny(file: string, issues: readonly SpecIssue[]): void {
 
 /** Validates YAML text; relative paths resolve against `file`'s directory. Throws SpecError. */
 export function parseSweepSpec(text: string, file: string, options: SpecLoadOptions = {}): SweepSpec {
+  const keys = countKeyIndicators(text);
+  if (keys > MAX_SPEC_KEYS) {
+    throw new SpecError(file, [
+      {
+        file,
+        path: '',
+        line: null,
+        column: null,
+        expected: `at most ${MAX_SPEC_KEYS.toLocaleString('en-US')} keys`,
+        found: `about ${keys.toLocaleString('en-US')} keys`,
+        message: `about ${keys.toLocaleString('en-US')} keys, over the limit of ${MAX_SPEC_KEYS.toLocaleString('en-US')} — a sweep spec has a few dozen`,
+      },
+    ]);
+  }
   const { source, data } = YamlSpecSource.parse(text, file);
   refuseDeepNesting(file, data);
   const input = parseWithSchema(sweepSpecInputSchema, data, source);

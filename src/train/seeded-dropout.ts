@@ -41,6 +41,16 @@ export class SeededDropout extends layers.Layer {
     });
   }
 
+  /** Training calls so far: the position of this layer's mask stream (saved in a trial checkpoint). */
+  get trainingCalls(): number {
+    return this.calls;
+  }
+
+  /** Resumes the mask stream where a checkpoint left it. */
+  resumeTrainingCalls(calls: number): void {
+    this.calls = calls;
+  }
+
   override getConfig(): serialization.ConfigDict {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }

@@ -6,14 +6,25 @@ import { dispose, tensor2d, type Optimizer, type Tensor } from '@tensorflow/tfjs
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { reduceLROnPlateau } from '../plateau/callback.js';
+import { applyLearningRate, readLearningRate } from '../plateau/optimizer-learning-rate.js';
 import type { BackendName, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
 import { selectBackend } from './backend.js';
 import { loadDataset } from './datasets/load-dataset.js';
+import { CheckpointCallback } from './checkpoint-callback.js';
 import { buildModel, compileModel } from './model-builder.js';
 import { trialObjective } from './objective.js';
+import { SeededDropout } from './seeded-dropout.js';
 import { SeededRandom, deriveSeed, SeedStream } from './seeded-random.js';
 import { shuffledBatches } from './shuffled-batches.js';
 import { TrialProgressCallback, cancelReason } from './trial-progress.js';
+import {
+  loadTrialCheckpoint,
+  readOptimizerScalars,
+  removeTrialCheckpoint,
+  restoreOptimizerScalars,
+  saveTrialCheckpoint,
+  type TrialCheckpointOptions,
+} from './trial-checkpoint.js';
 import { TrialSpecError } from './trial-spec-error.js';
 
 export { LR_REDUCED_EVENT } from './trial-progress.js';
@@ -23,6 +34,11 @@ export interface RunTrialOptions {
   readonly signal?: AbortSignal;
   readonly onEpoch?: (record: EpochRecord) => void;
   readonly logger?: Logger;
+  /**
+   * Save the training state every K epochs under `dir`, and resume from the trial's last
+   * checkpoint there (same spec only); removed once the trial ends with a result. Off when absent.
+   */
+  readonly checkpoint?: TrialCheckpointOptions;
 }
 
 /** What training produced before it ended, however it ended. */
@@ -68,6 +84,17 @@ async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, 
     validation.push(xVal);
     const yVal = tensor2d(data.validation.y, [data.validation.count, data.targetCount]);
     validation.push(yVal);
+    const dropouts = model.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
+    const resume = options.checkpoint === undefined ? null : await loadTrialCheckpoint(options.checkpoint.dir, spec);
+    if (resume !== null) {
+      model.setWeights(resume.modelWeights);
+      await optimizer.setWeights(resume.optimizerWeights);
+      restoreOptimizerScalars(optimizer, resume.optimizerScalars);
+      dispose([...resume.modelWeights, ...resume.optimizerWeights.map((named) => named.tensor)]);
+      applyLearningRate(optimizer, resume.lr);
+      dropouts.forEach((layer, i) => layer.resumeTrainingCalls(resume.dropoutCalls[i] ?? 0));
+      logger.info('trial resumed from checkpoint', { epoch: resume.epoch });
+    }
 
     const plateau = reduceLROnPlateau({
       monitor: plateauBase.monitor,
@@ -78,7 +105,10 @@ async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, 
       cooldown: config.cooldown,
       minLr: config.minLr,
       verbose: 0, // the progress callback logs each reduction through the Logger
+      // A resumed trial keeps the scheduler's best/wait/cooldown from its checkpoint.
+      resetOnTrainBegin: resume === null,
     });
+    if (resume !== null) plateau.scheduler.restore(resume.scheduler);
     const progress = new TrialProgressCallback({
       optimizer,
       plateau,
@@ -86,16 +116,48 @@ async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, 
       onEpoch: options.onEpoch,
       logger,
     });
+    if (resume !== null) {
+      progress.history.push(...resume.history);
+      progress.lrReductions.push(...resume.lrReductions);
+    }
     record.history = progress.history;
     record.lrReductions = progress.lrReductions;
 
-    const batches = shuffledBatches(
-      data.train,
-      data.featureCount,
-      data.targetCount,
-      config.batchSize,
-      new SeededRandom(deriveSeed(spec.seed, SeedStream.shuffle)),
-    );
+    const shuffle = new SeededRandom(deriveSeed(spec.seed, SeedStream.shuffle));
+    // One permutation per finished epoch: the stream resumes where the checkpoint left it.
+    for (let epoch = 0; epoch < (resume?.epoch ?? 0); epoch += 1) shuffle.permutation(data.train.count);
+    const batches = shuffledBatches(data.train, data.featureCount, data.targetCount, config.batchSize, shuffle);
+    const checkpointing = options.checkpoint;
+    const trainedModel = model;
+    const trainedOptimizer = optimizer;
+    const checkpointCallbacks =
+      checkpointing === undefined
+        ? []
+        : [
+            new CheckpointCallback(
+              checkpointing.everyEpochs,
+              workload.epochs,
+              () => progress.earlyStop !== undefined,
+              async (epochsDone) => {
+                const slots = await trainedOptimizer.getWeights();
+                await saveTrialCheckpoint(checkpointing.dir, spec, {
+                  state: {
+                    epoch: epochsDone,
+                    history: [...progress.history],
+                    lrReductions: [...progress.lrReductions],
+                    scheduler: plateau.scheduler.state(),
+                    lr: readLearningRate(trainedOptimizer),
+                    dropoutCalls: dropouts.map((layer) => layer.trainingCalls),
+                    optimizerScalars: readOptimizerScalars(trainedOptimizer),
+                  },
+                  modelWeights: trainedModel.getWeights(),
+                  optimizerWeights: slots,
+                });
+                // getWeights() makes a fresh scalar for the iteration count; the slots themselves are the optimizer's.
+                dispose(slots.filter((slot) => slot.name === 'iter').map((slot) => slot.tensor));
+              },
+            ),
+          ];
     // Callback order matters: the plateau callback reduces the LR at epoch end, then the
     // progress callback records the epoch and sees that reduction.
     await model.fitDataset(batches, {
@@ -103,7 +165,8 @@ async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, 
       validationData: [xVal, yVal],
       // Keras's fit(validation_data=…) evaluates in batches of batch_size too.
       validationBatchSize: config.batchSize,
-      callbacks: [plateau, progress],
+      initialEpoch: resume?.epoch ?? 0,
+      callbacks: [plateau, progress, ...checkpointCallbacks],
       verbose: 0,
     });
 
@@ -139,6 +202,9 @@ export async function runTrial(spec: TrialSpec, options: RunTrialOptions): Promi
       logger.warn('trial failed', { kind: outcome.error.kind, message: outcome.error.message });
     }
   }
+  const checkpoint = options.checkpoint;
+  // A result ends the trial: nothing is left to resume. A cancelled one may run again.
+  if (checkpoint !== undefined && outcome.status !== 'cancelled') await removeTrialCheckpoint(checkpoint.dir, spec.id).catch(() => undefined);
   const history = [...record.history];
   return {
     trialId: spec.id,

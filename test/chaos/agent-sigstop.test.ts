@@ -62,7 +62,7 @@ beforeAll(async () => {
   staleInStore = storeStaleCount(cluster.dataDir);
   baseline = await baselineDone;
   wallMs = Date.now() - started;
-}, 90_000);
+}, 120_000);
 
 afterAll(() => {
   if (sleeper?.child.pid !== undefined) {

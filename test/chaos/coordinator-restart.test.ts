@@ -43,7 +43,7 @@ beforeAll(async () => {
   doc = await cluster.results(sweepId);
   baseline = await baselineDone;
   wallMs = Date.now() - started;
-}, 90_000);
+}, 120_000);
 
 afterAll(() => {
   cluster?.close();

@@ -18,20 +18,20 @@ import { runTrial } from '../../src/train/trial-runner.js';
 import type { EpochRecord } from '../../src/trial/types.js';
 import { spawnPlateau, type PlateauProcess } from '../support/plateau-process.js';
 
-/** 12 tiny trials (~0.3–1 s each on cpu); attempts to spare, since chaos costs some. */
+/** 8 tiny trials (~0.3–1 s each on cpu); attempts to spare, since chaos costs some. */
 export const chaosSpecText = `
 name: chaos
 workload:
-  dataset: { kind: synthetic-regression, samples: 512, features: 4, noise: 0.05, seed: 5 }
+  dataset: { kind: synthetic-regression, samples: 384, features: 4, noise: 0.05, seed: 5 }
   model: { layers: [ { dense: 8, activation: relu }, { dense: 1 } ] }
   loss: meanSquaredError
   optimizer: sgd
   batchSize: 32
-  epochs: 10
+  epochs: 8
   seed: 21
 plateau: { monitor: val_loss, minDelta: 1.0e-4 }
 grid:
-  learningRate: [0.01, 0.03, 0.1]
+  learningRate: [0.03, 0.1]
   factor: [0.2, 0.5]
   patience: [1, 2]
 objective: { metric: val_loss, goal: minimize, use: final }

@@ -38,15 +38,26 @@ function expectExit(result: Finished, code: number): void {
   expect({ code: result.code, stderr: result.code === code ? '' : result.stderr }).toEqual({ code, stderr: '' });
 }
 
-/** Resolves once `child` has printed a line matching `pattern`, with the match. */
-async function printed(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  let seen = '';
-  for await (const chunk of child.stdout ?? []) {
-    seen += String(chunk);
-    const match = pattern.exec(seen);
-    if (match !== null) return match;
-  }
-  throw new Error(`exited without printing ${String(pattern)}: ${seen}`);
+/**
+ * Resolves once `child` has printed a line matching `pattern`. Listens without consuming
+ * the stream: ending an async iteration would destroy the pipe, and the child's next write
+ * would fail with EPIPE.
+ */
+function printed(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match === null) return;
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      resolve(match);
+    };
+    const onExit = (): void => reject(new Error(`exited without printing ${String(pattern)}: ${seen}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
 }
 
 describe('client commands against a running coordinator', () => {
@@ -57,7 +68,7 @@ describe('client commands against a running coordinator', () => {
 
   beforeAll(async () => {
     ({ dir, specFile } = await writeTinySpec('plateau-client-'));
-    const coordinator = start(['--log-level', 'warn', 'coordinator', '--port', '0', '--data-dir', join(dir, 'store')]);
+    const coordinator = start(['--log-level', 'warn', 'coordinator', '--port', '0', '--metrics-port', 'off', '--data-dir', join(dir, 'store')]);
     const match = await printed(coordinator.child, /coordinator listening on (\S+)/);
     address = match[1] ?? '';
   });
@@ -122,7 +133,7 @@ describe('client commands against a running coordinator', () => {
   });
 
   it('watches a sweep live until an agent has run it to the end', async () => {
-    start(['--log-level', 'warn', 'agent', '--coordinator', address, '--slots', '1', '--backend', 'cpu']);
+    start(['--log-level', 'warn', 'agent', '--coordinator', address, '--slots', '1', '--backend', 'cpu', '--metrics-port', 'off']);
     const result = await plateau('watch', sweepId, '--coordinator', address, '--json');
     expectExit(result, 0);
     const events = result.stdout
@@ -159,17 +170,17 @@ describe('client commands against a running coordinator', () => {
     expect(lines.find((line) => line.includes('cancel-me'))).toMatch(/cancelled/);
   });
 
-  it.each([['status'], ['watch'], ['results'], ['cancel']])('%s of an unknown sweep says so and exits 2', async (command) => {
+  it.concurrent.each([['status'], ['watch'], ['results'], ['cancel']])('%s of an unknown sweep says so and exits 2', async (command) => {
     const result = await plateau(command, 'no-such-sweep', '--coordinator', address);
     expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`no sweep "no-such-sweep" on the coordinator at ${address}`) });
   });
 
-  it('names the address and exits 1 when no coordinator listens there', async () => {
+  it.concurrent('names the address and exits 1 when no coordinator listens there', async () => {
     const result = await plateau('status', '--coordinator', '127.0.0.1:1');
     expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the coordinator at 127.0.0.1:1') });
   });
 
-  it('refuses an invalid spec with exit 2 before contacting any coordinator', async () => {
+  it.concurrent('refuses an invalid spec with exit 2 before contacting any coordinator', async () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, TINY_SPEC.replace('factor: [0.1, 0.5]', 'factor: [0.1, 1.5]'));
     const result = await plateau('submit', bad, '--coordinator', '127.0.0.1:1');
@@ -177,7 +188,17 @@ describe('client commands against a running coordinator', () => {
     expect(result.stderr).toContain('grid.factor');
   });
 
-  it('refuses a --coordinator that is not HOST:PORT with exit 2', async () => {
+  it.concurrent('asks for the token when the coordinator requires one, and gets in with it', async () => {
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 'a-shared-secret-of-32-characters\n');
+    const secured = start(['--log-level', 'warn', 'coordinator', '--port', '0', '--metrics-port', 'off', '--token-file', tokenFile, '--data-dir', join(dir, 'secured-store')]);
+    const securedAddress = (await printed(secured.child, /coordinator listening on (\S+)/))[1] ?? '';
+    const refused = await plateau('status', '--coordinator', securedAddress);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining(`the coordinator at ${securedAddress} refused our credentials`) });
+    expectExit(await plateau('status', '--coordinator', securedAddress, '--token-file', tokenFile), 0);
+  });
+
+  it.concurrent('refuses a --coordinator that is not HOST:PORT with exit 2', async () => {
     const result = await plateau('status', '--coordinator', 'localhost');
     expectExit(result, 2);
     expect(result.stderr).toContain('expected HOST:PORT');

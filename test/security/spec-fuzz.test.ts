@@ -106,7 +106,7 @@ describe('the spec parser under fuzzing', () => {
     ['a 4 MB name', VALID.replace('name: fuzz', `name: ${'x'.repeat(4 * 1024 * 1024)}`)],
     ['a 4 MB comment', `# ${'y'.repeat(4 * 1024 * 1024)}\n${VALID}`],
     ['20,000 keys', `${VALID}extra:\n${Array.from({ length: 20_000 }, (_, i) => `  k${i}: ${i}`).join('\n')}\n`],
-    ['a grid axis of 100,000 values', VALID.replace('learningRate: [0.001, 0.01]', `learningRate: [${Array.from({ length: 100_000 }, (_, i) => (i + 1) / 1e6).join(', ')}]`)],
+    ['a grid axis of 30,000 values', VALID.replace('learningRate: [0.001, 0.01]', `learningRate: [${Array.from({ length: 30_000 }, (_, i) => (i + 1) / 1e6).join(', ')}]`)],
     [
       'an alias bomb',
       `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n${VALID}`,

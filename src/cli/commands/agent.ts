@@ -1,4 +1,6 @@
 // `plateau agent`: run trials for a coordinator until SIGTERM/SIGINT, then drain and exit 0.
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Agent, AgentStoppedError } from '../../../agent/agent.js';
 import { AgentTelemetry } from '../../../agent/agent-metrics.js';
@@ -32,6 +34,8 @@ interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOpti
   readonly drain: string;
   readonly epochTimeout?: string;
   readonly maxOldSpace?: string;
+  readonly checkpointEvery?: string;
+  readonly checkpointDir?: string;
 }
 
 interface ParsedAgentCommand {
@@ -42,6 +46,7 @@ interface ParsedAgentCommand {
   readonly drainMs: number;
   readonly epochTimeoutMs: number | undefined;
   readonly maxOldSpaceMb: number | undefined;
+  readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
 }
 
 function positiveInteger(option: string, text: string): number {
@@ -73,6 +78,10 @@ export function parseAgentCommand(options: AgentCommandOptions): ParsedAgentComm
     drainMs: options.drain.trim() === '0' ? 0 : parseDurationMs(options.drain, '--drain'),
     epochTimeoutMs: options.epochTimeout === undefined ? undefined : parseDurationMs(options.epochTimeout, '--epoch-timeout'),
     maxOldSpaceMb: options.maxOldSpace === undefined ? undefined : positiveInteger('--max-old-space', options.maxOldSpace),
+    checkpoint:
+      options.checkpointEvery === undefined
+        ? undefined
+        : { dir: resolve(options.checkpointDir ?? join(tmpdir(), 'plateau-checkpoints')), everyEpochs: positiveInteger('--checkpoint-every', options.checkpointEvery) },
   };
 }
 
@@ -93,7 +102,9 @@ export function registerAgentCommand(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'auto')
     .option('--drain <duration>', 'on SIGTERM, how long running trials may finish before they are handed back', '30s')
     .option('--epoch-timeout <duration>', 'kill a worker whose trial finishes no epoch in this long')
-    .option('--max-old-space <MiB>', 'heap limit per worker process');
+    .option('--max-old-space <MiB>', 'heap limit per worker process')
+    .option('--checkpoint-every <epochs>', 'save each trial\'s training state every N epochs; a requeued trial resumes from it (default: off)')
+    .option('--checkpoint-dir <dir>', 'where checkpoints go, one folder per trial (default: <tmp>/plateau-checkpoints)');
   addClientSecurityOptions(addMetricsOptions(command, 9465)).action(async (raw: AgentCommandOptions) => {
     const logger = programLogger(program);
     let parsed: ParsedAgentCommand;
@@ -117,6 +128,7 @@ export function registerAgentCommand(program: Command): void {
         ...(parsed.gpus === undefined ? {} : { gpus: parsed.gpus }),
         ...(parsed.epochTimeoutMs === undefined ? {} : { epochTimeoutMs: parsed.epochTimeoutMs }),
         ...(parsed.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: parsed.maxOldSpaceMb }),
+        ...(parsed.checkpoint === undefined ? {} : { checkpoint: parsed.checkpoint }),
         backend: parsed.backend,
         logger,
       });

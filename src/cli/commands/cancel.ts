@@ -1,11 +1,10 @@
 // `plateau cancel SWEEP`: stop a sweep on a running coordinator; finished trials are kept.
 import type { Command } from 'commander';
 import { finishedCount } from '../../rpc/sweep-progress.js';
-import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
+import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 
-interface CancelOptions {
-  readonly coordinator: string;
+interface CancelOptions extends CoordinatorConnectionOptions {
   readonly json?: boolean;
 }
 
@@ -18,7 +17,7 @@ export function registerCancelCommand(program: Command): void {
   addCoordinatorOption(command)
     .addHelpText('after', `\nExample:\n  $ plateau cancel 3f9c2a7d1b04 --coordinator 127.0.0.1:50051\n${CLIENT_EXIT_CODES_HELP}\n`)
     .action(async (sweepId: string, options: CancelOptions) => {
-      process.exitCode = await runClientCommand(options.coordinator, async (client) => {
+      process.exitCode = await runClientCommand(options, async (client) => {
         const summary = await client.cancel(sweepId);
         if (options.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else {

@@ -4,12 +4,11 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseResultsDocument } from '../../results/parse-results.js';
 import { writeResultsFiles } from '../../results/write-results.js';
-import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, displayPath, resultsFolderName, runClientCommand } from '../client-command.js';
+import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, displayPath, resultsFolderName, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
 
-interface ResultsOptions {
-  readonly coordinator: string;
+interface ResultsOptions extends CoordinatorConnectionOptions {
   readonly out?: string;
   readonly top: string;
   readonly json?: boolean;
@@ -35,7 +34,7 @@ export function registerResultsCommand(program: Command): void {
         process.exitCode = ExitCode.badInput;
         return;
       }
-      process.exitCode = await runClientCommand(options.coordinator, async (client, address) => {
+      process.exitCode = await runClientCommand(options, async (client, address) => {
         const summary = await client.get(sweepId);
         const doc = parseResultsDocument(await client.results(sweepId), `the results of sweep ${sweepId} from ${address}`);
         const outDir = resolve(options.out ?? join('runs', resultsFolderName(doc.sweep.name)));

@@ -34,6 +34,7 @@ interface RunCommandOptions extends MetricsCommandOptions {
   readonly json?: boolean;
   readonly top: string;
   readonly leaseTimeout?: string;
+  readonly checkpointEvery?: string;
 }
 
 export class RunOptionError extends Error {
@@ -84,6 +85,8 @@ interface RunPlan {
   readonly top: number;
   readonly json: boolean;
   readonly metrics: MetricsEndpoint | null;
+  /** Save trials' training state every N epochs under <out>/checkpoints (resumed after an interrupt). */
+  readonly checkpointEvery: number | undefined;
 }
 
 function plan(specFile: string, options: RunCommandOptions): RunPlan {
@@ -104,6 +107,7 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
     top,
     json: options.json === true,
     metrics: resolveMetricsEndpoint(undefined, options),
+    checkpointEvery: options.checkpointEvery === undefined ? undefined : positiveInteger('--checkpoint-every', options.checkpointEvery),
   };
 }
 
@@ -153,7 +157,8 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${relative(process.cwd(), run.dataDir) || '.'}\n`,
     );
-    agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger });
+    const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
+    agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger, ...checkpoint });
     telemetry?.attachAgent(agent);
     await agent.start();
     let latest: SweepProgress | undefined;
@@ -206,6 +211,7 @@ export function registerRunCommand(program: Command): void {
     .option('--allow-paths', "let the spec's CSV / model.json paths point outside its directory")
     .option('--top <n>', 'rows of the ranking table to print', '10')
     .option('--json', 'print a machine-readable summary on stdout instead of the table')
+    .option('--checkpoint-every <epochs>', 'save trials every N epochs under <out>/checkpoints: an interrupted run resumes them mid-trial')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port while the sweep runs (0: any free port; default: off)')
     .option('--metrics-host <host>', 'address the metrics server listens on', '127.0.0.1')
     .addHelpText('after', '\nExample:\n  $ plateau run examples/quick.yaml --agents 2 --out runs/quick\n')

@@ -2,12 +2,11 @@
 import type { Command } from 'commander';
 import type { SweepClient } from '../../rpc/sweep-client.js';
 import type { SweepProgress } from '../../rpc/sweep-progress.js';
-import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
+import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderRunningTrials, renderSweepList, renderSweepSummary } from '../render/sweep-status.js';
 
-interface StatusOptions {
-  readonly coordinator: string;
+interface StatusOptions extends CoordinatorConnectionOptions {
   readonly json?: boolean;
 }
 
@@ -36,7 +35,7 @@ export function registerStatusCommand(program: Command): void {
     )
     .action(async (sweepId: string | undefined, options: StatusOptions) => {
       const width = process.stdout.isTTY === true ? process.stdout.columns : undefined;
-      process.exitCode = await runClientCommand(options.coordinator, async (client) => {
+      process.exitCode = await runClientCommand(options, async (client) => {
         if (sweepId === undefined) {
           const sweeps = await client.list();
           process.stdout.write(options.json === true ? `${JSON.stringify(sweeps)}\n` : `${renderSweepList(sweeps, width)}\n`);

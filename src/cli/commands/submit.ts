@@ -4,11 +4,10 @@ import type { Command } from 'commander';
 import { loadSweepSpecFile } from '../../spec/load.js';
 import { SpecError } from '../../spec/spec-error.js';
 import type { SweepSpec } from '../../spec/sweep-spec.js';
-import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
+import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 
-interface SubmitOptions {
-  readonly coordinator: string;
+interface SubmitOptions extends CoordinatorConnectionOptions {
   readonly allowLarge?: boolean;
   readonly json?: boolean;
 }
@@ -37,7 +36,7 @@ export function registerSubmitCommand(program: Command): void {
         process.exitCode = ExitCode.badInput;
         return;
       }
-      process.exitCode = await runClientCommand(options.coordinator, async (client, address) => {
+      process.exitCode = await runClientCommand(options, async (client, address) => {
         const submitted = await client.submit(spec, source);
         if (options.json === true) {
           process.stdout.write(`${JSON.stringify({ sweepId: submitted.sweepId, name: spec.name, resumed: submitted.resumed, totalTrials: submitted.totalTrials })}\n`);

@@ -2,14 +2,13 @@
 // the view is redrawn in place; into a pipe or log, one line whenever a trial starts or ends.
 import type { Command } from 'commander';
 import type { SweepProgress } from '../../rpc/sweep-progress.js';
-import { addCoordinatorOption, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
+import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { nextStopSignal } from '../program-logger.js';
 import { LiveFrame } from '../render/live-frame.js';
 import { renderSweepSummary, renderWatchFrame, renderWatchLine, watchLineKey } from '../render/sweep-status.js';
 
-interface WatchOptions {
-  readonly coordinator: string;
+interface WatchOptions extends CoordinatorConnectionOptions {
   readonly json?: boolean;
 }
 
@@ -53,12 +52,18 @@ export function registerWatchCommand(program: Command): void {
         return signal;
       });
       try {
-        process.exitCode = await runClientCommand(options.coordinator, async (client, address): Promise<ExitCodeValue> => {
+        process.exitCode = await runClientCommand(options, async (client, address): Promise<ExitCodeValue> => {
           const view = viewFor(options);
           let latest: SweepProgress | undefined;
-          for await (const progress of client.watch(sweepId, stopping.signal)) {
-            latest = progress;
-            view.show(progress);
+          // On a terminal, elapsed time and ETA keep moving between coordinator events.
+          const ticker = options.json !== true && process.stdout.isTTY === true ? setInterval(() => latest !== undefined && view.show(latest), 1_000) : undefined;
+          try {
+            for await (const progress of client.watch(sweepId, stopping.signal)) {
+              latest = progress;
+              view.show(progress);
+            }
+          } finally {
+            clearInterval(ticker);
           }
           if (stopping.signal.aborted) return ExitCode.interrupted;
           // The stream ends when the sweep does; read the final state once more.

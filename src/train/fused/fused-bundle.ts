@@ -29,7 +29,7 @@ function memberLoss(loss: LossName): LossFunction {
 }
 
 /** Validation rows per forward pass: whole batches, about this many rows (bounds the [K, rows, units] activations). */
-const VALIDATION_CHUNK_ROWS = 4096;
+const VALIDATION_CHUNK_ROWS = 1024;
 
 interface ValidationChunk {
   readonly x: Tensor2D;

@@ -142,9 +142,9 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   if (first === undefined) return;
   const { workload } = first.spec;
   const batchSize = first.spec.config.batchSize;
-  const cancelAll = (aborted: AbortSignal): void => {
+  const cancelAll = (by: AbortSignal): void => {
     const now = performance.now();
-    for (const member of members) member.end({ status: 'cancelled', reason: cancelReason(aborted) }, now);
+    for (const member of members) member.end({ status: 'cancelled', reason: cancelReason(by) }, now);
   };
 
   await selectBackend(backend, logger);
@@ -172,6 +172,9 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   try {
     // Every member shares the seed, so one shuffle stream serves them all.
     const random = new SeededRandom(deriveSeed(first.spec.seed, SeedStream.shuffle));
+    // fitDataset asks for an iterator once before its epoch loop and again at every epoch start,
+    // so the single trial's epoch 1 walks the SECOND permutation of its shuffle stream.
+    random.permutation(data.train.count);
     let training = [...members];
     for (let epoch = 0; epoch < workload.epochs && training.length > 0; epoch++) {
       if (aborted(signal)) return cancelAll(signal);
