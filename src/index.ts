@@ -97,3 +97,6 @@ export { InsecureExposureError, decideExposure, tokenAuthInterceptor } from '../
 export { UnauthenticatedError } from './rpc/rpc-errors.js';
 export { StoreOpenError, StoreSchemaError } from '../coordinator/sweep-store.js';
 export type { TrialCheckpointOptions } from './train/trial-checkpoint.js';
+export { runFusedTrials, type RunFusedTrialsOptions } from './train/fused/fused-runner.js';
+export { fusable, fusionKey, fusionBlocker } from './train/fused/fusion-key.js';
+export { NotFusableError } from './train/fused/not-fusable-error.js';

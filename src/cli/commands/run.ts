@@ -10,12 +10,13 @@ import { startCoordinatorServer, type RunningCoordinator } from '../../../coordi
 import { StoreOpenError, StoreSchemaError } from '../../../coordinator/sweep-store.js';
 import type { Logger } from '../../log/logger.js';
 import { buildResultsDocument, type ResultsDocument } from '../../results/results-document.js';
-import { writeResultsFiles } from '../../results/write-results.js';
+import { writeResultsFiles, type ResultsFilePaths } from '../../results/write-results.js';
 import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
 import { finishedCount, type SweepProgress } from '../../rpc/sweep-progress.js';
 import { loadSweepSpecFile } from '../../spec/load.js';
 import { SpecError } from '../../spec/spec-error.js';
 import type { SweepSpec } from '../../spec/sweep-spec.js';
+import { displayPath, resultsFolderName } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { EmbeddedTelemetry } from '../embedded-telemetry.js';
@@ -54,12 +55,6 @@ function positiveInteger(option: string, text: string): number {
   return value;
 }
 
-/** A folder name people can read from the sweep's name. */
-function folderName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-  return cleaned === '' ? 'sweep' : cleaned;
-}
-
 function progressState(progress: SweepProgress, startedAtMs: number, nowMs: number): ProgressState {
   const { counts, totalTrials, best } = progress.summary;
   return {
@@ -95,7 +90,7 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
   const backend = parseBackendRequest(options.backend);
   if (backend === null) throw new RunOptionError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
   const spec = loadSweepSpecFile(specFile, { allowLarge: options.allowLarge === true, allowPaths: options.allowPaths === true });
-  const outDir = resolve(options.out ?? join('runs', folderName(spec.name)));
+  const outDir = resolve(options.out ?? join('runs', resultsFolderName(spec.name)));
   return {
     specFile,
     spec,
@@ -117,10 +112,11 @@ function shellQuote(text: string): string {
 
 function resumeCommand(run: RunPlan): string {
   const out = relative(process.cwd(), run.outDir) || '.';
+  // Relative on purpose: the command is meant to be pasted back into the same folder.
   return `plateau run ${shellQuote(run.specFile)} --out ${shellQuote(out)} --agents ${run.agents}`;
 }
 
-function printResults(doc: ResultsDocument, run: RunPlan, paths: { jsonPath: string; csvPath: string }): void {
+function printResults(doc: ResultsDocument, run: RunPlan, paths: ResultsFilePaths): void {
   if (run.json) {
     process.stdout.write(`${JSON.stringify({ sweepId: doc.sweep.id, results: paths, ranking: doc.ranking.slice(0, run.top), best: doc.best })}\n`);
     return;
@@ -130,7 +126,7 @@ function printResults(doc: ResultsDocument, run: RunPlan, paths: { jsonPath: str
   if (doc.best !== null) {
     out.push('', 'Best schedule — Keras (Python):', '', doc.best.snippets.keras, '', 'Best schedule — tfjs:', '', doc.best.snippets.tfjs);
   }
-  out.push('', `Results: ${relative(process.cwd(), paths.jsonPath)}, ${relative(process.cwd(), paths.csvPath)}`, '');
+  out.push('', `Results: ${displayPath(paths.jsonPath)}, ${displayPath(paths.csvPath)}`, `Report:  ${displayPath(paths.reportPath)}`, '');
   process.stdout.write(out.join('\n'));
 }
 
@@ -155,7 +151,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     const coordinator = server.coordinator;
     const submitted = coordinator.submitSweep(run.spec, run.source);
     process.stderr.write(
-      `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${relative(process.cwd(), run.dataDir) || '.'}\n`,
+      `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
     const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
     agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger, ...checkpoint });
@@ -177,7 +173,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
       await agent.stop({ drainMs: 0 });
       const summary = coordinator.getSweep(submitted.sweepId);
       process.stderr.write(
-        `\nInterrupted: ${finishedCount(summary.counts)} of ${summary.totalTrials} trials finished and are kept in ${relative(process.cwd(), run.dataDir) || '.'}.\n` +
+        `\nInterrupted: ${finishedCount(summary.counts)} of ${summary.totalTrials} trials finished and are kept in ${displayPath(run.dataDir)}.\n` +
           `Resume with: ${resumeCommand(run)}\n`,
       );
       return ExitCode.interrupted;
