@@ -23,3 +23,20 @@ export function compareConfigs(a: TrialConfig, b: TrialConfig): number {
   }
   return 0;
 }
+
+/** Short column labels for tables and chart legends. */
+export const CONFIG_AXIS_LABEL: Readonly<Record<ConfigAxis, string>> = {
+  learningRate: 'lr',
+  factor: 'factor',
+  patience: 'patience',
+  minDelta: 'minDelta',
+  cooldown: 'cooldown',
+  minLr: 'minLr',
+  batchSize: 'batch',
+};
+
+/** The axes the sweep is about: lr, factor and patience always; the others only when they vary. */
+export function shownAxes(configs: readonly TrialConfig[]): ConfigAxis[] {
+  const always: readonly ConfigAxis[] = ['learningRate', 'factor', 'patience'];
+  return CONFIG_AXES.filter((axis) => always.includes(axis) || new Set(configs.map((config) => config[axis])).size > 1);
+}

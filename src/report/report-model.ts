@@ -1,6 +1,6 @@
 // What every part of the report agrees on: which axes to show, how a config is labelled,
 // which configs are "top" and get a colour of their own, and the colour scales.
-import { CONFIG_AXES, type ConfigAxis } from '../rank/config-key.js';
+import { CONFIG_AXIS_LABEL, shownAxes as shownConfigAxes, type ConfigAxis } from '../rank/config-key.js';
 import type { ResultsDocument, ResultsRankingEntry } from '../results/results-document.js';
 import type { TrialConfig } from '../trial/types.js';
 
@@ -29,27 +29,15 @@ export const AXIS_TITLE: Readonly<Record<ConfigAxis, string>> = {
   batchSize: 'batch size',
 };
 
-const AXIS_SHORT: Readonly<Record<ConfigAxis, string>> = {
-  learningRate: 'lr',
-  factor: 'factor',
-  patience: 'patience',
-  minDelta: 'minDelta',
-  cooldown: 'cooldown',
-  minLr: 'minLr',
-  batchSize: 'batch',
-};
-
-const ALWAYS_SHOWN: readonly ConfigAxis[] = ['learningRate', 'factor', 'patience'];
 
 /** lr, factor and patience always; the other axes only when they vary across the sweep's trials. */
 export function shownAxes(doc: ResultsDocument): ConfigAxis[] {
-  const configs: TrialConfig[] = [...doc.trials.map((trial) => trial.config), ...doc.ranking.map((entry) => entry.config)];
-  return CONFIG_AXES.filter((axis) => ALWAYS_SHOWN.includes(axis) || new Set(configs.map((config) => config[axis])).size > 1);
+  return shownConfigAxes([...doc.trials.map((trial) => trial.config), ...doc.ranking.map((entry) => entry.config)]);
 }
 
 /** "lr 0.01 · factor 0.5 · patience 2". */
 export function configLabel(config: TrialConfig, axes: readonly ConfigAxis[]): string {
-  return axes.map((axis) => `${AXIS_SHORT[axis]} ${String(config[axis])}`).join(' · ');
+  return axes.map((axis) => `${CONFIG_AXIS_LABEL[axis]} ${String(config[axis])}`).join(' · ');
 }
 
 /** Four significant digits: what a person compares, and what the charts carry. */

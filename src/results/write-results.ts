@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { renderReportHtml } from '../report/render-report.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { resultsCsv } from './results-csv.js';
 import { serializeResultsDocument, type ResultsDocument } from './results-document.js';
 

@@ -4,12 +4,13 @@
 // far, and the positions of the seeded streams (shuffle permutations, dropout masks).
 // Written atomically: weights-<epoch>.bin first, then checkpoint.json naming it, then the old
 // weights go; a crash at any point leaves the previous checkpoint or the new one, never half.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scalar, tensor, type Optimizer, type Tensor } from '@tensorflow/tfjs-core';
 import type { PlateauSchedulerState } from '../plateau/scheduler.js';
 import type { EpochRecord, TrialSpec } from '../trial/types.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 /** An optimizer slot as tfjs names it (e.g. 'dense_Dense1/kernel/m'). */
 export type NamedTensor = Awaited<ReturnType<Optimizer['getWeights']>>[number];
@@ -117,23 +118,6 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
-async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 export async function saveTrialCheckpoint(
   dir: string,
   spec: TrialSpec,
@@ -150,7 +134,7 @@ export async function saveTrialCheckpoint(
     offset += array.byteLength;
   }
   const weightsFile = `weights-${input.state.epoch}.bin`;
-  await writeAtomic(join(folder, weightsFile), bytes);
+  await writeFileAtomic(join(folder, weightsFile), bytes, 0o600);
   const file: CheckpointFile = {
     version: 1,
     trialId: spec.id,
@@ -160,7 +144,7 @@ export async function saveTrialCheckpoint(
     optimizer: input.optimizerWeights.map((named) => ({ name: named.name, shape: [...named.tensor.shape] })),
     state: input.state,
   };
-  await writeAtomic(join(folder, fileName), JSON.stringify(file, replacer));
+  await writeFileAtomic(join(folder, fileName), JSON.stringify(file, replacer), 0o600);
   for (const entry of await readdir(folder)) {
     if (entry.startsWith('weights-') && entry !== weightsFile) await rm(join(folder, entry), { force: true });
   }

@@ -25,7 +25,7 @@ import {
   saveTrialCheckpoint,
   type TrialCheckpointOptions,
 } from './trial-checkpoint.js';
-import { TrialSpecError } from './trial-spec-error.js';
+import { checkTrainable } from './trial-spec-error.js';
 
 export { LR_REDUCED_EVENT } from './trial-progress.js';
 
@@ -54,17 +54,6 @@ export function errorInfo(error: unknown): TrialErrorInfo {
     return { kind, message: error.message };
   }
   return { kind: 'UnknownError', message: String(error) };
-}
-
-function checkTrainable(spec: TrialSpec): void {
-  const { batchSize, learningRate } = spec.config;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrialSpecError('config.batchSize', batchSize, 'expected a whole number, 1 or more');
-  if (!Number.isInteger(spec.workload.epochs) || spec.workload.epochs < 1) {
-    throw new TrialSpecError('workload.epochs', spec.workload.epochs, 'expected a whole number, 1 or more');
-  }
-  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
-    throw new TrialSpecError('config.learningRate', learningRate, 'expected a finite number above 0');
-  }
 }
 
 async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, record: TrainingRecord): Promise<TrialOutcome> {

@@ -1,19 +1,8 @@
 // Small real sweeps for end-to-end tests: specs written to a temp folder, cleaned up after.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const made: string[] = [];
-
-export function tempDir(prefix = 'plateau-e2e-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
+export { removeTempDirs, tempDir } from '../support/temp-dirs.js';
 
 /**
  * A grid with a known answer: sgd on a small regression. lr 1e-5 barely moves in 6 epochs,

@@ -1,7 +1,7 @@
 // The ranking as a table a person reads at a glance: best first and marked, diverged and
 // failed configs last and shouted, then which knob mattered most.
 import { axesBySpread, type AxisEffect } from '../../rank/axis-effects.js';
-import { CONFIG_AXES, configKey, type ConfigAxis } from '../../rank/config-key.js';
+import { CONFIG_AXIS_LABEL, configKey, shownAxes } from '../../rank/config-key.js';
 import type { ConfigFlag } from '../../rank/schedule-flags.js';
 import type { ResultsDocument, ResultsRankingEntry, ResultsTrial, ResultsTrialStatus } from '../../results/results-document.js';
 import { formatObjective, formatSpread, styled, truncate } from './text-format.js';
@@ -15,18 +15,6 @@ export interface RankingTableOptions {
   readonly width?: number;
 }
 
-const AXIS_LABEL: Readonly<Record<ConfigAxis, string>> = {
-  learningRate: 'lr',
-  factor: 'factor',
-  patience: 'patience',
-  minDelta: 'minDelta',
-  cooldown: 'cooldown',
-  minLr: 'minLr',
-  batchSize: 'batch',
-};
-
-/** lr, factor and patience always; the other axes only when they vary. */
-const ALWAYS_SHOWN: readonly ConfigAxis[] = ['learningRate', 'factor', 'patience'];
 
 const FLAG_TEXT: Readonly<Partial<Record<ConfigFlag, string>>> = {
   'schedule-cannot-fire': "schedule can't fire",
@@ -41,10 +29,6 @@ const MARKED_STATUSES: readonly { status: ResultsTrialStatus; label: string }[] 
   { status: 'pruned', label: 'pruned' },
   { status: 'cancelled', label: 'cancelled' },
 ];
-
-function shownAxes(ranking: readonly ResultsRankingEntry[]): ConfigAxis[] {
-  return CONFIG_AXES.filter((axis) => ALWAYS_SHOWN.includes(axis) || new Set(ranking.map((entry) => entry.config[axis])).size > 1);
-}
 
 function objectiveCell(entry: ResultsRankingEntry): string {
   if (entry.objective === null) return '—';
@@ -131,12 +115,12 @@ export function renderRankingTable(doc: ResultsDocument, options: RankingTableOp
   const { spec } = doc.sweep;
   const objective = spec.objective;
   const trialsById = new Map(doc.trials.map((trial) => [trial.id, trial]));
-  const axes = shownAxes(doc.ranking);
+  const axes = shownAxes(doc.ranking.map((entry) => entry.config));
   const bestKey = doc.best === null ? undefined : configKey(doc.best.config);
   const shown = doc.ranking.slice(0, options.top ?? doc.ranking.length);
   const hidden = doc.ranking.slice(shown.length);
 
-  const header = ['', 'rank', ...axes.map((axis) => AXIS_LABEL[axis]), `${objective.metric} mean ± std (n)`, 'LR cuts', 'status'];
+  const header = ['', 'rank', ...axes.map((axis) => CONFIG_AXIS_LABEL[axis]), `${objective.metric} mean ± std (n)`, 'LR cuts', 'status'];
   const rightAligned = [false, true, ...axes.map(() => true), false, true, false];
   const rows = shown.map((entry) => {
     const isBest = entry.key === bestKey;

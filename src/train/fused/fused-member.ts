@@ -8,19 +8,7 @@ import { PlateauScheduler } from '../../plateau/scheduler.js';
 import type { BackendName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import { trialObjective } from '../objective.js';
 import { epochRecord, LR_REDUCED_EVENT } from '../trial-progress.js';
-import { TrialSpecError } from '../trial-spec-error.js';
-
-/** The single-trial runner's own refusals (trial-runner.ts checkTrainable), in its order and words. */
-function checkTrainable(spec: TrialSpec): void {
-  const { batchSize, learningRate } = spec.config;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrialSpecError('config.batchSize', batchSize, 'expected a whole number, 1 or more');
-  if (!Number.isInteger(spec.workload.epochs) || spec.workload.epochs < 1) {
-    throw new TrialSpecError('workload.epochs', spec.workload.epochs, 'expected a whole number, 1 or more');
-  }
-  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
-    throw new TrialSpecError('config.learningRate', learningRate, 'expected a finite number above 0');
-  }
-}
+import { checkTrainable } from '../trial-spec-error.js';
 
 export class FusedMember {
   readonly history: EpochRecord[] = [];
