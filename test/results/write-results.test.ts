@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/results/atomic-write.js';
+import { writeFileAtomic } from '../../src/fs/atomic-write.js';
 import { parseResultsJson } from '../../src/results/parse-results.js';
 import { resultsCsv } from '../../src/results/results-csv.js';
 import { buildResultsDocument, serializeResultsDocument } from '../../src/results/results-document.js';

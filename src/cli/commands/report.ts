@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { renderReportHtml } from '../../report/render-report.js';
-import { writeFileAtomic } from '../../results/atomic-write.js';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { parseResultsJson, ResultsDocumentError } from '../../results/parse-results.js';
 import { REPORT_HTML_FILE } from '../../results/write-results.js';
 import { displayPath } from '../client-command.js';
