@@ -35,7 +35,19 @@ export interface AgentOptions {
   readonly version?: string;
   /** Workers save each trial's training state every `everyEpochs` epochs under `dir`; a requeued trial resumes from it. Off when absent. */
   readonly checkpoint?: { readonly dir: string; readonly everyEpochs: number };
+  /**
+   * Most trials one slot trains at once as a fused bundle (1 = fusion off). Default
+   * DEFAULT_FUSE, or 1 when checkpoints are on (a fused bundle does not checkpoint).
+   */
+  readonly fuse?: number;
 }
+
+/**
+ * Bundle size asked for by default. The fused trainer's memory grows with K only by each
+ * member's weights, optimizer state and activations (the data set is shared), which for the
+ * small dense models that are fusable is far below a worker's heap at this size.
+ */
+export const DEFAULT_FUSE = 32;
 
 export interface ResolvedAgentOptions {
   readonly channel: AgentChannel;
@@ -55,6 +67,7 @@ export interface ResolvedAgentOptions {
   readonly workerEntryPath: string | undefined;
   readonly version: string;
   readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
+  readonly fuse: number;
 }
 
 export class AgentOptionsError extends Error {
@@ -108,5 +121,6 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
       options.checkpoint === undefined
         ? undefined
         : { dir: options.checkpoint.dir, everyEpochs: positiveInteger('checkpoint.everyEpochs', options.checkpoint.everyEpochs) },
+    fuse: positiveInteger('fuse', options.fuse ?? (options.checkpoint === undefined ? DEFAULT_FUSE : 1)),
   };
 }

@@ -7,14 +7,15 @@ import PQueue from 'p-queue';
 import type { Logger } from '../src/log/logger.js';
 import { LeaseLostError, type AgentRegistration, type LeaseRef, type TrialLease } from '../src/rpc/agent-channel.js';
 import { UnregisteredAgentError } from '../src/rpc/rpc-errors.js';
-import type { BackendName, TrialErrorInfo, TrialResult } from '../src/trial/types.js';
+import { trialObjective } from '../src/train/objective.js';
+import type { BackendName, CancelReason, TrialErrorInfo, TrialResult } from '../src/trial/types.js';
 import { AgentEvents, type AgentEventName, type AgentListener, type TrialReport } from './agent-events.js';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { initialBackoffState, nextBackoff, type BackoffState } from './backoff.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { isWorkerRunError } from './worker-errors.js';
 import { WorkerProcess } from './worker-process.js';
-import { WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV } from './worker-protocol.js';
+import { toCancelReason, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV } from './worker-protocol.js';
 
 export interface AgentStopOptions {
   /** How long running trials may go on before they are cancelled and handed back. Default 30 s. */
@@ -42,6 +43,17 @@ interface RunningTrial {
   readonly slot: number;
   readonly lease: TrialLease;
   readonly abort: AbortController;
+}
+
+/** One trial of a fused bundle, with its own lease, heartbeat and cancellation. */
+interface BundleMember {
+  readonly lease: TrialLease;
+  readonly abort: AbortController;
+  readonly heartbeat: LeaseHeartbeat;
+  /** Epochs passed on (heartbeat and events) so far. */
+  epochs: number;
+  /** Set when this member alone was cancelled (or its lease lost) while the bundle trains on. */
+  cancelled: { readonly reason: CancelReason; readonly atEpochs: number } | null;
 }
 
 interface Registration {
@@ -267,14 +279,14 @@ export class Agent {
         }
         continue;
       }
-      let lease: TrialLease | null;
+      let leases: readonly TrialLease[];
       let heartbeatIntervalMs: number;
       let registration: Promise<AgentRegistration> | null = null;
       try {
         registration = this.registered();
         const registered = await registration;
         heartbeatIntervalMs = registered.heartbeatIntervalMs;
-        lease = await this.options.channel.poll({ agentId: registered.agentId, waitMs: this.options.pollWaitMs }, this.polling.signal);
+        leases = await this.pollLeases(registered.agentId);
         backoff = initialBackoffState;
       } catch (error) {
         if (!this.isPolling()) break;
@@ -292,19 +304,135 @@ export class Agent {
         }
         continue;
       }
-      if (lease === null) continue;
+      const [lease] = leases;
+      if (lease === undefined) continue;
       if (!this.isPolling()) {
-        // stop() raced the grant: hand the trial straight back.
-        await this.handBack(slot, lease);
+        // stop() raced the grant: hand the trials straight back.
+        for (const granted of leases) await this.handBack(slot, granted);
         break;
       }
       try {
-        await this.queue.add(() => this.runLease(slot, worker, lease, heartbeatIntervalMs));
+        if (leases.length === 1) await this.queue.add(() => this.runLease(slot, worker, lease, heartbeatIntervalMs));
+        else await this.queue.add(() => this.runBundle(slot, worker, leases, heartbeatIntervalMs));
       } catch (error) {
-        // runLease turns every known failure into a report; this is a bug, and must not end the slot.
+        // runLease/runBundle turn every known failure into a report; this is a bug, and must not end the slot.
         this.logger.error('slot-error', { slot, trial: lease.trialId, error });
       }
     }
+  }
+
+  /** One poll: up to `fuse` leases when the channel can hand out bundles, else one. */
+  private async pollLeases(agentId: string): Promise<readonly TrialLease[]> {
+    const channel = this.options.channel;
+    const waitMs = this.options.pollWaitMs;
+    if (this.options.fuse > 1 && channel.pollBundle !== undefined) {
+      return channel.pollBundle({ agentId, waitMs, maxBundle: this.options.fuse }, this.polling.signal);
+    }
+    const lease = await channel.poll({ agentId, waitMs }, this.polling.signal);
+    return lease === null ? [] : [lease];
+  }
+
+  /**
+   * Trains the leases' trials as one fused bundle in the slot's worker. Each member keeps its
+   * own lease: its own heartbeat carries its own epochs, and it is completed or failed on its
+   * own. The bundle stops only when every member has been told to stop (shutdown, a cancelled
+   * sweep). A member cancelled alone (pruned) or whose lease is lost trains on with the others
+   * (the fused trainer cannot drop one member on request), but from then on its epochs are not
+   * sent; at the end a cancelled member is reported as cancelled with the history it had when
+   * told to stop, and a member whose lease was lost is not reported at all. A worker crash
+   * fails every member still owned.
+   */
+  private async runBundle(slot: number, worker: WorkerProcess, leases: readonly TrialLease[], heartbeatIntervalMs: number): Promise<void> {
+    const bundleAbort = new AbortController();
+    const logger = this.logger.child({ slot, bundle: leases.length });
+    const members = new Map<string, BundleMember>();
+    const stopMember = (member: BundleMember, reason: CancelReason): void => {
+      member.cancelled ??= { reason, atEpochs: member.epochs };
+      if ([...members.values()].every((other) => other.cancelled !== null)) bundleAbort.abort(reason);
+    };
+    for (const lease of leases) {
+      const trialId = lease.trialId;
+      const abort = new AbortController();
+      const memberLogger = logger.child({ trial: trialId, attempt: lease.attempt });
+      const heartbeat = new LeaseHeartbeat({
+        channel: this.options.channel,
+        lease,
+        intervalMs: heartbeatIntervalMs,
+        epochFlushMs: this.options.epochFlushMs,
+        logger: memberLogger,
+        onCancel: (reason) => {
+          memberLogger.info('trial-cancel-requested', { reason });
+          this.events.emit('trial-cancel-requested', { slot, trialId, reason });
+          abort.abort(reason);
+        },
+        onLeaseLost: () => {
+          this.events.emit('lease-lost', { slot, trialId });
+          abort.abort('lease-lost');
+        },
+      });
+      const member: BundleMember = { lease, abort, heartbeat, epochs: 0, cancelled: null };
+      members.set(trialId, member);
+      // Aborted by its heartbeat, or by stop() through `running`.
+      abort.signal.addEventListener('abort', () => stopMember(member, toCancelReason(abort.signal.reason)), { once: true });
+      this.running.set(lease.leaseId, { slot, lease, abort });
+      this.events.emit('trial-started', { slot, lease });
+    }
+    logger.info('bundle-started', { sweep: leases[0]?.sweepId, trials: leases.map((lease) => lease.trialId) });
+
+    let outcome: { readonly kind: 'results'; readonly results: readonly TrialResult[] } | { readonly kind: 'worker-error'; readonly error: Error };
+    try {
+      const results = await worker.runBundle(
+        leases.map((lease) => lease.trial),
+        {
+          signal: bundleAbort.signal,
+          onEpoch: (trialId, record) => {
+            const member = members.get(trialId);
+            if (member === undefined || member.cancelled !== null) return;
+            member.epochs += 1;
+            member.heartbeat.epoch(record);
+            this.events.emit('trial-epoch', { slot, trialId, record });
+          },
+        },
+      );
+      outcome = { kind: 'results', results };
+    } catch (error) {
+      outcome = { kind: 'worker-error', error: error instanceof Error ? error : new Error(String(error)) };
+    } finally {
+      for (const member of members.values()) {
+        member.heartbeat.stop();
+        this.running.delete(member.lease.leaseId);
+      }
+    }
+
+    const resultOf = new Map(outcome.kind === 'results' ? outcome.results.map((result) => [result.trialId, result]) : []);
+    if (outcome.kind === 'worker-error') {
+      logger.error('worker-failed-bundle', { error: outcome.error });
+      if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId: leases[0]?.trialId ?? '', error: outcome.error });
+    }
+    await Promise.all(
+      [...members.values()].map(async (member) => {
+        const { lease } = member;
+        const trialId = lease.trialId;
+        let report: TrialReport;
+        let result: TrialResult | null = null;
+        if (member.heartbeat.leaseLost) {
+          logger.warn('trial-abandoned', { trial: trialId, reason: 'lease-lost' });
+          report = { kind: 'none', why: 'lease-lost' };
+        } else if (outcome.kind === 'worker-error') {
+          report = await this.reportFailure(slot, lease, { kind: outcome.error.name, message: outcome.error.message });
+        } else {
+          const trained = resultOf.get(trialId);
+          if (trained === undefined) {
+            report = await this.reportFailure(slot, lease, { kind: 'WorkerProtocolError', message: `the bundle gave no result for trial ${trialId}` });
+          } else {
+            result = member.cancelled === null || trained.outcome.status === 'cancelled' ? trained : cancelledAt(trained, member.cancelled, lease);
+            report = await this.reportResult(slot, lease, result);
+          }
+        }
+        logger.info('trial-finished', { trial: trialId, status: result?.outcome.status ?? 'no-result', report: report.kind });
+        this.events.emit('trial-finished', { slot, trialId, result, report });
+      }),
+    );
   }
 
   private async runLease(slot: number, worker: WorkerProcess, lease: TrialLease, heartbeatIntervalMs: number): Promise<void> {
@@ -424,6 +552,7 @@ export class Agent {
 
   // ---- stopping ----
 
+
   private async shutDown(starting: Promise<void> | null, drainMs: number, reportMs: number): Promise<void> {
     this.logger.info('agent-stopping', { running: this.running.size, drainMs });
     this.polling.abort();
@@ -474,4 +603,19 @@ export class Agent {
     drain.atMs = Date.now() + drainMs;
     drain.timer = setTimeout(() => this.endDrain(), drainMs);
   }
+}
+
+/**
+ * A bundle member's result as if it had stopped when told to: cancelled, with the epochs it had
+ * finished by then (the bundle trained it on, but those epochs were never reported).
+ */
+function cancelledAt(trained: TrialResult, cancelled: { readonly reason: CancelReason; readonly atEpochs: number }, lease: TrialLease): TrialResult {
+  const history = trained.history.slice(0, cancelled.atEpochs);
+  return {
+    ...trained,
+    outcome: { status: 'cancelled', reason: cancelled.reason },
+    history,
+    lrReductions: trained.lrReductions.filter((epoch) => epoch <= history.length),
+    objective: trialObjective(history, lease.trial.objective),
+  };
 }

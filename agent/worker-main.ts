@@ -3,9 +3,11 @@
 // time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
 // as they finish and the result closes it. Exits on `shutdown` or when the agent goes away.
 import { runTrial } from '../src/train/trial-runner.js';
+import { runFusedTrials } from '../src/train/fused/fused-runner.js';
+import { NotFusableError } from '../src/train/fused/not-fusable-error.js';
 import { selectBackend } from '../src/train/backend.js';
 import type { LogFields, Logger, LogLevel } from '../src/log/logger.js';
-import type { BackendName, CancelReason } from '../src/trial/types.js';
+import type { BackendName, CancelReason, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
 import {
   decodeParentMessage,
   parseBackendRequest,
@@ -17,7 +19,10 @@ import {
 } from './worker-protocol.js';
 
 interface RunningTrial {
+  /** The trial, or the first member of a bundle (names it in logs and fatal reports). */
   readonly trialId: string;
+  /** Every trial this run trains (one, or a bundle's members): a cancel naming any of them stops it. */
+  readonly trialIds: readonly string[];
   readonly controller: AbortController;
   readonly done: Promise<void>;
 }
@@ -110,7 +115,44 @@ function startTrial(backend: BackendName, message: Extract<ParentToWorker, { typ
       await fail(trialId, name, error instanceof Error ? error.message : String(error));
     },
   );
-  return { trialId, controller, done };
+  return { trialId, trialIds: [trialId], controller, done };
+}
+
+/**
+ * Trains a bundle fused. Trials that turn out not fusable (the coordinator groups by fusionKey,
+ * so this should not happen) train one after another instead, with the same messages.
+ */
+async function trainBundle(backend: BackendName, trials: readonly TrialSpec[], signal: AbortSignal): Promise<TrialResult[]> {
+  const onEpoch = (trialId: string, record: EpochRecord): void =>
+    void send({ type: 'epoch', trialId, record });
+  try {
+    return await runFusedTrials(trials, { backend, signal, onEpoch, logger: logger.child({ bundle: trials.length }) });
+  } catch (error) {
+    if (!(error instanceof NotFusableError)) throw error;
+    logger.warn('bundle-not-fusable', { trials: error.trialIds, reason: error.reason });
+    const results: TrialResult[] = [];
+    for (const trial of trials) {
+      results.push(await runTrial(trial, { backend, signal, onEpoch: (record) => onEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));
+    }
+    return results;
+  }
+}
+
+function startBundle(backend: BackendName, message: Extract<ParentToWorker, { type: 'run-bundle' }>): RunningTrial {
+  const controller = new AbortController();
+  const trialIds = message.trials.map((trial) => trial.id);
+  const trialId = trialIds[0] ?? '';
+  const done = trainBundle(backend, message.trials, controller.signal).then(
+    async (results) => {
+      for (const result of results) await send({ type: 'result', result });
+      if (state.kind === 'training' && state.trial.trialId === trialId) state = { kind: 'idle', backend };
+    },
+    async (error: unknown) => {
+      const name = error instanceof Error ? error.name : 'Error';
+      await fail(trialId, name, error instanceof Error ? error.message : String(error));
+    },
+  );
+  return { trialId, trialIds, controller, done };
 }
 
 async function onMessage(raw: unknown): Promise<void> {
@@ -128,9 +170,16 @@ async function onMessage(raw: unknown): Promise<void> {
       }
       state = { kind: 'training', backend: state.backend, trial: startTrial(state.backend, message) };
       return;
+    case 'run-bundle':
+      if (state.kind !== 'idle') {
+        await fail(message.trials[0]?.id ?? null, 'WorkerProtocolError', `run-bundle received while ${state.kind}`);
+        return;
+      }
+      state = { kind: 'training', backend: state.backend, trial: startBundle(state.backend, message) };
+      return;
     case 'cancel':
       // A cancel for a trial that already finished crossed its result: nothing to stop.
-      if (state.kind === 'training' && state.trial.trialId === message.trialId) {
+      if (state.kind === 'training' && state.trial.trialIds.includes(message.trialId)) {
         state.trial.controller.abort(message.reason);
       }
       return;

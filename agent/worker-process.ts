@@ -67,11 +67,22 @@ interface Child {
   readonly exited: Promise<void>;
 }
 
+export interface WorkerBundleOptions {
+  /** Aborting cancels the whole bundle; its reason (a CancelReason) becomes every unfinished member's outcome. */
+  readonly signal?: AbortSignal;
+  readonly onEpoch?: (trialId: string, record: EpochRecord) => void;
+}
+
 interface ActiveRun {
+  /** The trial, or a bundle's first member: names the run in errors and logs. */
   readonly trialId: string;
-  readonly resolve: (result: TrialResult) => void;
+  /** Every trial of the run, in order (one, or a bundle's members). */
+  readonly trialIds: readonly string[];
+  /** The results received so far, by trial id: the run resolves once every member has one. */
+  readonly results: Map<string, TrialResult>;
+  readonly resolve: (results: TrialResult[]) => void;
   readonly reject: (error: Error) => void;
-  readonly onEpoch: ((record: EpochRecord) => void) | undefined;
+  readonly onEpoch: ((trialId: string, record: EpochRecord) => void) | undefined;
   epochsDone: number;
   timer: NodeJS.Timeout | null;
   detachSignal: () => void;
@@ -143,11 +154,35 @@ export class WorkerProcess {
    * WorkerProtocolError or WorkerClosedError when the worker could not deliver one.
    */
   async run(trial: TrialSpec, options: WorkerRunOptions = {}): Promise<TrialResult> {
-    const phase = await this.idleWorker(trial.id);
+    const onEpoch = options.onEpoch;
+    const results = await this.runTrials([trial], { type: 'run', trial }, {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(onEpoch === undefined ? {} : { onEpoch: (_trialId: string, record: EpochRecord) => onEpoch(record) }),
+    });
+    const [result] = results;
+    // runTrials resolves only once every trial has its result.
+    if (result === undefined) throw new WorkerProtocolError(trial.id, 'no result');
+    return result;
+  }
 
-    return new Promise<TrialResult>((resolve, reject) => {
+  /**
+   * Trains the trials as one fused bundle in the worker (which falls back to one by one should
+   * they not be fusable). Resolves with one result per trial, in order, once all have finished;
+   * rejects as run() does when the worker could not deliver them (a crash costs every member).
+   */
+  async runBundle(trials: readonly TrialSpec[], options: WorkerBundleOptions = {}): Promise<TrialResult[]> {
+    return this.runTrials(trials, { type: 'run-bundle', trials }, options);
+  }
+
+  private async runTrials(trials: readonly TrialSpec[], message: ParentToWorker, options: WorkerBundleOptions): Promise<TrialResult[]> {
+    const trialId = trials[0]?.id ?? '';
+    const phase = await this.idleWorker(trialId);
+
+    return new Promise<TrialResult[]>((resolve, reject) => {
       const run: ActiveRun = {
-        trialId: trial.id,
+        trialId,
+        trialIds: trials.map((trial) => trial.id),
+        results: new Map(),
         resolve,
         reject,
         onEpoch: options.onEpoch,
@@ -156,7 +191,7 @@ export class WorkerProcess {
         detachSignal: () => undefined,
       };
       this.phase = { kind: 'running', child: phase.child, ready: phase.ready, run };
-      this.send(phase.child, { type: 'run', trial });
+      this.send(phase.child, message);
       this.armEpochTimer(phase.child, run);
       const signal = options.signal;
       if (signal !== undefined) {
@@ -371,26 +406,31 @@ export class WorkerProcess {
         }
         return;
       case 'epoch':
-        if (phase.kind !== 'running' || message.trialId !== phase.run.trialId) {
+        if (phase.kind !== 'running' || !phase.run.trialIds.includes(message.trialId)) {
           this.violation(phase, `epoch for trial ${message.trialId} received while ${phase.kind}`);
           return;
         }
         phase.run.epochsDone += 1;
         this.armEpochTimer(child, phase.run);
         try {
-          phase.run.onEpoch?.(message.record);
+          phase.run.onEpoch?.(message.trialId, message.record);
         } catch (error) {
           this.logger.error('epoch-listener-failed', { trial: phase.run.trialId, error });
         }
         return;
       case 'result':
-        if (phase.kind !== 'running' || message.result.trialId !== phase.run.trialId) {
+        if (phase.kind !== 'running' || !phase.run.trialIds.includes(message.result.trialId) || phase.run.results.has(message.result.trialId)) {
           this.violation(phase, `result for trial ${message.result.trialId} received while ${phase.kind}`);
           return;
         }
+        phase.run.results.set(message.result.trialId, message.result);
+        if (phase.run.results.size < phase.run.trialIds.length) return;
         this.settle(phase.run);
         this.phase = { kind: 'idle', child, ready: phase.ready };
-        phase.run.resolve(message.result);
+        {
+          const results = phase.run.results;
+          phase.run.resolve(phase.run.trialIds.flatMap((id) => results.get(id) ?? []));
+        }
         return;
       case 'fatal':
         this.logger.error('worker-fatal', { pid: child.process.pid, trial: message.trialId, error: message.error });

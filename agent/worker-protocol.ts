@@ -13,6 +13,12 @@ export type { BackendRequest, SkippedBackend };
 /** Messages the agent sends to a worker. */
 export type ParentToWorker =
   | { readonly type: 'run'; readonly trial: TrialSpec }
+  /**
+   * Trains the trials together as one fused bundle (runFusedTrials): an `epoch` per member per
+   * epoch, then one `result` per member, in bundle order. A cancel naming any member cancels the
+   * whole bundle.
+   */
+  | { readonly type: 'run-bundle'; readonly trials: readonly TrialSpec[] }
   /** Names its trial, so a cancel that crosses the trial's result cannot hit the next one. */
   | { readonly type: 'cancel'; readonly trialId: string; readonly reason: CancelReason }
   | { readonly type: 'shutdown' };
@@ -65,6 +71,13 @@ const trialResult: z.ZodType<TrialResult> = z.object({
 
 const parentToWorker: z.ZodType<ParentToWorker> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run'), trial: trialSpecSchema }),
+  z.object({
+    type: z.literal('run-bundle'),
+    trials: z
+      .array(trialSpecSchema)
+      .min(1)
+      .refine((trials) => new Set(trials.map((trial) => trial.id)).size === trials.length, { message: 'a trial id appears twice in the bundle' }),
+  }),
   z.object({ type: z.literal('cancel'), trialId: z.string(), reason: cancelReason }),
   z.object({ type: z.literal('shutdown') }),
 ]);

@@ -6,6 +6,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
+import { comparePeer, peerSection } from './peer.js';
 import { timeReferenceTrial, type ReferenceTrialTiming } from './reference-trial.js';
 import { median } from './stats.js';
 
@@ -129,6 +130,16 @@ async function main(): Promise<void> {
     `Speed-up 1 → 2 slots: **${fmt(t1 / t2)}×** (scale-out efficiency ${fmt((100 * t1) / t2 / 2, 0)}% on ${cpus().length} cores).`,
     '',
   );
+
+  // ── Sweep: against the Optuna + PyTorch peer (bench/peer.ts) ──────────────
+  log('bench/specs/sweep27.yaml against the Optuna + PyTorch peer, 1 and 2 slots / workers');
+  try {
+    sections.push(...peerSection(await comparePeer({ runs: options.runs, onProgress: log })));
+  } catch (error) {
+    // The other figures still stand without the peer (e.g. Debian's python3-torch not installed).
+    log(`peer baseline failed: ${String(error)}`);
+    sections.push('## Sweep: against the Optuna + PyTorch peer', '', `Not measured: ${String(error).slice(0, 500)}`, '');
+  }
 
   // ── Orchestration: no-op trials ──────────────────────────────────────────
   log('no-op trials through the coordinator');

@@ -13,9 +13,10 @@ import { CoordinatorEventBus, type ReportCall } from './coordinator-events.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
 import { LeaseTable, type Lease } from './lease-table.js';
-import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type StoredTrial, type TrialRef } from './sweep-store.js';
+import { fusionKey } from '../src/train/fused/fusion-key.js';
+import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
 import { summarizeSweep } from './sweep-summary.js';
-import { TrialQueue } from './trial-queue.js';
+import { TrialQueue, type QueuedTrial } from './trial-queue.js';
 
 export interface AgentInfo {
   readonly hostname: string;
@@ -40,7 +41,17 @@ type Lifecycle = 'open' | 'closed';
 
 interface PendingPoll {
   readonly agentId: string;
-  readonly settle: (lease: TrialLease | null) => void;
+  readonly maxBundle: number;
+  readonly settle: (leases: readonly TrialLease[]) => void;
+}
+
+/** A bundle is never larger than this, whatever an agent asks for (a bound on one poll's work). */
+export const MAX_BUNDLE = 256;
+
+/** One poll's answer while any of its leases is held: roughly one busy agent slot. */
+interface Grant {
+  readonly agentId: string;
+  held: number;
 }
 
 function sanitizeHostname(hostname: string): string {
@@ -58,6 +69,13 @@ export class Coordinator {
   /** Trial refs of the leases held now, by trial key. */
   private readonly held = new Map<string, TrialRef>();
   private readonly knownAgents = new Set<string>();
+  /** Slots of each known agent, for splitting a sweep's work between an agent's idle slots. */
+  private readonly agentSlots = new Map<string, number>();
+  /** The grant each held lease was handed out in, by lease id. */
+  private readonly grantOfLease = new Map<string, Grant>();
+  private readonly grantsByAgent = new Map<string, number>();
+  /** When each agent last polled: an agent seen lately, or busy, shares in a sweep's bundles. */
+  private readonly lastPollMs = new Map<string, number>();
   private readonly pendingPolls: PendingPoll[] = [];
   /** Bumped on every change of a sweep, so a watcher never misses one between two reads. */
   private readonly changeVersion = new Map<string, number>();
@@ -106,7 +124,7 @@ export class Coordinator {
     }
     const trials = expandGrid(spec);
     this.store.createSweep({ sweepId, spec, specSource: source, trials, nowMs: this.options.clock() });
-    for (const trial of this.store.queuedTrials().filter((queued) => queued.ref.sweepId === sweepId)) this.enqueue(trial);
+    for (const trial of this.store.queuedTrials(sweepId)) this.enqueue(trial);
     this.logger.info('sweep.submitted', { sweepId, name: spec.name, trials: trials.length });
     this.events.emit('sweep-submitted', { sweepId, resumed: false, totalTrials: trials.length });
     this.changed(sweepId);
@@ -177,6 +195,7 @@ export class Coordinator {
     const agentId = `${sanitizeHostname(agent.hostname)}-${this.options.newId().replace(/-/g, '').slice(0, 8)}`;
     this.store.registerAgent({ agentId, ...agent }, this.options.clock());
     this.knownAgents.add(agentId);
+    this.agentSlots.set(agentId, agent.slots);
     this.logger.info('agent.registered', { agentId, hostname: agent.hostname, slots: agent.slots, backend: agent.backend });
     this.events.emit('agent-registered', { agentId, hostname: agent.hostname, slots: agent.slots, backend: agent.backend });
     return { agentId, heartbeatIntervalMs: this.options.heartbeatIntervalMs };
@@ -187,23 +206,37 @@ export class Coordinator {
    * close: a draining coordinator lets go of its polls at once).
    */
   poll(agentId: string, waitMs: number, signal?: AbortSignal): Promise<TrialLease | null> {
+    return this.pollBundle(agentId, waitMs, 1, signal).then((leases) => leases[0] ?? null);
+  }
+
+  /**
+   * Long-poll for a bundle: the next queued trial (chosen as poll chooses it), plus up to
+   * maxBundle − 1 more queued trials of the same sweep with the same fusionKey, next in that
+   * sweep's order, so the agent can train them as one fused model. Each gets its own lease and
+   * fencing token, as if leased one by one. The bundle is also capped at a fair share of that
+   * matching work, split over the idle slots of the agents seen lately (see idleSlots), so one
+   * slot does not take everything while another idles. Resolves with no leases after waitMs (or abort or close).
+   */
+  pollBundle(agentId: string, waitMs: number, maxBundle: number, signal?: AbortSignal): Promise<readonly TrialLease[]> {
     this.assertOpen();
     this.assertAgent(agentId);
-    const immediate = this.pendingPolls.length === 0 ? this.leaseNext(agentId) : null;
-    if (immediate !== null) return Promise.resolve(immediate);
+    const bundleLimit = Math.min(MAX_BUNDLE, Math.max(1, Math.floor(maxBundle)));
+    this.lastPollMs.set(agentId, this.options.clock());
+    const immediate = this.pendingPolls.length === 0 ? this.leaseBundle(agentId, bundleLimit) : [];
+    if (immediate.length > 0) return Promise.resolve(immediate);
     const wait = Math.max(0, Math.min(waitMs, this.options.maxPollWaitMs));
-    if (wait === 0 || signal?.aborted === true) return Promise.resolve(null);
+    if (wait === 0 || signal?.aborted === true) return Promise.resolve([]);
     return new Promise((resolve) => {
-      const finish = (lease: TrialLease | null): void => {
+      const finish = (leases: readonly TrialLease[]): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         const index = this.pendingPolls.indexOf(pending);
         if (index >= 0) this.pendingPolls.splice(index, 1);
-        resolve(lease);
+        resolve(leases);
       };
-      const onAbort = (): void => finish(null);
-      const pending: PendingPoll = { agentId, settle: finish };
-      const timer = setTimeout(() => finish(null), wait);
+      const onAbort = (): void => finish([]);
+      const pending: PendingPoll = { agentId, maxBundle: bundleLimit, settle: finish };
+      const timer = setTimeout(() => finish([]), wait);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pendingPolls.push(pending);
       this.events.emit('poll-waiting', { agentId, waitMs: wait });
@@ -261,6 +294,14 @@ export class Coordinator {
     return { recorded: true };
   }
 
+  /**
+   * Resolves once every result recorded so far is on disk (results share one fsync per turn):
+   * await it before telling a remote agent its result is recorded.
+   */
+  durable(): Promise<void> {
+    return this.store.durable();
+  }
+
   /** This attempt failed: the trial is requeued while attempts are left, else failed for good. */
   fail(ref: LeaseRef, error: TrialErrorInfo): { readonly requeued: boolean } {
     this.assertOpen();
@@ -299,7 +340,7 @@ export class Coordinator {
     if (this.lifecycle === 'closed') return;
     this.lifecycle = 'closed';
     if (this.expiryTimer !== undefined) clearInterval(this.expiryTimer);
-    for (const pending of [...this.pendingPolls]) pending.settle(null);
+    for (const pending of [...this.pendingPolls]) pending.settle([]);
     for (const wake of [...this.changeWaiters]) wake();
     this.store.close();
     this.logger.info('coordinator.closed');
@@ -317,13 +358,16 @@ export class Coordinator {
 
   private assertAgent(agentId: string): void {
     if (this.knownAgents.has(agentId)) return;
-    if (this.store.getAgent(agentId) === undefined) throw new UnknownAgentError(agentId);
+    const stored = this.store.getAgent(agentId);
+    if (stored === undefined) throw new UnknownAgentError(agentId);
     this.knownAgents.add(agentId);
+    this.agentSlots.set(agentId, stored.slots);
   }
 
-  private enqueue(trial: StoredTrial): void {
+  private enqueue(trial: QueuedTrialRef): void {
     const trialKey = trialKeyOf(trial.ref);
-    this.leases.restoreToken(trialKey, trial.fencingToken);
+    // Above the store's floor too: after an unclean stop the last grants may not be on disk.
+    this.leases.restoreToken(trialKey, Math.max(trial.fencingToken, this.store.tokenFloor));
     this.queue.add({ trialKey, sweepId: trial.ref.sweepId, trialId: trial.ref.trialId, repeat: trial.repeat, ordinal: trial.ordinal });
   }
 
@@ -332,10 +376,53 @@ export class Coordinator {
     while (this.pendingPolls.length > 0 && this.queue.size > 0) {
       const pending = this.pendingPolls[0];
       if (pending === undefined) return;
-      const lease = this.leaseNext(pending.agentId);
-      if (lease === null) return;
-      pending.settle(lease);
+      const leases = this.leaseBundle(pending.agentId, pending.maxBundle);
+      if (leases.length === 0) return;
+      pending.settle(leases);
     }
+  }
+
+  /** The next queued trial and, when maxBundle > 1, the members that fuse with it (see pollBundle). */
+  private leaseBundle(agentId: string, maxBundle: number): readonly TrialLease[] {
+    const first = this.leaseNext(agentId);
+    if (first === null) return [];
+    const leases = [first];
+    const key = maxBundle > 1 ? fusionKey(first.trial) : undefined;
+    if (key !== undefined && !key.startsWith('solo:')) {
+      const idleSlots = this.idleSlots(agentId);
+      const matching: { readonly queued: QueuedTrial; readonly trial: StoredTrial }[] = [];
+      // A bounded look-ahead: within a sweep the fusable trials are usually all of them.
+      for (const queued of this.queue.peekSweep(first.sweepId, maxBundle * idleSlots)) {
+        const trial = this.store.getTrial({ sweepId: queued.sweepId, trialId: queued.trialId });
+        if (trial !== undefined && trial.state === 'queued' && fusionKey(trial.spec) === key) matching.push({ queued, trial });
+      }
+      const share = Math.ceil((matching.length + 1) / idleSlots);
+      for (const { queued, trial } of matching.slice(0, Math.min(maxBundle, share) - 1)) {
+        this.queue.remove(queued.trialKey);
+        leases.push(this.grant(queued, trial, agentId));
+      }
+    }
+    const grant: Grant = { agentId, held: leases.length };
+    for (const lease of leases) this.grantOfLease.set(lease.leaseId, grant);
+    this.grantsByAgent.set(agentId, (this.grantsByAgent.get(agentId) ?? 0) + 1);
+    return leases;
+  }
+
+  /**
+   * Slots that could take work now, over every live agent (busy, or polled lately): an agent's
+   * slots less its grants (a busy slot holds one), and at least the slot asking now.
+   */
+  private idleSlots(agentId: string): number {
+    const nowMs = this.options.clock();
+    const lately = Math.max(this.options.leaseTimeoutMs, 2 * this.options.maxPollWaitMs);
+    let idle = 0;
+    for (const [agent, slots] of this.agentSlots) {
+      const busy = this.grantsByAgent.get(agent) ?? 0;
+      const seenMs = this.lastPollMs.get(agent);
+      if (agent !== agentId && busy === 0 && (seenMs === undefined || nowMs - seenMs > lately)) continue;
+      idle += Math.max(agent === agentId ? 1 : 0, slots - busy);
+    }
+    return Math.max(1, idle);
   }
 
   private leaseNext(agentId: string): TrialLease | null {
@@ -346,24 +433,30 @@ export class Coordinator {
         this.logger.warn('queue.stale-entry', { ...ref, state: trial?.state ?? 'missing' });
         continue;
       }
-      const nowMs = this.options.clock();
-      const lease = this.leases.grant({ trialKey: queued.trialKey, agentId, nowMs, timeoutMs: this.options.leaseTimeoutMs });
-      const attempt = this.store.leaseTrial(ref, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId, nowMs });
-      this.held.set(queued.trialKey, ref);
-      this.logger.debug('trial.leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
-      this.events.emit('trial-leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
-      this.changed(ref.sweepId);
-      return {
-        leaseId: lease.leaseId,
-        fencingToken: lease.fencingToken,
-        sweepId: ref.sweepId,
-        trialId: ref.trialId,
-        attempt,
-        heartbeatTimeoutMs: this.options.leaseTimeoutMs,
-        trial: trial.spec,
-      };
+      return this.grant(queued, trial, agentId);
     }
     return null;
+  }
+
+  /** Leases one queued trial (already out of the queue) to the agent. */
+  private grant(queued: QueuedTrial, trial: StoredTrial, agentId: string): TrialLease {
+    const ref = { sweepId: queued.sweepId, trialId: queued.trialId };
+    const nowMs = this.options.clock();
+    const lease = this.leases.grant({ trialKey: queued.trialKey, agentId, nowMs, timeoutMs: this.options.leaseTimeoutMs });
+    const attempt = this.store.leaseTrial(ref, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId, nowMs });
+    this.held.set(queued.trialKey, ref);
+    this.logger.debug('trial.leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
+    this.events.emit('trial-leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
+    this.changed(ref.sweepId);
+    return {
+      leaseId: lease.leaseId,
+      fencingToken: lease.fencingToken,
+      sweepId: ref.sweepId,
+      trialId: ref.trialId,
+      attempt,
+      heartbeatTimeoutMs: this.options.leaseTimeoutMs,
+      trial: trial.spec,
+    };
   }
 
   private heldRef(lease: Lease): TrialRef {
@@ -376,6 +469,14 @@ export class Coordinator {
   private releaseLease(lease: Lease): void {
     this.leases.release(lease.leaseId);
     this.held.delete(lease.trialKey);
+    const grant = this.grantOfLease.get(lease.leaseId);
+    if (grant === undefined) return;
+    this.grantOfLease.delete(lease.leaseId);
+    grant.held -= 1;
+    if (grant.held > 0) return;
+    const left = (this.grantsByAgent.get(grant.agentId) ?? 1) - 1;
+    if (left > 0) this.grantsByAgent.set(grant.agentId, left);
+    else this.grantsByAgent.delete(grant.agentId);
   }
 
   private endLostAttempt(lease: Lease, trial: TrialRef, lost: LostAttempt): LostAttemptOutcome {

@@ -15,7 +15,7 @@ import * as wire from '../gen/plateau/v1/coordinator.js';
 import { silentLogger, type Logger } from '../src/log/logger.js';
 import { trialIdMetadataKey } from '../src/rpc/grpc-agent-channel.js';
 import { maxMessageBytes } from '../src/rpc/grpc-call.js';
-import { decodeEpoch, decodeTrialResult, encodeDirective, encodeLease, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
+import { decodeEpoch, decodeTrialResult, encodeDirective, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
 import { buildResultsDocument, serializeResultsDocument } from '../src/results/results-document.js';
 import { parseSweepSpecJson } from '../src/spec/load.js';
 import { SpecError } from '../src/spec/spec-error.js';
@@ -197,15 +197,19 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     pollTrial: unary<wire.PollTrialRequest, wire.PollTrialResponse>('PollTrial', async (request, call) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
-      const lease = await domain().poll(request.agentId, request.waitMs, abort.signal);
-      return lease === null ? {} : { lease: encodeLease(lease) };
+      const leases = await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, abort.signal);
+      return encodePollResponse(leases);
     }),
     heartbeat: unary<wire.HeartbeatRequest, wire.HeartbeatResponse>('Heartbeat', (request) =>
       encodeDirective(domain().heartbeat({ leaseId: request.leaseId, fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
     ),
-    completeTrial: unary<wire.CompleteTrialRequest, wire.CompleteTrialResponse>('CompleteTrial', (request) =>
-      domain().complete({ leaseId: request.leaseId, fencingToken: request.fencingToken }, decodeTrialResult(request.result)),
-    ),
+    completeTrial: unary<wire.CompleteTrialRequest, wire.CompleteTrialResponse>('CompleteTrial', async (request) => {
+      const coordinator = domain();
+      const recorded = coordinator.complete({ leaseId: request.leaseId, fencingToken: request.fencingToken }, decodeTrialResult(request.result));
+      // The agent forgets its result once told it is recorded: it must be on disk by then.
+      await coordinator.durable();
+      return recorded;
+    }),
     failTrial: unary<wire.FailTrialRequest, wire.FailTrialResponse>('FailTrial', (request) => {
       if (request.errorKind === '') throw new WireDecodeError('error_kind', 'a failed attempt says what failed');
       return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, { kind: request.errorKind, message: request.errorMessage });

@@ -1,9 +1,32 @@
-// The coordinator's durable state: one SQLite file (WAL, synchronous = FULL) under the data
-// dir. Every state change is one transaction whose next state comes from trial-state.ts;
-// SQL enforces what must never happen even if the code above had a bug: a second result
-// for a trial, a result rewritten, a result for a trial that has not ended.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+// The coordinator's durable state: one SQLite file (WAL) under the data dir. Every state
+// change is one transaction whose next state comes from trial-state.ts; SQL enforces what
+// must never happen even if the code above had a bug: a second result for a trial, a result
+// rewritten, a result for a trial that has not ended.
+//
+// Durability (why each choice is safe). In WAL mode every commit is written to the WAL file
+// before the call returns, so a process crash (kill -9) loses no committed transaction
+// whatever `synchronous` says; the setting only decides what an OS crash or power loss can
+// lose. The connection runs at synchronous = FULL (fsync on commit), with three exceptions
+// that would otherwise fsync several times per trial:
+// - lease grants and heartbeats commit at NORMAL (no fsync). Losing the last few of them to
+//   a power loss is harmless: the trial reverts to its previous state, every lease dies with
+//   the process anyway (recoverInterrupted requeues), and lease ids are random, so a stale
+//   agent's reports never match a new lease. Fencing tokens must still never repeat: a token
+//   is only handed out below a ceiling made durable (FULL) beforehand, and after an unclean
+//   shutdown every trial's next token starts above that ceiling (`tokenFloor`).
+// - results commit at NORMAL and are then made durable by one shared fsync of the WAL file
+//   (group commit: `durable()`), run on libuv's thread pool so the event loop never waits
+//   on the disk, and awaited before a remote agent is told its result is recorded. A commit
+//   has written its WAL frames (write(2)) before it returns, and fsync(2) flushes every
+//   written byte of the file whichever descriptor wrote it, so one fsync started after a
+//   commit makes it exactly as durable as a FULL commit would have. SQLite syncs the WAL
+//   itself before every checkpoint, so frames are never moved into the database file, nor
+//   the WAL restarted, ahead of a sync. A result is thus on disk before anyone outside this
+//   process is told so; a power loss before that only loses a result nobody was
+//   acknowledged for (the agent's retry is refused as stale and the trial runs again).
+// Everything else (sweeps, cancels, requeues, failures, agents) stays FULL: rare writes.
+import Database, { type Statement } from 'better-sqlite3';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import type { AttemptRecord, SweepSnapshot, TrialRecord, TrialState } from '../src/trial/records.js';
@@ -14,6 +37,8 @@ import { IllegalTransitionError, isTerminal, terminalStates, transition, type Tr
 
 export const storeFileName = 'plateau.db';
 const schemaVersion = 1;
+/** How far above a granted token the durable ceiling is raised (one fsync per this many grants, at most). */
+const tokenCeilingStep = 1024;
 
 export interface TrialRef {
   readonly sweepId: string;
@@ -50,6 +75,14 @@ export interface StoredTrial {
   /** Last fencing token handed out for this trial (0: never leased). */
   readonly fencingToken: number;
   readonly agentId: string | null;
+}
+
+/** What the in-memory queue needs of a queued trial; its spec is read when it is leased. */
+export interface QueuedTrialRef {
+  readonly ref: TrialRef;
+  readonly ordinal: number;
+  readonly repeat: number;
+  readonly fencingToken: number;
 }
 
 export interface StoredAgent {
@@ -105,6 +138,9 @@ interface TrialRow {
   agent_id: string | null;
 }
 
+type TrialStateRow = Omit<TrialRow, 'spec_json'>;
+const trialStateColumns = 'sweep_id, trial_id, ordinal, repeat, state, attempts, failures, fencing_token, agent_id';
+
 interface AttemptRow {
   sweep_id: string;
   trial_id: string;
@@ -147,7 +183,10 @@ CREATE TABLE IF NOT EXISTS trials (
   agent_id TEXT,
   PRIMARY KEY (sweep_id, trial_id)
 );
-CREATE INDEX IF NOT EXISTS trials_by_state ON trials (state);
+-- Replaced by trials_by_sweep_state: one index less to update on every state change.
+DROP INDEX IF EXISTS trials_by_state;
+-- "Is any trial of this sweep still open?" on every completion, without scanning the sweep.
+CREATE INDEX IF NOT EXISTS trials_by_sweep_state ON trials (sweep_id, state);
 CREATE TABLE IF NOT EXISTS agents (
   agent_id TEXT PRIMARY KEY,
   hostname TEXT NOT NULL,
@@ -231,6 +270,14 @@ function sqliteCode(error: unknown): string {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'UNKNOWN';
 }
 
+/** The store closed before a result could be made durable (its close could not sync). */
+export class StoreClosedError extends Error {
+  override readonly name = 'StoreClosedError';
+  constructor(readonly file: string) {
+    super(`${file}: the sweep store is closed`);
+  }
+}
+
 /** A state change asked of a trial that the store does not hold. */
 export class UnknownTrialError extends Error {
   override readonly name = 'UnknownTrialError';
@@ -284,10 +331,10 @@ function toStoredTrial(row: TrialRow): StoredTrial {
   };
 }
 
-function toStoredSweep(row: SweepRow): StoredSweep {
+function toStoredSweep(row: SweepRow, spec: SweepSpec): StoredSweep {
   return {
     sweepId: row.sweep_id,
-    spec: readJson<SweepSpec>(row.spec_json),
+    spec,
     specSource: row.spec_source,
     createdAtMs: row.created_at_ms,
     finishedAtMs: row.finished_at_ms,
@@ -297,8 +344,27 @@ function toStoredSweep(row: SweepRow): StoredSweep {
   };
 }
 
+const openStates = stateList(['queued', 'leased', 'running']);
+
 export class SweepStore {
   private readonly db: Database.Database;
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  private readonly statements = new Map<string, Statement<unknown[], unknown>>();
+  private readonly sweepSpecs = new Map<string, { readonly json: string; readonly spec: SweepSpec }>();
+  /** Every fencing token granted by an earlier process is at most this (0 after a clean close). */
+  private tokenFloorAtOpen = 0;
+  /** Durable upper bound on the tokens this process may grant without raising it first. */
+  private tokenCeiling = 0;
+  /** Results committed without fsync so far (a sequence number), and how many are on disk. */
+  private resultsWritten = 0;
+  private resultsSynced = 0;
+  private syncInFlight = false;
+  private syncScheduled = false;
+  private syncWaiters: { readonly upTo: number; readonly resolve: () => void; readonly reject: (error: unknown) => void }[] = [];
+  /** The WAL file, opened for fsync(2) only; SQLite keeps it (same inode) while this connection lives. */
+  private walFd: number | undefined;
+  private closeWalAfterSync = false;
+  private walMode = false;
 
   private constructor(readonly file: string) {
     try {
@@ -317,7 +383,8 @@ export class SweepStore {
 
   private configure(): void {
     const file = this.file;
-    this.db.pragma('journal_mode = WAL');
+    // Relaxed commits are only safe with a WAL (see the note above); elsewhere everything is FULL.
+    this.walMode = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     // Every state change is a lease, a result or a requeue: none may be lost on power loss.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -326,12 +393,106 @@ export class SweepStore {
     const check = this.db.pragma('quick_check(1)', { simple: true });
     if (check !== 'ok') throw new StoreOpenError(file, 'SQLITE_CORRUPT', String(check));
     this.db.exec(schema);
-    const version = this.db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).get();
+    const version = this.statement<[], { value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).get();
     if (version === undefined) {
-      this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(schemaVersion));
+      this.statement(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(schemaVersion));
     } else if (version.value !== String(schemaVersion)) {
       throw new StoreSchemaError(file, version.value);
     }
+    const ceiling = this.statement<[], { value: string }>(`SELECT value FROM meta WHERE key = 'token_ceiling'`).get();
+    this.tokenFloorAtOpen = ceiling === undefined ? 0 : Number(ceiling.value);
+    this.tokenCeiling = this.tokenFloorAtOpen;
+  }
+
+  private statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let cached = this.statements.get(sql);
+    if (cached === undefined) {
+      cached = this.db.prepare<unknown[], unknown>(sql);
+      this.statements.set(sql, cached);
+    }
+    return cached as unknown as Statement<P, R>;
+  }
+
+  /** Runs `work` as one transaction committed without fsync (see the durability note above). */
+  private relaxed<T>(work: () => T): T {
+    if (!this.walMode) return this.db.transaction(work)();
+    this.statement('PRAGMA synchronous = NORMAL').run();
+    try {
+      return this.db.transaction(work)();
+    } finally {
+      this.statement('PRAGMA synchronous = FULL').run();
+    }
+  }
+
+  /**
+   * Every trial granted by an earlier process had a token at most this: a trial's next token
+   * must be above it (0 after a clean close, when the stored per-trial tokens are exact).
+   */
+  get tokenFloor(): number {
+    return this.tokenFloorAtOpen;
+  }
+
+  /**
+   * Resolves once every result recorded so far is on disk. Callers waiting at the same time
+   * share one fsync (group commit); the store also starts that fsync itself after every
+   * result, so results become durable within moments even if nobody waits.
+   */
+  durable(): Promise<void> {
+    const upTo = this.resultsWritten;
+    if (this.resultsSynced >= upTo) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ upTo, resolve, reject });
+      this.scheduleSync();
+    });
+  }
+
+  private scheduleSync(): void {
+    if (this.syncScheduled || this.syncInFlight) return;
+    // On the next turn, so the results of one turn (many agents' reports) share one fsync.
+    this.syncScheduled = true;
+    setImmediate(() => {
+      this.syncScheduled = false;
+      this.startSync();
+    });
+  }
+
+  private startSync(): void {
+    if (this.syncInFlight || this.resultsSynced >= this.resultsWritten || !this.db.open) return;
+    const upTo = this.resultsWritten;
+    let fd: number;
+    try {
+      fd = this.walFd ?? openSync(`${this.file}-wal`, 'r');
+      this.walFd = fd;
+    } catch (error) {
+      this.settleSync(upTo, error);
+      return;
+    }
+    this.syncInFlight = true;
+    fsync(fd, (error) => {
+      this.syncInFlight = false;
+      if (this.closeWalAfterSync) this.closeWal();
+      this.settleSync(upTo, error ?? undefined);
+      // Results committed while this fsync ran need another.
+      if (this.resultsSynced < this.resultsWritten) this.scheduleSync();
+    });
+  }
+
+  private settleSync(upTo: number, error: unknown): void {
+    if (error === undefined) this.resultsSynced = Math.max(this.resultsSynced, upTo);
+    const waiting = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const waiter of waiting) {
+      if (waiter.upTo <= this.resultsSynced) waiter.resolve();
+      else if (error !== undefined) waiter.reject(error);
+      else this.syncWaiters.push(waiter);
+    }
+  }
+
+  private closeWal(): void {
+    this.closeWalAfterSync = false;
+    if (this.walFd === undefined) return;
+    closeSync(this.walFd);
+    this.walFd = undefined;
   }
 
   /**
@@ -349,17 +510,32 @@ export class SweepStore {
     return store;
   }
 
+  /** A clean close: everything is synced, so the next open needs no token floor. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    let closeError: unknown;
+    try {
+      // One FULL commit syncs every relaxed commit before it, and the ceiling with them.
+      this.statement(`INSERT OR REPLACE INTO meta (key, value) VALUES ('token_ceiling', '0')`).run();
+      this.resultsSynced = this.resultsWritten;
+    } catch (error) {
+      // The store is failing (disk full, read-only): the old ceiling stays, which is the safe side.
+      closeError = error;
+    }
+    this.db.close();
+    if (this.syncInFlight) this.closeWalAfterSync = true;
+    else this.closeWal();
+    this.settleSync(this.resultsWritten, closeError ?? new StoreClosedError(this.file));
   }
 
   // ── sweeps ──────────────────────────────────────────────────────────────
 
+  /** One transaction and one fsync for the whole grid (100,000 trials submit in one go). */
   createSweep(input: { sweepId: string; spec: SweepSpec; specSource: string; trials: readonly TrialSpec[]; nowMs: number }): void {
-    const insertSweep = this.db.prepare(
+    const insertSweep = this.statement(
       `INSERT INTO sweeps (sweep_id, name, spec_json, spec_source, created_at_ms, total_trials, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertTrial = this.db.prepare(
+    const insertTrial = this.statement(
       `INSERT INTO trials (sweep_id, trial_id, ordinal, repeat, spec_json, state) VALUES (?, ?, ?, ?, ?, 'queued')`,
     );
     this.db.transaction(() => {
@@ -369,19 +545,21 @@ export class SweepStore {
   }
 
   getSweep(sweepId: string): StoredSweep | undefined {
-    const row = this.db.prepare<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
-    return row === undefined ? undefined : toStoredSweep(row);
+    const row = this.statement<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
+    return row === undefined ? undefined : toStoredSweep(row, this.sweepSpecOf(row));
   }
 
   /** Every sweep, oldest first. */
   listSweeps(): readonly StoredSweep[] {
-    return this.db.prepare<[], SweepRow>(`SELECT * FROM sweeps ORDER BY created_at_ms, sweep_id`).all().map(toStoredSweep);
+    return this.statement<[], SweepRow>(`SELECT * FROM sweeps ORDER BY created_at_ms, sweep_id`)
+      .all()
+      .map((row) => toStoredSweep(row, this.sweepSpecOf(row)));
   }
 
   /** Marks the sweep cancelled and cancels its queued trials; returns the trials still holding a lease. */
   cancelSweep(sweepId: string): { readonly cancelledQueued: readonly TrialRef[]; readonly holdingLease: readonly TrialRef[] } {
     return this.db.transaction(() => {
-      this.db.prepare(`UPDATE sweeps SET cancelled = 1 WHERE sweep_id = ?`).run(sweepId);
+      this.statement(`UPDATE sweeps SET cancelled = 1 WHERE sweep_id = ?`).run(sweepId);
       const cancelledQueued: TrialRef[] = [];
       const holdingLease: TrialRef[] = [];
       for (const row of this.trialRows(sweepId, ['queued', 'leased', 'running'])) {
@@ -401,11 +579,11 @@ export class SweepStore {
   /** Un-cancels a resubmitted sweep: its cancelled trials are queued again. */
   resumeSweep(sweepId: string): readonly StoredTrial[] {
     return this.db.transaction(() => {
-      this.db.prepare(`UPDATE sweeps SET cancelled = 0, finished_at_ms = NULL WHERE sweep_id = ?`).run(sweepId);
+      this.statement(`UPDATE sweeps SET cancelled = 0, finished_at_ms = NULL WHERE sweep_id = ?`).run(sweepId);
       const requeued: StoredTrial[] = [];
       for (const row of this.trialRows(sweepId, ['cancelled'])) {
         this.setState(row, this.move(row, { kind: 'resume' }));
-        this.db.prepare(`DELETE FROM results WHERE sweep_id = ? AND trial_id = ?`).run(sweepId, row.trial_id);
+        this.statement(`DELETE FROM results WHERE sweep_id = ? AND trial_id = ?`).run(sweepId, row.trial_id);
         requeued.push(toStoredTrial({ ...row, state: 'queued' }));
       }
       return requeued;
@@ -414,28 +592,27 @@ export class SweepStore {
 
   /** Sets finished_at once no trial of the sweep is left to run; returns true when it just finished. */
   markFinishedIfDone(sweepId: string, nowMs: number): boolean {
-    const open = this.db
-      .prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM trials WHERE sweep_id = ? AND state NOT IN (${terminalList})`)
-      .get(sweepId);
-    if ((open?.n ?? 0) > 0) return false;
-    return this.db.prepare(`UPDATE sweeps SET finished_at_ms = ? WHERE sweep_id = ? AND finished_at_ms IS NULL`).run(nowMs, sweepId).changes === 1;
+    // An index probe (trials_by_sweep_state), not a count over the sweep: this runs on every completion.
+    const open = this.statement<[string], { one: number }>(`SELECT 1 AS one FROM trials WHERE sweep_id = ? AND state IN (${openStates}) LIMIT 1`).get(sweepId);
+    if (open !== undefined) return false;
+    return this.statement(`UPDATE sweeps SET finished_at_ms = ? WHERE sweep_id = ? AND finished_at_ms IS NULL`).run(nowMs, sweepId).changes === 1;
   }
 
   countStaleResult(sweepId: string): void {
-    this.db.prepare(`UPDATE sweeps SET stale_results_rejected = stale_results_rejected + 1 WHERE sweep_id = ?`).run(sweepId);
+    this.statement(`UPDATE sweeps SET stale_results_rejected = stale_results_rejected + 1 WHERE sweep_id = ?`).run(sweepId);
   }
 
   // ── agents ──────────────────────────────────────────────────────────────
 
   registerAgent(agent: StoredAgent, nowMs: number): void {
-    this.db
-      .prepare(`INSERT INTO agents (agent_id, hostname, slots, backend, version, registered_at_ms) VALUES (?, ?, ?, ?, ?, ?)`)
+    this
+      .statement(`INSERT INTO agents (agent_id, hostname, slots, backend, version, registered_at_ms) VALUES (?, ?, ?, ?, ?, ?)`)
       .run(agent.agentId, agent.hostname, agent.slots, agent.backend, agent.version, nowMs);
   }
 
   getAgent(agentId: string): StoredAgent | undefined {
-    const row = this.db
-      .prepare<[string], { agent_id: string; hostname: string; slots: number; backend: string; version: string }>(`SELECT * FROM agents WHERE agent_id = ?`)
+    const row = this
+      .statement<[string], { agent_id: string; hostname: string; slots: number; backend: string; version: string }>(`SELECT * FROM agents WHERE agent_id = ?`)
       .get(agentId);
     return row === undefined ? undefined : { agentId: row.agent_id, hostname: row.hostname, slots: row.slots, backend: row.backend, version: row.version };
   }
@@ -447,9 +624,15 @@ export class SweepStore {
     return row === undefined ? undefined : toStoredTrial(row);
   }
 
-  /** Queued trials of every sweep (to rebuild the in-memory queue on open). */
-  queuedTrials(): readonly StoredTrial[] {
-    return this.db.prepare<[], TrialRow>(`SELECT * FROM trials WHERE state = 'queued'`).all().map(toStoredTrial);
+  /** Queued trials of every sweep, or of one (to rebuild the in-memory queue); specs are not read. */
+  queuedTrials(sweepId?: string): readonly QueuedTrialRef[] {
+    type Row = Pick<TrialRow, 'sweep_id' | 'trial_id' | 'ordinal' | 'repeat' | 'fencing_token'>;
+    const columns = 'sweep_id, trial_id, ordinal, repeat, fencing_token';
+    const rows =
+      sweepId === undefined
+        ? this.statement<[], Row>(`SELECT ${columns} FROM trials WHERE state = 'queued'`).all()
+        : this.statement<[string], Row>(`SELECT ${columns} FROM trials WHERE sweep_id = ? AND state = 'queued'`).all(sweepId);
+    return rows.map((row) => ({ ref: { sweepId: row.sweep_id, trialId: row.trial_id }, ordinal: row.ordinal, repeat: row.repeat, fencingToken: row.fencing_token }));
   }
 
   /** Trials of the sweep that hold a lease now. */
@@ -459,47 +642,71 @@ export class SweepStore {
 
   /** queued → leased, with a new attempt row. Returns the 1-based attempt number. */
   leaseTrial(ref: TrialRef, lease: { leaseId: string; fencingToken: number; agentId: string; nowMs: number }): number {
-    return this.db.transaction(() => {
+    // A token above the durable ceiling raises it first, in a FULL transaction: no token can
+    // be handed out that a power loss could let the next process hand out again.
+    const raiseCeiling = lease.fencingToken > this.tokenCeiling;
+    const previousCeiling = this.tokenCeiling;
+    const grant = (): number => {
+      if (raiseCeiling) {
+        const ceiling = lease.fencingToken + tokenCeilingStep;
+        this.statement(`INSERT OR REPLACE INTO meta (key, value) VALUES ('token_ceiling', ?)`).run(String(ceiling));
+        this.tokenCeiling = ceiling;
+      }
       const row = this.requireTrial(ref);
       const next = this.move(row, { kind: 'lease' });
       const attempt = row.attempts + 1;
-      this.db
-        .prepare(`UPDATE trials SET state = ?, attempts = ?, fencing_token = ?, agent_id = ? WHERE sweep_id = ? AND trial_id = ?`)
+      this
+        .statement(`UPDATE trials SET state = ?, attempts = ?, fencing_token = ?, agent_id = ? WHERE sweep_id = ? AND trial_id = ?`)
         .run(next, attempt, lease.fencingToken, lease.agentId, ref.sweepId, ref.trialId);
-      this.db
-        .prepare(`INSERT INTO attempts (sweep_id, trial_id, attempt, lease_id, fencing_token, agent_id, started_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      this
+        .statement(`INSERT INTO attempts (sweep_id, trial_id, attempt, lease_id, fencing_token, agent_id, started_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`)
         .run(ref.sweepId, ref.trialId, attempt, lease.leaseId, lease.fencingToken, lease.agentId, lease.nowMs);
       return attempt;
-    })();
+    };
+    if (!raiseCeiling) return this.relaxed(grant);
+    try {
+      return this.db.transaction(grant)();
+    } catch (error) {
+      this.tokenCeiling = previousCeiling;
+      throw error;
+    }
   }
 
   /** leased → running on the first beat; stores the reported epochs of the current attempt. */
   recordHeartbeat(ref: TrialRef, fencingToken: number, epochs: readonly EpochRecord[]): void {
-    const upsert = this.db.prepare(`INSERT OR REPLACE INTO epochs (sweep_id, trial_id, attempt, epoch, record_json) VALUES (?, ?, ?, ?, ?)`);
-    this.db.transaction(() => {
+    const upsert = this.statement(`INSERT OR REPLACE INTO epochs (sweep_id, trial_id, attempt, epoch, record_json) VALUES (?, ?, ?, ?, ?)`);
+    this.relaxed(() => {
       const row = this.requireCurrent(ref, fencingToken);
       const next = this.move(row, { kind: 'heartbeat' });
       if (next !== row.state) this.setState(row, next);
       for (const epoch of epochs) upsert.run(ref.sweepId, ref.trialId, row.attempts, epoch.epoch, stringifyWithNonFinite(epoch));
-    })();
+    });
   }
 
-  /** Ends the trial with its result, once: the state, the result row and the attempt in one transaction. */
+  /**
+   * Ends the trial with its result, once: the state, the result row and the attempt in one
+   * transaction. Committed without fsync; durable once `durable()` resolves (group commit).
+   */
   recordResult(ref: TrialRef, input: { leaseId: string; fencingToken: number; agentId: string; result: TrialResult; nowMs: number }): TrialState {
-    return this.db.transaction(() => {
+    const state = this.relaxed(() => {
       const row = this.requireCurrent(ref, input.fencingToken);
       const next = this.move(row, { kind: 'complete', outcome: input.result.outcome });
       this.setState(row, next);
       const objective = input.result.objective !== null && Number.isFinite(input.result.objective) ? input.result.objective : null;
-      this.db
-        .prepare(
+      this
+        .statement(
           `INSERT INTO results (sweep_id, trial_id, status, objective, lease_id, fencing_token, agent_id, recorded_at_ms, result_json)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(ref.sweepId, ref.trialId, next, objective, input.leaseId, input.fencingToken, input.agentId, input.nowMs, stringifyWithNonFinite(input.result));
       this.endAttemptRow(input.leaseId, input.nowMs, describeOutcome(input.result.outcome));
       return next;
-    })();
+    });
+    if (this.walMode) {
+      this.resultsWritten += 1;
+      this.scheduleSync();
+    }
+    return state;
   }
 
   /**
@@ -517,7 +724,7 @@ export class SweepStore {
           ? { kind: 'release', sweepCancelled }
           : { kind: input.lost.event, attemptsLeft: sweep.max_attempts - failures, sweepCancelled };
       const next = this.move(row, event);
-      this.db.prepare(`UPDATE trials SET state = ?, failures = ? WHERE sweep_id = ? AND trial_id = ?`).run(next, failures, ref.sweepId, ref.trialId);
+      this.statement(`UPDATE trials SET state = ?, failures = ? WHERE sweep_id = ? AND trial_id = ?`).run(next, failures, ref.sweepId, ref.trialId);
       this.endAttemptRow(input.leaseId, input.nowMs, input.lost.ending);
       return { state: next, endings: this.attemptRows(ref).map((attempt) => attempt.ending ?? 'running') };
     })();
@@ -525,15 +732,15 @@ export class SweepStore {
 
   /** The attempt a lease id was granted for, in this process or an earlier one. */
   attemptByLease(leaseId: string): AttemptByLease | undefined {
-    const row = this.db.prepare<[string], AttemptRow>(`SELECT * FROM attempts WHERE lease_id = ?`).get(leaseId);
+    const row = this.statement<[string], AttemptRow>(`SELECT * FROM attempts WHERE lease_id = ?`).get(leaseId);
     if (row === undefined) return undefined;
     return { ref: { sweepId: row.sweep_id, trialId: row.trial_id }, attempt: row.attempt, fencingToken: row.fencing_token, ending: row.ending };
   }
 
   /** The lease that recorded the trial's result, if one is recorded. */
   resultLease(ref: TrialRef): { readonly leaseId: string; readonly fencingToken: number } | undefined {
-    const row = this.db
-      .prepare<[string, string], { lease_id: string; fencing_token: number }>(`SELECT lease_id, fencing_token FROM results WHERE sweep_id = ? AND trial_id = ?`)
+    const row = this
+      .statement<[string, string], { lease_id: string; fencing_token: number }>(`SELECT lease_id, fencing_token FROM results WHERE sweep_id = ? AND trial_id = ?`)
       .get(ref.sweepId, ref.trialId);
     return row === undefined ? undefined : { leaseId: row.lease_id, fencingToken: row.fencing_token };
   }
@@ -541,8 +748,8 @@ export class SweepStore {
   // ── read models ─────────────────────────────────────────────────────────
 
   counts(sweepId: string): TrialCounts {
-    const rows = this.db
-      .prepare<[string], { state: TrialState; n: number }>(`SELECT state, COUNT(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state`)
+    const rows = this
+      .statement<[string], { state: TrialState; n: number }>(`SELECT state, COUNT(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state`)
       .all(sweepId);
     const of = (state: TrialState): number => rows.find((row) => row.state === state)?.n ?? 0;
     return {
@@ -559,8 +766,8 @@ export class SweepStore {
   /** The best objective among succeeded trials, or null when none has one. */
   best(sweepId: string, goal: 'minimize' | 'maximize'): { readonly objective: number; readonly config: TrialConfig } | null {
     const order = goal === 'minimize' ? 'ASC' : 'DESC';
-    const row = this.db
-      .prepare<[string], { objective: number; spec_json: string }>(
+    const row = this
+      .statement<[string], { objective: number; spec_json: string }>(
         `SELECT r.objective AS objective, t.spec_json AS spec_json FROM results r JOIN trials t USING (sweep_id, trial_id)
          WHERE r.sweep_id = ? AND r.status = 'succeeded' AND r.objective IS NOT NULL
          ORDER BY r.objective ${order}, t.ordinal, t.repeat LIMIT 1`,
@@ -573,8 +780,8 @@ export class SweepStore {
   runningProgress(sweepId: string): readonly RunningTrialProgress[] {
     return this.trialRows(sweepId, ['leased', 'running']).map((row) => {
       const spec = readJson<TrialSpec>(row.spec_json);
-      const last = this.db
-        .prepare<[string, string, number], { record_json: string }>(
+      const last = this
+        .statement<[string, string, number], { record_json: string }>(
           `SELECT record_json FROM epochs WHERE sweep_id = ? AND trial_id = ? AND attempt = ? ORDER BY epoch DESC LIMIT 1`,
         )
         .get(row.sweep_id, row.trial_id, row.attempts);
@@ -596,19 +803,19 @@ export class SweepStore {
     const sweep = this.getSweep(sweepId);
     if (sweep === undefined) return undefined;
     const attemptsOf = new Map<string, AttemptRecord[]>();
-    for (const row of this.db.prepare<[string], AttemptRow>(`SELECT * FROM attempts WHERE sweep_id = ? ORDER BY trial_id, attempt`).all(sweepId)) {
+    for (const row of this.statement<[string], AttemptRow>(`SELECT * FROM attempts WHERE sweep_id = ? ORDER BY trial_id, attempt`).all(sweepId)) {
       const list = attemptsOf.get(row.trial_id) ?? [];
       list.push({ attempt: row.attempt, agentId: row.agent_id, startedAtMs: row.started_at_ms, endedAtMs: row.ended_at_ms, ending: row.ending });
       attemptsOf.set(row.trial_id, list);
     }
     const results = new Map<string, { agentId: string; result: TrialResult }>();
-    for (const row of this.db.prepare<[string], { trial_id: string; agent_id: string; result_json: string }>(
+    for (const row of this.statement<[string], { trial_id: string; agent_id: string; result_json: string }>(
       `SELECT trial_id, agent_id, result_json FROM results WHERE sweep_id = ?`,
     ).all(sweepId)) {
       results.set(row.trial_id, { agentId: row.agent_id, result: readJson<TrialResult>(row.result_json) });
     }
-    const trials: TrialRecord[] = this.db
-      .prepare<[string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? ORDER BY ordinal`)
+    const trials: TrialRecord[] = this
+      .statement<[string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? ORDER BY ordinal`)
       .all(sweepId)
       .map((row) => {
         const recorded = results.get(row.trial_id);
@@ -620,8 +827,8 @@ export class SweepStore {
           result: recorded?.result ?? null,
         };
       });
-    const agents = this.db
-      .prepare<[string], { hostname: string; backend: string; version: string }>(
+    const agents = this
+      .statement<[string], { hostname: string; backend: string; version: string }>(
         `SELECT DISTINCT a.hostname, a.backend, a.version FROM agents a JOIN attempts t ON t.agent_id = a.agent_id WHERE t.sweep_id = ? ORDER BY a.hostname`,
       )
       .all(sweepId);
@@ -645,7 +852,7 @@ export class SweepStore {
 
   /** A previous process's leases are gone: their trials go back to the queue (or fail, past maxAttempts). */
   private recoverInterrupted(nowMs: number): void {
-    const held = this.db.prepare<[], TrialRow>(`SELECT * FROM trials WHERE state IN ('leased', 'running')`).all();
+    const held = this.statement<[], TrialRow>(`SELECT * FROM trials WHERE state IN ('leased', 'running')`).all();
     for (const row of held) {
       const ref = { sweepId: row.sweep_id, trialId: row.trial_id };
       const open = this.attemptRows(ref).find((attempt) => attempt.attempt === row.attempts);
@@ -659,32 +866,36 @@ export class SweepStore {
     }
   }
 
-  private move(row: TrialRow, event: TrialEvent): TrialState {
+  private move(row: TrialStateRow, event: TrialEvent): TrialState {
     const result = transition(row.state, event);
     if (!result.ok) throw new IllegalTransitionError(row.trial_id, result.rejection);
     return result.state;
   }
 
-  private setState(row: TrialRow, state: TrialState): void {
-    this.db.prepare(`UPDATE trials SET state = ? WHERE sweep_id = ? AND trial_id = ?`).run(state, row.sweep_id, row.trial_id);
+  private setState(row: TrialStateRow, state: TrialState): void {
+    this.statement(`UPDATE trials SET state = ? WHERE sweep_id = ? AND trial_id = ?`).run(state, row.sweep_id, row.trial_id);
   }
 
   private endAttemptRow(leaseId: string, nowMs: number, ending: string): void {
-    this.db.prepare(`UPDATE attempts SET ended_at_ms = ?, ending = ? WHERE lease_id = ? AND ended_at_ms IS NULL`).run(nowMs, ending, leaseId);
+    this.statement(`UPDATE attempts SET ended_at_ms = ?, ending = ? WHERE lease_id = ? AND ended_at_ms IS NULL`).run(nowMs, ending, leaseId);
   }
 
   private trialRow(ref: TrialRef): TrialRow | undefined {
-    return this.db.prepare<[string, string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? AND trial_id = ?`).get(ref.sweepId, ref.trialId);
+    return this.statement<[string, string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? AND trial_id = ?`).get(ref.sweepId, ref.trialId);
   }
 
-  private requireTrial(ref: TrialRef): TrialRow {
-    const row = this.trialRow(ref);
+  /** The trial's state, without its spec (state changes never need the spec's JSON). */
+  private requireTrial(ref: TrialRef): TrialStateRow {
+    const row = this.statement<[string, string], TrialStateRow>(`SELECT ${trialStateColumns} FROM trials WHERE sweep_id = ? AND trial_id = ?`).get(
+      ref.sweepId,
+      ref.trialId,
+    );
     if (row === undefined) throw new UnknownTrialError(ref);
     return row;
   }
 
   /** The trial, if `fencingToken` is its current token and it still holds a lease. */
-  private requireCurrent(ref: TrialRef, fencingToken: number): TrialRow {
+  private requireCurrent(ref: TrialRef, fencingToken: number): TrialStateRow {
     const row = this.requireTrial(ref);
     if (row.fencing_token !== fencingToken || isTerminal(row.state) || row.state === 'queued') {
       throw new FencedWriteError(ref, fencingToken, row.fencing_token);
@@ -692,19 +903,28 @@ export class SweepStore {
     return row;
   }
 
+  /** A sweep's spec never changes once written: parse it once (heartbeats read the sweep every time). */
+  private sweepSpecOf(row: SweepRow): SweepSpec {
+    const cached = this.sweepSpecs.get(row.sweep_id);
+    if (cached !== undefined && cached.json === row.spec_json) return cached.spec;
+    const spec = readJson<SweepSpec>(row.spec_json);
+    this.sweepSpecs.set(row.sweep_id, { json: row.spec_json, spec });
+    return spec;
+  }
+
   private requireSweepRow(sweepId: string): SweepRow {
-    const row = this.db.prepare<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
+    const row = this.statement<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
     if (row === undefined) throw new UnknownTrialError({ sweepId, trialId: '' });
     return row;
   }
 
   private trialRows(sweepId: string, states: readonly TrialState[]): TrialRow[] {
-    return this.db.prepare<[string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? AND state IN (${stateList(states)}) ORDER BY ordinal`).all(sweepId);
+    return this.statement<[string], TrialRow>(`SELECT * FROM trials WHERE sweep_id = ? AND state IN (${stateList(states)}) ORDER BY ordinal`).all(sweepId);
   }
 
   private attemptRows(ref: TrialRef): AttemptRow[] {
-    return this.db
-      .prepare<[string, string], AttemptRow>(`SELECT * FROM attempts WHERE sweep_id = ? AND trial_id = ? ORDER BY attempt`)
+    return this
+      .statement<[string, string], AttemptRow>(`SELECT * FROM attempts WHERE sweep_id = ? AND trial_id = ? ORDER BY attempt`)
       .all(ref.sweepId, ref.trialId);
   }
 }

@@ -63,6 +63,11 @@ export class TrialQueue {
     return undefined;
   }
 
+  /** The first `limit` queued trials of one sweep, in the order they would be handed out (nothing is taken). */
+  peekSweep(sweepId: string, limit: number): readonly QueuedTrial[] {
+    return (this.perSweep.get(sweepId) ?? []).slice(0, Math.max(0, limit));
+  }
+
   /** Removes one trial; returns whether it was queued. */
   remove(trialKey: string): boolean {
     const sweepId = this.sweepOfTrial.get(trialKey);

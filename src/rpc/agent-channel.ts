@@ -32,6 +32,13 @@ export interface AgentChannel {
   register(input: { hostname: string; slots: number; backend: BackendName; version: string }, signal?: AbortSignal): Promise<AgentRegistration>;
   /** Long-poll: resolves with a lease, or null when nothing came within waitMs. */
   poll(input: { agentId: string; waitMs: number }, signal?: AbortSignal): Promise<TrialLease | null>;
+  /**
+   * Long-poll for up to `maxBundle` trials to train together in one worker (a fused bundle of
+   * one sweep's trials with equal fusionKey): resolves with 1…maxBundle leases, or none when
+   * nothing came within waitMs. Each lease is heartbeated and reported on its own. Optional:
+   * a channel without it is polled one trial at a time.
+   */
+  pollBundle?(input: { agentId: string; waitMs: number; maxBundle: number }, signal?: AbortSignal): Promise<readonly TrialLease[]>;
   /** Rejects with LeaseLostError when the lease is no longer current. */
   heartbeat(lease: LeaseRef, epochs: readonly EpochRecord[], signal?: AbortSignal): Promise<HeartbeatDirective>;
   /** Resolves `recorded: false` for an idempotent repeat; rejects with LeaseLostError on a stale token. */

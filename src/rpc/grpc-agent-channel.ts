@@ -1,7 +1,7 @@
 // AgentChannel over grpc-js: the agent's only way to the coordinator. Wire types stay in
 // here and wire.ts; a lease call answered FAILED_PRECONDITION becomes LeaseLostError.
 import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import { AgentServiceClient } from '../../gen/plateau/v1/coordinator.js';
+import { AgentServiceClient, type Lease, type PollTrialResponse } from '../../gen/plateau/v1/coordinator.js';
 import { LeaseLostError, type AgentChannel, type AgentRegistration, type HeartbeatDirective, type LeaseRef, type TrialLease } from './agent-channel.js';
 import { bearerTokenInterceptor } from '../security/client-auth.js';
 import { callUnary, maxMessageBytes } from './grpc-call.js';
@@ -47,6 +47,36 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     return toRpcError(method, error);
   };
 
+  /** Hands a lease we cannot run straight back as a failed attempt, with the reason, rather than leaving it to expire silently. */
+  const refuse = async (wireLease: Lease, error: unknown, signal: AbortSignal | undefined): Promise<void> => {
+    const reason = { kind: error instanceof Error ? error.name : 'WireDecodeError', message: error instanceof Error ? error.message : String(error) };
+    const request = { leaseId: wireLease.leaseId, fencingToken: wireLease.fencingToken, errorKind: reason.kind, errorMessage: reason.message };
+    await callUnary(client.failTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
+  };
+
+  const pollLeases = async (input: { agentId: string; waitMs: number; maxBundle: number }, signal: AbortSignal | undefined): Promise<readonly TrialLease[]> => {
+    let response: PollTrialResponse;
+    try {
+      response = await callUnary(client.pollTrial.bind(client), input, { deadlineMs: input.waitMs + pollGraceMs, signal });
+    } catch (error) {
+      throw failed('PollTrial', error);
+    }
+    const wireLeases = response.bundle.length > 0 ? response.bundle : response.lease === undefined ? [] : [response.lease];
+    const leases: TrialLease[] = [];
+    let firstError: unknown;
+    for (const wireLease of wireLeases) {
+      try {
+        leases.push(decodeLease(wireLease));
+      } catch (error) {
+        firstError ??= error;
+        await refuse(wireLease, error, signal);
+      }
+    }
+    // One unreadable member costs only its own attempt; the bundle's other members still run.
+    if (leases.length === 0 && firstError !== undefined) throw firstError;
+    return leases;
+  };
+
   return {
     async register(input: { hostname: string; slots: number; backend: BackendName; version: string }, signal?: AbortSignal): Promise<AgentRegistration> {
       try {
@@ -58,24 +88,12 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     },
 
     async poll(input: { agentId: string; waitMs: number }, signal?: AbortSignal): Promise<TrialLease | null> {
-      let response;
-      try {
-        response = await callUnary(client.pollTrial.bind(client), input, { deadlineMs: input.waitMs + pollGraceMs, signal });
-      } catch (error) {
-        throw failed('PollTrial', error);
-      }
-      if (response.lease === undefined) return null;
-      const wireLease = response.lease;
-      try {
-        return decodeLease(wireLease);
-      } catch (error) {
-        // A lease we cannot run is handed straight back as a failed attempt, with the reason,
-        // rather than left to expire silently.
-        const reason = { kind: error instanceof Error ? error.name : 'WireDecodeError', message: error instanceof Error ? error.message : String(error) };
-        const request = { leaseId: wireLease.leaseId, fencingToken: wireLease.fencingToken, errorKind: reason.kind, errorMessage: reason.message };
-        await callUnary(client.failTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
-        throw error;
-      }
+      const leases = await pollLeases({ ...input, maxBundle: 1 }, signal);
+      return leases[0] ?? null;
+    },
+
+    pollBundle(input: { agentId: string; waitMs: number; maxBundle: number }, signal?: AbortSignal): Promise<readonly TrialLease[]> {
+      return pollLeases(input, signal);
     },
 
     async heartbeat(lease: LeaseRef, epochs: readonly EpochRecord[], signal?: AbortSignal): Promise<HeartbeatDirective> {

@@ -105,6 +105,14 @@ export function decodeLease(lease: wire.Lease): TrialLease {
   };
 }
 
+/** A poll's answer: nothing, one lease in `lease` (as before bundles), or a bundle of two or more in `bundle`. */
+export function encodePollResponse(leases: readonly TrialLease[]): wire.PollTrialResponse {
+  const [first] = leases;
+  if (first === undefined) return { bundle: [] };
+  if (leases.length === 1) return { lease: encodeLease(first), bundle: [] };
+  return { bundle: leases.map(encodeLease) };
+}
+
 // ── epochs ────────────────────────────────────────────────────────────────
 
 export function encodeEpoch(record: EpochRecord): wire.EpochReport {

@@ -13,7 +13,7 @@ import type { BackendName, EpochRecord, TrialErrorInfo, TrialResult, TrialSpec }
 
 export type ChannelCall =
   | { readonly method: 'register'; readonly hostname: string; readonly slots: number; readonly backend: BackendName }
-  | { readonly method: 'poll'; readonly agentId: string }
+  | { readonly method: 'poll'; readonly agentId: string; readonly maxBundle: number }
   | { readonly method: 'heartbeat'; readonly lease: LeaseRef; readonly epochs: readonly EpochRecord[] }
   | { readonly method: 'complete'; readonly lease: LeaseRef; readonly result: TrialResult }
   | { readonly method: 'fail'; readonly lease: LeaseRef; readonly error: TrialErrorInfo };
@@ -33,6 +33,12 @@ export class RecordingChannel implements AgentChannel {
   private readonly callListeners = new Set<(call: ChannelCall) => void>();
   private nextToken = 1;
   private registrations = 0;
+  /** Present only when built with `{ bundles: true }`: hands out up to maxBundle queued leases at once. */
+  readonly pollBundle?: (input: { agentId: string; waitMs: number; maxBundle: number }, signal?: AbortSignal) => Promise<readonly TrialLease[]>;
+
+  constructor(options: { readonly bundles?: boolean } = {}) {
+    if (options.bundles === true) this.pollBundle = (input, signal) => this.take(input, input.maxBundle, signal);
+  }
 
   /** Queues a trial; the next poll hands it out as a lease. */
   offer(trial: TrialSpec, options: { heartbeatTimeoutMs?: number } = {}): TrialLease {
@@ -86,12 +92,17 @@ export class RecordingChannel implements AgentChannel {
   }
 
   async poll(input: { agentId: string; waitMs: number }, signal?: AbortSignal): Promise<TrialLease | null> {
-    this.record({ method: 'poll', agentId: input.agentId });
+    const [lease] = await this.take(input, 1, signal);
+    return lease ?? null;
+  }
+
+  private async take(input: { agentId: string; waitMs: number }, maxBundle: number, signal?: AbortSignal): Promise<readonly TrialLease[]> {
+    this.record({ method: 'poll', agentId: input.agentId, maxBundle });
     const failure = this.failNext.poll.shift();
     if (failure !== undefined) throw failure;
     for (;;) {
-      const lease = this.queued.shift();
-      if (lease !== undefined) return lease;
+      const leases = this.queued.splice(0, Math.max(1, maxBundle));
+      if (leases.length > 0) return leases;
       // Long-poll: wait for an offer, the wait to run out, or the caller to give up.
       const outcome = await new Promise<'offer' | 'timeout' | 'aborted'>((resolve) => {
         const timer = setTimeout(() => finish('timeout'), input.waitMs);
@@ -111,7 +122,7 @@ export class RecordingChannel implements AgentChannel {
         this.waitingPolls.add(wake);
       });
       if (outcome === 'aborted') throw new Error('poll aborted');
-      if (outcome === 'timeout') return null;
+      if (outcome === 'timeout') return [];
     }
   }
 

@@ -24,6 +24,12 @@ describe('worker protocol', () => {
     expect(decodeParentMessage({ type: 'shutdown' })).toEqual({ ok: true, message: { type: 'shutdown' } });
   });
 
+  it('decodes a bundle to train fused, and refuses an empty one or one naming a trial twice', () => {
+    expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('b')] })).toMatchObject({ ok: true, message: { type: 'run-bundle' } });
+    expect(decodeParentMessage({ type: 'run-bundle', trials: [] }).ok).toBe(false);
+    expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('a')] }).ok).toBe(false);
+  });
+
   it('decodes every message a worker sends', () => {
     expect(decodeWorkerMessage({ type: 'ready', backend: 'cpu', skipped: [{ backend: 'wasm', reason: 'no wasm' }] }).ok).toBe(true);
     expect(decodeWorkerMessage({ type: 'epoch', trialId: 't1', record: { ...epoch, acc: 0.9 } })).toEqual({

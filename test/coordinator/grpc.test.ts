@@ -57,6 +57,16 @@ describe('coordinator over loopback gRPC', () => {
     expect(server.address).toBe(`127.0.0.1:${server.port}`);
   });
 
+  it('hands out a fused bundle in one PollTrial, each member with its own lease', async () => {
+    const h = await harness();
+    await h.client.submit(tinySweepSpec({ grid: { learningRate: [0.01, 0.03, 0.1], factor: [0.5], patience: [1] } }), 'src');
+    const bundle = (await h.agent.pollBundle?.({ agentId: h.agentId, waitMs: 0, maxBundle: 8 })) ?? [];
+    expect(bundle).toHaveLength(3);
+    expect(new Set(bundle.map((granted) => granted.leaseId)).size).toBe(3);
+    for (const granted of bundle) await expect(h.agent.complete(granted, resultFor(granted.trialId))).resolves.toEqual({ recorded: true });
+    await expect(h.agent.pollBundle?.({ agentId: h.agentId, waitMs: 0, maxBundle: 8 })).resolves.toEqual([]);
+  });
+
   it('runs register → poll → heartbeat → complete and serves the results document', async () => {
     const h = await harness();
     const submitted = await h.client.submit(oneConfig(), 'name: tiny\n');

@@ -31,7 +31,8 @@ beforeAll(async () => {
   coordinator = spawnPlateau(['coordinator', '--port', '0', '--data-dir', `${dir}/store`, '--lease-timeout', '10s']);
   const [, address] = await coordinator.waitFor(/coordinator listening on (\S+)/);
   if (address === undefined) throw new Error('no address');
-  agents = [0, 1].map(() => spawnPlateau(['--log-format', 'json', 'agent', '--coordinator', address, '--slots', '1', '--backend', 'cpu']));
+  // --fuse 1: this test is about one trial's crash costing only that trial (a fused bundle's crash costs all its members).
+  agents = [0, 1].map(() => spawnPlateau(['--log-format', 'json', 'agent', '--coordinator', address, '--slots', '1', '--backend', 'cpu', '--fuse', '1']));
   await Promise.all(agents.map((agent) => agent.waitFor(/"event":"agent-registered"/)));
 
   client = createGrpcSweepClient(address);

@@ -1,9 +1,9 @@
 // Temp folders and certificates made at test time with the system's openssl: a CA, a server
 // certificate for 127.0.0.1, a client certificate from the same CA and one from a stranger CA.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempDir } from '../support/temp-dirs.js';
 
 export { removeTempDirs, tempDir } from '../support/temp-dirs.js';
 
@@ -44,7 +44,7 @@ function makeLeaf(dir: string, name: string, ca: string, extensions: string): vo
 
 /** Made in a folder of its own, outlasting removeTempDirs: remove it with `rmSync(certs.dir)`. */
 export function makeCertificates(): TestCertificates {
-  const dir = tempDir('plateau-tls-');
+  const dir = mkdtempSync(join(tmpdir(), 'plateau-tls-'));
   makeCa(dir, 'ca');
   makeCa(dir, 'stranger-ca');
   makeLeaf(dir, 'server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');

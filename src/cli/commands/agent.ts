@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Agent, AgentStoppedError } from '../../../agent/agent.js';
 import { AgentTelemetry } from '../../../agent/agent-metrics.js';
-import { AgentOptionsError } from '../../../agent/agent-options.js';
+import { AgentOptionsError, DEFAULT_FUSE } from '../../../agent/agent-options.js';
 import { parseBackendRequest, type BackendRequest } from '../../../agent/worker-protocol.js';
 import { createStreamLogger, type LogFormat, type Logger, type LogLevel } from '../../log/logger.js';
 import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
@@ -36,6 +36,7 @@ interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOpti
   readonly maxOldSpace?: string;
   readonly checkpointEvery?: string;
   readonly checkpointDir?: string;
+  readonly fuse?: string;
 }
 
 interface ParsedAgentCommand {
@@ -47,6 +48,7 @@ interface ParsedAgentCommand {
   readonly epochTimeoutMs: number | undefined;
   readonly maxOldSpaceMb: number | undefined;
   readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
+  readonly fuse: number | undefined;
 }
 
 function positiveInteger(option: string, text: string): number {
@@ -82,6 +84,7 @@ export function parseAgentCommand(options: AgentCommandOptions): ParsedAgentComm
       options.checkpointEvery === undefined
         ? undefined
         : { dir: resolve(options.checkpointDir ?? join(tmpdir(), 'plateau-checkpoints')), everyEpochs: positiveInteger('--checkpoint-every', options.checkpointEvery) },
+    fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
   };
 }
 
@@ -104,7 +107,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--epoch-timeout <duration>', 'kill a worker whose trial finishes no epoch in this long')
     .option('--max-old-space <MiB>', 'heap limit per worker process')
     .option('--checkpoint-every <epochs>', 'save each trial\'s training state every N epochs; a requeued trial resumes from it (default: off)')
-    .option('--checkpoint-dir <dir>', 'where checkpoints go, one folder per trial (default: <tmp>/plateau-checkpoints)');
+    .option('--checkpoint-dir <dir>', 'where checkpoints go, one folder per trial (default: <tmp>/plateau-checkpoints)')
+    .option('--fuse <k>', `train up to K compatible trials of a sweep at once in one slot, as one fused model; 1 turns fusion off (default: ${DEFAULT_FUSE}, or 1 with --checkpoint-every)`);
   addClientSecurityOptions(addMetricsOptions(command, 9465)).action(async (raw: AgentCommandOptions) => {
     const logger = programLogger(program);
     let parsed: ParsedAgentCommand;
@@ -129,6 +133,7 @@ export function registerAgentCommand(program: Command): void {
         ...(parsed.epochTimeoutMs === undefined ? {} : { epochTimeoutMs: parsed.epochTimeoutMs }),
         ...(parsed.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: parsed.maxOldSpaceMb }),
         ...(parsed.checkpoint === undefined ? {} : { checkpoint: parsed.checkpoint }),
+        ...(parsed.fuse === undefined ? {} : { fuse: parsed.fuse }),
         backend: parsed.backend,
         logger,
       });

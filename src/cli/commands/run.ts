@@ -36,6 +36,7 @@ interface RunCommandOptions extends MetricsCommandOptions {
   readonly top: string;
   readonly leaseTimeout?: string;
   readonly checkpointEvery?: string;
+  readonly fuse?: string;
 }
 
 export class RunOptionError extends Error {
@@ -82,6 +83,8 @@ interface RunPlan {
   readonly metrics: MetricsEndpoint | null;
   /** Save trials' training state every N epochs under <out>/checkpoints (resumed after an interrupt). */
   readonly checkpointEvery: number | undefined;
+  /** Most trials one slot trains at once as a fused bundle; undefined: the agent's default. */
+  readonly fuse: number | undefined;
 }
 
 function plan(specFile: string, options: RunCommandOptions): RunPlan {
@@ -103,6 +106,7 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
     json: options.json === true,
     metrics: resolveMetricsEndpoint(undefined, options),
     checkpointEvery: options.checkpointEvery === undefined ? undefined : positiveInteger('--checkpoint-every', options.checkpointEvery),
+    fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
   };
 }
 
@@ -154,7 +158,8 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
     const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
-    agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger, ...checkpoint });
+    const fuse = run.fuse === undefined ? {} : { fuse: run.fuse };
+    agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger, ...checkpoint, ...fuse });
     telemetry?.attachAgent(agent);
     await agent.start();
     let latest: SweepProgress | undefined;
@@ -208,6 +213,7 @@ export function registerRunCommand(program: Command): void {
     .option('--top <n>', 'rows of the ranking table to print', '10')
     .option('--json', 'print a machine-readable summary on stdout instead of the table')
     .option('--checkpoint-every <epochs>', 'save trials every N epochs under <out>/checkpoints: an interrupted run resumes them mid-trial')
+    .option('--fuse <k>', 'train up to K compatible trials at once per agent slot, as one fused model; 1 turns fusion off (default: 32, or 1 with --checkpoint-every)')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port while the sweep runs (0: any free port; default: off)')
     .option('--metrics-host <host>', 'address the metrics server listens on', '127.0.0.1')
     .addHelpText('after', '\nExample:\n  $ plateau run examples/quick.yaml --agents 2 --out runs/quick\n')
