@@ -385,7 +385,7 @@ export class SweepStore {
     const file = this.file;
     // Relaxed commits are only safe with a WAL (see the note above); elsewhere everything is FULL.
     this.walMode = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
-    // Every state change is a lease, a result or a requeue: none may be lost on power loss.
+    // FULL unless a write says otherwise (`relaxed`, made safe as the note above explains).
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
