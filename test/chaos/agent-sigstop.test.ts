@@ -35,7 +35,7 @@ beforeAll(async () => {
   cluster = new ChaosCluster(tempDir('plateau-chaos-'), '2s');
   const baselineDone = undisturbedBaseline(cluster.spec);
   await cluster.startCoordinator();
-  const [first] = await Promise.all([cluster.startAgent(), cluster.startAgent()]);
+  const [first] = await Promise.all([cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 })]);
   if (first === undefined) throw new Error('no agent');
   sleeper = first;
   const [, agentId] = await sleeper.waitFor(/"event":"agent-registered".*?"agentId":"([^"]+)"/);

@@ -20,7 +20,8 @@ beforeAll(async () => {
   cluster = new ChaosCluster(tempDir('plateau-chaos-'), '3s');
   const baselineDone = undisturbedBaseline(cluster.spec);
   await cluster.startCoordinator();
-  await Promise.all([cluster.startAgent(), cluster.startAgent()]);
+  // Bundles of two: trials still finish in several steps, so the kill lands mid-sweep.
+  await Promise.all([cluster.startAgent({ fuse: 2 }), cluster.startAgent({ fuse: 2 })]);
   const sweepId = await cluster.submit();
 
   let restart: Promise<void> | null = null;

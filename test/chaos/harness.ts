@@ -85,8 +85,10 @@ export class ChaosCluster {
     this.address = address;
   }
 
-  async startAgent(): Promise<PlateauProcess> {
-    const agent = spawnPlateau(['--log-format', 'json', 'agent', '--coordinator', this.address, '--slots', '1', '--backend', 'cpu', '--drain', '0']);
+  /** `fuse` 1 gives per-trial leases (the SIGSTOP scenario follows one trial); default: the agent's fused bundles. */
+  async startAgent(options: { fuse?: number } = {}): Promise<PlateauProcess> {
+    const fuse = options.fuse === undefined ? [] : ['--fuse', String(options.fuse)];
+    const agent = spawnPlateau(['--log-format', 'json', 'agent', '--coordinator', this.address, '--slots', '1', '--backend', 'cpu', '--drain', '0', ...fuse]);
     this.agents.push(agent);
     await agent.waitFor(/agent started/, 30_000);
     return agent;
