@@ -35,12 +35,12 @@ function log(line: string): void {
 }
 
 /** Wall seconds of `plateau run` on a spec with a fresh store, as a user would run it. */
-async function timeEmbeddedRun(spec: string, agents: number): Promise<number> {
+async function timeEmbeddedRun(spec: string, agents: number, extraArgs: readonly string[] = []): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'plateau-bench-run-'));
   try {
     const started = performance.now();
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [plateauBin, 'run', spec, '--agents', String(agents), '--out', out, '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [plateauBin, 'run', spec, '--agents', String(agents), '--out', out, '--json', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('exit', (exitCode) => {
@@ -107,27 +107,35 @@ async function main(): Promise<void> {
   );
 
   // ── Sweep: scale-out of the embedded run ─────────────────────────────────
+  // Fused (the default) and one trial per lease (--fuse 1): fusion packs the whole quick grid into
+  // one bundle per slot, so the per-trial orchestration and its scale-out show in the second pair.
   const quick = join(root, 'examples', 'quick.yaml');
-  log('examples/quick.yaml with --agents 1 and --agents 2');
-  const one: number[] = [];
-  const two: number[] = [];
+  log('examples/quick.yaml with --agents 1 and 2, fused and --fuse 1');
+  const modes = [
+    { label: 'fused (default)', args: [] as string[] },
+    { label: 'one trial per lease (`--fuse 1`)', args: ['--fuse', '1'] },
+  ];
+  const walls = modes.map(() => ({ one: [] as number[], two: [] as number[] }));
   for (let run = 0; run < options.runs; run++) {
-    one.push(await timeEmbeddedRun(quick, 1));
-    two.push(await timeEmbeddedRun(quick, 2));
+    for (const [index, mode] of modes.entries()) {
+      walls[index]?.one.push(await timeEmbeddedRun(quick, 1, mode.args));
+      walls[index]?.two.push(await timeEmbeddedRun(quick, 2, mode.args));
+    }
   }
-  const t1 = median(one);
-  const t2 = median(two);
   sections.push(
     '## Sweep: scale-out of `plateau run examples/quick.yaml`',
     '',
-    'Whole command wall time (process start, coordinator, store, worker start-up, 12 trials, results files).',
+    'Whole command wall time (process start, coordinator, store, worker start-up, 12 trials × 20 epochs, results files).',
     '',
-    '| agent slots | wall time (s) |',
-    '|---:|---:|',
-    `| 1 | ${fmt(t1)} |`,
-    `| 2 | ${fmt(t2)} |`,
+    '| mode | 1 slot (s) | 2 slots (s) | speed-up 1 → 2 | scale-out efficiency |',
+    '|---|---:|---:|---:|---:|',
+    ...modes.map((mode, index) => {
+      const t1 = median(walls[index]?.one ?? []);
+      const t2 = median(walls[index]?.two ?? []);
+      return `| ${mode.label} | ${fmt(t1)} | ${fmt(t2)} | ${fmt(t1 / t2)}× | ${fmt((100 * t1) / t2 / 2, 0)}% |`;
+    }),
     '',
-    `Speed-up 1 → 2 slots: **${fmt(t1 / t2)}×** (scale-out efficiency ${fmt((100 * t1) / t2 / 2, 0)}% on ${cpus().length} cores).`,
+    `Fused vs one trial per lease, 2 slots: **${fmt(median(walls[1]?.two ?? []) / median(walls[0]?.two ?? []))}×** faster.`,
     '',
   );
 

@@ -5,9 +5,13 @@ import { ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, status
 import { authorizationMetadataKey, bearerToken, tokensMatch } from '../src/security/access-token.js';
 import { isLoopbackHost } from '../src/security/loopback.js';
 
-/** Every call must carry `token`; the check costs the same whatever the caller sent. */
+/** Health checks reveal nothing and must work for probes that carry no token (kubelet, grpc_health_probe). */
+const UNAUTHENTICATED_SERVICE_PREFIX = '/grpc.health.v1.Health/';
+
+/** Every call must carry `token` (except health checks); the check costs the same whatever the caller sent. */
 export function tokenAuthInterceptor(token: string, onRejected?: (peer: string) => void): ServerInterceptor {
-  return (_method, call) => {
+  return (method, call) => {
+    if (method.path.startsWith(UNAUTHENTICATED_SERVICE_PREFIX)) return new ServerInterceptingCall(call);
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         const presented = bearerToken(metadata.get(authorizationMetadataKey)[0]);

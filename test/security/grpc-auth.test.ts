@@ -2,8 +2,10 @@
 // clients use. Certificates are made with openssl at test time; without openssl the TLS
 // cases are skipped.
 import { rmSync } from 'node:fs';
+import { credentials } from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InsecureExposureError } from '../../coordinator/auth.js';
+import { HealthCheckResponse_ServingStatus, HealthClient } from '../../gen/grpc/health/v1/health.js';
 import { startCoordinatorServer, type CoordinatorServerOptions, type RunningCoordinator } from '../../coordinator/grpc-server.js';
 import { createGrpcAgentChannel, type GrpcAgentChannelOptions } from '../../src/rpc/grpc-agent-channel.js';
 import { createGrpcSweepClient, type GrpcSweepClientOptions } from '../../src/rpc/grpc-sweep-client.js';
@@ -67,6 +69,19 @@ describe('a coordinator that requires a token', () => {
     const error = await registerWith(server, { token: wrongToken });
     expect(error).toBeInstanceOf(UnauthenticatedError);
     expect((error as UnauthenticatedError).details).toMatch(/refused/);
+  });
+
+  it('answers gRPC health checks without a token, for probes that cannot carry one', async () => {
+    const server = await serve({ token: goodToken });
+    const client = new HealthClient(server.address, credentials.createInsecure());
+    try {
+      const response = await new Promise<{ status: HealthCheckResponse_ServingStatus }>((resolve, reject) =>
+        client.check({ service: '' }, (error, answer) => (error === null ? resolve(answer) : reject(error))),
+      );
+      expect(response.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    } finally {
+      client.close();
+    }
   });
 
   it('runs no handler for a refused call: nothing is registered or stored', async () => {
