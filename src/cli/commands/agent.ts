@@ -99,6 +99,7 @@ export function registerAgentCommand(program: Command): void {
   const command = program
     .command('agent')
     .description('run trials for a coordinator: one worker process per slot (per GPU with --gpus)')
+    .addHelpText('after', '\nExample:\n  $ plateau agent --coordinator coordinator.internal:50051 --gpus 0,1 --backend tensorflow-gpu\n\nExit codes: 0 drained after SIGTERM/SIGINT, 2 a bad option or a refused token.\n')
     .requiredOption('--coordinator <host:port>', 'the coordinator to pull trials from')
     .option('--slots <n>', 'trials run at once (default: the number of --gpus, else 1)')
     .option('--gpus <list>', 'GPU indices, e.g. 0,1: one slot per GPU, each worker sees only its GPU')

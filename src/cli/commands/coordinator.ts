@@ -48,6 +48,7 @@ export function registerCoordinatorCommand(program: Command): void {
   const command = program
     .command('coordinator')
     .description('serve sweeps (SubmitSweep, WatchSweep…) and trials (PollTrial, Heartbeat…) over gRPC')
+    .addHelpText('after', '\nExample:\n  $ plateau coordinator --port 50051 --data-dir /var/lib/plateau --metrics-port 9464\n\nExit codes: 0 stopped by SIGTERM/SIGINT, 2 a bad option, an unusable store or a port it cannot bind.\n')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '50051')
     .requiredOption('--data-dir <dir>', 'directory of the SQLite store (created if missing; reopening resumes)')

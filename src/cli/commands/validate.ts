@@ -86,6 +86,7 @@ export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
     .description('check a sweep spec and show the trials it would run (exit 2 on a bad spec)')
+    .addHelpText('after', '\nExample:\n  $ plateau validate examples/quick.yaml\n\nExit codes: 0 valid, 2 a bad spec (each issue names file:line:column and the YAML path).\n')
     .argument('<spec>', 'sweep spec YAML file')
     .option('--allow-large', 'accept grids over the 10,000-trial limit', false)
     .option('--json', 'print the result (or the errors) as JSON on stdout', false)
