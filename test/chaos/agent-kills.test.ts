@@ -23,7 +23,8 @@ beforeAll(async () => {
   cluster = new ChaosCluster(tempDir('plateau-chaos-'), '2s');
   const baselineDone = undisturbedBaseline(cluster.spec);
   await cluster.startCoordinator();
-  await Promise.all([cluster.startAgent(), cluster.startAgent(), cluster.startAgent()]);
+  // One trial per lease: fused bundles would finish this small grid before the second kill.
+  await Promise.all([cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 })]);
   const sweepId = await cluster.submit();
   const prng = new Prng(0x6b11);
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
       kills += 1;
       pendingSince ??= Date.now();
       // The replacement loads its backend in the background while the next kill comes due.
-      replacements.push(cluster.startAgent().catch((error: unknown) => error));
+      replacements.push(cluster.startAgent({ fuse: 1 }).catch((error: unknown) => error));
     }
   })();
   await cluster.waitForSweepEnd(sweepId, (done) => {

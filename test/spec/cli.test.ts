@@ -37,7 +37,7 @@ describe('plateau validate', () => {
     const { code, stdout } = validate(quick);
     expect(code).toBe(ExitCode.ok);
     expect(stdout).toContain('grid: 3 learningRate × 2 factor × 2 patience = 12 configs × 1 repeat = 12 trials');
-    expect(stdout).toMatch(/learningRate\s+0\.001, 0\.01, 0\.05/);
+    expect(stdout).toMatch(/learningRate\s+0\.003, 0\.01, 0\.03/);
   });
 
   it('lists the trials it would run, the first 20 and a count of the rest', () => {
@@ -47,7 +47,7 @@ describe('plateau validate', () => {
     const { stdout } = validate(file);
     const trialRows = stdout.split('\n').filter((line) => /^\s+\d+\s+[0-9a-f]{16}\s/.test(line));
     expect(trialRows).toHaveLength(20);
-    expect(trialRows[0]).toMatch(/^\s+1\s+[0-9a-f]{16}\s+0\s+42\s+0\.001\s+0\.1\s+1$/);
+    expect(trialRows[0]).toMatch(/^\s+1\s+[0-9a-f]{16}\s+0\s+42\s+0\.003\s+0\.2\s+2$/);
     expect(stdout).toContain('… 16 more');
   });
 

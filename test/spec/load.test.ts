@@ -118,10 +118,10 @@ describe('the shipped specs', () => {
     expect(parseSweepSpec(EXAMPLE_SPEC_YAML, 'sweep.yaml').name).toBe('mlp-plateau');
   });
 
-  it('examples/quick.yaml validates: 3 × 2 × 2 configurations of 12 epochs', () => {
+  it('examples/quick.yaml validates: 3 × 2 × 2 configurations of 20 epochs', () => {
     const spec = loadSweepSpecFile(join(examples, 'quick.yaml'));
-    expect(spec.grid).toEqual({ learningRate: [0.001, 0.01, 0.05], factor: [0.1, 0.5], patience: [1, 3] });
-    expect(spec.workload.epochs).toBe(12);
+    expect(spec.grid).toEqual({ learningRate: [0.003, 0.01, 0.03], factor: [0.2, 0.5], patience: [2, 4] });
+    expect(spec.workload.epochs).toBe(20);
   });
 });
 
