@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { LogLevel } from '../src/log/logger.js';
 import { trialSpecSchema } from '../src/rpc/trial-spec-schema.js';
-import type { BackendRequest, SkippedBackend } from '../src/train/backend.js';
+import { isBackendRequest, type BackendRequest } from '../src/train/backend-request.js';
+import type { SkippedBackend } from '../src/train/backend.js';
 import type { BackendName, CancelReason, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../src/trial/types.js';
 
 export type { BackendRequest, SkippedBackend };
@@ -113,10 +114,9 @@ export function decodeWorkerMessage(value: unknown): Decoded<WorkerToParent> {
   return decodeWith(workerToParent, value);
 }
 
-export const backendRequests: readonly BackendRequest[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-
+/** The backend a worker is asked to load, or null for a name no backend has (src/train/backend.ts decides). */
 export function parseBackendRequest(value: string): BackendRequest | null {
-  return backendRequests.find((request) => request === value) ?? null;
+  return isBackendRequest(value) ? value : null;
 }
 
 /** Environment variable that tells a worker which backend to load (argv[2] also works). */

@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Logger } from '../log/logger.js';
 import type { BackendName } from '../trial/types.js';
 
-export type BackendRequest = 'auto' | BackendName;
+import { BACKEND_NAMES, type BackendRequest } from './backend-request.js';
+
+export { BACKEND_NAMES, isBackendRequest, type BackendRequest } from './backend-request.js';
 
 export interface SkippedBackend {
   readonly backend: BackendName;
@@ -32,11 +34,6 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-
-export function isBackendRequest(value: string): value is BackendRequest {
-  return value === 'auto' || BACKEND_NAMES.some((name) => name === value);
-}
 
 /** Fastest first: the order `auto` tries. */
 const AUTO_ORDER = BACKEND_NAMES;
