@@ -40,9 +40,11 @@ describe('Agent with fused bundles', () => {
       expect(call.result).toMatchObject({ trialId: lease?.trialId, outcome: { status: 'succeeded' } });
       expect(call.result.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
       expect(call.result.history[0]?.lr).toBeCloseTo(lease?.trial.config.learningRate ?? Number.NaN, 6);
-      // The member's own heartbeats carried exactly its own epochs.
+      // The member's own heartbeats carried only its own epochs, in order, none twice. Epochs still
+      // buffered when the bundle ends travel in the result instead (as for a single trial, agent.test.ts).
       const beats = channel.callsOf('heartbeat').filter((beat) => beat.lease.leaseId === lease?.leaseId);
-      expect(beats.flatMap((beat) => beat.epochs)).toEqual(call.result.history);
+      const beaten = beats.flatMap((beat) => beat.epochs);
+      expect(beaten).toEqual(call.result.history.slice(0, beaten.length));
     }
     expect(agent.workerPids[0]).toBe(pid);
     expect(channel.callsOf('fail')).toEqual([]);
