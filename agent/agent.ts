@@ -2,6 +2,7 @@
 // child process (one per slot), heartbeating the epochs as they finish and reporting the
 // result once. Every call to the coordinator survives network errors (capped backoff with
 // jitter, re-registration); a worker crash costs only its own trial.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import type { Logger } from '../src/log/logger.js';
@@ -82,6 +83,8 @@ export class Agent {
     this.logger = this.options.logger.child({ component: 'agent' });
     this.events = new AgentEvents(this.logger);
     this.queue = new PQueue({ concurrency: this.options.slots });
+    // Every coordinator call in flight listens on these: a bundle of K trials completes K at once.
+    setMaxListeners(0, this.polling.signal, this.reporting.signal);
   }
 
   on<K extends AgentEventName>(event: K, listener: AgentListener<K>): () => void {

@@ -397,7 +397,12 @@ export class Coordinator {
         if (trial !== undefined && trial.state === 'queued' && fusionKey(trial.spec) === key) matching.push({ queued, trial });
       }
       const share = Math.ceil((matching.length + 1) / idleSlots);
-      for (const { queued, trial } of matching.slice(0, Math.min(maxBundle, share) - 1)) {
+      // Dealt in turn (every idleSlots-th, the first trial being the 0th), not cut in runs: each
+      // slot then gets a like mix of learning rates. Trials at one rate train as one until their
+      // schedules part (src/train/fused/member-slots.ts), so a run of high-rate trials, whose
+      // schedules part early and often, would leave its slot finishing long after the others.
+      const dealt = matching.filter((_, i) => (i + 1) % idleSlots === 0);
+      for (const { queued, trial } of dealt.slice(0, Math.min(maxBundle, share) - 1)) {
         this.queue.remove(queued.trialKey);
         leases.push(this.grant(queued, trial, agentId));
       }

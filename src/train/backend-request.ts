@@ -9,3 +9,14 @@ export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorf
 export function isBackendRequest(value: string): value is BackendRequest {
   return value === 'auto' || BACKEND_NAMES.some((name) => name === value);
 }
+
+/** An explicitly requested backend that cannot run in this process. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+  constructor(
+    readonly backend: BackendName,
+    readonly reason: string,
+  ) {
+    super(`backend "${backend}" is unavailable: ${reason}`);
+  }
+}

@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Logger } from '../log/logger.js';
 import type { BackendName } from '../trial/types.js';
 
-import { BACKEND_NAMES, type BackendRequest } from './backend-request.js';
+import { BACKEND_NAMES, BackendUnavailableError, type BackendRequest } from './backend-request.js';
 
-export { BACKEND_NAMES, isBackendRequest, type BackendRequest } from './backend-request.js';
+export { BACKEND_NAMES, BackendUnavailableError, isBackendRequest, type BackendRequest } from './backend-request.js';
 
 export interface SkippedBackend {
   readonly backend: BackendName;
@@ -22,18 +22,6 @@ export interface BackendSelection {
   /** Faster backends `auto` tried first, and why each did not load (empty for an explicit request). */
   readonly skipped: readonly SkippedBackend[];
 }
-
-/** An explicitly requested backend that cannot run in this process. */
-export class BackendUnavailableError extends Error {
-  override readonly name = 'BackendUnavailableError';
-  constructor(
-    readonly backend: BackendName,
-    readonly reason: string,
-  ) {
-    super(`backend "${backend}" is unavailable: ${reason}`);
-  }
-}
-
 
 /** Fastest first: the order `auto` tries. */
 const AUTO_ORDER = BACKEND_NAMES;

@@ -50,7 +50,7 @@ describe('plateau run', () => {
     expect(first.stderr()).toContain('Resume with: plateau run');
 
     const second = spawnPlateau(['run', spec, '--agents', '2', '--backend', 'cpu', '--out', out]);
-    expect(await second.exited()).toBe(0);
+    expect(await second.exited(), second.stderr()).toBe(0);
     expect(second.stderr()).toContain('Resuming sweep "known-answer"');
     const doc = parseResultsJson(readFileSync(join(out, 'results.json'), 'utf8'), 'results.json');
     expect(new Set(doc.trials.map((trial) => trial.id)).size).toBe(12);

@@ -6,8 +6,7 @@ import type { LogFields, Logger } from '../../log/logger.js';
 import { loadSweepSpecFile } from '../../spec/load.js';
 import { expandGrid } from '../../spec/grid.js';
 import { SpecError } from '../../spec/spec-error.js';
-import { BackendUnavailableError, isBackendRequest, selectBackend } from '../../train/backend.js';
-import { LR_REDUCED_EVENT, runTrial } from '../../train/trial-runner.js';
+import { BackendUnavailableError, isBackendRequest } from '../../train/backend-request.js';
 import { formatEpochLine, formatTrialHeader, formatTrialSummary } from '../../train/trial-report.js';
 import type { TrialResult, TrialSpec } from '../../trial/types.js';
 import { ExitCode } from '../exit-codes.js';
@@ -47,13 +46,13 @@ export function pickTrial(trials: readonly TrialSpec[], index: string | undefine
 }
 
 /** Sends the reduction event to stdout as Keras's line; everything else to the program's logger. */
-function reductionPrinter(logger: Logger, print: (line: string) => void): Logger {
-  const route = (fields: LogFields): Logger => reductionPrinter(logger.child(fields), print);
+function reductionPrinter(logger: Logger, reductionEvent: string, print: (line: string) => void): Logger {
+  const route = (fields: LogFields): Logger => reductionPrinter(logger.child(fields), reductionEvent, print);
   return {
     debug: (event, fields) => logger.debug(event, fields),
     info: (event, fields) => {
       const line = fields?.['line'];
-      if (event === LR_REDUCED_EVENT && typeof line === 'string') print(line);
+      if (event === reductionEvent && typeof line === 'string') print(line);
       else logger.info(event, fields);
     },
     warn: (event, fields) => logger.warn(event, fields),
@@ -79,6 +78,8 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
   }
   const trials = expandGrid(loadSweepSpecFile(specFile));
   const { trial, index } = pickTrial(trials, options.index);
+  // tfjs loads here, not when the CLI starts: every other command starts without it.
+  const [{ selectBackend }, { LR_REDUCED_EVENT, runTrial }] = await Promise.all([import('../../train/backend.js'), import('../../train/trial-runner.js')]);
   const selection = await selectBackend(options.backend, logger);
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   if (options.json !== true) print(formatTrialHeader(trial, index, trials.length));
@@ -93,7 +94,7 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
     result = await runTrial(trial, {
       backend: selection.name,
       signal: stopping.signal,
-      logger: options.json === true ? logger : reductionPrinter(logger, print),
+      logger: options.json === true ? logger : reductionPrinter(logger, LR_REDUCED_EVENT, print),
       onEpoch: (record) => {
         const now = performance.now();
         if (options.json !== true) print(formatEpochLine(record, trial.workload.epochs, (now - epochStarted) / 1000));

@@ -9,6 +9,7 @@ import type { DatasetSplit, LoadedDataset } from '../datasets/loaded-dataset.js'
 import { gatherRows } from '../shuffled-batches.js';
 import { StackedMlp } from './stacked-mlp.js';
 import type { MatMulPlan } from './stacked-matmul.js';
+import type { FusedEngine } from './fused-engine.js';
 import { createStackedOptimizer, type StackedOptimizer } from './stacked-optimizers.js';
 
 type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -67,7 +68,7 @@ export interface FusedBundleOptions {
   readonly plan: MatMulPlan;
 }
 
-export class FusedBundle {
+export class FusedBundle implements FusedEngine {
   private readonly mlp: StackedMlp;
   private readonly optimizer: StackedOptimizer;
   private readonly lossFunction: LossFunction;
@@ -167,7 +168,11 @@ export class FusedBundle {
     this.optimizer.setLearningRates(rates);
   }
 
-  /** Keeps the given members (current indices, in that order); the others' weights and optimizer state are freed. */
+  /**
+   * New member i continues current member `indices[i]`. An index may repeat: each repeat is an
+   * independent copy of that member's weights and optimizer state (how a shared slot forks).
+   * Members not named are freed. Learning rates follow their members; set them after.
+   */
   keepMembers(indices: readonly number[]): void {
     this.mlp.keepMembers(indices);
     this.optimizer.keepMembers(indices);

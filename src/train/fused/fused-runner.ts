@@ -1,13 +1,15 @@
 // Trains K fusable trials (same workload and seed, different learning-rate schedules) as one
 // batched model and reports one TrialResult per trial, equal to what runTrial would report for
-// each. Like runTrial it never rejects for a training problem: a member whose loss turns NaN or
-// infinite is `diverged` at that epoch and leaves the bundle while the others train on; an
-// aborted signal cancels every member still training; an error fails them. Every tensor made for
-// the bundle is freed before it returns.
+// each. Trials that have trained at the same float32 learning rate at every epoch so far are
+// bit-identical, so they share one physical slot of the bundle (see member-slots.ts); a slot
+// forks when its trials' next rates differ. Like runTrial it never rejects for a training
+// problem: a slot whose loss turns NaN or infinite ends its members `diverged` at that epoch
+// and leaves the bundle while the others train on; an aborted signal cancels every member still
+// training; an error fails them. Every tensor made for the bundle is freed before it returns.
 import { getBackend, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import type { Activation, BackendName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
+import type { Activation, BackendName, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import { selectBackend } from '../backend.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import { buildModel } from '../model-builder.js';
@@ -17,8 +19,11 @@ import { cancelReason } from '../trial-progress.js';
 import { errorInfo } from '../trial-runner.js';
 import { trainingEpochLoss, validationLoss } from './epoch-losses.js';
 import { FusedBundle } from './fused-bundle.js';
+import type { FusedEngine } from './fused-engine.js';
 import { FusedMember } from './fused-member.js';
 import { fusionBlocker, fusionKey } from './fusion-key.js';
+import { kernelBlocker, KernelBundle } from './kernel/kernel-bundle.js';
+import { initialSlots, planSlots } from './member-slots.js';
 import { NotFusableError } from './not-fusable-error.js';
 
 export interface RunFusedTrialsOptions {
@@ -28,6 +33,20 @@ export interface RunFusedTrialsOptions {
   /** Each member's finished epochs, in order (members of one epoch in bundle order). */
   readonly onEpoch?: (trialId: string, record: EpochRecord) => void;
   readonly logger?: Logger;
+  /**
+   * Which fused engine trains the bundle. 'auto' (the default): the wasm kernels when tfjs runs
+   * on its wasm backend and the network has a kernel (kernelBlocker), else tfjs ops. 'tfjs'
+   * forces tfjs ops (bit for bit equal to single trials on cpu); 'kernel' asks for the kernels
+   * on any backend and throws a RangeError when the network has none.
+   */
+  readonly engine?: FusedEngineChoice;
+}
+
+export type FusedEngineChoice = 'auto' | 'tfjs' | 'kernel';
+
+function chooseEngine(choice: FusedEngineChoice, activations: readonly Activation[], loss: LossName): 'tfjs' | 'kernel' {
+  if (choice !== 'auto') return choice;
+  return getBackend() === 'wasm' && kernelBlocker(activations, loss) === undefined ? 'kernel' : 'tfjs';
 }
 
 /** Throws NotFusableError unless every spec can join one bundle (equal fusionKey, no fusionBlocker). */
@@ -151,31 +170,29 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   const data = await loadDataset(workload.dataset);
   if (aborted(signal)) return cancelAll(signal);
 
+  // One physical slot per distinct starting rate, built from its first member's weights (all share the seed).
+  const start = initialSlots(members.map((member) => member.lr));
+  const slots = start.sources.map((_, s) => members[start.memberSlots.indexOf(s)] ?? first);
+  const activations = denseActivations(first.spec);
+  const engine = chooseEngine(options.engine ?? 'auto', activations, workload.loss);
   // The wasm backend runs batched matMuls as a scalar loop; wide 2-D products run on XNNPACK.
   const plan = getBackend() === 'wasm' ? 'gemm' : 'batched';
-  const bundle = await withInitialWeights(
-    members,
-    data,
-    (memberWeights) =>
-      new FusedBundle({
-        data,
-        batchSize,
-        loss: workload.loss,
-        optimizer: workload.optimizer,
-        activations: denseActivations(first.spec),
-        memberWeights,
-        learningRates: members.map((member) => member.lr),
-        plan,
-      }),
-  );
-  logger.debug('fused bundle', { members: members.length, backend, plan });
+  const bundle: FusedEngine = await withInitialWeights(slots, data, (memberWeights) => {
+    const common = { data, batchSize, loss: workload.loss, optimizer: workload.optimizer, activations, memberWeights, learningRates: start.rates };
+    return engine === 'kernel' ? new KernelBundle(common) : new FusedBundle({ ...common, plan });
+  });
+  logger.debug('fused bundle', { members: members.length, slots: bundle.memberCount, backend, engine, ...(engine === 'tfjs' ? { plan } : {}) });
+  // `epoch`: the epochs finished when the slots took this shape (they train from the next one on).
+  logger.debug('fused slots', { logical: members.length, physical: bundle.memberCount, epoch: 0 });
   try {
     // Every member shares the seed, so one shuffle stream serves them all.
     const random = new SeededRandom(deriveSeed(first.spec.seed, SeedStream.shuffle));
     // fitDataset asks for an iterator once before its epoch loop and again at every epoch start,
     // so the single trial's epoch 1 walks the SECOND permutation of its shuffle stream.
     random.permutation(data.train.count);
+    // training[j] trains in physical slot slotOf[j].
     let training = [...members];
+    let slotOf = [...start.memberSlots];
     for (let epoch = 0; epoch < workload.epochs && training.length > 0; epoch++) {
       if (aborted(signal)) return cancelAll(signal);
       for (const rows of epochBatches(random.permutation(data.train.count), batchSize)) {
@@ -190,26 +207,36 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
       }
       const { losses, batchSizes } = await bundle.takeEpochLosses();
       const validation = await bundle.validationMeans();
-      const k = training.length;
+      const k = bundle.memberCount;
       const validationBatches = bundle.validationBatchSizes.length;
-      const now = performance.now();
-      training.forEach((member, m) => {
-        const memberLosses = Float32Array.from(batchSizes, (_, b) => losses[b * k + m] ?? Number.NaN);
-        const trained = trainingEpochLoss(memberLosses, batchSizes);
+      const slotLogs = Array.from({ length: k }, (_, m): Readonly<Record<string, number>> => {
+        const slotLosses = Float32Array.from(batchSizes, (_, b) => losses[b * k + m] ?? Number.NaN);
+        const trained = trainingEpochLoss(slotLosses, batchSizes);
         // A member whose batch loss went NaN/Inf would have stopped there, unvalidated.
-        const logs: Record<string, number> =
-          trained.stoppedAfterBatch === undefined
-            ? { loss: trained.loss, val_loss: validationLoss(validation.subarray(m * validationBatches, (m + 1) * validationBatches), bundle.validationBatchSizes) }
-            : { loss: trained.loss };
+        return trained.stoppedAfterBatch === undefined
+          ? { loss: trained.loss, val_loss: validationLoss(validation.subarray(m * validationBatches, (m + 1) * validationBatches), bundle.validationBatchSizes) }
+          : { loss: trained.loss };
+      });
+      const now = performance.now();
+      training.forEach((member, j) => {
+        const logs = slotLogs[slotOf[j] ?? -1];
+        if (logs === undefined) throw new Error(`member ${member.spec.id} has no slot`);
         member.endEpoch(epoch, logs, onEpoch === undefined ? undefined : (record) => onEpoch(member.spec.id, record), now);
       });
-      const staying = training.flatMap((member, m) => (member.active ? [m] : []));
-      if (staying.length < training.length && staying.length > 0) {
+      const staying = training.flatMap((member, j) => (member.active ? [j] : []));
+      if (staying.length < training.length) {
         logger.debug('fused members dropped', { diverged: training.filter((member) => !member.active).map((member) => member.spec.id), staying: staying.length });
-        bundle.keepMembers(staying);
       }
+      // A diverged slot's members all end together, so the plan drops it whole.
+      const next = planSlots(k, staying.map((j) => ({ slot: slotOf[j] ?? -1, lr: training[j]?.lr ?? Number.NaN })));
       training = training.filter((member) => member.active);
-      if (training.length > 0) bundle.setLearningRates(training.map((member) => member.lr));
+      slotOf = [...next.memberSlots];
+      if (training.length === 0) break;
+      if (!next.unchanged) {
+        bundle.keepMembers(next.sources);
+        logger.debug('fused slots', { logical: training.length, physical: next.sources.length, epoch: epoch + 1 });
+      }
+      bundle.setLearningRates(next.rates);
       if (aborted(signal)) return cancelAll(signal);
     }
   } finally {

@@ -4,7 +4,6 @@
 // and the same objective. Only what the fused trainer reproduces exactly is fusable.
 import { createHash } from 'node:crypto';
 import type { LossName, TrialSpec } from '../../trial/types.js';
-import { STACKED_OPTIMIZERS } from './stacked-optimizers.js';
 
 /**
  * Losses the fused trainer computes per member exactly as tfjs-layers does. huberLoss is not
@@ -15,19 +14,18 @@ export const FUSABLE_LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbs
 /**
  * Why `spec` cannot join a fused bundle, or undefined when it can. Fusable for now: a `layers`
  * model of dense layers only (any activation), no extra metrics, one of FUSABLE_LOSSES and any
- * optimizer. Not fusable for now: dropout (the bundle would have to draw each seeded mask once
+ * optimizer (each has a stacked twin: createStackedOptimizer's switch is exhaustive). Not fusable for now: dropout (the bundle would have to draw each seeded mask once
  * and share it across members), batchNorm (per-member moving statistics), model.json models,
  * extra metrics such as accuracy, and huberLoss.
  */
 export function fusionBlocker(spec: TrialSpec): string | undefined {
-  const { model, loss, metrics, optimizer } = spec.workload;
+  const { model, loss, metrics } = spec.workload;
   if (model.kind !== 'layers') return 'a model.json model is not fusable yet';
   const other = model.layers.findIndex((layer) => layer.kind !== 'dense');
   if (other >= 0) return `layer ${other + 1} is ${model.layers[other]?.kind ?? 'unknown'}: only dense layers are fusable yet`;
   if (model.layers.length === 0) return 'the model has no layers';
   if (!FUSABLE_LOSSES.includes(loss)) return `loss ${loss} is not fusable yet (fusable: ${FUSABLE_LOSSES.join(', ')})`;
   if (metrics.length > 0) return `extra metrics (${metrics.join(', ')}) are not computed by the fused trainer yet`;
-  if (!STACKED_OPTIMIZERS.includes(optimizer)) return `optimizer ${optimizer} is not fusable`;
   return undefined;
 }
 

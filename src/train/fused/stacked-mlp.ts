@@ -65,7 +65,7 @@ export class StackedMlp {
     return h;
   }
 
-  /** Keeps only the given members (by current index, in that order) and frees the others' slices. */
+  /** New member i takes current member `indices[i]`'s weights (a repeated index copies them); the others' slices are freed. */
   keepMembers(indices: readonly number[]): void {
     for (const layer of this.layers) {
       layer.kernel = regather(layer.kernel, indices);
@@ -86,7 +86,7 @@ export function ownedVariable(initial: Tensor, trainable = true): Variable {
   return owned;
 }
 
-/** A new variable holding `indices` of `old` along axis 0; `old` is disposed. */
+/** A new variable holding `indices` of `old` along axis 0 (gather: a repeated index is a copy); `old` is disposed. */
 export function regather(old: Variable, indices: readonly number[]): Variable {
   const next = ownedVariable(
     tidy(() => gather(old, tensor1d([...indices], 'int32'))),

@@ -33,7 +33,7 @@ export interface StackedOptimizer {
   applyGradients(variables: readonly Variable[], gradients: readonly Tensor[]): void;
   /** Member m's learning rate from the next step on (float32 values, as the single trial holds them). */
   setLearningRates(rates: readonly number[]): void;
-  /** Keeps the optimizer state of the given members only (current indices, in that order). */
+  /** New member i takes current member `indices[i]`'s state (a repeated index copies it); the others' state is freed. */
   keepMembers(indices: readonly number[]): void;
   dispose(): void;
 }
@@ -267,9 +267,6 @@ class StackedAdamax extends StackedOptimizerBase {
     dispose([this.iteration, this.accBeta1]);
   }
 }
-
-/** Every OptimizerName has a stacked twin. */
-export const STACKED_OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'];
 
 /** A stacked `name` optimizer for K members at `rates` (float32 learning rates, one per member). */
 export function createStackedOptimizer(name: OptimizerName, rates: readonly number[]): StackedOptimizer {

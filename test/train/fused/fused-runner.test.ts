@@ -3,60 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/train/backend.js';
 import { runFusedTrials } from '../../../src/train/fused/fused-runner.js';
 import { NotFusableError } from '../../../src/train/fused/not-fusable-error.js';
-import { STACKED_OPTIMIZERS } from '../../../src/train/fused/stacked-optimizers.js';
-import { runTrial } from '../../../src/train/trial-runner.js';
-import type { BackendName, TrialConfig, TrialResult, TrialSpec, WorkloadSpec } from '../../../src/trial/types.js';
+import { OPTIMIZERS } from '../../../src/spec/rules.js';
 import { recordingLogger } from '../recording-logger.js';
+import type { BackendName, WorkloadSpec } from '../../../src/trial/types.js';
 import { trialSpec } from '../trial-fixtures.js';
-
-/** Schedules that reduce at different epochs on the tiny regression (minDelta makes plateaus come early). */
-const SCHEDULES: readonly Partial<TrialConfig>[] = [
-  { learningRate: 0.01, patience: 1, minDelta: 0.05 },
-  { learningRate: 0.03, factor: 0.3, patience: 2, minDelta: 0.1 },
-  { learningRate: 0.003, patience: 0, minDelta: 0.2 },
-];
-
-function bundle(workload: Partial<WorkloadSpec>, schedules: readonly Partial<TrialConfig>[] = SCHEDULES): TrialSpec[] {
-  return schedules.map((config, i) => trialSpec({ id: `member-${i}`, workload: { epochs: 8, ...workload }, config }));
-}
-
-async function separately(specs: readonly TrialSpec[], backend: BackendName = 'cpu'): Promise<TrialResult[]> {
-  const results: TrialResult[] = [];
-  for (const spec of specs) results.push(await runTrial(spec, { backend }));
-  return results;
-}
-
-function expectClose(actual: number, expected: number, what: string): void {
-  if (Number.isNaN(expected)) {
-    expect(actual, what).toBeNaN();
-    return;
-  }
-  if (!Number.isFinite(expected)) {
-    expect(actual, what).toBe(expected);
-    return;
-  }
-  expect(Math.abs(actual - expected), what).toBeLessThanOrEqual(1e-5 * Math.abs(expected));
-}
-
-/** Same trial, outcome, LR schedule (exactly) and losses (to relative 1e-5). */
-function expectSameResult(fused: TrialResult | undefined, single: TrialResult): void {
-  expect(fused?.trialId).toBe(single.trialId);
-  expect(fused?.outcome).toEqual(single.outcome);
-  expect(fused?.lrReductions).toEqual(single.lrReductions);
-  expect(fused?.history.map((r) => [r.epoch, r.lr])).toEqual(single.history.map((r) => [r.epoch, r.lr]));
-  single.history.forEach((record, e) => {
-    const other = fused?.history[e];
-    expectClose(other?.loss ?? Number.NaN, record.loss, `${single.trialId} epoch ${record.epoch} loss`);
-    expectClose(other?.val_loss ?? Number.NaN, record.val_loss, `${single.trialId} epoch ${record.epoch} val_loss`);
-  });
-  if (single.objective === null) expect(fused?.objective).toBeNull();
-  else expectClose(fused?.objective ?? Number.NaN, single.objective, `${single.trialId} objective`);
-  expect(fused?.seed).toBe(single.seed);
-  expect(fused?.backend).toBe(single.backend);
-}
+import { bundle, expectSameResult, SCHEDULES, separately } from './fused-fixtures.js';
 
 describe('runFusedTrials: each member equals its own runTrial', () => {
-  it.each(STACKED_OPTIMIZERS)('%s: histories, LR reductions and outcomes match', async (optimizer) => {
+  it.each(OPTIMIZERS)('%s: histories, LR reductions and outcomes match', async (optimizer) => {
     const specs = bundle({ optimizer });
     const fused = await runFusedTrials(specs, { backend: 'cpu' });
     const single = await separately(specs);

@@ -1,0 +1,24 @@
+// What the fused runner drives: K members' weights and optimizer state, trained together one
+// batch at a time. Two engines implement it: FusedBundle (tfjs ops, any backend, bit for bit
+// equal to single trials on cpu) and KernelBundle (the wasm kernels in kernels/, for dense
+// networks on the wasm backend, within float32 noise of tfjs and several times faster).
+
+export interface FusedEngine {
+  readonly memberCount: number;
+  /** Rows of each validation batch, as Model.evaluate splits them (batchSize rows, the last one shorter). */
+  readonly validationBatchSizes: readonly number[];
+  /** One optimizer step for every member on the given training rows. */
+  trainBatch(rows: Uint32Array): void;
+  /** The batch losses since the last call: `losses[b · K + m]` is member m's mean loss on batch b. Clears them. */
+  takeEpochLosses(): Promise<{ readonly losses: Float32Array; readonly batchSizes: number[] }>;
+  /** Every member's mean loss on each validation batch: `means[m · B + b]`, B = validationBatchSizes.length. */
+  validationMeans(): Promise<Float32Array>;
+  /** From the next step on, member m trains at `rates[m]` (float32 values). */
+  setLearningRates(rates: readonly number[]): void;
+  /**
+   * New member i takes old member indices[i]'s weights and optimizer state. An index may repeat
+   * (a fork: two copies of one member); members not named are freed.
+   */
+  keepMembers(indices: readonly number[]): void;
+  dispose(): void;
+}

@@ -1,0 +1,340 @@
+// The fused engine on the wasm kernels: K members of one dense network, each a block of P
+// float32 weights ([kernel₀, bias₀, kernel₁, bias₁, …], tfjs's Dense layouts) in one kernel
+// instance's memory, with its optimizer slots beside it. A step runs member after member
+// (forward, loss, backward, update) with no tfjs op and no allocation, so a bundle of a few
+// members costs what their arithmetic costs; the tfjs engine pays ~100 op dispatches per step.
+import { backend, type Tensor } from '@tensorflow/tfjs-core';
+import type { Activation, LossName, OptimizerName } from '../../../trial/types.js';
+import type { LoadedDataset } from '../../datasets/loaded-dataset.js';
+import { MOMENTUM } from '../../optimizers.js';
+import type { FusedEngine } from '../fused-engine.js';
+import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.js';
+
+/** Activation codes of kernels/fused-mlp.ts. */
+const ACTIVATION_CODES: Partial<Record<Activation, number>> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 };
+/** Loss codes of kernels/fused-mlp.ts. */
+const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1 };
+/** Optimizer state arrays per weight, as tfjs-core keeps them. */
+const SLOT_COUNTS: Record<OptimizerName, number> = { sgd: 0, momentum: 1, adam: 2, rmsprop: 2, adagrad: 1, adadelta: 2, adamax: 2 };
+
+/** Why the kernel engine cannot train this network, or undefined when it can. */
+export function kernelBlocker(activations: readonly Activation[], loss: LossName): string | undefined {
+  const unsupported = activations.find((activation) => ACTIVATION_CODES[activation] === undefined);
+  if (unsupported !== undefined) return `activation ${unsupported} has no kernel`;
+  if (LOSS_CODES[loss] === undefined) return `loss ${loss} has no kernel`;
+  return undefined;
+}
+
+export interface KernelBundleOptions {
+  readonly data: LoadedDataset;
+  readonly batchSize: number;
+  readonly loss: LossName;
+  readonly optimizer: OptimizerName;
+  readonly activations: readonly Activation[];
+  /** Member m's initial [kernel₀, bias₀, …] as a tfjs Dense stack holds them (read, not kept). */
+  readonly memberWeights: readonly (readonly Tensor[])[];
+  /** Member m's initial float32 learning rate. */
+  readonly learningRates: readonly number[];
+}
+
+interface DenseLayer {
+  readonly inputs: number;
+  readonly units: number;
+  readonly activation: number;
+  /** Float offsets of the kernel and bias inside a member's block. */
+  readonly kernelAt: number;
+  readonly biasAt: number;
+}
+
+const BYTES = 4;
+const ALIGN = 16;
+const PAGE = 65536;
+
+const f32 = Math.fround;
+const ADAM_BETA1 = f32(0.9);
+const ADAM_BETA2 = f32(0.999);
+const RMSPROP_DECAY = f32(0.9);
+const ADADELTA_RHO = f32(0.95);
+const ADAGRAD_INITIAL_ACCUMULATOR = f32(0.1);
+
+/** Fixed-size work buffers (byte offsets), laid out once. */
+interface Scratch {
+  readonly x: number;
+  readonly y: number;
+  /** Activations of each layer, [rows, units]. */
+  readonly h: readonly number[];
+  /** Two ping-pong buffers for the gradient flowing backwards. */
+  readonly back: readonly [number, number];
+  readonly transposed: number;
+  readonly grad: number;
+  readonly validationX: number;
+  readonly validationY: number;
+  /** Where the member blocks start. */
+  readonly end: number;
+}
+
+export class KernelBundle implements FusedEngine {
+  readonly validationBatchSizes: readonly number[];
+  private readonly kernel: FusedMlpKernel;
+  private readonly layers: DenseLayer[];
+  /** Floats per member block. */
+  private readonly size: number;
+  private readonly slotCount: number;
+  private readonly scratch: Scratch;
+  private readonly lossCode: number;
+  private readonly epsilon: number;
+  private count: number;
+  private rates: Float32Array;
+  private readonly epochLosses: Float32Array[] = [];
+  private readonly epochBatchSizes: number[] = [];
+  /** Shared step state: every member has taken the same number of steps. */
+  private accBeta1: number;
+  private accBeta2: number;
+  private heap: Float32Array<ArrayBuffer> = new Float32Array(0);
+
+  constructor(private readonly options: KernelBundleOptions) {
+    const { data, batchSize, activations, memberWeights } = options;
+    const blocker = kernelBlocker(activations, options.loss);
+    if (blocker !== undefined) throw new RangeError(blocker);
+    this.kernel = instantiateFusedMlpKernel();
+    this.lossCode = LOSS_CODES[options.loss] ?? 0;
+    this.epsilon = f32(backend().epsilon());
+    this.slotCount = SLOT_COUNTS[options.optimizer];
+    this.accBeta1 = ADAM_BETA1;
+    this.accBeta2 = ADAM_BETA2;
+
+    let at = 0;
+    let inputs = data.featureCount;
+    this.layers = activations.map((activation, l) => {
+      const units = memberWeights[0]?.[2 * l + 1]?.shape[0];
+      if (units === undefined) throw new RangeError(`KernelBundle: member 0 has no bias for layer ${l}`);
+      const layer = { inputs, units, activation: ACTIVATION_CODES[activation] ?? 0, kernelAt: at, biasAt: at + inputs * units };
+      at += inputs * units + units;
+      inputs = units;
+      return layer;
+    });
+    this.size = at;
+    const last = this.layers[this.layers.length - 1];
+    if (last === undefined) throw new RangeError('KernelBundle: no layers');
+    if (last.units !== data.targetCount) throw new RangeError(`KernelBundle: the network has ${last.units} outputs for ${data.targetCount} targets`);
+
+    // Training and validation both run batchSize rows at a time.
+    const rows = batchSize;
+    const widest = Math.max(data.featureCount, ...this.layers.map((layer) => layer.units));
+    let offset = align(this.kernel.heapBase());
+    const take = (floats: number): number => {
+      const start = offset;
+      offset = align(offset + floats * BYTES);
+      return start;
+    };
+    this.scratch = {
+      x: take(rows * data.featureCount),
+      y: take(rows * data.targetCount),
+      h: this.layers.map((layer) => take(rows * layer.units)),
+      back: [take(rows * widest), take(rows * widest)],
+      transposed: take(Math.max(...this.layers.map((layer) => layer.inputs * layer.units))),
+      grad: take(this.size),
+      validationX: take(data.validation.count * data.featureCount),
+      validationY: take(data.validation.count * data.targetCount),
+      end: offset,
+    };
+    this.count = memberWeights.length;
+    this.heap = this.reserve(this.count);
+    this.heap.set(data.validation.x, this.scratch.validationX / BYTES);
+    this.heap.set(data.validation.y, this.scratch.validationY / BYTES);
+
+    memberWeights.forEach((weights, m) => {
+      this.layers.forEach((layer, l) => {
+        const kernel = weights[2 * l];
+        const bias = weights[2 * l + 1];
+        if (kernel === undefined || bias === undefined) throw new RangeError(`KernelBundle: member ${m} lacks layer ${l}'s weights`);
+        this.heap.set(kernel.dataSync(), this.memberAt(m) / BYTES + layer.kernelAt);
+        this.heap.set(bias.dataSync(), this.memberAt(m) / BYTES + layer.biasAt);
+      });
+      for (let s = 0; s < this.slotCount; s++) {
+        const start = this.slotAt(s, m) / BYTES;
+        this.heap.fill(options.optimizer === 'adagrad' ? ADAGRAD_INITIAL_ACCUMULATOR : 0, start, start + this.size);
+      }
+    });
+    this.rates = Float32Array.from(options.learningRates);
+    if (this.rates.length !== this.count) throw new RangeError(`KernelBundle: ${this.count} members but ${this.rates.length} learning rates`);
+
+    const sizes: number[] = [];
+    for (let start = 0; start < data.validation.count; start += batchSize) sizes.push(Math.min(batchSize, data.validation.count - start));
+    this.validationBatchSizes = sizes;
+  }
+
+  get memberCount(): number {
+    return this.count;
+  }
+
+  trainBatch(rows: Uint32Array): void {
+    const { data } = this.options;
+    const { scratch } = this;
+    const heap = this.view();
+    const { featureCount, targetCount } = data;
+    rows.forEach((row, i) => {
+      heap.set(data.train.x.subarray(row * featureCount, (row + 1) * featureCount), scratch.x / BYTES + i * featureCount);
+      heap.set(data.train.y.subarray(row * targetCount, (row + 1) * targetCount), scratch.y / BYTES + i * targetCount);
+    });
+    const losses = new Float32Array(this.count);
+    const oneMinusAccBeta1 = f32(1 - this.accBeta1);
+    const oneMinusAccBeta2 = f32(1 - this.accBeta2);
+    for (let m = 0; m < this.count; m++) {
+      const weights = this.memberAt(m);
+      losses[m] = this.forward(weights, scratch.x, scratch.y, rows.length, true);
+      this.backward(weights, rows.length);
+      this.update(m, weights, oneMinusAccBeta1, oneMinusAccBeta2);
+    }
+    this.accBeta1 = f32(this.accBeta1 * ADAM_BETA1);
+    this.accBeta2 = f32(this.accBeta2 * ADAM_BETA2);
+    this.epochLosses.push(losses);
+    this.epochBatchSizes.push(rows.length);
+  }
+
+  takeEpochLosses(): Promise<{ readonly losses: Float32Array; readonly batchSizes: number[] }> {
+    const batches = this.epochLosses.splice(0);
+    const losses = new Float32Array(batches.reduce((total, batch) => total + batch.length, 0));
+    let at = 0;
+    for (const batch of batches) {
+      losses.set(batch, at);
+      at += batch.length;
+    }
+    return Promise.resolve({ losses, batchSizes: this.epochBatchSizes.splice(0) });
+  }
+
+  validationMeans(): Promise<Float32Array> {
+    const { data } = this.options;
+    const batches = this.validationBatchSizes.length;
+    const means = new Float32Array(this.count * batches);
+    for (let m = 0; m < this.count; m++) {
+      let start = 0;
+      this.validationBatchSizes.forEach((rows, b) => {
+        const x = this.scratch.validationX + start * data.featureCount * BYTES;
+        const y = this.scratch.validationY + start * data.targetCount * BYTES;
+        means[m * batches + b] = this.forward(this.memberAt(m), x, y, rows, false);
+        start += rows;
+      });
+    }
+    return Promise.resolve(means);
+  }
+
+  setLearningRates(rates: readonly number[]): void {
+    if (rates.length !== this.count) throw new RangeError(`expected ${this.count} learning rates, got ${rates.length}`);
+    this.rates = Float32Array.from(rates);
+  }
+
+  keepMembers(indices: readonly number[]): void {
+    for (const index of indices) if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`no member ${index} among ${this.count}`);
+    const blocks = 1 + this.slotCount;
+    const heap = this.view();
+    // Every old block (weights, then each optimizer slot) copied out, then written back in the new order.
+    const old = Array.from({ length: blocks }, (_, s) => {
+      const start = (s === 0 ? this.memberAt(0) : this.slotAt(s - 1, 0)) / BYTES;
+      return heap.slice(start, start + this.count * this.size);
+    });
+    const oldRates = this.rates;
+    this.count = indices.length;
+    this.heap = this.reserve(this.count);
+    indices.forEach((from, m) => {
+      old.forEach((values, s) => {
+        const to = (s === 0 ? this.memberAt(m) : this.slotAt(s - 1, m)) / BYTES;
+        this.heap.set(values.subarray(from * this.size, (from + 1) * this.size), to);
+      });
+    });
+    this.rates = Float32Array.from(indices, (from) => oldRates[from] ?? Number.NaN);
+  }
+
+  dispose(): void {
+    this.epochLosses.splice(0);
+    this.count = 0;
+  }
+
+  /** Member m's weights (byte offset); its optimizer slots follow all members' weights. */
+  private memberAt(m: number): number {
+    return this.scratch.end + m * this.size * BYTES;
+  }
+
+  private slotAt(slot: number, m: number): number {
+    return this.scratch.end + ((1 + slot) * this.count + m) * this.size * BYTES;
+  }
+
+  /** Grows memory to hold `count` members and returns a fresh view of it. */
+  private reserve(count: number): Float32Array<ArrayBuffer> {
+    const needed = this.scratch.end + (1 + this.slotCount) * count * this.size * BYTES;
+    const { memory } = this.kernel;
+    if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    return this.view();
+  }
+
+  /** The memory as floats (re-made after a grow detached the old buffer). */
+  private view(): Float32Array<ArrayBuffer> {
+    if (this.heap.buffer !== this.kernel.memory.buffer) this.heap = new Float32Array(this.kernel.memory.buffer);
+    return this.heap;
+  }
+
+  /** Runs the network of the member at `weights` on `rows` rows at x; returns the mean loss (and leaves dLoss/dOutput in back[0] when `withGrad`). */
+  private forward(weights: number, x: number, y: number, rows: number, withGrad: boolean): number {
+    const { kernel, scratch } = this;
+    let input = x;
+    this.layers.forEach((layer, l) => {
+      const h = scratch.h[l] ?? 0;
+      kernel.gemm(input, layer.inputs, 1, weights + layer.kernelAt * BYTES, h, rows, layer.inputs, layer.units, 0);
+      kernel.biasActivate(h, weights + layer.biasAt * BYTES, rows, layer.units, layer.activation);
+      input = h;
+    });
+    return kernel.loss(this.lossCode, input, y, rows, this.options.data.targetCount, withGrad ? scratch.back[0] : 0);
+  }
+
+  /** Gradients of every weight into scratch.grad, from dLoss/dOutput in back[0] and the activations forward left. */
+  private backward(weights: number, rows: number): void {
+    const { kernel, scratch } = this;
+    let current: 0 | 1 = 0;
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const layer = this.layers[l];
+      if (layer === undefined) continue;
+      const dz = scratch.back[current];
+      kernel.activationGrad(dz, scratch.h[l] ?? 0, rows * layer.units, layer.activation);
+      const input = l === 0 ? scratch.x : (scratch.h[l - 1] ?? 0);
+      // dW = inputᵀ · dz: the input read transposed through its strides.
+      kernel.gemm(input, 1, layer.inputs, dz, scratch.grad + layer.kernelAt * BYTES, layer.inputs, rows, layer.units, 0);
+      kernel.columnSums(dz, rows, layer.units, scratch.grad + layer.biasAt * BYTES);
+      if (l > 0) {
+        // d input = dz · Wᵀ, with Wᵀ made contiguous for the product's fast path.
+        kernel.transpose(weights + layer.kernelAt * BYTES, layer.inputs, layer.units, scratch.transposed);
+        const next: 0 | 1 = current === 0 ? 1 : 0;
+        kernel.gemm(dz, layer.units, 1, scratch.transposed, scratch.back[next], rows, layer.units, layer.inputs, 0);
+        current = next;
+      }
+    }
+  }
+
+  /** One optimizer step of member m from scratch.grad. */
+  private update(m: number, weights: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number): void {
+    const { kernel, size, epsilon } = this;
+    const g = this.scratch.grad;
+    const lr = this.rates[m] ?? Number.NaN;
+    const negLr = -lr;
+    switch (this.options.optimizer) {
+      case 'sgd':
+        return kernel.sgd(weights, g, size, negLr);
+      case 'momentum':
+        return kernel.momentum(weights, g, this.slotAt(0, m), size, f32(MOMENTUM), negLr);
+      case 'adam':
+        return kernel.adam(weights, g, this.slotAt(0, m), this.slotAt(1, m), size, ADAM_BETA1, f32(1 - 0.9), ADAM_BETA2, f32(1 - 0.999), oneMinusAccBeta1, oneMinusAccBeta2, epsilon, negLr);
+      case 'rmsprop':
+        return kernel.rmsprop(weights, g, this.slotAt(0, m), this.slotAt(1, m), size, RMSPROP_DECAY, f32(1 - 0.9), 0, epsilon, lr);
+      case 'adagrad':
+        return kernel.adagrad(weights, g, this.slotAt(0, m), size, epsilon, negLr);
+      case 'adadelta':
+        return kernel.adadelta(weights, g, this.slotAt(0, m), this.slotAt(1, m), size, ADADELTA_RHO, f32(1 - 0.95), epsilon, negLr);
+      case 'adamax':
+        // tfjs: lr / (iteration · decay + 1) with decay 0, then / (1 − β₁ᵗ).
+        return kernel.adamax(weights, g, this.slotAt(0, m), this.slotAt(1, m), size, ADAM_BETA1, f32(1 - 0.9), ADAM_BETA2, epsilon, f32(f32(negLr / 1) / oneMinusAccBeta1));
+    }
+  }
+}
+
+function align(offset: number): number {
+  return Math.ceil(offset / ALIGN) * ALIGN;
+}
