@@ -3,7 +3,7 @@
 // time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
 // as they finish and the result closes it. Exits on `shutdown` or when the agent goes away.
 import { runTrial } from '../src/train/trial-runner.js';
-import { runFusedTrials } from '../src/train/fused/fused-runner.js';
+import { runFusedTrials, trainsOnKernels } from '../src/train/fused/fused-runner.js';
 import { NotFusableError } from '../src/train/fused/not-fusable-error.js';
 import { selectBackend } from '../src/train/backend.js';
 import type { LogFields, Logger, LogLevel } from '../src/log/logger.js';
@@ -98,18 +98,21 @@ async function fail(trialId: string | null, kind: string, message: string): Prom
 function startTrial(backend: BackendName, message: Extract<ParentToWorker, { type: 'run' }>): RunningTrial {
   const controller = new AbortController();
   const trialId = message.trial.id;
-  const done = runTrial(message.trial, {
-    backend,
-    signal: controller.signal,
-    onEpoch: (record) => void send({ type: 'epoch', trialId, record }),
-    logger: logger.child({ trial: trialId }),
-    ...(checkpoint === undefined ? {} : { checkpoint }),
-  }).then(
+  const options = { backend, signal: controller.signal, onEpoch: (record: EpochRecord) => void send({ type: 'epoch', trialId, record }), logger: logger.child({ trial: trialId }) };
+  // On wasm a lone dense trial trains on the fused kernels as a bundle of one (several times faster than model.fit).
+  const training =
+    checkpoint === undefined && trainsOnKernels(message.trial, backend)
+      ? runFusedTrials([message.trial], { ...options, onEpoch: (_id: string, record: EpochRecord) => options.onEpoch(record) }).then(([result]) => {
+          if (result === undefined) throw new Error(`no result for ${trialId}`);
+          return result;
+        })
+      : runTrial(message.trial, { ...options, ...(checkpoint === undefined ? {} : { checkpoint }) });
+  const done = training.then(
     async (result) => {
       await send({ type: 'result', result });
       if (state.kind === 'training' && state.trial.trialId === trialId) state = { kind: 'idle', backend };
     },
-    // runTrial never rejects for training problems: a rejection is a bug, and this process's last word.
+    // Neither runner rejects for training problems: a rejection is a bug, and this process's last word.
     async (error: unknown) => {
       const name = error instanceof Error ? error.name : 'Error';
       await fail(trialId, name, error instanceof Error ? error.message : String(error));

@@ -105,6 +105,57 @@ export async function timeFusedVsSeparate(k: number, backend: BackendName, optio
   return { backend, k, epochs, separateSeconds, fusedSeconds, speedup: separateSeconds / fusedSeconds, ...compare(separate, fused) };
 }
 
+export interface EngineTiming {
+  readonly k: number;
+  readonly epochs: number;
+  /** Median wall seconds of the bundle with tfjs ops (engine 'tfjs'). */
+  readonly tfjsSeconds: number;
+  /** Median wall seconds of the bundle on the wasm kernels (engine 'kernel'). */
+  readonly kernelSeconds: number;
+  /** Member-epochs the sweep asks for (K × epochs). */
+  readonly memberEpochs: number;
+  /** Member-epochs actually trained: trials that share their learning-rate history so far train as one. */
+  readonly trainedMemberEpochs: number;
+  readonly maxRelativeDifference: number;
+  readonly schedulesAgree: boolean;
+}
+
+/** Σ over epochs of the distinct learning-rate histories up to that epoch: the member-epochs prefix sharing trains. */
+export function sharedPrefixMemberEpochs(results: readonly TrialResult[]): number {
+  const epochs = Math.max(0, ...results.map((result) => result.history.length));
+  let total = 0;
+  for (let e = 1; e <= epochs; e++) total += new Set(results.filter((r) => r.history.length >= e).map((r) => r.history.slice(0, e).map((record) => record.lr).join())).size;
+  return total;
+}
+
+/** The K-config reference grid as one bundle on the wasm backend, tfjs ops vs the wasm kernels, interleaved `runs` times. */
+export async function timeFusedEngines(k: number, epochs: number, runs: number): Promise<EngineTiming> {
+  const specs = referenceGrid(k, epochs);
+  await selectBackend('wasm', silentLogger);
+  await loadDataset(referenceTrial.workload.dataset);
+  for (const engine of ['tfjs', 'kernel'] as const) await runFusedTrials(referenceGrid(k, 1), { backend: 'wasm', engine });
+  const times = { tfjs: [] as number[], kernel: [] as number[] };
+  let tfjs: TrialResult[] = [];
+  let kernel: TrialResult[] = [];
+  for (let run = 0; run < runs; run++) {
+    let started = performance.now();
+    tfjs = await runFusedTrials(specs, { backend: 'wasm', engine: 'tfjs' });
+    times.tfjs.push((performance.now() - started) / 1000);
+    started = performance.now();
+    kernel = await runFusedTrials(specs, { backend: 'wasm', engine: 'kernel' });
+    times.kernel.push((performance.now() - started) / 1000);
+  }
+  return {
+    k,
+    epochs,
+    tfjsSeconds: median(times.tfjs),
+    kernelSeconds: median(times.kernel),
+    memberEpochs: k * epochs,
+    trainedMemberEpochs: sharedPrefixMemberEpochs(kernel),
+    ...compare(tfjs, kernel),
+  };
+}
+
 function parseArgs(argv: readonly string[]): { k: number; epochs: number; runs: number; backends: BackendName[] } {
   let k = 27;
   let epochs = 3;

@@ -5,6 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../src/log/logger.js';
 import { selectBackend } from '../src/train/backend.js';
+import { runFusedTrials } from '../src/train/fused/fused-runner.js';
 import { runTrial } from '../src/train/trial-runner.js';
 import type { BackendName, TrialSpec } from '../src/trial/types.js';
 
@@ -56,6 +57,26 @@ export async function timeReferenceTrial(backend: BackendName, epochs = referenc
   const last = ends[ends.length - 1] ?? first;
   return {
     backend,
+    timedEpochs: ends.length - 1,
+    epochsPerSecond: (ends.length - 1) / ((last - first) / 1000),
+    firstEpochSeconds: (first - started) / 1000,
+    finalValLoss: result.history[result.history.length - 1]?.val_loss ?? Number.NaN,
+  };
+}
+
+/** The reference trial alone on the fused wasm kernels (a bundle of one), timed as timeReferenceTrial times it. */
+export async function timeKernelReferenceTrial(epochs = referenceTrial.workload.epochs): Promise<ReferenceTrialTiming> {
+  if (epochs < 2) throw new RangeError('epochs: at least 2 (the first one is warm-up)');
+  await selectBackend('wasm', silentLogger);
+  const spec: TrialSpec = { ...referenceTrial, workload: { ...referenceTrial.workload, epochs } };
+  const ends: number[] = [];
+  const started = performance.now();
+  const [result] = await runFusedTrials([spec], { backend: 'wasm', engine: 'kernel', onEpoch: () => ends.push(performance.now()) });
+  if (result?.outcome.status !== 'succeeded') throw new Error(`reference trial ${result?.outcome.status ?? 'missing'} on the fused kernels`);
+  const first = ends[0] ?? started;
+  const last = ends[ends.length - 1] ?? first;
+  return {
+    backend: 'wasm',
     timedEpochs: ends.length - 1,
     epochsPerSecond: (ends.length - 1) / ((last - first) / 1000),
     firstEpochSeconds: (first - started) / 1000,

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerClosedError, WorkerCrashedError, WorkerProtocolError, WorkerStartError, WorkerTimeoutError } from '../../agent/worker-errors.js';
 import { WorkerProcess, type WorkerProcessOptions } from '../../agent/worker-process.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { runFusedTrials } from '../../src/train/fused/fused-runner.js';
 import type { EpochRecord } from '../../src/trial/types.js';
 import { tinyTrial } from './fixtures.js';
 import { recordingLogger } from './recording-logger.js';
@@ -32,6 +35,15 @@ describe('WorkerProcess', () => {
     expect(epochs.map((record) => record.epoch)).toEqual([1, 2]);
     expect(epochs).toEqual(result.history);
     expect(w.pid).not.toBe(process.pid);
+  });
+
+  it('trains a lone dense trial on wasm on the fused kernels, as a bundle of one', async () => {
+    const trial = tinyTrial('kernel', { epochs: 3 });
+    const result = await worker({ backend: 'wasm' }).run(trial);
+    await selectBackend('wasm', silentLogger);
+    const [onKernels] = await runFusedTrials([trial], { backend: 'wasm', engine: 'kernel' });
+    expect(result.outcome).toEqual({ status: 'succeeded' });
+    expect(result.history).toEqual(onKernels?.history);
   });
 
   it('runs trial after trial in the same process', async () => {

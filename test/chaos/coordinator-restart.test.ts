@@ -20,8 +20,9 @@ beforeAll(async () => {
   cluster = new ChaosCluster(tempDir('plateau-chaos-'), '3s');
   const baselineDone = undisturbedBaseline(cluster.spec);
   await cluster.startCoordinator();
-  // Bundles of two: trials still finish in several steps, so the kill lands mid-sweep.
-  await Promise.all([cluster.startAgent({ fuse: 2 }), cluster.startAgent({ fuse: 2 })]);
+  // One trial per lease: trials finish one by one, so the kill lands mid-sweep (a fused bundle
+  // of same-rate trials trains as one until the schedules part, and finishes all at once).
+  await Promise.all([cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 })]);
   const sweepId = await cluster.submit();
 
   let restart: Promise<void> | null = null;

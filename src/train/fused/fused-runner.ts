@@ -79,6 +79,17 @@ function denseActivations(spec: TrialSpec): Activation[] {
   });
 }
 
+/**
+ * Whether `spec`, trained on tfjs backend `backend`, would run on the wasm kernels as a bundle of
+ * one: a single trial then trains several times faster than through tfjs's model.fit, with the
+ * same schedule and the same losses to float32 noise. (Checkpointed trials stay on runTrial,
+ * which alone writes checkpoints.)
+ */
+export function trainsOnKernels(spec: TrialSpec, backend: BackendName): boolean {
+  if (backend !== 'wasm' || fusionBlocker(spec) !== undefined) return false;
+  return kernelBlocker(denseActivations(spec), spec.workload.loss) === undefined;
+}
+
 /** The result of a trial that never trained (cancelled before it began, or refused as runTrial refuses it). */
 function untrainedResult(spec: TrialSpec, outcome: TrialOutcome, backend: BackendName, wallSeconds: number): TrialResult {
   return { trialId: spec.id, outcome, history: [], lrReductions: [], objective: null, wallSeconds, backend, seed: spec.seed };
