@@ -40,6 +40,8 @@ export interface AgentOptions {
    * DEFAULT_FUSE, or 1 when checkpoints are on (a fused bundle does not checkpoint).
    */
   readonly fuse?: number;
+  /** Memory (MiB) one slot's fused bundle may hold; a bundle beyond it trains in chunks. Default: the trainer's (1 GiB). */
+  readonly fuseMemoryMb?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export interface ResolvedAgentOptions {
   readonly version: string;
   readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
   readonly fuse: number;
+  readonly fuseMemoryMb: number | undefined;
 }
 
 export class AgentOptionsError extends Error {
@@ -122,5 +125,6 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
         ? undefined
         : { dir: options.checkpoint.dir, everyEpochs: positiveInteger('checkpoint.everyEpochs', options.checkpoint.everyEpochs) },
     fuse: positiveInteger('fuse', options.fuse ?? (options.checkpoint === undefined ? DEFAULT_FUSE : 1)),
+    fuseMemoryMb: options.fuseMemoryMb === undefined ? undefined : positiveInteger('fuseMemoryMb', options.fuseMemoryMb),
   };
 }

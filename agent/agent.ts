@@ -16,7 +16,7 @@ import { initialBackoffState, nextBackoff, type BackoffState } from './backoff.j
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { isWorkerRunError } from './worker-errors.js';
 import { WorkerProcess } from './worker-process.js';
-import { toCancelReason, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV } from './worker-protocol.js';
+import { toCancelReason, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV, WORKER_FUSE_MEMORY_MB_ENV } from './worker-protocol.js';
 
 export interface AgentStopOptions {
   /** How long running trials may go on before they are cancelled and handed back. Default 30 s. */
@@ -155,8 +155,11 @@ export class Agent {
   private async startWorkers(): Promise<void> {
     const options = this.options;
     const checkpoint = options.checkpoint;
-    const env =
-      checkpoint === undefined ? undefined : { ...process.env, [WORKER_CHECKPOINT_DIR_ENV]: checkpoint.dir, [WORKER_CHECKPOINT_EVERY_ENV]: String(checkpoint.everyEpochs) };
+    const extra = {
+      ...(checkpoint === undefined ? {} : { [WORKER_CHECKPOINT_DIR_ENV]: checkpoint.dir, [WORKER_CHECKPOINT_EVERY_ENV]: String(checkpoint.everyEpochs) }),
+      ...(options.fuseMemoryMb === undefined ? {} : { [WORKER_FUSE_MEMORY_MB_ENV]: String(options.fuseMemoryMb) }),
+    };
+    const env = Object.keys(extra).length === 0 ? undefined : { ...process.env, ...extra };
     this.workers = options.slotGpus.map(
       (gpu, slot) =>
         new WorkerProcess({

@@ -14,6 +14,7 @@ import {
   WORKER_BACKEND_ENV,
   WORKER_CHECKPOINT_DIR_ENV,
   WORKER_CHECKPOINT_EVERY_ENV,
+  WORKER_FUSE_MEMORY_MB_ENV,
   type ParentToWorker,
   type WorkerToParent,
 } from './worker-protocol.js';
@@ -82,6 +83,9 @@ let state: WorkerState = { kind: 'loading' };
 // Set by the agent (--checkpoint-every): a requeued trial on this machine resumes from its last checkpoint.
 const checkpointDir = process.env[WORKER_CHECKPOINT_DIR_ENV] ?? '';
 const checkpointEvery = Number(process.env[WORKER_CHECKPOINT_EVERY_ENV] ?? '0');
+// Set by the agent (--fuse-memory): the memory budget of a fused bundle, in MiB.
+const fuseMemoryMb = Number(process.env[WORKER_FUSE_MEMORY_MB_ENV] ?? '0');
+const fusedMemory = Number.isInteger(fuseMemoryMb) && fuseMemoryMb > 0 ? { memoryBudgetBytes: fuseMemoryMb * 2 ** 20 } : {};
 const checkpoint = checkpointDir !== '' && Number.isInteger(checkpointEvery) && checkpointEvery > 0 ? { dir: checkpointDir, everyEpochs: checkpointEvery } : undefined;
 
 async function exitWorker(code: number): Promise<never> {
@@ -129,7 +133,7 @@ async function trainBundle(backend: BackendName, trials: readonly TrialSpec[], s
   const onEpoch = (trialId: string, record: EpochRecord): void =>
     void send({ type: 'epoch', trialId, record });
   try {
-    return await runFusedTrials(trials, { backend, signal, onEpoch, logger: logger.child({ bundle: trials.length }) });
+    return await runFusedTrials(trials, { backend, signal, onEpoch, logger: logger.child({ bundle: trials.length }), ...fusedMemory });
   } catch (error) {
     if (!(error instanceof NotFusableError)) throw error;
     logger.warn('bundle-not-fusable', { trials: error.trialIds, reason: error.reason });

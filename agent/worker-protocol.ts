@@ -126,6 +126,9 @@ export const WORKER_BACKEND_ENV = 'PLATEAU_WORKER_BACKEND';
 export const WORKER_CHECKPOINT_DIR_ENV = 'PLATEAU_CHECKPOINT_DIR';
 export const WORKER_CHECKPOINT_EVERY_ENV = 'PLATEAU_CHECKPOINT_EVERY';
 
+/** The memory budget (MiB) of a worker's fused bundles; the trainer's default when unset. */
+export const WORKER_FUSE_MEMORY_MB_ENV = 'PLATEAU_FUSE_MEMORY_MB';
+
 const cancelReasons: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
 
 /** An AbortSignal's reason as a CancelReason; anything else (e.g. a bare abort()) is 'interrupted'. */

@@ -37,6 +37,7 @@ interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOpti
   readonly checkpointEvery?: string;
   readonly checkpointDir?: string;
   readonly fuse?: string;
+  readonly fuseMemory?: string;
 }
 
 interface ParsedAgentCommand {
@@ -49,6 +50,7 @@ interface ParsedAgentCommand {
   readonly maxOldSpaceMb: number | undefined;
   readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
   readonly fuse: number | undefined;
+  readonly fuseMemoryMb: number | undefined;
 }
 
 function positiveInteger(option: string, text: string): number {
@@ -85,6 +87,7 @@ export function parseAgentCommand(options: AgentCommandOptions): ParsedAgentComm
         ? undefined
         : { dir: resolve(options.checkpointDir ?? join(tmpdir(), 'plateau-checkpoints')), everyEpochs: positiveInteger('--checkpoint-every', options.checkpointEvery) },
     fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
+    fuseMemoryMb: options.fuseMemory === undefined ? undefined : positiveInteger('--fuse-memory', options.fuseMemory),
   };
 }
 
@@ -109,7 +112,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--max-old-space <MiB>', 'heap limit per worker process')
     .option('--checkpoint-every <epochs>', 'save each trial\'s training state every N epochs; a requeued trial resumes from it (default: off)')
     .option('--checkpoint-dir <dir>', 'where checkpoints go, one folder per trial (default: <tmp>/plateau-checkpoints)')
-    .option('--fuse <k>', `train up to K compatible trials of a sweep at once in one slot, as one fused model; 1 turns fusion off (default: ${DEFAULT_FUSE}, or 1 with --checkpoint-every)`);
+    .option('--fuse <k>', `train up to K compatible trials of a sweep at once in one slot, as one fused model; 1 turns fusion off (default: ${DEFAULT_FUSE}, or 1 with --checkpoint-every)`)
+    .option('--fuse-memory <mb>', 'memory one slot\'s fused bundle may hold (estimated from the network); a bigger bundle trains in chunks (default: 1024)');
   addClientSecurityOptions(addMetricsOptions(command, 9465)).action(async (raw: AgentCommandOptions) => {
     const logger = programLogger(program);
     let parsed: ParsedAgentCommand;
@@ -135,6 +139,7 @@ export function registerAgentCommand(program: Command): void {
         ...(parsed.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: parsed.maxOldSpaceMb }),
         ...(parsed.checkpoint === undefined ? {} : { checkpoint: parsed.checkpoint }),
         ...(parsed.fuse === undefined ? {} : { fuse: parsed.fuse }),
+        ...(parsed.fuseMemoryMb === undefined ? {} : { fuseMemoryMb: parsed.fuseMemoryMb }),
         backend: parsed.backend,
         logger,
       });

@@ -37,6 +37,7 @@ interface RunCommandOptions extends MetricsCommandOptions {
   readonly leaseTimeout?: string;
   readonly checkpointEvery?: string;
   readonly fuse?: string;
+  readonly fuseMemory?: string;
 }
 
 export class RunOptionError extends Error {
@@ -85,6 +86,8 @@ interface RunPlan {
   readonly checkpointEvery: number | undefined;
   /** Most trials one slot trains at once as a fused bundle; undefined: the agent's default. */
   readonly fuse: number | undefined;
+  /** Memory (MiB) one slot's fused bundle may hold; undefined: the trainer's default. */
+  readonly fuseMemoryMb: number | undefined;
 }
 
 function plan(specFile: string, options: RunCommandOptions): RunPlan {
@@ -107,6 +110,7 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
     metrics: resolveMetricsEndpoint(undefined, options),
     checkpointEvery: options.checkpointEvery === undefined ? undefined : positiveInteger('--checkpoint-every', options.checkpointEvery),
     fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
+    fuseMemoryMb: options.fuseMemory === undefined ? undefined : positiveInteger('--fuse-memory', options.fuseMemory),
   };
 }
 
@@ -158,7 +162,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
     const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
-    const fuse = run.fuse === undefined ? {} : { fuse: run.fuse };
+    const fuse = { ...(run.fuse === undefined ? {} : { fuse: run.fuse }), ...(run.fuseMemoryMb === undefined ? {} : { fuseMemoryMb: run.fuseMemoryMb }) };
     agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger, ...checkpoint, ...fuse });
     telemetry?.attachAgent(agent);
     await agent.start();
@@ -214,6 +218,7 @@ export function registerRunCommand(program: Command): void {
     .option('--json', 'print a machine-readable summary on stdout instead of the table')
     .option('--checkpoint-every <epochs>', 'save trials every N epochs under <out>/checkpoints: an interrupted run resumes them mid-trial')
     .option('--fuse <k>', 'train up to K compatible trials at once per agent slot, as one fused model; 1 turns fusion off (default: 32, or 1 with --checkpoint-every)')
+    .option('--fuse-memory <mb>', 'memory one slot\'s fused bundle may hold (estimated from the network); a bigger bundle trains in chunks (default: 1024)')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port while the sweep runs (0: any free port; default: off)')
     .option('--metrics-host <host>', 'address the metrics server listens on', '127.0.0.1')
     .addHelpText('after', '\nExample:\n  $ plateau run examples/quick.yaml --agents 2 --out runs/quick\n')

@@ -4,12 +4,12 @@
 // losses, whose gradient with respect to member m's weights is exactly member m's own gradient.
 import { broadcastTo, concat, dispose, keep, mean, reshape, slice, stack, sum, tensor2d, tidy, variableGrads, type Scalar, type Tensor, type Tensor2D } from '@tensorflow/tfjs-core';
 import { metrics } from '@tensorflow/tfjs-layers';
-import type { Activation, LossName, OptimizerName } from '../../trial/types.js';
-import type { DatasetSplit, LoadedDataset } from '../datasets/loaded-dataset.js';
+import type { LossName } from '../../trial/types.js';
+import type { DatasetSplit } from '../datasets/loaded-dataset.js';
 import { gatherRows } from '../shuffled-batches.js';
 import { StackedMlp } from './stacked-mlp.js';
 import type { MatMulPlan } from './stacked-matmul.js';
-import type { FusedEngine } from './fused-engine.js';
+import type { FusedEngine, FusedEngineOptions } from './fused-engine.js';
 import { createStackedOptimizer, type StackedOptimizer } from './stacked-optimizers.js';
 
 type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -55,16 +55,7 @@ function validationChunks(split: DatasetSplit, featureCount: number, targetCount
   return chunks;
 }
 
-export interface FusedBundleOptions {
-  readonly data: LoadedDataset;
-  readonly batchSize: number;
-  readonly loss: LossName;
-  readonly optimizer: OptimizerName;
-  readonly activations: readonly Activation[];
-  /** Member m's initial [kernel₀, bias₀, …] (copied). */
-  readonly memberWeights: readonly (readonly Tensor[])[];
-  /** Member m's initial float32 learning rate. */
-  readonly learningRates: readonly number[];
+export interface FusedBundleOptions extends FusedEngineOptions {
   readonly plan: MatMulPlan;
 }
 

@@ -2,6 +2,23 @@
 // batch at a time. Two engines implement it: FusedBundle (tfjs ops, any backend, bit for bit
 // equal to single trials on cpu) and KernelBundle (the wasm kernels in kernels/, for dense
 // networks on the wasm backend, within float32 noise of tfjs and several times faster).
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { Activation, LossName, OptimizerName } from '../../trial/types.js';
+import type { LoadedDataset } from '../datasets/loaded-dataset.js';
+
+/** What either engine is built from. */
+export interface FusedEngineOptions {
+  readonly data: LoadedDataset;
+  readonly batchSize: number;
+  readonly loss: LossName;
+  readonly optimizer: OptimizerName;
+  /** One per dense layer. */
+  readonly activations: readonly Activation[];
+  /** Member m's initial [kernel₀, bias₀, …] as a tfjs Dense stack holds them (copied, not kept). */
+  readonly memberWeights: readonly (readonly Tensor[])[];
+  /** Member m's initial float32 learning rate. */
+  readonly learningRates: readonly number[];
+}
 
 export interface FusedEngine {
   readonly memberCount: number;

@@ -12,12 +12,14 @@ import { silentLogger, type Logger } from '../../log/logger.js';
 import type { Activation, BackendName, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import { selectBackend } from '../backend.js';
 import { loadDataset } from '../datasets/load-dataset.js';
+import type { LoadedDataset } from '../datasets/loaded-dataset.js';
 import { buildModel } from '../model-builder.js';
 import { deriveSeed, SeededRandom, SeedStream } from '../seeded-random.js';
 import { epochBatches } from '../shuffled-batches.js';
 import { cancelReason } from '../trial-progress.js';
 import { errorInfo } from '../trial-runner.js';
 import { trainingEpochLoss, validationLoss } from './epoch-losses.js';
+import { chunksOf, DEFAULT_FUSED_MEMORY_BYTES, fusedMemberBytes, membersWithinBudget } from './bundle-memory.js';
 import { FusedBundle } from './fused-bundle.js';
 import type { FusedEngine } from './fused-engine.js';
 import { FusedMember } from './fused-member.js';
@@ -40,6 +42,11 @@ export interface RunFusedTrialsOptions {
    * on any backend and throws a RangeError when the network has none.
    */
   readonly engine?: FusedEngineChoice;
+  /**
+   * Memory the bundle may hold at once (estimated from the network's shape, see
+   * bundle-memory.ts); members beyond it train in further chunks. Default 1 GiB.
+   */
+  readonly memoryBudgetBytes?: number;
 }
 
 export type FusedEngineChoice = 'auto' | 'tfjs' | 'kernel';
@@ -166,20 +173,39 @@ async function withInitialWeights<T>(members: readonly FusedMember[], shape: { f
   }
 }
 
+/** Ends every member still training as cancelled, with the signal's reason. */
+function cancelAll(members: readonly FusedMember[], by: AbortSignal): void {
+  const now = performance.now();
+  for (const member of members) member.end({ status: 'cancelled', reason: cancelReason(by) }, now);
+}
+
 async function trainMembers(members: readonly FusedMember[], options: RunFusedTrialsOptions, logger: Logger): Promise<void> {
+  const { backend, signal } = options;
+  const first = members[0];
+  if (first === undefined) return;
+  const { workload } = first.spec;
+  await selectBackend(backend, logger);
+  const data = await loadDataset(workload.dataset);
+  if (aborted(signal)) return cancelAll(members, signal);
+
+  // Members that would not fit the memory budget together train chunk after chunk; same-rate members stay together.
+  const layerUnits = workload.model.kind === 'layers' ? workload.model.layers.map((layer) => (layer.kind === 'dense' ? layer.units : 0)) : [];
+  const memberBytes = fusedMemberBytes(layerUnits, data.featureCount, first.spec.config.batchSize, workload.optimizer);
+  const capacity = membersWithinBudget(memberBytes, options.memoryBudgetBytes ?? DEFAULT_FUSED_MEMORY_BYTES);
+  const chunks = chunksOf(members, (member) => String(member.lr), capacity);
+  if (chunks.length > 1) logger.debug('fused chunks', { members: members.length, chunks: chunks.length, capacity, memberBytes });
+  for (const chunk of chunks) {
+    if (aborted(signal)) return cancelAll(members, signal);
+    await trainChunk(chunk, data, options, logger);
+  }
+}
+
+async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, options: RunFusedTrialsOptions, logger: Logger): Promise<void> {
   const { backend, signal, onEpoch } = options;
   const first = members[0];
   if (first === undefined) return;
   const { workload } = first.spec;
   const batchSize = first.spec.config.batchSize;
-  const cancelAll = (by: AbortSignal): void => {
-    const now = performance.now();
-    for (const member of members) member.end({ status: 'cancelled', reason: cancelReason(by) }, now);
-  };
-
-  await selectBackend(backend, logger);
-  const data = await loadDataset(workload.dataset);
-  if (aborted(signal)) return cancelAll(signal);
 
   // One physical slot per distinct starting rate, built from its first member's weights (all share the seed).
   const start = initialSlots(members.map((member) => member.lr));
@@ -205,7 +231,7 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
     let training = [...members];
     let slotOf = [...start.memberSlots];
     for (let epoch = 0; epoch < workload.epochs && training.length > 0; epoch++) {
-      if (aborted(signal)) return cancelAll(signal);
+      if (aborted(signal)) return cancelAll(members, signal);
       for (const rows of epochBatches(random.permutation(data.train.count), batchSize)) {
         bundle.trainBatch(rows);
         // Lets an abort, a heartbeat or a timer run mid-epoch, as the single-trial runner does.
@@ -213,7 +239,7 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
         // An epoch cut short by an abort is not a result: the histories keep finished epochs only.
         if (aborted(signal)) {
           await bundle.takeEpochLosses();
-          return cancelAll(signal);
+          return cancelAll(members, signal);
         }
       }
       const { losses, batchSizes } = await bundle.takeEpochLosses();
@@ -248,7 +274,7 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
         logger.debug('fused slots', { logical: training.length, physical: next.sources.length, epoch: epoch + 1 });
       }
       bundle.setLearningRates(next.rates);
-      if (aborted(signal)) return cancelAll(signal);
+      if (aborted(signal)) return cancelAll(members, signal);
     }
   } finally {
     bundle.dispose();

@@ -14,9 +14,10 @@ export const FUSABLE_LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbs
 /**
  * Why `spec` cannot join a fused bundle, or undefined when it can. Fusable for now: a `layers`
  * model of dense layers only (any activation), no extra metrics, one of FUSABLE_LOSSES and any
- * optimizer (each has a stacked twin: createStackedOptimizer's switch is exhaustive). Not fusable for now: dropout (the bundle would have to draw each seeded mask once
- * and share it across members), batchNorm (per-member moving statistics), model.json models,
- * extra metrics such as accuracy, and huberLoss.
+ * optimizer (each has a stacked twin: createStackedOptimizer's switch is exhaustive). Not
+ * fusable for now: dropout (the bundle would have to draw each seeded mask once and share it
+ * across members), batchNorm (per-member moving statistics), model.json models, extra metrics
+ * such as accuracy, and huberLoss.
  */
 export function fusionBlocker(spec: TrialSpec): string | undefined {
   const { model, loss, metrics } = spec.workload;

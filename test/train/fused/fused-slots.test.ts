@@ -126,3 +126,15 @@ describe('runFusedTrials: a diverging shared slot', () => {
     expect(memory().numTensors).toBe(before);
   });
 });
+
+describe('runFusedTrials: a bundle over its memory budget', () => {
+  it('trains in chunks that keep same-rate trials together, each trial reporting what it would alone', async () => {
+    const specs = bundle(FORKING);
+    const logger = recordingLogger();
+    // The tiny MLP (4 → 8 → 1, batch 32, adam) holds 4,240 bytes a member: two fit.
+    const results = await runFusedTrials(specs, { backend: 'cpu', logger, memoryBudgetBytes: 2 * 4240 });
+    const single = await separately(specs);
+    expect(logger.events.find((event) => event.event === 'fused chunks')?.fields).toMatchObject({ members: 5, chunks: 3, capacity: 2 });
+    expect(results.map(reported)).toEqual(single.map(reported));
+  });
+});

@@ -3,19 +3,17 @@
 // instance's memory, with its optimizer slots beside it. A step runs member after member
 // (forward, loss, backward, update) with no tfjs op and no allocation, so a bundle of a few
 // members costs what their arithmetic costs; the tfjs engine pays ~100 op dispatches per step.
-import { backend, type Tensor } from '@tensorflow/tfjs-core';
-import type { Activation, LossName, OptimizerName } from '../../../trial/types.js';
-import type { LoadedDataset } from '../../datasets/loaded-dataset.js';
+import { backend } from '@tensorflow/tfjs-core';
+import type { Activation, LossName } from '../../../trial/types.js';
 import { MOMENTUM } from '../../optimizers.js';
-import type { FusedEngine } from '../fused-engine.js';
+import { OPTIMIZER_SLOTS } from '../bundle-memory.js';
+import type { FusedEngine, FusedEngineOptions } from '../fused-engine.js';
 import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.js';
 
 /** Activation codes of kernels/fused-mlp.ts. */
 const ACTIVATION_CODES: Partial<Record<Activation, number>> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 };
 /** Loss codes of kernels/fused-mlp.ts. */
 const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1 };
-/** Optimizer state arrays per weight, as tfjs-core keeps them. */
-const SLOT_COUNTS: Record<OptimizerName, number> = { sgd: 0, momentum: 1, adam: 2, rmsprop: 2, adagrad: 1, adadelta: 2, adamax: 2 };
 
 /** Why the kernel engine cannot train this network, or undefined when it can. */
 export function kernelBlocker(activations: readonly Activation[], loss: LossName): string | undefined {
@@ -25,17 +23,6 @@ export function kernelBlocker(activations: readonly Activation[], loss: LossName
   return undefined;
 }
 
-export interface KernelBundleOptions {
-  readonly data: LoadedDataset;
-  readonly batchSize: number;
-  readonly loss: LossName;
-  readonly optimizer: OptimizerName;
-  readonly activations: readonly Activation[];
-  /** Member m's initial [kernel₀, bias₀, …] as a tfjs Dense stack holds them (read, not kept). */
-  readonly memberWeights: readonly (readonly Tensor[])[];
-  /** Member m's initial float32 learning rate. */
-  readonly learningRates: readonly number[];
-}
 
 interface DenseLayer {
   readonly inputs: number;
@@ -92,14 +79,14 @@ export class KernelBundle implements FusedEngine {
   private accBeta2: number;
   private heap: Float32Array<ArrayBuffer> = new Float32Array(0);
 
-  constructor(private readonly options: KernelBundleOptions) {
+  constructor(private readonly options: FusedEngineOptions) {
     const { data, batchSize, activations, memberWeights } = options;
     const blocker = kernelBlocker(activations, options.loss);
     if (blocker !== undefined) throw new RangeError(blocker);
     this.kernel = instantiateFusedMlpKernel();
     this.lossCode = LOSS_CODES[options.loss] ?? 0;
     this.epsilon = f32(backend().epsilon());
-    this.slotCount = SLOT_COUNTS[options.optimizer];
+    this.slotCount = OPTIMIZER_SLOTS[options.optimizer];
     this.accBeta1 = ADAM_BETA1;
     this.accBeta2 = ADAM_BETA2;
 
