@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const peaks = { wasm: await tfjsMatmulPeak('wasm'), cpu: await tfjsMatmulPeak('cpu'), kernel: kernelGemmPeak(64, 64, 64) };
   const kernelLarge = kernelGemmPeak(256, 256, 256);
   const gflops = (engine: (typeof engines)[number]): number => (eps(engine) * referenceEpochFlops) / 1e9;
-  const engineLabel = { wasm: 'tfjs wasm (runTrial, `--fuse 1`)', cpu: 'tfjs cpu (runTrial)', kernel: 'fused wasm kernels, bundle of one' };
+  const engineLabel = { wasm: 'tfjs wasm (model.fit, via runTrial)', cpu: 'tfjs cpu (model.fit, via runTrial)', kernel: 'fused wasm kernels, bundle of one' };
   sections.push(
     '## Training: the reference trial',
     '',
