@@ -6,6 +6,7 @@ import { LeaseLostError } from '../../src/rpc/agent-channel.js';
 import type { TrialSpec } from '../../src/trial/types.js';
 import { tinyTrial } from './fixtures.js';
 import { RecordingChannel } from './recording-channel.js';
+import { recordingLogger } from './recording-logger.js';
 
 const agents: Agent[] = [];
 async function startAgent(channel: RecordingChannel, fuse = 8): Promise<Agent> {
@@ -85,6 +86,24 @@ describe('Agent with fused bundles', () => {
     const failed = await Promise.all(leases.map((lease) => channel.waitForCall('fail', (call) => call.lease.leaseId === lease.leaseId)));
     for (const call of failed) expect(call.error.kind).toBe('WorkerCrashedError');
     expect(channel.callsOf('complete')).toEqual([]);
+  });
+
+  it('gives its workers its fused memory budget: a bundle beyond it trains in chunks', async () => {
+    const channel = new RecordingChannel({ bundles: true });
+    // 4 → 512 → 1, adam, batch 32: about 246 KB a member, so four fit in 1 MiB and six take two chunks.
+    const wide = (id: string, learningRate: number): TrialSpec => {
+      const trial = member(id, learningRate, 1);
+      return { ...trial, workload: { ...trial.workload, model: { kind: 'layers', layers: [{ kind: 'dense', units: 512, activation: 'relu' }, { kind: 'dense', units: 1, activation: 'linear' }] } } };
+    };
+    const leases = [0.001, 0.002, 0.003, 0.004, 0.005, 0.006].map((rate, i) => channel.offer(wide(`m${i}`, rate)));
+    const { logger, waitFor } = recordingLogger();
+    const agent = new Agent({ channel, slots: 1, backend: 'cpu', pollWaitMs: 1_000, epochFlushMs: 50, reconnect: { baseMs: 10, capMs: 50 }, hostname: 'test-host', fuse: 8, fuseMemoryMb: 1, logger });
+    agents.push(agent);
+    await agent.start();
+    const chunks = await waitFor('fused chunks');
+    expect(chunks.fields).toMatchObject({ members: 6, chunks: 2, capacity: 4 });
+    const completed = await Promise.all(leases.map((lease) => channel.waitForCall('complete', (call) => call.lease.leaseId === lease.leaseId)));
+    expect(completed.map((call) => call.result.outcome.status)).toEqual(Array(6).fill('succeeded'));
   });
 
   it('polls one trial at a time with --fuse 1', async () => {

@@ -3,12 +3,11 @@
 // to the undisturbed run's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/results-document.js';
-import { removeTempDirs, tempDir } from '../e2e/fixtures.js';
-import { killAllPlateauProcesses } from '../support/plateau-process.js';
-import { ChaosCluster, checkAgainstBaseline, reportFigures, undisturbedBaseline, type BaselineTrial } from './harness.js';
+import { tempDir } from '../e2e/fixtures.js';
+import { beginChaosRun, ChaosCluster, checkAgainstBaseline, reportFigures, tearDownChaos, type BaselineTrial } from './harness.js';
 import { Prng } from '../security/seeded-prng.js';
 
-const KILL_EVERY_MS = 1_500;
+const KILL_EVERY_MS = 1_000;
 const MAX_KILLS = 3;
 
 let cluster: ChaosCluster;
@@ -19,9 +18,8 @@ let wallMs = 0;
 const recoveries: number[] = [];
 
 beforeAll(async () => {
-  const started = Date.now();
   cluster = new ChaosCluster(tempDir('plateau-chaos-'), '2s');
-  const baselineDone = undisturbedBaseline(cluster.spec);
+  const run = beginChaosRun(cluster);
   await cluster.startCoordinator();
   // One trial per lease: fused bundles would finish this small grid before the second kill.
   await Promise.all([cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 })]);
@@ -58,16 +56,10 @@ beforeAll(async () => {
   stop = true;
   await killer;
   await Promise.allSettled(replacements);
-  doc = await cluster.results(sweepId);
-  baseline = await baselineDone;
-  wallMs = Date.now() - started;
+  ({ doc, baseline, wallMs } = await run.finish(sweepId));
 }, 120_000);
 
-afterAll(() => {
-  cluster?.close();
-  killAllPlateauProcesses();
-  removeTempDirs();
-});
+afterAll(() => tearDownChaos(cluster));
 
 describe('a sweep whose agents are killed with SIGKILL every few seconds', () => {
   it('had agents killed while trials were running', () => {
@@ -78,7 +70,7 @@ describe('a sweep whose agents are killed with SIGKILL every few seconds', () =>
     const figures = checkAgainstBaseline(doc, cluster.spec, baseline);
     expect(doc.trials.every((trial) => trial.status === 'succeeded')).toBe(true);
     reportFigures({
-      scenario: 'kill -9 a random agent every 1.5 s (replaced by a fresh agent)',
+      scenario: 'kill -9 a random agent every 1 s (replaced by a fresh agent)',
       faultsInjected: kills,
       ...figures,
       staleReportsRejected: cluster.coordinatorEvents('lease.stale-report-rejected').length,

@@ -4,9 +4,9 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/results-document.js';
-import { removeTempDirs, tempDir } from '../e2e/fixtures.js';
-import { killAllPlateauProcesses, type PlateauProcess } from '../support/plateau-process.js';
-import { ChaosCluster, checkAgainstBaseline, reportFigures, undisturbedBaseline, type BaselineTrial } from './harness.js';
+import { tempDir } from '../e2e/fixtures.js';
+import type { PlateauProcess } from '../support/plateau-process.js';
+import { beginChaosRun, ChaosCluster, checkAgainstBaseline, reportFigures, tearDownChaos, type BaselineTrial } from './harness.js';
 
 let cluster: ChaosCluster;
 let doc: ResultsDocument;
@@ -31,9 +31,8 @@ function storeStaleCount(dataDir: string): number {
 let staleInStore = 0;
 
 beforeAll(async () => {
-  const started = Date.now();
   cluster = new ChaosCluster(tempDir('plateau-chaos-'), '2s');
-  const baselineDone = undisturbedBaseline(cluster.spec);
+  const run = beginChaosRun(cluster);
   await cluster.startCoordinator();
   const [first] = await Promise.all([cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 })]);
   if (first === undefined) throw new Error('no agent');
@@ -58,13 +57,11 @@ beforeAll(async () => {
   stoppedMs = Date.now() - stoppedAt;
   await coordinator.waitFor(new RegExp(`"event":"lease.stale-report-rejected".*"trialId":"${stolenTrial}"`));
   await sweepEnd;
-  doc = await cluster.results(sweepId);
   staleInStore = storeStaleCount(cluster.dataDir);
-  baseline = await baselineDone;
-  wallMs = Date.now() - started;
+  ({ doc, baseline, wallMs } = await run.finish(sweepId));
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (sleeper?.child.pid !== undefined) {
     try {
       process.kill(sleeper.child.pid, 'SIGCONT');
@@ -72,9 +69,7 @@ afterAll(() => {
       // already gone
     }
   }
-  cluster?.close();
-  killAllPlateauProcesses();
-  removeTempDirs();
+  await tearDownChaos(cluster);
 });
 
 describe('an agent stopped past its lease, then woken', () => {

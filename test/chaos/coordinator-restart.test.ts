@@ -3,9 +3,9 @@
 // result equal to the undisturbed run's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/results-document.js';
-import { removeTempDirs, tempDir } from '../e2e/fixtures.js';
-import { killAllPlateauProcesses, type PlateauProcess } from '../support/plateau-process.js';
-import { ChaosCluster, checkAgainstBaseline, reportFigures, undisturbedBaseline, type BaselineTrial } from './harness.js';
+import { tempDir } from '../e2e/fixtures.js';
+import type { PlateauProcess } from '../support/plateau-process.js';
+import { beginChaosRun, ChaosCluster, checkAgainstBaseline, reportFigures, tearDownChaos, type BaselineTrial } from './harness.js';
 
 let cluster: ChaosCluster;
 let doc: ResultsDocument;
@@ -16,9 +16,8 @@ let recoveryMs: number | null = null;
 let wallMs = 0;
 
 beforeAll(async () => {
-  const started = Date.now();
   cluster = new ChaosCluster(tempDir('plateau-chaos-'), '3s');
-  const baselineDone = undisturbedBaseline(cluster.spec);
+  const run = beginChaosRun(cluster);
   await cluster.startCoordinator();
   // One trial per lease: trials finish one by one, so the kill lands mid-sweep (a fused bundle
   // of same-rate trials trains as one until the schedules part, and finishes all at once).
@@ -42,16 +41,10 @@ beforeAll(async () => {
     }
   });
   await restart;
-  doc = await cluster.results(sweepId);
-  baseline = await baselineDone;
-  wallMs = Date.now() - started;
+  ({ doc, baseline, wallMs } = await run.finish(sweepId));
 }, 120_000);
 
-afterAll(() => {
-  cluster?.close();
-  killAllPlateauProcesses();
-  removeTempDirs();
-});
+afterAll(() => tearDownChaos(cluster));
 
 describe('a sweep whose coordinator is killed with SIGKILL and restarted', () => {
   it('killed the coordinator with trials still to run', () => {

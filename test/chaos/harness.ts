@@ -16,7 +16,8 @@ import { loadSweepSpecFile } from '../../src/spec/load.js';
 import type { SweepSpec } from '../../src/spec/sweep-spec.js';
 import { runTrial } from '../../src/train/trial-runner.js';
 import type { EpochRecord } from '../../src/trial/types.js';
-import { spawnPlateau, type PlateauProcess } from '../support/plateau-process.js';
+import { killAllPlateauProcesses, listeningAddress, spawnPlateau, type PlateauProcess } from '../support/plateau-process.js';
+import { removeTempDirs } from '../support/temp-dirs.js';
 
 /** 8 tiny trials (~0.3–1 s each on cpu); attempts to spare, since chaos costs some. */
 export const chaosSpecText = `
@@ -79,10 +80,8 @@ export class ChaosCluster {
   async startCoordinator(): Promise<void> {
     const port = this.address === '' ? '0' : (this.address.split(':').at(-1) ?? '0');
     const coordinator = spawnPlateau(['--log-format', 'json', 'coordinator', '--port', port, '--data-dir', this.dataDir, '--lease-timeout', this.leaseTimeout]);
-    const [, address] = await coordinator.waitFor(/coordinator listening on (\S+)/, 30_000);
-    if (address === undefined) throw new Error('no address');
+    this.address = await listeningAddress(coordinator, 30_000);
     this.coordinator = coordinator;
-    this.address = address;
   }
 
   /** `fuse` 1 gives per-trial leases (the SIGSTOP scenario follows one trial); default: the agent's fused bundles. */
@@ -149,6 +148,36 @@ export class ChaosCluster {
   close(): void {
     for (const client of this.client.splice(0)) client.close();
   }
+}
+
+/** What a chaos scenario leaves to check: the sweep's results, the undisturbed run's, and the wall time. */
+export interface ChaosOutcome {
+  readonly doc: ResultsDocument;
+  readonly baseline: Map<string, BaselineTrial>;
+  readonly wallMs: number;
+}
+
+/**
+ * Starts what every chaos scenario measures against: the undisturbed baseline (trained in this
+ * process while the cluster runs) and the wall clock. `finish` fetches the ended sweep's results.
+ */
+export function beginChaosRun(cluster: ChaosCluster): { finish(sweepId: string): Promise<ChaosOutcome> } {
+  const started = Date.now();
+  const baselineDone = undisturbedBaseline(cluster.spec);
+  return {
+    async finish(sweepId) {
+      const doc = await cluster.results(sweepId);
+      const baseline = await baselineDone;
+      return { doc, baseline, wallMs: Date.now() - started };
+    },
+  };
+}
+
+/** afterAll of a chaos file: closes the cluster's clients, kills every plateau process, removes the temp folders. */
+export async function tearDownChaos(cluster: ChaosCluster | undefined): Promise<void> {
+  cluster?.close();
+  await killAllPlateauProcesses();
+  removeTempDirs();
 }
 
 /** The worker processes (children) of an agent process. */

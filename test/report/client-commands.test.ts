@@ -1,63 +1,19 @@
 // The client commands (submit, status, watch, results, cancel) as a user runs them: built CLI
 // child processes against a real `plateau coordinator` process, and a real agent for the
 // sweep that must finish.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseResultsJson } from '../../src/results/parse-results.js';
-import { plateauBin, TINY_SPEC, writeTinySpec } from './tiny-sweep.js';
+import { killAllPlateauProcesses, listeningAddress, runPlateau, spawnPlateau, type FinishedPlateau } from '../support/plateau-process.js';
+import { TINY_SPEC, writeTinySpec } from './tiny-sweep.js';
 
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const children: ChildProcess[] = [];
-
-function start(args: readonly string[]): { child: ChildProcess; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, [plateauBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { child, stdout: () => out, stderr: () => err };
-}
-
-async function plateau(...args: string[]): Promise<Finished> {
-  const { child, stdout, stderr } = start(args);
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout: stdout(), stderr: stderr() };
-}
+/** `plateau ARGS`, run to its end, as typed at a shell. */
+const plateau = (...args: string[]): Promise<FinishedPlateau> => runPlateau(args);
 
 /** Asserts the exit code, showing stderr when it is not the expected one. */
-function expectExit(result: Finished, code: number): void {
+function expectExit(result: FinishedPlateau, code: number): void {
   expect({ code: result.code, stderr: result.code === code ? '' : result.stderr }).toEqual({ code, stderr: '' });
-}
-
-/**
- * Resolves once `child` has printed a line matching `pattern`. Listens without consuming
- * the stream: ending an async iteration would destroy the pipe, and the child's next write
- * would fail with EPIPE.
- */
-function printed(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match === null) return;
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-      resolve(match);
-    };
-    const onExit = (): void => reject(new Error(`exited without printing ${String(pattern)}: ${seen}`));
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
 }
 
 describe('client commands against a running coordinator', () => {
@@ -68,19 +24,11 @@ describe('client commands against a running coordinator', () => {
 
   beforeAll(async () => {
     ({ dir, specFile } = await writeTinySpec('plateau-client-'));
-    const coordinator = start(['--log-level', 'warn', 'coordinator', '--port', '0', '--metrics-port', 'off', '--data-dir', join(dir, 'store')]);
-    const match = await printed(coordinator.child, /coordinator listening on (\S+)/);
-    address = match[1] ?? '';
+    address = await listeningAddress(spawnPlateau(['--log-level', 'warn', 'coordinator', '--port', '0', '--metrics-port', 'off', '--data-dir', join(dir, 'store')]));
   });
 
   afterAll(async () => {
-    for (const child of children.splice(0)) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await killAllPlateauProcesses();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -114,11 +62,10 @@ describe('client commands against a running coordinator', () => {
   });
 
   it('stops watching on Ctrl-C with exit code 130', async () => {
-    const watch = start(['watch', sweepId, '--coordinator', address, '--json']);
-    await printed(watch.child, /\n/);
-    const exited = once(watch.child, 'exit');
+    const watch = spawnPlateau(['watch', sweepId, '--coordinator', address, '--json']);
+    await watch.waitFor(/"summary":/);
     watch.child.kill('SIGINT');
-    expect(await exited).toEqual([130, null]);
+    expect(await watch.exited()).toBe(130);
   });
 
   it('cancels a sweep and says what was kept', async () => {
@@ -133,7 +80,7 @@ describe('client commands against a running coordinator', () => {
   });
 
   it('watches a sweep live until an agent has run it to the end', async () => {
-    start(['--log-level', 'warn', 'agent', '--coordinator', address, '--slots', '1', '--backend', 'cpu', '--metrics-port', 'off']);
+    spawnPlateau(['--log-level', 'warn', 'agent', '--coordinator', address, '--slots', '1', '--backend', 'cpu', '--metrics-port', 'off']);
     const result = await plateau('watch', sweepId, '--coordinator', address, '--json');
     expectExit(result, 0);
     const events = result.stdout
@@ -191,8 +138,7 @@ describe('client commands against a running coordinator', () => {
   it.concurrent('asks for the token when the coordinator requires one, and gets in with it', async () => {
     const tokenFile = join(dir, 'token');
     await writeFile(tokenFile, 'a-shared-secret-of-32-characters\n');
-    const secured = start(['--log-level', 'warn', 'coordinator', '--port', '0', '--metrics-port', 'off', '--token-file', tokenFile, '--data-dir', join(dir, 'secured-store')]);
-    const securedAddress = (await printed(secured.child, /coordinator listening on (\S+)/))[1] ?? '';
+    const securedAddress = await listeningAddress(spawnPlateau(['--log-level', 'warn', 'coordinator', '--port', '0', '--metrics-port', 'off', '--token-file', tokenFile, '--data-dir', join(dir, 'secured-store')]));
     const refused = await plateau('status', '--coordinator', securedAddress);
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining(`the coordinator at ${securedAddress} refused our credentials`) });
     expectExit(await plateau('status', '--coordinator', securedAddress, '--token-file', tokenFile), 0);

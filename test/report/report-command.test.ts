@@ -1,24 +1,15 @@
 // `plateau report results.json` as a user runs it: the built CLI as a child process.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../../src/report/render-report.js';
 import { serializeResultsDocument } from '../../src/results/results-document.js';
+import { runPlateau, type FinishedPlateau } from '../support/plateau-process.js';
 import { mixedSweepDocument } from './report-fixtures.js';
-import { plateauBin } from './tiny-sweep.js';
 
-async function plateau(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [plateauBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+/** `plateau ARGS`, run to its end, as typed at a shell. */
+const plateau = (...args: string[]): Promise<FinishedPlateau> => runPlateau(args);
 
 describe('plateau report', () => {
   const doc = mixedSweepDocument();

@@ -4,10 +4,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-
-export const plateauBin = fileURLToPath(new URL('../../bin/plateau', import.meta.url));
+import { plateauBin } from '../support/plateau-process.js';
 
 export const TINY_SPEC = `name: tiny-report
 workload:

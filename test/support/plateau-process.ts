@@ -5,6 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 export const plateauBin = fileURLToPath(new URL('../../bin/plateau', import.meta.url));
 
+/** How a `plateau` process ended, and everything it printed. */
+export interface FinishedPlateau {
+  /** The exit code, or the name of the signal that ended it. */
+  readonly code: number | string;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 export interface PlateauProcess {
   readonly child: ChildProcess;
   stdout(): string;
@@ -13,17 +21,28 @@ export interface PlateauProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the exit code (or the signal's name). */
   exited(): Promise<number | string>;
+  /**
+   * Resolves once the process has exited and its stdout and stderr have ended. Unlike
+   * `exited()`, no output can still be on its way: what it carries is everything printed.
+   */
+  finished(): Promise<FinishedPlateau>;
 }
 
-const spawned = new Set<ChildProcess>();
+export interface PlateauSpawnOptions {
+  readonly cwd?: string;
+  /** Added to this process's environment. */
+  readonly env?: NodeJS.ProcessEnv;
+}
 
-export function spawnPlateau(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): PlateauProcess {
+/** Each running child, with the promise of its exit. */
+const spawned = new Map<ChildProcess, Promise<unknown>>();
+
+export function spawnPlateau(args: readonly string[], options: PlateauSpawnOptions = {}): PlateauProcess {
   const child = spawn(process.execPath, [plateauBin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     env: { ...process.env, ...options.env },
   });
-  spawned.add(child);
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -41,6 +60,15 @@ export function spawnPlateau(args: readonly string[], options: { cwd?: string; e
     notify();
     return typeof code === 'number' ? code : String(signal);
   });
+  spawned.set(child, exit);
+  // 'close' comes after 'exit', once the output pipes have ended too.
+  const closed = once(child, 'close').then(([code, signal]: unknown[]): FinishedPlateau => ({
+    code: typeof code === 'number' ? code : String(signal),
+    stdout: out,
+    stderr: err,
+  }));
+  // Handled here so that a run nobody awaits to its end leaves no unhandled rejection behind.
+  void closed.catch(() => undefined);
   let exitedAlready = false;
   void exit.then(() => (exitedAlready = true));
   return {
@@ -48,6 +76,7 @@ export function spawnPlateau(args: readonly string[], options: { cwd?: string; e
     stdout: () => out,
     stderr: () => err,
     exited: () => exit,
+    finished: () => closed,
     waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
@@ -69,8 +98,25 @@ export function spawnPlateau(args: readonly string[], options: { cwd?: string; e
   };
 }
 
-/** SIGKILLs every child still running (afterEach / afterAll). */
-export function killAllPlateauProcesses(): void {
-  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+/** Runs `plateau ARGS` to its end: for the commands that finish by themselves. */
+export function runPlateau(args: readonly string[], options: PlateauSpawnOptions = {}): Promise<FinishedPlateau> {
+  return spawnPlateau(args, options).finished();
+}
+
+/** The HOST:PORT a `plateau coordinator` process prints once it serves ("coordinator listening on HOST:PORT"). */
+export async function listeningAddress(coordinator: PlateauProcess, timeoutMs?: number): Promise<string> {
+  const [, address] = await coordinator.waitFor(/coordinator listening on (\S+)/, timeoutMs);
+  if (address === undefined) throw new Error('the listening line carries no address');
+  return address;
+}
+
+/**
+ * SIGKILLs every child still running (afterEach / afterAll); resolves once they have all
+ * exited, so that their data folders can be removed without a dying process writing into them.
+ */
+export async function killAllPlateauProcesses(): Promise<void> {
+  const exits = [...spawned];
   spawned.clear();
+  for (const [child] of exits) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(exits.map(([, exit]) => exit));
 }

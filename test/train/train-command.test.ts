@@ -1,35 +1,13 @@
 // `plateau train` as a user runs it: the built CLI (bin/plateau → dist/) in a real process.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { pickTrial, TrainOptionError } from '../../src/cli/commands/train.js';
 import type { TrialResult } from '../../src/trial/types.js';
+import { runPlateau } from '../support/plateau-process.js';
 import { trialSpec } from './trial-fixtures.js';
 
-const bin = fileURLToPath(new URL('../../bin/plateau', import.meta.url));
 const oneTrial = fileURLToPath(new URL('../fixtures/specs/one-trial.yaml', import.meta.url));
 const quick = fileURLToPath(new URL('../../examples/quick.yaml', import.meta.url));
-
-interface Exit {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runCli(args: readonly string[]): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('pickTrial', () => {
   const three = [trialSpec({ id: 'a' }), trialSpec({ id: 'b' }), trialSpec({ id: 'c' })];
@@ -49,7 +27,7 @@ describe('pickTrial', () => {
 
 describe('plateau train', () => {
   it('prints a line per epoch, the Keras reduction lines and a summary', async () => {
-    const run = await runCli(['train', oneTrial, '--backend', 'cpu']);
+    const run = await runPlateau(['train', oneTrial, '--backend', 'cpu']);
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toMatch(/^Trial 1\/1 \([0-9a-f]+\): learningRate=0\.01 factor=0\.5 patience=1 /);
@@ -63,7 +41,7 @@ describe('plateau train', () => {
   });
 
   it('prints the TrialResult as JSON with --json', async () => {
-    const run = await runCli(['train', oneTrial, '--backend', 'cpu', '--json']);
+    const run = await runPlateau(['train', oneTrial, '--backend', 'cpu', '--json']);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as TrialResult;
     expect(result.outcome).toEqual({ status: 'succeeded' });
@@ -72,19 +50,19 @@ describe('plateau train', () => {
   });
 
   it('refuses, with exit code 2, a grid of many points without --index', async () => {
-    const run = await runCli(['train', quick, '--backend', 'cpu']);
+    const run = await runPlateau(['train', quick, '--backend', 'cpu']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('the grid has 12 trials; choose one with --index 0..11');
   });
 
   it('refuses, with exit code 2, a backend that is not installed', async () => {
-    const run = await runCli(['train', oneTrial, '--backend', 'tensorflow']);
+    const run = await runPlateau(['train', oneTrial, '--backend', 'tensorflow']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('backend "tensorflow" is unavailable: @tensorflow/tfjs-node is not installed');
   });
 
   it('reports a spec file that does not exist and exits 2', async () => {
-    const run = await runCli(['train', fileURLToPath(new URL('../fixtures/specs/missing.yaml', import.meta.url))]);
+    const run = await runPlateau(['train', fileURLToPath(new URL('../fixtures/specs/missing.yaml', import.meta.url))]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no such file');
   });
