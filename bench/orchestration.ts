@@ -1,14 +1,16 @@
 // Orchestration cost without training: a real coordinator (SQLite store, gRPC on loopback)
-// and S slots that poll, heartbeat once and complete immediately ("no-op trials"). Reports
-// trials/s and the per-trial dispatch-to-result latency (poll issued → result acknowledged).
+// and S slots that poll, heartbeat once and complete immediately ("no-op trials"). The slots
+// run in a separate agent process (bench/noop-agent.ts), as real agents do. Reports trials/s
+// and the per-trial dispatch-to-result latency (poll issued → result acknowledged).
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoordinatorServer } from '../coordinator/grpc-server.js';
-import { createGrpcAgentChannel } from '../src/rpc/grpc-agent-channel.js';
+import { findPackageRoot } from '../agent/package-root.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { gridSize } from '../src/spec/grid.js';
-import type { TrialResult } from '../src/trial/types.js';
+import { formatNoopAgentArgs, parseNoopAgentMessage, type NoopAgentArgs, type NoopAgentMessage, type NoopPollMode } from './noop-agent-protocol.js';
 import { quantile } from './stats.js';
 
 /** A grid of n no-op trials (n = 10 × 10 × k): the spec is never trained. */
@@ -38,55 +40,91 @@ export function noopSpec(name: string, trials: number): SweepSpec {
 export interface OrchestrationTiming {
   readonly slots: number;
   readonly trials: number;
+  /** How the slots polled: one trial per poll, or bundles (`maxBundle`) as a fusing agent does. */
+  readonly mode: NoopPollMode;
   readonly trialsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time (user + system) the coordinator's process spent per trial, in µs: its cost, whatever else the machine runs. */
+  readonly coordinatorCpuUsPerTrial: number;
+  /** The same for the agent process (its gRPC client and slots). */
+  readonly agentCpuUsPerTrial: number;
 }
 
-function noopResult(trialId: string, seed: number): TrialResult {
+/** The built no-op agent (child processes run built JS, also when this module runs from sources). */
+function noopAgentPath(): string {
+  return join(findPackageRoot(import.meta.url), 'dist', 'bench', 'noop-agent.js');
+}
+
+/** The no-op agent process: its messages in order, and its exit. */
+function startNoopAgent(args: NoopAgentArgs, execArgv: readonly string[]): { readonly child: ChildProcess; next(): Promise<NoopAgentMessage> } {
+  const child = fork(noopAgentPath(), formatNoopAgentArgs(args), { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const inbox: NoopAgentMessage[] = [];
+  const waiting: { resolve: (message: NoopAgentMessage) => void; reject: (error: Error) => void }[] = [];
+  let ended: Error | undefined;
+  child.on('message', (raw: unknown) => {
+    let message: NoopAgentMessage;
+    try {
+      message = parseNoopAgentMessage(raw);
+    } catch (error) {
+      message = { kind: 'failed', message: String(error) };
+    }
+    const waiter = waiting.shift();
+    if (waiter === undefined) inbox.push(message);
+    else waiter.resolve(message);
+  });
+  child.on('exit', (code, signal) => {
+    ended = new Error(`the no-op agent exited (${code ?? signal ?? 'unknown'}) before it reported`);
+    for (const waiter of waiting.splice(0)) waiter.reject(ended);
+  });
   return {
-    trialId,
-    outcome: { status: 'succeeded' },
-    history: [{ epoch: 1, loss: 0.5, val_loss: 0.5, lr: 0.001 }],
-    lrReductions: [],
-    objective: 0.5,
-    wallSeconds: 0,
-    backend: 'cpu',
-    seed,
+    child,
+    next: () => {
+      const queued = inbox.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      if (ended !== undefined) return Promise.reject(ended);
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
   };
 }
 
-/** One sweep of `trials` no-op trials through `slots` concurrent polling slots. */
-export async function timeOrchestration(slots: number, trials: number): Promise<OrchestrationTiming> {
+/**
+ * One sweep of `trials` no-op trials through a coordinator in this process and one agent
+ * process of `slots` slots, each polling, heartbeating once and completing.
+ */
+export async function timeOrchestration(
+  slots: number,
+  trials: number,
+  mode: NoopPollMode = { kind: 'single' },
+  options: { readonly agentExecArgv?: readonly string[] } = {},
+): Promise<OrchestrationTiming> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plateau-bench-'));
   const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir });
-  const channel = createGrpcAgentChannel(server.address);
+  const spec = noopSpec(`noop-${slots}-${mode.kind}`, trials);
+  const total = gridSize(spec);
+  // Not this process's flags by default (a profiler's, a loader's); `agentExecArgv` profiles the agent.
+  const agent = startNoopAgent({ address: server.address, slots, trials: total, mode }, options.agentExecArgv ?? []);
   try {
-    const spec = noopSpec(`noop-${slots}`, trials);
-    const total = gridSize(spec);
-    const { agentId } = await channel.register({ hostname: 'bench', slots, backend: 'cpu', version: 'bench' });
-    const latencies: number[] = [];
-    let done = 0;
-    const slot = async (): Promise<void> => {
-      while (done < total) {
-        const started = performance.now();
-        const lease = await channel.poll({ agentId, waitMs: 200 });
-        if (lease === null) continue;
-        const ref = { leaseId: lease.leaseId, fencingToken: lease.fencingToken };
-        await channel.heartbeat(ref, [{ epoch: 1, loss: 0.5, val_loss: 0.5, lr: 0.001 }]);
-        await channel.complete(ref, noopResult(lease.trialId, lease.trial.seed));
-        latencies.push(performance.now() - started);
-        done++;
-      }
-    };
+    const ready = await agent.next();
+    if (ready.kind !== 'ready') throw new Error(`the no-op agent said ${ready.kind === 'failed' ? ready.message : ready.kind} before ready`);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     server.coordinator.submitSweep(spec, '');
-    await Promise.all(Array.from({ length: slots }, slot));
+    agent.child.send({ kind: 'go' });
+    const done = await agent.next();
     const seconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    return { slots, trials: total, trialsPerSecond: total / seconds, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99) };
+    const cpu = process.cpuUsage(cpuBefore);
+    if (done.kind !== 'done') throw new Error(`the no-op agent failed: ${done.kind === 'failed' ? done.message : done.kind}`);
+    const latencies = [...done.latenciesMs].sort((a, b) => a - b);
+    return { slots, trials: total, mode, trialsPerSecond: total / seconds, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), coordinatorCpuUsPerTrial: (cpu.user + cpu.system) / total, agentCpuUsPerTrial: done.cpuUs / total };
   } finally {
-    channel.close();
+    if (agent.child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        agent.child.once('exit', () => resolve());
+        // Normally it has reported and is exiting on its own; a failed run must not leave it behind.
+        setTimeout(() => agent.child.kill('SIGKILL'), 5_000).unref();
+      });
+    }
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

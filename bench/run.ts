@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_FUSE } from '../agent/agent-options.js';
+import type { NoopPollMode } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection } from './peer.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
@@ -189,24 +191,41 @@ async function main(): Promise<void> {
   }
 
   // ── Orchestration: no-op trials ──────────────────────────────────────────
+  // One trial per poll (the protocol's unit cost), then bundles as a fusing agent asks for them.
   log('no-op trials through the coordinator');
   const slotCounts = [1, 4, 16];
-  const orchestration = new Map<number, OrchestrationTiming[]>();
+  const pollModes: readonly { readonly mode: NoopPollMode; readonly label: string }[] = [
+    { mode: { kind: 'single' }, label: 'one trial per poll' },
+    { mode: { kind: 'bundle', maxBundle: DEFAULT_FUSE }, label: `bundles of up to ${DEFAULT_FUSE} (PollTrial with max_bundle, as the agent polls by default)` },
+  ];
+  const orchestration = new Map<string, OrchestrationTiming[]>();
+  const orchestrationKey = (mode: NoopPollMode, slots: number): string => `${mode.kind}/${slots}`;
   for (let run = 0; run < options.runs; run++) {
-    for (const slots of slotCounts) orchestration.set(slots, [...(orchestration.get(slots) ?? []), await timeOrchestration(slots, 1000)]);
+    for (const { mode } of pollModes) {
+      for (const slots of slotCounts) {
+        const key = orchestrationKey(mode, slots);
+        orchestration.set(key, [...(orchestration.get(key) ?? []), await timeOrchestration(slots, 1000, mode)]);
+      }
+    }
   }
   sections.push(
     '## Orchestration: no-op trials',
     '',
-    'A real coordinator (SQLite store, gRPC over loopback) and S polling slots in one process that lease, heartbeat once',
-    'and complete each trial at once. Latency: poll issued → result acknowledged, per trial (dispatch to result).',
+    'A real coordinator (SQLite store, gRPC over loopback) in the bench process, and one agent process of S slots',
+    '(bench/noop-agent.ts, over the agent\'s gRPC channel) that lease, heartbeat once and complete each trial at once.',
+    'Latency: poll issued → result acknowledged, per trial (dispatch to result). CPU: the coordinator process\'s CPU time per trial.',
+    'With bundles every member still heartbeats and completes on its own, all at once: its latency is mostly the wait',
+    'behind the other trials in flight (up to S × bundle size).',
     '',
-    '| slots | trials | trials/s | p50 (ms) | p99 (ms) |',
-    '|---:|---:|---:|---:|---:|',
-    ...slotCounts.map((slots) => {
-      const timings = orchestration.get(slots) ?? [];
-      return `| ${slots} | ${timings[0]?.trials ?? 0} | ${fmt(median(timings.map((t) => t.trialsPerSecond)), 0)} | ${fmt(median(timings.map((t) => t.p50Ms)))} | ${fmt(median(timings.map((t) => t.p99Ms)))} |`;
-    }),
+    '| polling | slots | trials | trials/s | p50 (ms) | p99 (ms) | coordinator CPU/trial (µs) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...pollModes.flatMap(({ mode, label }) =>
+      slotCounts.map((slots) => {
+        const timings = orchestration.get(orchestrationKey(mode, slots)) ?? [];
+        const med = (pick: (t: OrchestrationTiming) => number, digits = 2): string => fmt(median(timings.map(pick)), digits);
+        return `| ${label} | ${slots} | ${timings[0]?.trials ?? 0} | ${med((t) => t.trialsPerSecond, 0)} | ${med((t) => t.p50Ms)} | ${med((t) => t.p99Ms)} | ${med((t) => t.coordinatorCpuUsPerTrial, 0)} |`;
+      }),
+    ),
     '',
   );
 

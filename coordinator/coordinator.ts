@@ -90,7 +90,8 @@ export class Coordinator {
     this.logger = this.options.logger.child({ component: 'coordinator' });
     this.events = new CoordinatorEventBus(this.logger);
     this.leases = new LeaseTable(this.options.newId);
-    this.store = SweepStore.open(this.options.dataDir, this.options.clock());
+    // One commit per event-loop turn for the hot writes (see the note atop sweep-store.ts).
+    this.store = SweepStore.open(this.options.dataDir, this.options.clock(), { commitMode: 'per-turn' });
     for (const trial of this.store.queuedTrials()) this.enqueue(trial);
     if (this.queue.size > 0) this.logger.info('coordinator.resumed', { queued: this.queue.size });
     if (this.options.expiryCheckIntervalMs > 0) {
@@ -253,7 +254,7 @@ export class Coordinator {
     this.store.recordHeartbeat(trial, ref.fencingToken, epochs);
     this.events.emit('trial-heartbeat', { ...trial, agentId: check.lease.agentId, epochs });
     this.changed(trial.sweepId);
-    return this.store.getSweep(trial.sweepId)?.cancelled === true ? { kind: 'cancel', reason: 'sweep-cancelled' } : { kind: 'continue' };
+    return this.store.isCancelled(trial.sweepId) ? { kind: 'cancel', reason: 'sweep-cancelled' } : { kind: 'continue' };
   }
 
   /**

@@ -126,6 +126,8 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    // Channelz bookkeeping on every call, for a debugging service this server does not offer.
+    'grpc.enable_channelz': 0,
     interceptors: options.token === undefined ? [] : [tokenAuthInterceptor(options.token, (peer) => logger.warn('rpc.unauthenticated', { peer }))],
   });
 
@@ -196,9 +198,15 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     }),
     pollTrial: unary<wire.PollTrialRequest, wire.PollTrialResponse>('PollTrial', async (request, call) => {
       const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
-      const leases = await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, abort.signal);
-      return encodePollResponse(leases);
+      // Only while the poll waits: grpc-js says 'cancelled' when any call's stream closes, and
+      // an abort then would only build an AbortError (a stack trace) per poll for nobody.
+      const onCancelled = (): void => abort.abort();
+      call.once('cancelled', onCancelled);
+      try {
+        return encodePollResponse(await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, abort.signal));
+      } finally {
+        call.off('cancelled', onCancelled);
+      }
     }),
     heartbeat: unary<wire.HeartbeatRequest, wire.HeartbeatResponse>('Heartbeat', (request) =>
       encodeDirective(domain().heartbeat({ leaseId: request.leaseId, fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),

@@ -25,6 +25,22 @@
 //   process is told so; a power loss before that only loses a result nobody was
 //   acknowledged for (the agent's retry is refused as stale and the trial runs again).
 // Everything else (sweeps, cancels, requeues, failures, agents) stays FULL: rare writes.
+//
+// Commit per turn (`commitMode: 'per-turn'`, what the coordinator uses). The relaxed writes of
+// one event-loop turn (the grants, heartbeats and results of every RPC that turn read off the
+// sockets) share one transaction, committed at the end of the turn (setImmediate), each call
+// in its own savepoint so a call that throws undoes only itself. Most of a small commit's cost
+// is writing whole pages to the WAL, and these calls touch the same few pages, so one commit
+// per turn does the work of many. What it changes: a relaxed write reaches the WAL at the end
+// of its turn instead of within its call, so a process crash in between also loses it — the
+// same loss, for the same reasons harmless, as a power loss before the WAL is synced above
+// (leases die with the process; tokens stay below the durable ceiling; a result is still
+// acknowledged only after `durable()`, which commits the batch before its fsync). A FULL write
+// commits the open batch first, and `close()` and `durable()` commit it too. Should that commit
+// fail (disk full, I/O error), the calls that joined it have already answered, so the store
+// stops taking writes (StoreFailedError) rather than go on from a state it no longer matches;
+// a restart recovers from what is on disk. Another connection to the file sees (and can write
+// past) the batch only once it commits: direct users of the store keep the default, 'each-call'.
 import Database, { type Statement } from 'better-sqlite3';
 import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +55,14 @@ export const storeFileName = 'plateau.db';
 const schemaVersion = 1;
 /** How far above a granted token the durable ceiling is raised (one fsync per this many grants, at most). */
 const tokenCeilingStep = 1024;
+
+/** When relaxed writes commit: within each call, or together at the end of the event-loop turn. */
+export type StoreCommitMode = 'each-call' | 'per-turn';
+
+export interface SweepStoreOptions {
+  /** Default 'each-call'. See the note above on 'per-turn'. */
+  readonly commitMode?: StoreCommitMode;
+}
 
 export interface TrialRef {
   readonly sweepId: string;
@@ -278,6 +302,17 @@ export class StoreClosedError extends Error {
   }
 }
 
+/** A commit of the per-turn batch failed: the store takes no more writes (restart to recover). */
+export class StoreFailedError extends Error {
+  override readonly name = 'StoreFailedError';
+  constructor(
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${file}: the sweep store failed to commit (${cause instanceof Error ? cause.message : String(cause)}); restart the coordinator`);
+  }
+}
+
 /** A state change asked of a trial that the store does not hold. */
 export class UnknownTrialError extends Error {
   override readonly name = 'UnknownTrialError';
@@ -365,13 +400,28 @@ export class SweepStore {
   private walFd: number | undefined;
   private closeWalAfterSync = false;
   private walMode = false;
+  /**
+   * Runs `work` in a transaction (a savepoint inside an open one). Made once: better-sqlite3
+   * builds a new wrapper on every `db.transaction(fn)`, which costs more than these small writes.
+   */
+  private readonly transact: <T>(work: () => T) => T;
+  /** Whether each sweep is cancelled, as last written or read (every heartbeat asks). */
+  private readonly cancelledSweeps = new Map<string, boolean>();
+  /** A per-turn batch transaction is open (see the note above). */
+  private batchOpen = false;
+  private failure: StoreFailedError | undefined;
 
-  private constructor(readonly file: string) {
+  private constructor(
+    readonly file: string,
+    private readonly commitMode: StoreCommitMode,
+  ) {
     try {
       this.db = new Database(file);
     } catch (error) {
       throw new StoreOpenError(file, sqliteCode(error), error instanceof Error ? error.message : String(error));
     }
+    const transaction = this.db.transaction((work: () => unknown) => work());
+    this.transact = <T>(work: () => T): T => transaction(work) as T;
     try {
       this.configure();
     } catch (error) {
@@ -413,14 +463,63 @@ export class SweepStore {
     return cached as unknown as Statement<P, R>;
   }
 
-  /** Runs `work` as one transaction committed without fsync (see the durability note above). */
+  /**
+   * Runs `work` as one transaction committed without fsync (see the durability note above):
+   * its own, or, per turn, a savepoint of the turn's batch.
+   */
   private relaxed<T>(work: () => T): T {
-    if (!this.walMode) return this.db.transaction(work)();
+    this.assertWritable();
+    if (!this.walMode) return this.transact(work);
+    if (this.commitMode === 'per-turn') {
+      if (!this.batchOpen) this.openBatch();
+      return this.transact(work);
+    }
     this.statement('PRAGMA synchronous = NORMAL').run();
     try {
-      return this.db.transaction(work)();
+      return this.transact(work);
     } finally {
       this.statement('PRAGMA synchronous = FULL').run();
+    }
+  }
+
+  /** Runs `work` as one FULL (fsync'd) transaction, after committing the open batch. */
+  private full<T>(work: () => T): T {
+    this.commitBatch();
+    this.assertWritable();
+    return this.transact(work);
+  }
+
+  private assertWritable(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private openBatch(): void {
+    this.statement('PRAGMA synchronous = NORMAL').run();
+    this.statement('BEGIN').run();
+    this.batchOpen = true;
+    setImmediate(() => this.commitBatch());
+  }
+
+  /** Commits the open batch, if any; on failure the store stops taking writes (see the note above). */
+  private commitBatch(): void {
+    if (!this.batchOpen) return;
+    this.batchOpen = false;
+    try {
+      this.statement('COMMIT').run();
+    } catch (error) {
+      this.failure = new StoreFailedError(this.file, error);
+      try {
+        if (this.db.inTransaction) this.statement('ROLLBACK').run();
+      } catch {
+        // The failure above is what is reported; the connection is not used for writes again.
+      }
+      this.settleSync(Number.POSITIVE_INFINITY, this.failure);
+    } finally {
+      try {
+        this.statement('PRAGMA synchronous = FULL').run();
+      } catch {
+        // Only fails with the connection itself: nothing more is written through it.
+      }
     }
   }
 
@@ -458,6 +557,12 @@ export class SweepStore {
 
   private startSync(): void {
     if (this.syncInFlight || this.resultsSynced >= this.resultsWritten || !this.db.open) return;
+    // The results to sync may sit in this turn's batch: commit it (write the WAL) first.
+    this.commitBatch();
+    if (this.failure !== undefined) {
+      this.settleSync(this.resultsWritten, this.failure);
+      return;
+    }
     const upTo = this.resultsWritten;
     let fd: number;
     try {
@@ -499,13 +604,13 @@ export class SweepStore {
    * Opens (or creates) the store under `dataDir`. Trials that a previous process had leased
    * go back to the queue (their attempt counts as a failure): no lease survives a restart.
    */
-  static open(dataDir: string, nowMs: number): SweepStore {
+  static open(dataDir: string, nowMs: number, options: SweepStoreOptions = {}): SweepStore {
     try {
       mkdirSync(dataDir, { recursive: true });
     } catch (error) {
       throw new StoreOpenError(dataDir, error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN', 'cannot create the data directory');
     }
-    const store = new SweepStore(join(dataDir, storeFileName));
+    const store = new SweepStore(join(dataDir, storeFileName), options.commitMode ?? 'each-call');
     store.recoverInterrupted(nowMs);
     return store;
   }
@@ -513,8 +618,10 @@ export class SweepStore {
   /** A clean close: everything is synced, so the next open needs no token floor. */
   close(): void {
     if (!this.db.open) return;
-    let closeError: unknown;
+    this.commitBatch();
+    let closeError: unknown = this.failure;
     try {
+      this.assertWritable();
       // One FULL commit syncs every relaxed commit before it, and the ceiling with them.
       this.statement(`INSERT OR REPLACE INTO meta (key, value) VALUES ('token_ceiling', '0')`).run();
       this.resultsSynced = this.resultsWritten;
@@ -538,10 +645,10 @@ export class SweepStore {
     const insertTrial = this.statement(
       `INSERT INTO trials (sweep_id, trial_id, ordinal, repeat, spec_json, state) VALUES (?, ?, ?, ?, ?, 'queued')`,
     );
-    this.db.transaction(() => {
+    this.full(() => {
       insertSweep.run(input.sweepId, input.spec.name, JSON.stringify(input.spec), input.specSource, input.nowMs, input.trials.length, input.spec.maxAttempts);
       input.trials.forEach((trial, ordinal) => insertTrial.run(input.sweepId, trial.id, ordinal, trial.repeat, JSON.stringify(trial)));
-    })();
+    });
   }
 
   getSweep(sweepId: string): StoredSweep | undefined {
@@ -558,7 +665,7 @@ export class SweepStore {
 
   /** Marks the sweep cancelled and cancels its queued trials; returns the trials still holding a lease. */
   cancelSweep(sweepId: string): { readonly cancelledQueued: readonly TrialRef[]; readonly holdingLease: readonly TrialRef[] } {
-    return this.db.transaction(() => {
+    const cancelled = this.full(() => {
       this.statement(`UPDATE sweeps SET cancelled = 1 WHERE sweep_id = ?`).run(sweepId);
       const cancelledQueued: TrialRef[] = [];
       const holdingLease: TrialRef[] = [];
@@ -573,12 +680,14 @@ export class SweepStore {
         }
       }
       return { cancelledQueued, holdingLease };
-    })();
+    });
+    this.cancelledSweeps.set(sweepId, true);
+    return cancelled;
   }
 
   /** Un-cancels a resubmitted sweep: its cancelled trials are queued again. */
   resumeSweep(sweepId: string): readonly StoredTrial[] {
-    return this.db.transaction(() => {
+    const resumed = this.full(() => {
       this.statement(`UPDATE sweeps SET cancelled = 0, finished_at_ms = NULL WHERE sweep_id = ?`).run(sweepId);
       const requeued: StoredTrial[] = [];
       for (const row of this.trialRows(sweepId, ['cancelled'])) {
@@ -587,7 +696,19 @@ export class SweepStore {
         requeued.push(toStoredTrial({ ...row, state: 'queued' }));
       }
       return requeued;
-    })();
+    });
+    this.cancelledSweeps.set(sweepId, false);
+    return resumed;
+  }
+
+  /** Whether the sweep is cancelled (false for an unknown sweep); kept in memory once read. */
+  isCancelled(sweepId: string): boolean {
+    const known = this.cancelledSweeps.get(sweepId);
+    if (known !== undefined) return known;
+    const row = this.statement<[string], { cancelled: number }>(`SELECT cancelled FROM sweeps WHERE sweep_id = ?`).get(sweepId);
+    if (row === undefined) return false;
+    this.cancelledSweeps.set(sweepId, row.cancelled === 1);
+    return row.cancelled === 1;
   }
 
   /** Sets finished_at once no trial of the sweep is left to run; returns true when it just finished. */
@@ -595,19 +716,21 @@ export class SweepStore {
     // An index probe (trials_by_sweep_state), not a count over the sweep: this runs on every completion.
     const open = this.statement<[string], { one: number }>(`SELECT 1 AS one FROM trials WHERE sweep_id = ? AND state IN (${openStates}) LIMIT 1`).get(sweepId);
     if (open !== undefined) return false;
-    return this.statement(`UPDATE sweeps SET finished_at_ms = ? WHERE sweep_id = ? AND finished_at_ms IS NULL`).run(nowMs, sweepId).changes === 1;
+    return this.full(() => this.statement(`UPDATE sweeps SET finished_at_ms = ? WHERE sweep_id = ? AND finished_at_ms IS NULL`).run(nowMs, sweepId).changes === 1);
   }
 
   countStaleResult(sweepId: string): void {
-    this.statement(`UPDATE sweeps SET stale_results_rejected = stale_results_rejected + 1 WHERE sweep_id = ?`).run(sweepId);
+    this.full(() => this.statement(`UPDATE sweeps SET stale_results_rejected = stale_results_rejected + 1 WHERE sweep_id = ?`).run(sweepId));
   }
 
   // ── agents ──────────────────────────────────────────────────────────────
 
   registerAgent(agent: StoredAgent, nowMs: number): void {
-    this
-      .statement(`INSERT INTO agents (agent_id, hostname, slots, backend, version, registered_at_ms) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(agent.agentId, agent.hostname, agent.slots, agent.backend, agent.version, nowMs);
+    this.full(() =>
+      this
+        .statement(`INSERT INTO agents (agent_id, hostname, slots, backend, version, registered_at_ms) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(agent.agentId, agent.hostname, agent.slots, agent.backend, agent.version, nowMs),
+    );
   }
 
   getAgent(agentId: string): StoredAgent | undefined {
@@ -665,7 +788,7 @@ export class SweepStore {
     };
     if (!raiseCeiling) return this.relaxed(grant);
     try {
-      return this.db.transaction(grant)();
+      return this.full(grant);
     } catch (error) {
       this.tokenCeiling = previousCeiling;
       throw error;
@@ -714,7 +837,7 @@ export class SweepStore {
    * for good after maxAttempts failures, cancelled when the sweep was cancelled.
    */
   endAttempt(ref: TrialRef, input: { leaseId: string; fencingToken: number; lost: LostAttempt; nowMs: number }): LostAttemptOutcome {
-    return this.db.transaction(() => {
+    return this.full(() => {
       const row = this.requireCurrent(ref, input.fencingToken);
       const sweep = this.requireSweepRow(ref.sweepId);
       const failures = row.failures + (input.lost.event === 'release' ? 0 : 1);
@@ -727,7 +850,7 @@ export class SweepStore {
       this.statement(`UPDATE trials SET state = ?, failures = ? WHERE sweep_id = ? AND trial_id = ?`).run(next, failures, ref.sweepId, ref.trialId);
       this.endAttemptRow(input.leaseId, input.nowMs, input.lost.ending);
       return { state: next, endings: this.attemptRows(ref).map((attempt) => attempt.ending ?? 'running') };
-    })();
+    });
   }
 
   /** The attempt a lease id was granted for, in this process or an earlier one. */
