@@ -2,14 +2,16 @@
 // and S slots that poll, heartbeat once and complete immediately ("no-op trials"). The slots
 // run in a separate agent process (bench/noop-agent.ts), as real agents do. Reports trials/s
 // and the per-trial dispatch-to-result latency (poll issued → result acknowledged).
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoordinatorServer } from '../coordinator/grpc-server.js';
 import { findPackageRoot } from '../agent/package-root.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { gridSize } from '../src/spec/grid.js';
+import { createGrpcSweepClient } from '../src/rpc/grpc-sweep-client.js';
 import { formatNoopAgentArgs, parseNoopAgentMessage, type NoopAgentArgs, type NoopAgentMessage, type NoopPollMode } from './noop-agent-protocol.js';
 import { quantile } from './stats.js';
 
@@ -137,22 +139,51 @@ export interface QueueScaleTiming {
   readonly rssGrowthMb: number;
 }
 
-/** Submit one sweep of `trials` trials and measure the time and the coordinator's memory with all of them queued. */
+/** Resident memory of process `pid` in bytes, from /proc (Linux) or `ps` elsewhere. */
+function residentBytes(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (match?.[1] !== undefined) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux: ask ps.
+  }
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024;
+}
+
+/**
+ * A real `plateau coordinator` process (its own store, gRPC on loopback): its RSS once started,
+ * then the time to submit one sweep of `trials` trials over gRPC and its RSS with all of them queued.
+ */
 export async function timeLargeQueue(trials: number): Promise<QueueScaleTiming> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plateau-bench-'));
-  global.gc?.();
-  const before = process.memoryUsage().rss;
-  const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir });
+  const plateauBin = join(findPackageRoot(import.meta.url), 'bin', 'plateau');
+  const coordinator = spawn(process.execPath, [plateauBin, 'coordinator', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
-    const spec = noopSpec('queue-scale', trials);
-    const started = performance.now();
-    server.coordinator.submitSweep(spec, '');
-    const submitSeconds = (performance.now() - started) / 1000;
-    global.gc?.();
-    const rss = process.memoryUsage().rss;
-    return { trials: gridSize(spec), submitSeconds, rssMb: rss / 2 ** 20, rssGrowthMb: (rss - before) / 2 ** 20 };
+    const address = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      coordinator.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /coordinator listening on (\S+)/.exec(out);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      coordinator.once('exit', (code) => reject(new Error(`plateau coordinator exited ${String(code)} before listening`)));
+    });
+    const pid = coordinator.pid ?? 0;
+    const before = residentBytes(pid);
+    const client = createGrpcSweepClient(address);
+    try {
+      const spec = noopSpec('queue-scale', trials);
+      const started = performance.now();
+      await client.submit(spec, '');
+      const submitSeconds = (performance.now() - started) / 1000;
+      const rss = residentBytes(pid);
+      return { trials: gridSize(spec), submitSeconds, rssMb: rss / 2 ** 20, rssGrowthMb: (rss - before) / 2 ** 20 };
+    } finally {
+      client.close();
+    }
   } finally {
-    await server.close();
+    coordinator.kill('SIGTERM');
+    await once(coordinator, 'exit');
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -234,6 +234,9 @@ async function main(): Promise<void> {
   sections.push(
     '## Coordinator with 100,000 queued trials',
     '',
+    'A real `plateau coordinator` process (SQLite store in a temp folder); one sweep of 100,000 trials submitted over gRPC. RSS read',
+    'from /proc right after the submit is acknowledged (all trials stored and queued).',
+    '',
     '| trials | submit (s) | coordinator RSS (MB) | RSS growth from the submit (MB) |',
     '|---:|---:|---:|---:|',
     `| ${queue.trials} | ${fmt(queue.submitSeconds)} | ${fmt(queue.rssMb, 0)} | ${fmt(queue.rssGrowthMb, 0)} |`,
