@@ -2,10 +2,14 @@
 // what its own runTrial reports, to float32 noise, with the same learning-rate schedule; and
 // runFusedTrials picks it only where it applies.
 import { describe, expect, it } from 'vitest';
+import { zeros } from '@tensorflow/tfjs-core';
 import { OPTIMIZERS } from '../../../src/spec/rules.js';
+import { loadDataset } from '../../../src/train/datasets/load-dataset.js';
+import { KernelBundle } from '../../../src/train/fused/kernel/kernel-bundle.js';
 import { runFusedTrials, type FusedEngineChoice } from '../../../src/train/fused/fused-runner.js';
 import type { BackendName, TrialSpec } from '../../../src/trial/types.js';
 import { recordingLogger } from '../recording-logger.js';
+import { tinyRegression } from '../trial-fixtures.js';
 import { bundle, expectSameResult, FORKING, SCHEDULES, separately } from './fused-fixtures.js';
 
 /** The engine runFusedTrials chose, from its `fused bundle` debug event. */
@@ -85,5 +89,17 @@ describe('kernel engine: where it applies', () => {
     const specs = bundle({ epochs: 1, loss: 'binaryCrossentropy', model: { kind: 'layers', layers: [{ kind: 'dense', units: 1, activation: 'softplus' }] } });
     const fused = await runFusedTrials(specs, { backend: 'cpu', engine: 'kernel' });
     for (const result of fused) expect(result.outcome).toMatchObject({ status: 'failed', error: { message: 'activation softplus has no kernel' } });
+  });
+});
+
+describe('kernel engine: its own contract', () => {
+  it('refuses a batch longer than the batch size its buffers were laid out for', async () => {
+    const data = await loadDataset(tinyRegression);
+    const weights = [zeros([data.featureCount, 8]), zeros([8]), zeros([8, 1]), zeros([1])];
+    const engine = new KernelBundle({ data, batchSize: 4, loss: 'meanSquaredError', optimizer: 'sgd', activations: ['relu', 'linear'], memberWeights: [weights], learningRates: [0.01] });
+    expect(() => engine.trainBatch(Uint32Array.from([0, 1, 2, 3, 4]))).toThrow(RangeError);
+    engine.trainBatch(Uint32Array.from([0, 1, 2, 3]));
+    expect((await engine.takeEpochLosses()).batchSizes).toEqual([4]);
+    for (const tensor of weights) tensor.dispose();
   });
 });

@@ -156,7 +156,9 @@ export class KernelBundle implements FusedEngine {
   }
 
   trainBatch(rows: Uint32Array): void {
-    const { data } = this.options;
+    const { data, batchSize } = this.options;
+    // The work buffers hold batchSize rows: a longer batch would run into the next buffer.
+    if (rows.length > batchSize) throw new RangeError(`KernelBundle: a batch of ${rows.length} rows, over the batch size ${batchSize}`);
     const { scratch } = this;
     const heap = this.view();
     const { featureCount, targetCount } = data;
@@ -232,6 +234,7 @@ export class KernelBundle implements FusedEngine {
     this.rates = Float32Array.from(indices, (from) => oldRates[from] ?? Number.NaN);
   }
 
+  /** Nothing to free by hand: the kernel instance and its memory go with this object. */
   dispose(): void {
     this.epochLosses.splice(0);
     this.count = 0;
