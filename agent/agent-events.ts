@@ -70,7 +70,8 @@ export class AgentEvents {
       try {
         listener(payload);
       } catch (error) {
-        this.logger.error('agent-listener-failed', { event, error });
+        // `busEvent`, not `event`: a field named `event` would overwrite the log line's own event name.
+        this.logger.error('agent.listener-failed', { busEvent: event, error });
       }
     }
   }

@@ -180,7 +180,7 @@ export class Agent {
       if (first === undefined) throw new AgentStoppedError();
       backend = first.backend;
       const mixed = readies.filter((ready) => ready.backend !== backend);
-      if (mixed.length > 0) this.logger.warn('mixed-backends', { backends: readies.map((ready) => ready.backend) });
+      if (mixed.length > 0) this.logger.warn('agent.mixed-backends', { backends: readies.map((ready) => ready.backend) });
     } catch (error) {
       if (this.lifecycle.kind !== 'starting') throw new AgentStoppedError();
       await Promise.all(this.workers.map((worker) => worker.close()));
@@ -190,7 +190,7 @@ export class Agent {
     if (this.lifecycle.kind !== 'starting') throw new AgentStoppedError();
     this.backend = backend;
     this.lifecycle = { kind: 'running', backend };
-    this.logger.info('agent-started', { slots: options.slots, backend, gpus: options.slotGpus, hostname: options.hostname });
+    this.logger.info('agent.started', { slots: options.slots, backend, gpus: options.slotGpus, hostname: options.hostname });
     this.slotLoops = this.workers.map((worker, slot) => this.slotLoop(slot, worker));
   }
 
@@ -226,7 +226,7 @@ export class Agent {
     const registration = await this.retrying('register', this.polling.signal, (signal) =>
       options.channel.register({ hostname: options.hostname, slots: options.slots, backend, version: options.version }, signal),
     );
-    this.logger.info('agent-registered', { agentId: registration.agentId, heartbeatIntervalMs: registration.heartbeatIntervalMs });
+    this.logger.info('agent.registration-accepted', { agentId: registration.agentId, heartbeatIntervalMs: registration.heartbeatIntervalMs });
     this.events.emit('registered', { agentId: registration.agentId, backend, heartbeatIntervalMs: registration.heartbeatIntervalMs });
     return registration;
   }
@@ -247,7 +247,7 @@ export class Agent {
         const step = nextBackoff(this.options.reconnect, backoff, { kind: 'failure', random: this.options.random() });
         backoff = step.state;
         const retryInMs = step.output.kind === 'retry-after' ? step.output.delayMs : 0;
-        this.logger.warn('coordinator-call-failed', { operation, error, retryInMs, failures: backoff.failures });
+        this.logger.warn('coordinator.call-failed', { operation, error, retryInMs, failures: backoff.failures });
         this.events.emit('connection-lost', { operation, error, retryInMs });
         await this.pause(retryInMs, signal);
       }
@@ -277,7 +277,7 @@ export class Agent {
         const step = nextBackoff(this.options.reconnect, workerBackoff, { kind: 'failure', random: this.options.random() });
         workerBackoff = step.state;
         const retryInMs = step.output.kind === 'retry-after' ? step.output.delayMs : 0;
-        this.logger.error('worker-start-failed', { slot, error, retryInMs });
+        this.logger.error('worker.start-failed', { slot, error, retryInMs });
         try {
           await this.pause(retryInMs, this.polling.signal);
         } catch {
@@ -301,7 +301,7 @@ export class Agent {
         const step = nextBackoff(this.options.reconnect, backoff, { kind: 'failure', random: this.options.random() });
         backoff = step.state;
         const retryInMs = step.output.kind === 'retry-after' ? step.output.delayMs : 0;
-        this.logger.warn('poll-failed', { slot, error, retryInMs, failures: backoff.failures });
+        this.logger.warn('poll.failed', { slot, error, retryInMs, failures: backoff.failures });
         this.events.emit('connection-lost', { operation: 'poll', error, retryInMs });
         try {
           await this.pause(retryInMs, this.polling.signal);
@@ -322,7 +322,7 @@ export class Agent {
         else await this.queue.add(() => this.runBundle(slot, worker, leases, heartbeatIntervalMs));
       } catch (error) {
         // runLease/runBundle turn every known failure into a report; this is a bug, and must not end the slot.
-        this.logger.error('slot-error', { slot, trial: lease.trialId, error });
+        this.logger.error('slot.unexpected-error', { slot, trial: lease.trialId, error });
       }
     }
   }
@@ -367,7 +367,7 @@ export class Agent {
         epochFlushMs: this.options.epochFlushMs,
         logger: memberLogger,
         onCancel: (reason) => {
-          memberLogger.info('trial-cancel-requested', { reason });
+          memberLogger.info('trial.cancel-requested', { reason });
           this.events.emit('trial-cancel-requested', { slot, trialId, reason });
           abort.abort(reason);
         },
@@ -383,7 +383,7 @@ export class Agent {
       this.running.set(lease.leaseId, { slot, lease, abort });
       this.events.emit('trial-started', { slot, lease });
     }
-    logger.info('bundle-started', { sweep: leases[0]?.sweepId, trials: leases.map((lease) => lease.trialId) });
+    logger.info('bundle.started', { sweep: leases[0]?.sweepId, trials: leases.map((lease) => lease.trialId) });
 
     let outcome: { readonly kind: 'results'; readonly results: readonly TrialResult[] } | { readonly kind: 'worker-error'; readonly error: Error };
     try {
@@ -412,7 +412,7 @@ export class Agent {
 
     const resultOf = new Map(outcome.kind === 'results' ? outcome.results.map((result) => [result.trialId, result]) : []);
     if (outcome.kind === 'worker-error') {
-      logger.error('worker-failed-bundle', { error: outcome.error });
+      logger.error('bundle.worker-failed', { error: outcome.error });
       if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId: leases[0]?.trialId ?? '', error: outcome.error });
     }
     await Promise.all(
@@ -422,7 +422,7 @@ export class Agent {
         let report: TrialReport;
         let result: TrialResult | null = null;
         if (member.heartbeat.leaseLost) {
-          logger.warn('trial-abandoned', { trial: trialId, reason: 'lease-lost' });
+          logger.warn('trial.abandoned', { trial: trialId, reason: 'lease-lost' });
           report = { kind: 'none', why: 'lease-lost' };
         } else if (outcome.kind === 'worker-error') {
           report = await this.reportFailure(slot, lease, { kind: outcome.error.name, message: outcome.error.message });
@@ -435,7 +435,7 @@ export class Agent {
             report = await this.reportResult(slot, lease, result);
           }
         }
-        logger.info('trial-finished', { trial: trialId, status: result?.outcome.status ?? 'no-result', report: report.kind });
+        logger.info('trial.finished', { trial: trialId, status: result?.outcome.status ?? 'no-result', report: report.kind });
         this.events.emit('trial-finished', { slot, trialId, result, report });
       }),
     );
@@ -454,7 +454,7 @@ export class Agent {
       epochFlushMs: this.options.epochFlushMs,
       logger,
       onCancel: (reason) => {
-        logger.info('trial-cancel-requested', { reason });
+        logger.info('trial.cancel-requested', { reason });
         this.events.emit('trial-cancel-requested', { slot, trialId, reason });
         abort.abort(reason);
       },
@@ -463,7 +463,7 @@ export class Agent {
         abort.abort('lease-lost');
       },
     });
-    logger.info('trial-started', { sweep: lease.sweepId, epochs: lease.trial.workload.epochs });
+    logger.info('trial.started', { sweep: lease.sweepId, epochs: lease.trial.workload.epochs });
     this.events.emit('trial-started', { slot, lease });
 
     let outcome: { readonly kind: 'result'; readonly result: TrialResult } | { readonly kind: 'worker-error'; readonly error: Error };
@@ -487,10 +487,10 @@ export class Agent {
     let report: TrialReport;
     if (heartbeat.leaseLost) {
       // The trial is someone else's now (or done): our result must not be reported.
-      logger.warn('trial-abandoned', { reason: 'lease-lost' });
+      logger.warn('trial.abandoned', { reason: 'lease-lost' });
       report = { kind: 'none', why: 'lease-lost' };
     } else if (outcome.kind === 'worker-error') {
-      logger.error('worker-failed-trial', { error: outcome.error });
+      logger.error('trial.worker-failed', { error: outcome.error });
       if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId, error: outcome.error });
       report = await this.reportFailure(slot, lease, { kind: outcome.error.name, message: outcome.error.message });
     } else {
@@ -499,7 +499,7 @@ export class Agent {
       report = await this.reportResult(slot, lease, outcome.result);
     }
     const result = outcome.kind === 'result' ? outcome.result : null;
-    logger.info('trial-finished', { status: result?.outcome.status ?? 'no-result', report: report.kind });
+    logger.info('trial.finished', { status: result?.outcome.status ?? 'no-result', report: report.kind });
     this.events.emit('trial-finished', { slot, trialId, result, report });
   }
 
@@ -527,13 +527,13 @@ export class Agent {
       return await this.retrying('report', this.reporting.signal, (signal) => call(ref, signal));
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.logger.warn('report-refused', { slot, trial: lease.trialId, reason: 'lease-lost' });
+        this.logger.warn('report.refused', { slot, trial: lease.trialId, reason: 'lease-lost' });
         this.events.emit('lease-lost', { slot, trialId: lease.trialId });
         return { kind: 'none', why: 'lease-lost' };
       }
       if (error instanceof AgentStoppedError) {
         // The coordinator stayed unreachable past the report window: its lease expiry requeues the trial.
-        this.logger.error('report-abandoned', { slot, trial: lease.trialId });
+        this.logger.error('report.abandoned', { slot, trial: lease.trialId });
         return { kind: 'none', why: 'gave-up' };
       }
       throw error;
@@ -560,7 +560,7 @@ export class Agent {
 
 
   private async shutDown(starting: Promise<void> | null, drainMs: number, reportMs: number): Promise<void> {
-    this.logger.info('agent-stopping', { running: this.running.size, drainMs });
+    this.logger.info('agent.stopping', { running: this.running.size, drainMs });
     this.polling.abort();
     if (starting !== null) {
       // Stopped while the workers were still loading: closing them ends start().
@@ -572,7 +572,7 @@ export class Agent {
     await Promise.race([this.queue.onIdle(), this.drainWindow(drainMs)]);
     this.endDrain();
     if (this.running.size > 0) {
-      this.logger.info('agent-cancelling-trials', { trials: this.runningTrialIds });
+      this.logger.info('agent.cancelling-trials', { trials: this.runningTrialIds });
       for (const trial of this.running.values()) trial.abort.abort('shutdown');
     }
     // Cancelled trials stop and are handed back; the reports get a bounded window.
@@ -584,7 +584,7 @@ export class Agent {
 
     await Promise.all(this.workers.map((worker) => worker.close()));
     this.lifecycle = { kind: 'stopped' };
-    this.logger.info('agent-stopped', {});
+    this.logger.info('agent.stopped', {});
     this.events.emit('stopped', {});
   }
 

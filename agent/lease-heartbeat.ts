@@ -87,7 +87,7 @@ export class LeaseHeartbeat {
   private onAnswer(directive: HeartbeatDirective, sent: number): void {
     if (this.lifecycle !== 'beating') return;
     this.apply({ kind: 'answered', nowMs: this.now(), delivered: true, returnedEpochs: 0 });
-    this.options.logger.debug('heartbeat', { trial: this.options.lease.trialId, epochs: sent, directive: directive.kind });
+    this.options.logger.debug('heartbeat.answered', { trial: this.options.lease.trialId, epochs: sent, directive: directive.kind });
     if (directive.kind === 'cancel') this.options.onCancel(directive.reason);
   }
 
@@ -96,14 +96,14 @@ export class LeaseHeartbeat {
     if (error instanceof LeaseLostError) {
       this.lifecycle = 'lease-lost';
       this.clearTimer();
-      this.options.logger.warn('lease-lost', { trial: this.options.lease.trialId, token: this.options.lease.fencingToken });
+      this.options.logger.warn('lease.lost', { trial: this.options.lease.trialId, token: this.options.lease.fencingToken });
       this.options.onLeaseLost();
       return;
     }
     // A network error: keep the epochs for the next beat, which still comes before the lease
     // runs out (beats go at half the lease time at the latest).
     this.buffered = [...epochs, ...this.buffered];
-    this.options.logger.warn('heartbeat-failed', { trial: this.options.lease.trialId, error });
+    this.options.logger.warn('heartbeat.failed', { trial: this.options.lease.trialId, error });
     this.apply({ kind: 'answered', nowMs: this.now(), delivered: false, returnedEpochs: epochs.length });
   }
 

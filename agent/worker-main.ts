@@ -136,7 +136,7 @@ async function trainBundle(backend: BackendName, trials: readonly TrialSpec[], s
     return await runFusedTrials(trials, { backend, signal, onEpoch, logger: logger.child({ bundle: trials.length }), ...fusedMemory });
   } catch (error) {
     if (!(error instanceof NotFusableError)) throw error;
-    logger.warn('bundle-not-fusable', { trials: error.trialIds, reason: error.reason });
+    logger.warn('bundle.not-fusable', { trials: error.trialIds, reason: error.reason });
     const results: TrialResult[] = [];
     for (const trial of trials) {
       results.push(await runTrial(trial, { backend, signal, onEpoch: (record) => onEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));

@@ -259,7 +259,7 @@ export class WorkerProcess {
     const outcome = await Promise.race([child.exited.then(() => 'exited' as const), timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.logger.warn('worker-close-timeout', { pid: child.process.pid, timeoutMs: this.closeTimeoutMs });
+      this.logger.warn('worker.close-timeout', { pid: child.process.pid, timeoutMs: this.closeTimeoutMs });
       child.process.kill('SIGKILL');
       await child.exited;
     }
@@ -282,16 +282,16 @@ export class WorkerProcess {
       });
     });
     const child: Child = { process: processHandle, stderrTail: [], exited };
-    this.pipeLines(processHandle.stdout, (line) => this.logger.debug('worker-stdout', { pid: processHandle.pid, line }));
+    this.pipeLines(processHandle.stdout, (line) => this.logger.debug('worker.stdout', { pid: processHandle.pid, line }));
     this.pipeLines(processHandle.stderr, (line) => {
       child.stderrTail.push(line);
       if (child.stderrTail.length > STDERR_TAIL_LINES) child.stderrTail.shift();
-      this.logger.debug('worker-stderr', { pid: processHandle.pid, line });
+      this.logger.debug('worker.stderr', { pid: processHandle.pid, line });
     });
     processHandle.on('message', (raw: unknown) => this.onMessage(child, raw));
     // 'error': the process could not be spawned or signalled; 'exit' follows when it existed.
     processHandle.on('error', (error) => {
-      this.logger.warn('worker-process-error', { error });
+      this.logger.warn('worker.process-error', { error });
       const phase = this.phase;
       if (phase.kind === 'starting' && phase.child === child && processHandle.pid === undefined) {
         this.failStart(phase, new WorkerStartError(error.message));
@@ -312,7 +312,7 @@ export class WorkerProcess {
       this.kill(child);
     }, this.startTimeoutMs);
     this.phase = { kind: 'starting', child, starting: { promise, resolve: resolveReady, reject: rejectReady, timer } };
-    this.logger.debug('worker-spawned', { pid: processHandle.pid, backend: this.options.backend });
+    this.logger.debug('worker.spawned', { pid: processHandle.pid, backend: this.options.backend });
     return promise;
   }
 
@@ -332,7 +332,7 @@ export class WorkerProcess {
       child.process.send(message);
     } catch (error) {
       // The child is going away; its 'exit' will settle whatever waits on it.
-      this.logger.debug('worker-send-failed', { type: message.type, error });
+      this.logger.debug('worker.send-failed', { type: message.type, error });
     }
   }
 
@@ -354,7 +354,7 @@ export class WorkerProcess {
     run.timer = setTimeout(() => {
       if (!this.isRunning(child, run)) return;
       this.settle(run);
-      this.logger.warn('worker-epoch-timeout', { trial: run.trialId, epochsDone: run.epochsDone, timeoutMs });
+      this.logger.warn('worker.epoch-timeout', { trial: run.trialId, epochsDone: run.epochsDone, timeoutMs });
       this.kill(child);
       run.reject(new WorkerTimeoutError(run.trialId, 'epoch', run.epochsDone, timeoutMs));
     }, timeoutMs);
@@ -368,7 +368,7 @@ export class WorkerProcess {
     run.timer = setTimeout(() => {
       if (!this.isRunning(child, run)) return;
       this.settle(run);
-      this.logger.warn('worker-cancel-timeout', { trial: run.trialId, timeoutMs: this.cancelGraceMs });
+      this.logger.warn('worker.cancel-timeout', { trial: run.trialId, timeoutMs: this.cancelGraceMs });
       this.kill(child);
       run.reject(new WorkerTimeoutError(run.trialId, 'cancel', run.epochsDone, this.cancelGraceMs));
     }, this.cancelGraceMs);
@@ -401,7 +401,7 @@ export class WorkerProcess {
         {
           const ready: WorkerReady = { backend: message.backend, skipped: message.skipped, pid: child.process.pid ?? -1 };
           this.phase = { kind: 'idle', child, ready };
-          this.logger.info('worker-ready', { pid: ready.pid, backend: ready.backend, skipped: ready.skipped });
+          this.logger.info('worker.ready', { pid: ready.pid, backend: ready.backend, skipped: ready.skipped });
           phase.starting.resolve(ready);
         }
         return;
@@ -415,7 +415,7 @@ export class WorkerProcess {
         try {
           phase.run.onEpoch?.(message.trialId, message.record);
         } catch (error) {
-          this.logger.error('epoch-listener-failed', { trial: phase.run.trialId, error });
+          this.logger.error('worker.epoch-listener-failed', { trial: phase.run.trialId, error });
         }
         return;
       case 'result':
@@ -433,7 +433,7 @@ export class WorkerProcess {
         }
         return;
       case 'fatal':
-        this.logger.error('worker-fatal', { pid: child.process.pid, trial: message.trialId, error: message.error });
+        this.logger.error('worker.fatal', { pid: child.process.pid, trial: message.trialId, error: message.error });
         if (phase.kind === 'starting') {
           this.failStart(phase, new WorkerStartError(`${message.error.kind}: ${message.error.message}`));
           this.phase = { kind: 'dying', child };
@@ -450,7 +450,7 @@ export class WorkerProcess {
 
   private violation(phase: Exclude<Phase, { kind: 'stopped' | 'closed' }>, problem: string): void {
     const trialId = phase.kind === 'running' ? phase.run.trialId : null;
-    this.logger.error('worker-protocol-violation', { pid: phase.child.process.pid, trial: trialId, problem });
+    this.logger.error('worker.protocol-violation', { pid: phase.child.process.pid, trial: trialId, problem });
     const error = new WorkerProtocolError(trialId, problem);
     if (phase.kind === 'running') {
       this.settle(phase.run);
@@ -469,16 +469,16 @@ export class WorkerProcess {
     const pid = child.process.pid;
     switch (phase.kind) {
       case 'starting':
-        this.logger.warn('worker-start-failed', { pid, code, signal, stderr: child.stderrTail.slice(-3) });
+        this.logger.warn('worker.start-failed', { pid, code, signal, stderr: child.stderrTail.slice(-3) });
         this.failStart(phase, new WorkerStartError(`exited before ready (${signal ?? `code ${String(code)}`})`, code, signal));
         return;
       case 'running':
-        this.logger.error('worker-crashed', { pid, trial: phase.run.trialId, code, signal, stderr: child.stderrTail.slice(-3) });
+        this.logger.error('worker.crashed', { pid, trial: phase.run.trialId, code, signal, stderr: child.stderrTail.slice(-3) });
         this.settle(phase.run);
         phase.run.reject(new WorkerCrashedError(phase.run.trialId, code, signal, [...child.stderrTail]));
         return;
       case 'idle':
-        this.logger.warn('worker-exited-idle', { pid, code, signal });
+        this.logger.warn('worker.exited-idle', { pid, code, signal });
         return;
       case 'dying':
         return;

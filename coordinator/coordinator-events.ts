@@ -53,8 +53,9 @@ export class CoordinatorEventBus {
       try {
         (listener as CoordinatorListener<K>)(payload);
       } catch (error) {
-        // A broken listener (metrics, logging) must never break a lease or a result.
-        this.logger.error('coordinator.listener-failed', { event: name, error });
+        // A broken listener (metrics, logging) must never break a lease or a result. `busEvent`,
+        // not `event`: a field named `event` would overwrite the log line's own event name.
+        this.logger.error('coordinator.listener-failed', { busEvent: name, error });
       }
     }
   }

@@ -135,7 +135,7 @@ async function selectAuto(logger: Logger): Promise<BackendSelection> {
   for (const backend of AUTO_ORDER) {
     const outcome = await activate(backend);
     if (outcome.ok) {
-      logger.info('backend selected', {
+      logger.info('backend.selected', {
         backend,
         requested: 'auto',
         ...(skipped.length > 0 ? { skipped: skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ') } : {}),
@@ -168,6 +168,6 @@ export async function selectBackend(requested: BackendRequest, logger: Logger): 
   }
   const outcome = await activate(requested);
   if (!outcome.ok) throw new BackendUnavailableError(requested, outcome.reason);
-  logger.debug('backend selected', { backend: requested, requested });
+  logger.debug('backend.selected', { backend: requested, requested });
   return { name: requested, skipped: [] };
 }

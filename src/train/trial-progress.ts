@@ -9,7 +9,7 @@ import { readLearningRate } from '../plateau/optimizer-learning-rate.js';
 import type { CancelReason, EpochRecord } from '../trial/types.js';
 
 /** Logged (info) for every LR reduction, with the Keras-style line in `line`. */
-export const LR_REDUCED_EVENT = 'lr reduced';
+export const LR_REDUCED_EVENT = 'lr.reduced';
 
 /** Why training stopped early; absent while it runs or when it ran every epoch. */
 export type EarlyStop =

@@ -82,7 +82,7 @@ async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, 
       dispose([...resume.modelWeights, ...resume.optimizerWeights.map((named) => named.tensor)]);
       applyLearningRate(optimizer, resume.lr);
       dropouts.forEach((layer, i) => layer.resumeTrainingCalls(resume.dropoutCalls[i] ?? 0));
-      logger.info('trial resumed from checkpoint', { epoch: resume.epoch });
+      logger.info('training.resumed-from-checkpoint', { epoch: resume.epoch });
     }
 
     const plateau = reduceLROnPlateau({
@@ -188,7 +188,7 @@ export async function runTrial(spec: TrialSpec, options: RunTrialOptions): Promi
       outcome = await train(spec, options, logger, record);
     } catch (error) {
       outcome = { status: 'failed', error: errorInfo(error) };
-      logger.warn('trial failed', { kind: outcome.error.kind, message: outcome.error.message });
+      logger.warn('training.failed', { kind: outcome.error.kind, message: outcome.error.message });
     }
   }
   const checkpoint = options.checkpoint;

@@ -100,7 +100,7 @@ describe('Agent with fused bundles', () => {
     const agent = new Agent({ channel, slots: 1, backend: 'cpu', pollWaitMs: 1_000, epochFlushMs: 50, reconnect: { baseMs: 10, capMs: 50 }, hostname: 'test-host', fuse: 8, fuseMemoryMb: 1, logger });
     agents.push(agent);
     await agent.start();
-    const chunks = await waitFor('fused chunks');
+    const chunks = await waitFor('fused.chunks');
     expect(chunks.fields).toMatchObject({ members: 6, chunks: 2, capacity: 4 });
     const completed = await Promise.all(leases.map((lease) => channel.waitForCall('complete', (call) => call.lease.leaseId === lease.leaseId)));
     expect(completed.map((call) => call.result.outcome.status)).toEqual(Array(6).fill('succeeded'));

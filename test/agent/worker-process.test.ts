@@ -116,7 +116,7 @@ describe('WorkerProcess', () => {
     const { logger, waitFor } = recordingLogger();
     const w = worker({ entryPath: envWorker, gpu: 3, backend: 'wasm', logger });
     await w.start();
-    const line = await waitFor('worker-env');
+    const line = await waitFor('worker.env');
     expect(line.fields).toMatchObject({ cuda: '3', backend: 'wasm' });
   });
 
@@ -124,7 +124,7 @@ describe('WorkerProcess', () => {
     const { logger, waitFor } = recordingLogger();
     const w = worker({ entryPath: envWorker, env: { PATH: process.env['PATH'] }, logger });
     await w.start();
-    expect((await waitFor('worker-env')).fields).toMatchObject({ cuda: null });
+    expect((await waitFor('worker.env')).fields).toMatchObject({ cuda: null });
   });
 
   it('kills a worker that sends a malformed message and rejects its trial with WorkerProtocolError', async () => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
       await new Promise((resolve) => setTimeout(resolve, KILL_EVERY_MS));
       if (stop) return;
       // Agents that have taken work: killing one that is still loading its backend tests nothing.
-      const live = cluster.liveAgents().filter((agent) => /"event":"(trial|bundle)-started"/.test(agent.stderr()));
+      const live = cluster.liveAgents().filter((agent) => /"event":"(trial|bundle)\.started"/.test(agent.stderr()));
       const victim = live[prng.int(live.length)];
       if (victim === undefined) continue;
       victim.child.kill('SIGKILL');

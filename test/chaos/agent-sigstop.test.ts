@@ -37,13 +37,13 @@ beforeAll(async () => {
   const [first] = await Promise.all([cluster.startAgent({ fuse: 1 }), cluster.startAgent({ fuse: 1 })]);
   if (first === undefined) throw new Error('no agent');
   sleeper = first;
-  const [, agentId] = await sleeper.waitFor(/"event":"agent-registered".*?"agentId":"([^"]+)"/);
+  const [, agentId] = await sleeper.waitFor(/"event":"agent\.registration-accepted".*?"agentId":"([^"]+)"/);
   sleeperId = agentId ?? '';
   const sweepId = await cluster.submit();
   const sweepEnd = cluster.waitForSweepEnd(sweepId);
 
   // Stop the agent (not its worker: the trial trains on and its result waits in the pipe).
-  const [, trial] = await sleeper.waitFor(/"event":"trial-started".*?"trial":"([^"]+)"/);
+  const [, trial] = await sleeper.waitFor(/"event":"trial\.started".*?"trial":"([^"]+)"/);
   stolenTrial = trial ?? '';
   const pid = sleeper.child.pid ?? 0;
   process.kill(pid, 'SIGSTOP');

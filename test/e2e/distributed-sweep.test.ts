@@ -33,7 +33,7 @@ beforeAll(async () => {
   if (address === undefined) throw new Error('no address');
   // --fuse 1: this test is about one trial's crash costing only that trial (a fused bundle's crash costs all its members).
   agents = [0, 1].map(() => spawnPlateau(['--log-format', 'json', 'agent', '--coordinator', address, '--slots', '1', '--backend', 'cpu', '--fuse', '1']));
-  await Promise.all(agents.map((agent) => agent.waitFor(/"event":"agent-registered"/)));
+  await Promise.all(agents.map((agent) => agent.waitFor(/"event":"agent\.registration-accepted"/)));
 
   client = createGrpcSweepClient(address);
   const specFile = writeSpec(dir, knownAnswerSpec);
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const firstAgent = agents[0];
   const agentPid = firstAgent?.child.pid;
   if (firstAgent === undefined || agentPid === undefined) throw new Error('no agent');
-  await firstAgent.waitFor(/"event":"trial-started"/);
+  await firstAgent.waitFor(/"event":"trial\.started"/);
   crashedWorkerPid = childPids(agentPid)[0] ?? null;
   if (crashedWorkerPid !== null) process.kill(crashedWorkerPid, 'SIGKILL');
 

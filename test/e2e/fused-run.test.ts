@@ -51,8 +51,8 @@ describe('plateau run with fused trials', () => {
     const aloneRun = spawnPlateau([...common, '--out', aloneOut, '--fuse', '1']);
     const [fused, alone] = await Promise.all([results(fusedRun, fusedOut), results(aloneRun, aloneOut)]);
 
-    expect(fusedRun.stderr()).toContain('"event":"bundle-started"');
-    expect(aloneRun.stderr()).not.toContain('"event":"bundle-started"');
+    expect(fusedRun.stderr()).toContain('"event":"bundle.started"');
+    expect(aloneRun.stderr()).not.toContain('"event":"bundle.started"');
     expect(fused.trials).toHaveLength(8);
     const byId = (doc: ResultsDocument): Map<string, ResultsDocument['trials'][number]> => new Map(doc.trials.map((trial) => [trial.id, trial]));
     const aloneById = byId(alone);

@@ -95,7 +95,7 @@ describe.runIf(prometheusBin !== null)('the Grafana dashboard against a real Pro
     await waitUntil(async () => (await fetch(`${base}/-/ready`).catch(() => null))?.ok === true, 20_000, () => `Prometheus never became ready:\n${prometheusLog}`);
 
     // Both agents registered and every target scraped before the sweep starts.
-    await Promise.all(agents.map((agent) => agent.waitFor(/"event":"agent-registered"/)));
+    await Promise.all(agents.map((agent) => agent.waitFor(/"event":"agent\.registration-accepted"/)));
     await waitUntil(async () => (await instantQuery(base, 'sum(up)')).series.some((series) => series.value === '3'), 20_000, () => 'targets never all up');
 
     client = createGrpcSweepClient(address);

@@ -49,7 +49,7 @@ describe('plateau agent against a coordinator with a token', () => {
   it('registers with the token from PLATEAU_TOKEN', async () => {
     const address = await coordinatorAddress();
     const agent = spawnPlateau(['--log-format', 'json', 'agent', '--coordinator', address, '--backend', 'cpu'], { env: { PLATEAU_TOKEN: goodToken } });
-    await agent.waitFor(/"event":"agent-registered"/);
+    await agent.waitFor(/"event":"agent\.registration-accepted"/);
     agent.child.kill('SIGTERM');
     expect(await agent.exited()).toBe(0);
   });

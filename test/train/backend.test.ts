@@ -31,7 +31,7 @@ describe('selectBackend', () => {
       { backend: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
       { backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
     ]);
-    const logged = logger.events.find((e) => e.event === 'backend selected');
+    const logged = logger.events.find((e) => e.event === 'backend.selected');
     expect(logged?.level).toBe('info');
     expect(logged?.fields).toMatchObject({ backend: 'wasm', requested: 'auto' });
     expect(String(logged?.fields['skipped'])).toContain('tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed');

@@ -127,7 +127,7 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
       members.push(new FusedMember(spec, memberLogger));
     } catch (error) {
       const info = errorInfo(error);
-      memberLogger.warn('trial failed', { kind: info.kind, message: info.message });
+      memberLogger.warn('training.failed', { kind: info.kind, message: info.message });
       results.set(spec.id, untrainedResult(spec, { status: 'failed', error: info }, backend, (performance.now() - startedMs) / 1000));
     }
   }
@@ -139,7 +139,7 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
       const info = errorInfo(error);
       const now = performance.now();
       for (const member of members.filter((m) => m.active)) {
-        member.logger.warn('trial failed', { kind: info.kind, message: info.message });
+        member.logger.warn('training.failed', { kind: info.kind, message: info.message });
         member.end({ status: 'failed', error: info }, now);
       }
     }
@@ -193,7 +193,7 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   const memberBytes = fusedMemberBytes(layerUnits, data.featureCount, first.spec.config.batchSize, workload.optimizer);
   const capacity = membersWithinBudget(memberBytes, options.memoryBudgetBytes ?? DEFAULT_FUSED_MEMORY_BYTES);
   const chunks = chunksOf(members, (member) => String(member.lr), capacity);
-  if (chunks.length > 1) logger.debug('fused chunks', { members: members.length, chunks: chunks.length, capacity, memberBytes });
+  if (chunks.length > 1) logger.debug('fused.chunks', { members: members.length, chunks: chunks.length, capacity, memberBytes });
   for (const chunk of chunks) {
     if (aborted(signal)) return cancelAll(members, signal);
     await trainChunk(chunk, data, options, logger);
@@ -218,9 +218,9 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
     const common = { data, batchSize, loss: workload.loss, optimizer: workload.optimizer, activations, memberWeights, learningRates: start.rates };
     return engine === 'kernel' ? new KernelBundle(common) : new FusedBundle({ ...common, plan });
   });
-  logger.debug('fused bundle', { members: members.length, slots: bundle.memberCount, backend, engine, ...(engine === 'tfjs' ? { plan } : {}) });
+  logger.debug('fused.bundle', { members: members.length, slots: bundle.memberCount, backend, engine, ...(engine === 'tfjs' ? { plan } : {}) });
   // `epoch`: the epochs finished when the slots took this shape (they train from the next one on).
-  logger.debug('fused slots', { logical: members.length, physical: bundle.memberCount, epoch: 0 });
+  logger.debug('fused.slots', { logical: members.length, physical: bundle.memberCount, epoch: 0 });
   try {
     // Every member shares the seed, so one shuffle stream serves them all.
     const random = new SeededRandom(deriveSeed(first.spec.seed, SeedStream.shuffle));
@@ -262,7 +262,7 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
       });
       const staying = training.flatMap((member, j) => (member.active ? [j] : []));
       if (staying.length < training.length) {
-        logger.debug('fused members dropped', { diverged: training.filter((member) => !member.active).map((member) => member.spec.id), staying: staying.length });
+        logger.debug('fused.members-dropped', { diverged: training.filter((member) => !member.active).map((member) => member.spec.id), staying: staying.length });
       }
       // A diverged slot's members all end together, so the plan drops it whole.
       const next = planSlots(k, staying.map((j) => ({ slot: slotOf[j] ?? -1, lr: training[j]?.lr ?? Number.NaN })));
@@ -271,7 +271,7 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
       if (training.length === 0) break;
       if (!next.unchanged) {
         bundle.keepMembers(next.sources);
-        logger.debug('fused slots', { logical: training.length, physical: next.sources.length, epoch: epoch + 1 });
+        logger.debug('fused.slots', { logical: training.length, physical: next.sources.length, epoch: epoch + 1 });
       }
       bundle.setLearningRates(next.rates);
       if (aborted(signal)) return cancelAll(members, signal);

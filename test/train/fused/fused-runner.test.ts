@@ -117,7 +117,7 @@ describe('runFusedTrials: members that end early', () => {
     const single = await separately(specs);
     expect(fused[1]?.outcome).toMatchObject({ status: 'failed', error: { kind: 'PlateauOptionsError' } });
     single.forEach((result, i) => expectSameResult(fused[i], result));
-    expect(logger.events).toContainEqual(expect.objectContaining({ level: 'warn', event: 'trial failed', fields: expect.objectContaining({ trial: 'member-1' }) }));
+    expect(logger.events).toContainEqual(expect.objectContaining({ level: 'warn', event: 'training.failed', fields: expect.objectContaining({ trial: 'member-1' }) }));
   });
 
   it('cancels every member when the signal aborts, keeping the epochs each finished', async () => {

@@ -33,12 +33,12 @@ interface SlotShape {
   readonly epoch: unknown;
 }
 
-/** Fused trials and the slot shapes they trained in, from the runner's `fused slots` debug events. */
+/** Fused trials and the slot shapes they trained in, from the runner's `fused.slots` debug events. */
 async function fusedWithSlots(specs: readonly TrialSpec[]): Promise<{ results: TrialResult[]; slots: SlotShape[] }> {
   const logger = recordingLogger();
   const results = await runFusedTrials(specs, { backend: 'cpu', logger });
   const slots = logger.events
-    .filter((event) => event.level === 'debug' && event.event === 'fused slots')
+    .filter((event) => event.level === 'debug' && event.event === 'fused.slots')
     .map(({ fields }) => ({ logical: fields['logical'], physical: fields['physical'], epoch: fields['epoch'] }));
   return { results, slots };
 }
@@ -134,7 +134,7 @@ describe('runFusedTrials: a bundle over its memory budget', () => {
     // The tiny MLP (4 → 8 → 1, batch 32, adam) holds 4,240 bytes a member: two fit.
     const results = await runFusedTrials(specs, { backend: 'cpu', logger, memoryBudgetBytes: 2 * 4240 });
     const single = await separately(specs);
-    expect(logger.events.find((event) => event.event === 'fused chunks')?.fields).toMatchObject({ members: 5, chunks: 3, capacity: 2 });
+    expect(logger.events.find((event) => event.event === 'fused.chunks')?.fields).toMatchObject({ members: 5, chunks: 3, capacity: 2 });
     expect(results.map(reported)).toEqual(single.map(reported));
   });
 });

@@ -12,11 +12,11 @@ import { recordingLogger } from '../recording-logger.js';
 import { tinyRegression } from '../trial-fixtures.js';
 import { bundle, expectSameResult, FORKING, SCHEDULES, separately } from './fused-fixtures.js';
 
-/** The engine runFusedTrials chose, from its `fused bundle` debug event. */
+/** The engine runFusedTrials chose, from its `fused.bundle` debug event. */
 async function engineFor(specs: readonly TrialSpec[], backend: BackendName, engine?: FusedEngineChoice): Promise<unknown> {
   const logger = recordingLogger();
   await runFusedTrials(specs, { backend, logger, ...(engine === undefined ? {} : { engine }) });
-  return logger.events.find((event) => event.event === 'fused bundle')?.fields['engine'];
+  return logger.events.find((event) => event.event === 'fused.bundle')?.fields['engine'];
 }
 
 describe('kernel engine: each member equals its own runTrial', () => {
