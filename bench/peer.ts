@@ -295,6 +295,10 @@ export function peerSection(c: PeerComparison): string[] {
     (s) => `| ${s.slots} | ${fmt(s.oursSeconds)} | ${fmt(s.peerSeconds)} (${fmt(s.peerSweepSeconds)}) | **${fmt(s.speedup)}×** | ${fmt(s.agreement.spearman)} | ${s.agreement.top1Matches ? 'yes' : 'no'} | ${s.agreement.top3Overlap}/3 |`,
   );
   const last = c.bySlots[c.bySlots.length - 1];
+  const one = c.bySlots.find((s) => s.slots === 1);
+  const scaleOut = c.bySlots
+    .filter((s) => s.slots > 1 && one !== undefined)
+    .map((s) => `plateau run from 1 to ${s.slots} slots: **${fmt((one?.oursSeconds ?? Number.NaN) / s.oursSeconds)}×** (scale-out efficiency ${fmt((100 * (one?.oursSeconds ?? Number.NaN)) / s.oursSeconds / s.slots, 0)}%).`);
   return [
     '## Sweep: against the Optuna + PyTorch peer',
     '',
@@ -308,6 +312,7 @@ export function peerSection(c: PeerComparison): string[] {
     '|---:|---:|---:|---:|---:|---|---:|',
     ...rows,
     '',
+    ...scaleOut,
     last === undefined ? '' : `Best config: ours ${last.agreement.oursTop1}; peer ${last.agreement.peerTop1}.`,
     '',
   ];
