@@ -7,7 +7,7 @@ import { silentLogger } from '../src/log/logger.js';
 import { selectBackend } from '../src/train/backend.js';
 import { runFusedTrials } from '../src/train/fused/fused-runner.js';
 import { runTrial } from '../src/train/trial-runner.js';
-import type { BackendName, TrialSpec } from '../src/trial/types.js';
+import type { BackendName, TrialResult, TrialSpec } from '../src/trial/types.js';
 
 export const referenceTrial: TrialSpec = {
   id: 'bench-reference',
@@ -45,14 +45,23 @@ export interface ReferenceTrialTiming {
   readonly finalValLoss: number;
 }
 
-export async function timeReferenceTrial(backend: BackendName, epochs = referenceTrial.workload.epochs): Promise<ReferenceTrialTiming> {
+/**
+ * Times the reference trial trained by `train` (which calls onEpoch as each epoch ends) on
+ * `backend`: epochs per second after the first, and the first epoch's wall time.
+ */
+async function timeEpochs(
+  backend: BackendName,
+  epochs: number,
+  engine: string,
+  train: (spec: TrialSpec, onEpoch: () => void) => Promise<TrialResult | undefined>,
+): Promise<ReferenceTrialTiming> {
   if (epochs < 2) throw new RangeError('epochs: at least 2 (the first one is warm-up)');
   await selectBackend(backend, silentLogger);
   const spec: TrialSpec = { ...referenceTrial, workload: { ...referenceTrial.workload, epochs } };
   const ends: number[] = [];
   const started = performance.now();
-  const result = await runTrial(spec, { backend, onEpoch: () => ends.push(performance.now()) });
-  if (result.outcome.status !== 'succeeded') throw new Error(`reference trial ${result.outcome.status} on ${backend}`);
+  const result = await train(spec, () => ends.push(performance.now()));
+  if (result?.outcome.status !== 'succeeded') throw new Error(`reference trial ${result?.outcome.status ?? 'missing'} on ${engine}`);
   const first = ends[0] ?? started;
   const last = ends[ends.length - 1] ?? first;
   return {
@@ -64,24 +73,13 @@ export async function timeReferenceTrial(backend: BackendName, epochs = referenc
   };
 }
 
+export function timeReferenceTrial(backend: BackendName, epochs = referenceTrial.workload.epochs): Promise<ReferenceTrialTiming> {
+  return timeEpochs(backend, epochs, backend, (spec, onEpoch) => runTrial(spec, { backend, onEpoch }));
+}
+
 /** The reference trial alone on the fused wasm kernels (a bundle of one), timed as timeReferenceTrial times it. */
-export async function timeKernelReferenceTrial(epochs = referenceTrial.workload.epochs): Promise<ReferenceTrialTiming> {
-  if (epochs < 2) throw new RangeError('epochs: at least 2 (the first one is warm-up)');
-  await selectBackend('wasm', silentLogger);
-  const spec: TrialSpec = { ...referenceTrial, workload: { ...referenceTrial.workload, epochs } };
-  const ends: number[] = [];
-  const started = performance.now();
-  const [result] = await runFusedTrials([spec], { backend: 'wasm', engine: 'kernel', onEpoch: () => ends.push(performance.now()) });
-  if (result?.outcome.status !== 'succeeded') throw new Error(`reference trial ${result?.outcome.status ?? 'missing'} on the fused kernels`);
-  const first = ends[0] ?? started;
-  const last = ends[ends.length - 1] ?? first;
-  return {
-    backend: 'wasm',
-    timedEpochs: ends.length - 1,
-    epochsPerSecond: (ends.length - 1) / ((last - first) / 1000),
-    firstEpochSeconds: (first - started) / 1000,
-    finalValLoss: result.history[result.history.length - 1]?.val_loss ?? Number.NaN,
-  };
+export function timeKernelReferenceTrial(epochs = referenceTrial.workload.epochs): Promise<ReferenceTrialTiming> {
+  return timeEpochs('wasm', epochs, 'the fused kernels', async (spec, onEpoch) => (await runFusedTrials([spec], { backend: 'wasm', engine: 'kernel', onEpoch }))[0]);
 }
 
 function parseArgs(argv: readonly string[]): { epochs: number; backends: BackendName[] } {

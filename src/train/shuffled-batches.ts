@@ -21,6 +21,13 @@ export function epochBatches(permutation: Uint32Array, batchSize: number): Uint3
   return batches;
 }
 
+/** Rows of each batch when `rows` rows are split into batches of `batchSize` (the last one shorter), as Keras and Model.evaluate split them. */
+export function batchSizes(rows: number, batchSize: number): number[] {
+  const sizes: number[] = [];
+  for (let start = 0; start < rows; start += batchSize) sizes.push(Math.min(batchSize, rows - start));
+  return sizes;
+}
+
 /** Copies the given rows of a row-major matrix into a new contiguous one. */
 export function gatherRows(source: Float32Array, width: number, rows: Uint32Array): Float32Array {
   const out = new Float32Array(rows.length * width);

@@ -6,7 +6,7 @@ import { broadcastTo, concat, dispose, keep, mean, reshape, slice, stack, sum, t
 import { metrics } from '@tensorflow/tfjs-layers';
 import type { LossName } from '../../trial/types.js';
 import type { DatasetSplit } from '../datasets/loaded-dataset.js';
-import { gatherRows } from '../shuffled-batches.js';
+import { batchSizes, gatherRows } from '../shuffled-batches.js';
 import { StackedMlp } from './stacked-mlp.js';
 import type { MatMulPlan } from './stacked-matmul.js';
 import type { FusedEngine, FusedEngineOptions } from './fused-engine.js';
@@ -44,12 +44,10 @@ function validationChunks(split: DatasetSplit, featureCount: number, targetCount
   const chunks: ValidationChunk[] = [];
   for (let start = 0; start < split.count; start += chunkRows) {
     const rows = Math.min(chunkRows, split.count - start);
-    const batchSizes: number[] = [];
-    for (let b = 0; b < rows; b += batchSize) batchSizes.push(Math.min(batchSize, rows - b));
     chunks.push({
       x: tensor2d(split.x.slice(start * featureCount, (start + rows) * featureCount), [rows, featureCount]),
       y: tensor2d(split.y.slice(start * targetCount, (start + rows) * targetCount), [rows, targetCount]),
-      batchSizes,
+      batchSizes: batchSizes(rows, batchSize),
     });
   }
   return chunks;

@@ -6,6 +6,7 @@
 import { backend } from '@tensorflow/tfjs-core';
 import type { Activation, LossName } from '../../../trial/types.js';
 import { MOMENTUM } from '../../optimizers.js';
+import { batchSizes, gatherRows } from '../../shuffled-batches.js';
 import { OPTIMIZER_SLOTS } from '../bundle-memory.js';
 import type { FusedEngine, FusedEngineOptions } from '../fused-engine.js';
 import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.js';
@@ -146,9 +147,7 @@ export class KernelBundle implements FusedEngine {
     this.rates = Float32Array.from(options.learningRates);
     if (this.rates.length !== this.count) throw new RangeError(`KernelBundle: ${this.count} members but ${this.rates.length} learning rates`);
 
-    const sizes: number[] = [];
-    for (let start = 0; start < data.validation.count; start += batchSize) sizes.push(Math.min(batchSize, data.validation.count - start));
-    this.validationBatchSizes = sizes;
+    this.validationBatchSizes = batchSizes(data.validation.count, batchSize);
   }
 
   get memberCount(): number {
@@ -162,10 +161,8 @@ export class KernelBundle implements FusedEngine {
     const { scratch } = this;
     const heap = this.view();
     const { featureCount, targetCount } = data;
-    rows.forEach((row, i) => {
-      heap.set(data.train.x.subarray(row * featureCount, (row + 1) * featureCount), scratch.x / BYTES + i * featureCount);
-      heap.set(data.train.y.subarray(row * targetCount, (row + 1) * targetCount), scratch.y / BYTES + i * targetCount);
-    });
+    heap.set(gatherRows(data.train.x, featureCount, rows), scratch.x / BYTES);
+    heap.set(gatherRows(data.train.y, targetCount, rows), scratch.y / BYTES);
     const losses = new Float32Array(this.count);
     const oneMinusAccBeta1 = f32(1 - this.accBeta1);
     const oneMinusAccBeta2 = f32(1 - this.accBeta2);
