@@ -51,9 +51,14 @@ export interface RunFusedTrialsOptions {
 
 export type FusedEngineChoice = 'auto' | 'tfjs' | 'kernel';
 
+/** Whether the wasm kernels train this network on this tfjs backend (they replace tfjs's wasm backend only). */
+function kernelsApply(backend: string, activations: readonly Activation[], loss: LossName): boolean {
+  return backend === 'wasm' && kernelBlocker(activations, loss) === undefined;
+}
+
 function chooseEngine(choice: FusedEngineChoice, activations: readonly Activation[], loss: LossName): 'tfjs' | 'kernel' {
   if (choice !== 'auto') return choice;
-  return getBackend() === 'wasm' && kernelBlocker(activations, loss) === undefined ? 'kernel' : 'tfjs';
+  return kernelsApply(getBackend(), activations, loss) ? 'kernel' : 'tfjs';
 }
 
 /** Throws NotFusableError unless every spec can join one bundle (equal fusionKey, no fusionBlocker). */
@@ -93,8 +98,7 @@ function denseActivations(spec: TrialSpec): Activation[] {
  * which alone writes checkpoints.)
  */
 export function trainsOnKernels(spec: TrialSpec, backend: BackendName): boolean {
-  if (backend !== 'wasm' || fusionBlocker(spec) !== undefined) return false;
-  return kernelBlocker(denseActivations(spec), spec.workload.loss) === undefined;
+  return fusionBlocker(spec) === undefined && kernelsApply(backend, denseActivations(spec), spec.workload.loss);
 }
 
 /** The result of a trial that never trained (cancelled before it began, or refused as runTrial refuses it). */
