@@ -7,7 +7,11 @@ import { packageVersion } from './package-root.js';
 import type { BackendRequest } from './worker-protocol.js';
 
 export interface AgentOptions {
-  readonly channel: AgentChannel;
+  /**
+   * The coordinator. A promise lets the workers start loading before the coordinator is
+   * reachable (`plateau run` starts both at once); the agent registers once it resolves.
+   */
+  readonly channel: AgentChannel | Promise<AgentChannel>;
   /** Trials run at once: one worker process each. Defaults to the number of GPUs when gpus are given. */
   readonly slots?: number;
   /** GPU indices; slot i gets CUDA_VISIBLE_DEVICES=gpus[i mod gpus.length]. */
@@ -52,7 +56,7 @@ export interface AgentOptions {
 export const DEFAULT_FUSE = 32;
 
 export interface ResolvedAgentOptions {
-  readonly channel: AgentChannel;
+  readonly channel: AgentChannel | Promise<AgentChannel>;
   readonly slots: number;
   /** One entry per slot: its GPU, or null. */
   readonly slotGpus: readonly (number | null)[];

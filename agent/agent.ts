@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import type { Logger } from '../src/log/logger.js';
-import { LeaseLostError, type AgentRegistration, type LeaseRef, type TrialLease } from '../src/rpc/agent-channel.js';
+import { LeaseLostError, type AgentChannel, type AgentRegistration, type LeaseRef, type TrialLease } from '../src/rpc/agent-channel.js';
 import { UnregisteredAgentError } from '../src/rpc/rpc-errors.js';
 import { trialObjective } from '../src/train/objective.js';
 import type { BackendName, CancelReason, TrialErrorInfo, TrialResult } from '../src/trial/types.js';
@@ -76,6 +76,8 @@ export class Agent {
   private readonly reporting = new AbortController();
   private registration: Registration | null = null;
   private backend: BackendName | null = null;
+  /** The coordinator, once options.channel has resolved (before any call: start() awaits it). */
+  private resolvedChannel: AgentChannel | null = null;
   private drain: { atMs: number; timer: NodeJS.Timeout; readonly end: () => void } | null = null;
 
   constructor(options: AgentOptions) {
@@ -175,7 +177,9 @@ export class Agent {
     );
     let backend: BackendName;
     try {
-      const readies = await Promise.all(this.workers.map((worker) => worker.start()));
+      // The workers load while the channel comes up (a promise when the coordinator starts alongside).
+      const [readies, channel] = await Promise.all([Promise.all(this.workers.map((worker) => worker.start())), options.channel]);
+      this.resolvedChannel = channel;
       const first = readies[0];
       if (first === undefined) throw new AgentStoppedError();
       backend = first.backend;
@@ -196,6 +200,12 @@ export class Agent {
 
   private isPolling(): boolean {
     return this.lifecycle.kind === 'running' && !this.polling.signal.aborted;
+  }
+
+  /** The coordinator; every call to it comes after start() has resolved the channel. */
+  private get channel(): AgentChannel {
+    if (this.resolvedChannel === null) throw new AgentStoppedError();
+    return this.resolvedChannel;
   }
 
   // ---- registration ----
@@ -224,7 +234,7 @@ export class Agent {
     if (backend === null) throw new AgentStoppedError();
     const options = this.options;
     const registration = await this.retrying('register', this.polling.signal, (signal) =>
-      options.channel.register({ hostname: options.hostname, slots: options.slots, backend, version: options.version }, signal),
+      this.channel.register({ hostname: options.hostname, slots: options.slots, backend, version: options.version }, signal),
     );
     this.logger.info('agent.registration-accepted', { agentId: registration.agentId, heartbeatIntervalMs: registration.heartbeatIntervalMs });
     this.events.emit('registered', { agentId: registration.agentId, backend, heartbeatIntervalMs: registration.heartbeatIntervalMs });
@@ -329,7 +339,7 @@ export class Agent {
 
   /** One poll: up to `fuse` leases when the channel can hand out bundles, else one. */
   private async pollLeases(agentId: string): Promise<readonly TrialLease[]> {
-    const channel = this.options.channel;
+    const channel = this.channel;
     const waitMs = this.options.pollWaitMs;
     if (this.options.fuse > 1 && channel.pollBundle !== undefined) {
       return channel.pollBundle({ agentId, waitMs, maxBundle: this.options.fuse }, this.polling.signal);
@@ -361,7 +371,7 @@ export class Agent {
       const abort = new AbortController();
       const memberLogger = logger.child({ trial: trialId, attempt: lease.attempt });
       const heartbeat = new LeaseHeartbeat({
-        channel: this.options.channel,
+        channel: this.channel,
         lease,
         intervalMs: heartbeatIntervalMs,
         epochFlushMs: this.options.epochFlushMs,
@@ -448,7 +458,7 @@ export class Agent {
     this.running.set(lease.leaseId, current);
     const logger = this.logger.child({ slot, trial: trialId, attempt: lease.attempt });
     const heartbeat = new LeaseHeartbeat({
-      channel: this.options.channel,
+      channel: this.channel,
       lease,
       intervalMs: heartbeatIntervalMs,
       epochFlushMs: this.options.epochFlushMs,
@@ -505,14 +515,14 @@ export class Agent {
 
   private async reportResult(slot: number, lease: TrialLease, result: TrialResult): Promise<TrialReport> {
     return this.report(slot, lease, async (ref, signal) => {
-      const { recorded } = await this.options.channel.complete(ref, result, signal);
+      const { recorded } = await this.channel.complete(ref, result, signal);
       return { kind: 'completed', recorded };
     });
   }
 
   private async reportFailure(slot: number, lease: TrialLease, error: TrialErrorInfo): Promise<TrialReport> {
     return this.report(slot, lease, async (ref, signal) => {
-      const { requeued } = await this.options.channel.fail(ref, error, signal);
+      const { requeued } = await this.channel.fail(ref, error, signal);
       return { kind: 'failed', requeued };
     });
   }

@@ -2,22 +2,38 @@
 // child_process.fork). Loads the backend once, answers `ready`, then trains one trial at a
 // time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
 // as they finish and the result closes it. Exits on `shutdown` or when the agent goes away.
-import { runTrial } from '../src/train/trial-runner.js';
-import { runFusedTrials, trainsOnKernels } from '../src/train/fused/fused-runner.js';
-import { NotFusableError } from '../src/train/fused/not-fusable-error.js';
 import { selectBackend } from '../src/train/backend.js';
 import type { LogFields, Logger, LogLevel } from '../src/log/logger.js';
 import type { BackendName, CancelReason, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
-import {
-  decodeParentMessage,
-  parseBackendRequest,
-  WORKER_BACKEND_ENV,
-  WORKER_CHECKPOINT_DIR_ENV,
-  WORKER_CHECKPOINT_EVERY_ENV,
-  WORKER_FUSE_MEMORY_MB_ENV,
-  type ParentToWorker,
-  type WorkerToParent,
-} from './worker-protocol.js';
+import { parseBackendRequest, WORKER_BACKEND_ENV, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV, WORKER_FUSE_MEMORY_MB_ENV } from './worker-env.js';
+import type { ParentToWorker, WorkerToParent } from './worker-protocol.js';
+
+// Only the backend is loaded before `ready`. The message decoder (zod) and the trainers
+// (tfjs-layers) load after it, while the agent registers and polls for the first lease: the
+// worker's start-up is on every run's critical path, its first message ~0.1 s later.
+async function loadTraining(): Promise<{
+  readonly decodeParentMessage: typeof import('./worker-protocol.js').decodeParentMessage;
+  readonly runTrial: typeof import('../src/train/trial-runner.js').runTrial;
+  readonly runFusedTrials: typeof import('../src/train/fused/fused-runner.js').runFusedTrials;
+  readonly trainsOnKernels: typeof import('../src/train/fused/fused-runner.js').trainsOnKernels;
+  readonly NotFusableError: typeof import('../src/train/fused/not-fusable-error.js').NotFusableError;
+}> {
+  const [protocol, trialRunner, fusedRunner, notFusable] = await Promise.all([
+    import('./worker-protocol.js'),
+    import('../src/train/trial-runner.js'),
+    import('../src/train/fused/fused-runner.js'),
+    import('../src/train/fused/not-fusable-error.js'),
+  ]);
+  return {
+    decodeParentMessage: protocol.decodeParentMessage,
+    runTrial: trialRunner.runTrial,
+    runFusedTrials: fusedRunner.runFusedTrials,
+    trainsOnKernels: fusedRunner.trainsOnKernels,
+    NotFusableError: notFusable.NotFusableError,
+  };
+}
+
+type Training = Awaited<ReturnType<typeof loadTraining>>;
 
 interface RunningTrial {
   /** The trial, or the first member of a bundle (names it in logs and fatal reports). */
@@ -99,19 +115,20 @@ async function fail(trialId: string | null, kind: string, message: string): Prom
   return exitWorker(1);
 }
 
-function startTrial(backend: BackendName, message: Extract<ParentToWorker, { type: 'run' }>): RunningTrial {
+function startTrial(training: Training, backend: BackendName, message: Extract<ParentToWorker, { type: 'run' }>): RunningTrial {
   const controller = new AbortController();
   const trialId = message.trial.id;
   const options = { backend, signal: controller.signal, onEpoch: (record: EpochRecord) => void send({ type: 'epoch', trialId, record }), logger: logger.child({ trial: trialId }) };
   // On wasm a lone dense trial trains on the fused kernels as a bundle of one (several times faster than model.fit).
-  const training =
+  const { runTrial, runFusedTrials, trainsOnKernels } = training;
+  const trained =
     checkpoint === undefined && trainsOnKernels(message.trial, backend)
       ? runFusedTrials([message.trial], { ...options, onEpoch: (_id: string, record: EpochRecord) => options.onEpoch(record) }).then(([result]) => {
           if (result === undefined) throw new Error(`no result for ${trialId}`);
           return result;
         })
       : runTrial(message.trial, { ...options, ...(checkpoint === undefined ? {} : { checkpoint }) });
-  const done = training.then(
+  const done = trained.then(
     async (result) => {
       await send({ type: 'result', result });
       if (state.kind === 'training' && state.trial.trialId === trialId) state = { kind: 'idle', backend };
@@ -129,7 +146,8 @@ function startTrial(backend: BackendName, message: Extract<ParentToWorker, { typ
  * Trains a bundle fused. Trials that turn out not fusable (the coordinator groups by fusionKey,
  * so this should not happen) train one after another instead, with the same messages.
  */
-async function trainBundle(backend: BackendName, trials: readonly TrialSpec[], signal: AbortSignal): Promise<TrialResult[]> {
+async function trainBundle(training: Training, backend: BackendName, trials: readonly TrialSpec[], signal: AbortSignal): Promise<TrialResult[]> {
+  const { runTrial, runFusedTrials, NotFusableError } = training;
   const onEpoch = (trialId: string, record: EpochRecord): void =>
     void send({ type: 'epoch', trialId, record });
   try {
@@ -145,11 +163,11 @@ async function trainBundle(backend: BackendName, trials: readonly TrialSpec[], s
   }
 }
 
-function startBundle(backend: BackendName, message: Extract<ParentToWorker, { type: 'run-bundle' }>): RunningTrial {
+function startBundle(training: Training, backend: BackendName, message: Extract<ParentToWorker, { type: 'run-bundle' }>): RunningTrial {
   const controller = new AbortController();
   const trialIds = message.trials.map((trial) => trial.id);
   const trialId = trialIds[0] ?? '';
-  const done = trainBundle(backend, message.trials, controller.signal).then(
+  const done = trainBundle(training, backend, message.trials, controller.signal).then(
     async (results) => {
       for (const result of results) await send({ type: 'result', result });
       if (state.kind === 'training' && state.trial.trialId === trialId) state = { kind: 'idle', backend };
@@ -162,8 +180,8 @@ function startBundle(backend: BackendName, message: Extract<ParentToWorker, { ty
   return { trialId, trialIds, controller, done };
 }
 
-async function onMessage(raw: unknown): Promise<void> {
-  const decoded = decodeParentMessage(raw);
+async function onMessage(training: Training, raw: unknown): Promise<void> {
+  const decoded = training.decodeParentMessage(raw);
   if (!decoded.ok) {
     await fail(state.kind === 'training' ? state.trial.trialId : null, 'WorkerProtocolError', decoded.problem);
     return;
@@ -175,14 +193,14 @@ async function onMessage(raw: unknown): Promise<void> {
         await fail(message.trial.id, 'WorkerProtocolError', `run received while ${state.kind}`);
         return;
       }
-      state = { kind: 'training', backend: state.backend, trial: startTrial(state.backend, message) };
+      state = { kind: 'training', backend: state.backend, trial: startTrial(training, state.backend, message) };
       return;
     case 'run-bundle':
       if (state.kind !== 'idle') {
         await fail(message.trials[0]?.id ?? null, 'WorkerProtocolError', `run-bundle received while ${state.kind}`);
         return;
       }
-      state = { kind: 'training', backend: state.backend, trial: startBundle(state.backend, message) };
+      state = { kind: 'training', backend: state.backend, trial: startBundle(training, state.backend, message) };
       return;
     case 'cancel':
       // A cancel for a trial that already finished crossed its result: nothing to stop.
@@ -208,16 +226,12 @@ async function shutDown(reason: CancelReason): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // The agent's messages may arrive while the backend loads; they wait their turn in order.
-  let queue: Promise<void> = Promise.resolve();
+  // The agent's messages may arrive while the backend or the trainers load; they wait their turn in order.
   const pending: unknown[] = [];
-  let loaded = false;
+  let handle: ((raw: unknown) => void) | null = null;
   process.on('message', (raw: unknown) => {
-    if (!loaded) {
-      pending.push(raw);
-      return;
-    }
-    queue = queue.then(() => onMessage(raw));
+    if (handle === null) pending.push(raw);
+    else handle(raw);
   });
   // Without its agent a worker has no one to report to: stop now.
   process.on('disconnect', () => {
@@ -239,8 +253,18 @@ async function main(): Promise<void> {
     await fail(null, 'WorkerStartError', error instanceof Error ? error.message : String(error));
     return;
   }
-  loaded = true;
-  for (const raw of pending.splice(0)) queue = queue.then(() => onMessage(raw));
+  let training: Training;
+  try {
+    training = await loadTraining();
+  } catch (error) {
+    await fail(null, 'WorkerStartError', error instanceof Error ? error.message : String(error));
+    return;
+  }
+  let queue: Promise<void> = Promise.resolve();
+  handle = (raw) => {
+    queue = queue.then(() => onMessage(training, raw));
+  };
+  for (const raw of pending.splice(0)) handle(raw);
 }
 
 void main();

@@ -5,11 +5,13 @@
 import { z } from 'zod';
 import type { LogLevel } from '../src/log/logger.js';
 import { trialSpecSchema } from '../src/rpc/trial-spec-schema.js';
-import { isBackendRequest, type BackendRequest } from '../src/train/backend-request.js';
+import type { BackendRequest } from '../src/train/backend-request.js';
 import type { SkippedBackend } from '../src/train/backend.js';
 import type { BackendName, CancelReason, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../src/trial/types.js';
 
 export type { BackendRequest, SkippedBackend };
+// The environment a worker reads lives in worker-env.ts (no zod there); re-exported for the parent's side.
+export { parseBackendRequest, WORKER_BACKEND_ENV, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV, WORKER_FUSE_MEMORY_MB_ENV } from './worker-env.js';
 
 /** Messages the agent sends to a worker. */
 export type ParentToWorker =
@@ -113,21 +115,6 @@ export function decodeParentMessage(value: unknown): Decoded<ParentToWorker> {
 export function decodeWorkerMessage(value: unknown): Decoded<WorkerToParent> {
   return decodeWith(workerToParent, value);
 }
-
-/** The backend a worker is asked to load, or null for a name no backend has (src/train/backend.ts decides). */
-export function parseBackendRequest(value: string): BackendRequest | null {
-  return isBackendRequest(value) ? value : null;
-}
-
-/** Environment variable that tells a worker which backend to load (argv[2] also works). */
-export const WORKER_BACKEND_ENV = 'PLATEAU_WORKER_BACKEND';
-
-/** Where a worker keeps trial checkpoints, and every how many epochs it saves one (both set, or neither). */
-export const WORKER_CHECKPOINT_DIR_ENV = 'PLATEAU_CHECKPOINT_DIR';
-export const WORKER_CHECKPOINT_EVERY_ENV = 'PLATEAU_CHECKPOINT_EVERY';
-
-/** The memory budget (MiB) of a worker's fused bundles; the trainer's default when unset. */
-export const WORKER_FUSE_MEMORY_MB_ENV = 'PLATEAU_FUSE_MEMORY_MB';
 
 const cancelReasons: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
 

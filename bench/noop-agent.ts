@@ -1,5 +1,7 @@
-// The orchestration bench's load: an agent process of S slots that lease, heartbeat once and
-// complete each trial at once, over the real gRPC channel an agent uses. It runs in its own
+// The orchestration bench's load: an agent process of S slots that lease and complete each
+// trial at once, over the real gRPC channel an agent uses. No heartbeat: the agent's own policy
+// (agent/heartbeat-schedule.ts) counts the grant as a beat and sends none for a trial shorter
+// than its epoch flush (1 s); the epochs travel with the result. It runs in its own
 // process, as agents do, so the coordinator's process measures only the coordinator.
 // Started by bench/orchestration.ts with the arguments of formatNoopAgentArgs; says `ready`
 // once registered, starts on `go`, and reports every trial's latency in `done`.
@@ -29,15 +31,15 @@ function noopResult(lease: TrialLease): TrialResult {
   };
 }
 
-/** One trial's whole life on the agent side: one heartbeat with its epoch, then the result. */
+/** One trial's whole life on the agent side: its result, with its one epoch. */
 async function runNoop(channel: AgentChannel, lease: TrialLease): Promise<void> {
-  const ref = { leaseId: lease.leaseId, fencingToken: lease.fencingToken };
-  await channel.heartbeat(ref, [{ epoch: 1, loss: 0.5, val_loss: 0.5, lr: lease.trial.config.learningRate }]);
-  await channel.complete(ref, noopResult(lease));
+  await channel.complete({ leaseId: lease.leaseId, fencingToken: lease.fencingToken }, noopResult(lease));
 }
 
-async function run(args: NoopAgentArgs): Promise<{ readonly latenciesMs: readonly number[]; readonly cpuUs: number }> {
-  const channel = createGrpcAgentChannel(args.address);
+type Measured = Omit<Extract<NoopAgentMessage, { kind: 'done' }>, 'kind'>;
+
+async function run(args: NoopAgentArgs): Promise<Measured> {
+  const channel = createGrpcAgentChannel(args.address, { transport: args.transport });
   const stop = new AbortController();
   // Every slot's poll listens on it.
   setMaxListeners(0, stop.signal);
@@ -53,13 +55,23 @@ async function run(args: NoopAgentArgs): Promise<{ readonly latenciesMs: readonl
     });
     await send({ kind: 'ready', agentId });
     await go;
-    const cpuBefore = process.cpuUsage();
-    const latencies: number[] = [];
+    const total = args.warmup + args.trials;
+    let completed = 0;
+    // Set once the warm-up trials are done; trials polled from then on are measured.
+    const span: { start?: { readonly ms: number; readonly cpu: NodeJS.CpuUsage }; end?: { readonly ms: number; readonly cpu: NodeJS.CpuUsage } } = {};
+    const dispatch: number[] = [];
+    const cycle: number[] = [];
     let finished: () => void = () => undefined;
     const allDone = new Promise<void>((resolve) => (finished = resolve));
+    const startMeasuring = (): void => {
+      span.start = { ms: performance.now(), cpu: process.cpuUsage() };
+      void send({ kind: 'warm' });
+    };
+    if (args.warmup === 0) startMeasuring();
     const slot = async (): Promise<void> => {
-      while (latencies.length < args.trials && !stop.signal.aborted) {
+      while (completed < total && !stop.signal.aborted) {
         const started = performance.now();
+        const measured = span.start !== undefined;
         let leases: readonly TrialLease[];
         try {
           if (args.mode.kind === 'single') {
@@ -72,23 +84,34 @@ async function run(args: NoopAgentArgs): Promise<{ readonly latenciesMs: readonl
           if (stop.signal.aborted) return;
           throw error;
         }
+        const leased = performance.now();
         // Members of a bundle report on their own and at once, as the agent's bundle members do.
         await Promise.all(
           leases.map(async (lease) => {
             await runNoop(channel, lease);
-            latencies.push(performance.now() - started);
+            completed += 1;
+            if (measured) {
+              dispatch.push(leased - started);
+              cycle.push(performance.now() - started);
+            }
+            if (completed === args.warmup) startMeasuring();
+            if (completed === total) {
+              span.end = { ms: performance.now(), cpu: process.cpuUsage() };
+              finished();
+            }
           }),
         );
-        if (latencies.length >= args.trials) finished();
       }
     };
     const slots = Promise.all(Array.from({ length: args.slots }, slot));
     // The last result ends the run: slots still long-polling an empty queue are not waited for.
     await Promise.race([allDone, slots]);
-    const cpu = process.cpuUsage(cpuBefore);
     stop.abort();
     await slots;
-    return { latenciesMs: latencies, cpuUs: cpu.user + cpu.system };
+    const { start, end } = span;
+    if (start === undefined || end === undefined) throw new Error(`the slots stopped after ${completed} of ${total} trials`);
+    const cpuUs = end.cpu.user - start.cpu.user + (end.cpu.system - start.cpu.system);
+    return { dispatchMs: dispatch, cycleMs: cycle, seconds: (end.ms - start.ms) / 1000, cpuUs };
   } finally {
     stop.abort();
     channel.close();

@@ -1,7 +1,7 @@
 // Orchestration cost without training: a real coordinator (SQLite store, gRPC on loopback)
-// and S slots that poll, heartbeat once and complete immediately ("no-op trials"). The slots
-// run in a separate agent process (bench/noop-agent.ts), as real agents do. Reports trials/s
-// and the per-trial dispatch-to-result latency (poll issued → result acknowledged).
+// and S slots that poll and complete immediately ("no-op trials"). The slots run in a separate
+// agent process (bench/noop-agent.ts), as real agents do. Reports trials/s, the dispatch
+// latency (poll issued → lease in hand) and the cycle (poll issued → result acknowledged).
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { findPackageRoot } from '../agent/package-root.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { gridSize } from '../src/spec/grid.js';
 import { createGrpcSweepClient } from '../src/rpc/grpc-sweep-client.js';
-import { formatNoopAgentArgs, parseNoopAgentMessage, type NoopAgentArgs, type NoopAgentMessage, type NoopPollMode } from './noop-agent-protocol.js';
+import { formatNoopAgentArgs, parseNoopAgentMessage, type NoopAgentArgs, type NoopAgentMessage, type NoopPollMode, type NoopTransport } from './noop-agent-protocol.js';
 import { quantile } from './stats.js';
 
 /** A grid of n no-op trials (n = 10 × 10 × k): the spec is never trained. */
@@ -44,9 +44,14 @@ export interface OrchestrationTiming {
   readonly trials: number;
   /** How the slots polled: one trial per poll, or bundles (`maxBundle`) as a fusing agent does. */
   readonly mode: NoopPollMode;
+  readonly transport: NoopTransport;
   readonly trialsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
+  /** Dispatch latency: a slot's poll issued → its lease in hand (work was queued). */
+  readonly dispatchP50Ms: number;
+  readonly dispatchP99Ms: number;
+  /** A trial's whole cycle: poll issued → result acknowledged (durable). */
+  readonly cycleP50Ms: number;
+  readonly cycleP99Ms: number;
   /** CPU time (user + system) the coordinator's process spent per trial, in µs: its cost, whatever else the machine runs. */
   readonly coordinatorCpuUsPerTrial: number;
   /** The same for the agent process (its gRPC client and slots). */
@@ -91,34 +96,50 @@ function startNoopAgent(args: NoopAgentArgs, execArgv: readonly string[]): { rea
 }
 
 /**
- * One sweep of `trials` no-op trials through a coordinator in this process and one agent
- * process of `slots` slots, each polling, heartbeating once and completing.
+ * One sweep of no-op trials through a coordinator in this process and one agent process of
+ * `slots` slots, each polling and completing: `warmup` trials first (not measured: JIT and
+ * connections warm up), then at least `trials` measured ones.
  */
 export async function timeOrchestration(
   slots: number,
   trials: number,
   mode: NoopPollMode = { kind: 'single' },
-  options: { readonly agentExecArgv?: readonly string[] } = {},
+  options: { readonly agentExecArgv?: readonly string[]; readonly transport?: NoopTransport; readonly warmup?: number } = {},
 ): Promise<OrchestrationTiming> {
+  const transport = options.transport ?? 'session';
+  const warmup = options.warmup ?? 1000;
   const dataDir = mkdtempSync(join(tmpdir(), 'plateau-bench-'));
   const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir });
-  const spec = noopSpec(`noop-${slots}-${mode.kind}`, trials);
-  const total = gridSize(spec);
+  const spec = noopSpec(`noop-${slots}-${mode.kind}`, warmup + trials);
+  const measured = gridSize(spec) - warmup;
   // Not this process's flags by default (a profiler's, a loader's); `agentExecArgv` profiles the agent.
-  const agent = startNoopAgent({ address: server.address, slots, trials: total, mode }, options.agentExecArgv ?? []);
+  const agent = startNoopAgent({ address: server.address, slots, warmup, trials: measured, mode, transport }, options.agentExecArgv ?? []);
   try {
     const ready = await agent.next();
     if (ready.kind !== 'ready') throw new Error(`the no-op agent said ${ready.kind === 'failed' ? ready.message : ready.kind} before ready`);
-    const started = performance.now();
-    const cpuBefore = process.cpuUsage();
     server.coordinator.submitSweep(spec, '');
     agent.child.send({ kind: 'go' });
-    const done = await agent.next();
-    const seconds = (performance.now() - started) / 1000;
+    // The agent says when its warm-up trials are done: the coordinator's CPU is counted from then.
+    const warm = await agent.next();
+    const cpuBefore = process.cpuUsage();
+    const done = warm.kind === 'warm' ? await agent.next() : warm;
     const cpu = process.cpuUsage(cpuBefore);
     if (done.kind !== 'done') throw new Error(`the no-op agent failed: ${done.kind === 'failed' ? done.message : done.kind}`);
-    const latencies = [...done.latenciesMs].sort((a, b) => a - b);
-    return { slots, trials: total, mode, trialsPerSecond: total / seconds, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), coordinatorCpuUsPerTrial: (cpu.user + cpu.system) / total, agentCpuUsPerTrial: done.cpuUs / total };
+    const dispatch = [...done.dispatchMs].sort((a, b) => a - b);
+    const cycle = [...done.cycleMs].sort((a, b) => a - b);
+    return {
+      slots,
+      trials: measured,
+      mode,
+      transport,
+      trialsPerSecond: measured / done.seconds,
+      dispatchP50Ms: quantile(dispatch, 0.5),
+      dispatchP99Ms: quantile(dispatch, 0.99),
+      cycleP50Ms: quantile(cycle, 0.5),
+      cycleP99Ms: quantile(cycle, 0.99),
+      coordinatorCpuUsPerTrial: (cpu.user + cpu.system) / measured,
+      agentCpuUsPerTrial: done.cpuUs / measured,
+    };
   } finally {
     if (agent.child.exitCode === null) {
       await new Promise<void>((resolve) => {

@@ -6,9 +6,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FUSE } from '../agent/agent-options.js';
-import type { NoopPollMode } from './noop-agent-protocol.js';
+import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
-import { comparePeer, peerSection } from './peer.js';
+import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
+import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
 import { timeFusedEngines } from './fused.js';
 import { timeKernelReferenceTrial, timeReferenceTrial, type ReferenceTrialTiming } from './reference-trial.js';
@@ -190,21 +191,32 @@ async function main(): Promise<void> {
     sections.push('## Sweep: against the Optuna + PyTorch peer', '', `Not measured: ${String(error).slice(0, 500)}`, '');
   }
 
+  // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
+  log('bench/specs/sweep27.yaml and sweep27x4.yaml with --agents 1 and 2: wall time and work per slot');
+  sections.push(
+    ...scaleOutSection(
+      [await timeScaleOut('sweep27 (27 trials, one seed)', SWEEP27_SPEC, options.runs), await timeScaleOut('sweep27x4 (108 trials, four seeds)', SWEEP27_X4_SPEC, options.runs)],
+      options.runs,
+    ),
+  );
+
   // ── Orchestration: no-op trials ──────────────────────────────────────────
-  // One trial per poll (the protocol's unit cost), then bundles as a fusing agent asks for them.
+  // One trial per poll (the protocol's unit cost) on the agent's session stream, then bundles as
+  // a fusing agent asks for them, then one trial per poll over unary calls (the transport before).
   log('no-op trials through the coordinator');
-  const slotCounts = [1, 4, 16];
-  const pollModes: readonly { readonly mode: NoopPollMode; readonly label: string }[] = [
-    { mode: { kind: 'single' }, label: 'one trial per poll' },
-    { mode: { kind: 'bundle', maxBundle: DEFAULT_FUSE }, label: `bundles of up to ${DEFAULT_FUSE} (PollTrial with max_bundle, as the agent polls by default)` },
+  const slotCounts = [1, 4, 8, 16];
+  const pollModes: readonly { readonly mode: NoopPollMode; readonly transport: NoopTransport; readonly label: string }[] = [
+    { mode: { kind: 'single' }, transport: 'session', label: 'one trial per poll, AgentSession stream' },
+    { mode: { kind: 'bundle', maxBundle: DEFAULT_FUSE }, transport: 'session', label: `bundles of up to ${DEFAULT_FUSE}, AgentSession stream (as the agent polls by default)` },
+    { mode: { kind: 'single' }, transport: 'unary', label: 'one trial per poll, unary calls' },
   ];
   const orchestration = new Map<string, OrchestrationTiming[]>();
-  const orchestrationKey = (mode: NoopPollMode, slots: number): string => `${mode.kind}/${slots}`;
+  const orchestrationKey = (mode: NoopPollMode, transport: NoopTransport, slots: number): string => `${mode.kind}/${transport}/${slots}`;
   for (let run = 0; run < options.runs; run++) {
-    for (const { mode } of pollModes) {
+    for (const { mode, transport } of pollModes) {
       for (const slots of slotCounts) {
-        const key = orchestrationKey(mode, slots);
-        orchestration.set(key, [...(orchestration.get(key) ?? []), await timeOrchestration(slots, 1000, mode)]);
+        const key = orchestrationKey(mode, transport, slots);
+        orchestration.set(key, [...(orchestration.get(key) ?? []), await timeOrchestration(slots, 1000, mode, { transport })]);
       }
     }
   }
@@ -212,18 +224,19 @@ async function main(): Promise<void> {
     '## Orchestration: no-op trials',
     '',
     'A real coordinator (SQLite store, gRPC over loopback) in the bench process, and one agent process of S slots',
-    '(bench/noop-agent.ts, over the agent\'s gRPC channel) that lease, heartbeat once and complete each trial at once.',
-    'Latency: poll issued → result acknowledged, per trial (dispatch to result). CPU: the coordinator process\'s CPU time per trial.',
-    'With bundles every member still heartbeats and completes on its own, all at once: its latency is mostly the wait',
-    'behind the other trials in flight (up to S × bundle size).',
+    "(bench/noop-agent.ts, over the agent's gRPC channel) that lease and complete each trial at once. No heartbeat: the",
+    "agent's policy sends none for a trial shorter than its 1 s epoch flush (the epochs travel with the result). Each",
+    'run first completes 1,000 warm-up trials (not measured: JIT, connections), then measures at least 1,000 more.',
+    'Dispatch: poll issued → lease in hand. Cycle: poll issued → result acknowledged (on disk). CPU: each process\'s CPU',
+    'time per trial (user + system, all threads). With bundles every member still completes on its own, all at once.',
     '',
-    '| polling | slots | trials | trials/s | p50 (ms) | p99 (ms) | coordinator CPU/trial (µs) |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...pollModes.flatMap(({ mode, label }) =>
+    '| polling | slots | trials | trials/s | dispatch p50 (ms) | dispatch p99 (ms) | cycle p50 (ms) | cycle p99 (ms) | coordinator CPU/trial (µs) | agent CPU/trial (µs) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...pollModes.flatMap(({ mode, transport, label }) =>
       slotCounts.map((slots) => {
-        const timings = orchestration.get(orchestrationKey(mode, slots)) ?? [];
+        const timings = orchestration.get(orchestrationKey(mode, transport, slots)) ?? [];
         const med = (pick: (t: OrchestrationTiming) => number, digits = 2): string => fmt(median(timings.map(pick)), digits);
-        return `| ${label} | ${slots} | ${timings[0]?.trials ?? 0} | ${med((t) => t.trialsPerSecond, 0)} | ${med((t) => t.p50Ms)} | ${med((t) => t.p99Ms)} | ${med((t) => t.coordinatorCpuUsPerTrial, 0)} |`;
+        return `| ${label} | ${slots} | ${timings[0]?.trials ?? 0} | ${med((t) => t.trialsPerSecond, 0)} | ${med((t) => t.dispatchP50Ms)} | ${med((t) => t.dispatchP99Ms)} | ${med((t) => t.cycleP50Ms)} | ${med((t) => t.cycleP99Ms)} | ${med((t) => t.coordinatorCpuUsPerTrial, 0)} | ${med((t) => t.agentCpuUsPerTrial, 0)} |`;
       }),
     ),
     '',

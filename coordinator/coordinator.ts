@@ -8,7 +8,7 @@ import { expandGrid } from '../src/spec/grid.js';
 import { sweepId as sweepIdOf } from '../src/spec/ids.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import type { SweepSnapshot } from '../src/trial/records.js';
-import type { CancelReason, EpochRecord, TrialErrorInfo, TrialResult } from '../src/trial/types.js';
+import type { CancelReason, EpochRecord, TrialErrorInfo, TrialResult, TrialSpec } from '../src/trial/types.js';
 import { CoordinatorEventBus, type ReportCall } from './coordinator-events.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
@@ -16,6 +16,7 @@ import { LeaseTable, type Lease } from './lease-table.js';
 import { fusionKey } from '../src/train/fused/fusion-key.js';
 import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
 import { summarizeSweep } from './sweep-summary.js';
+import { dealBundle, type DealCandidate } from './bundle-dealer.js';
 import { TrialQueue, type QueuedTrial } from './trial-queue.js';
 
 export interface AgentInfo {
@@ -76,6 +77,8 @@ export class Coordinator {
   private readonly grantsByAgent = new Map<string, number>();
   /** When each agent last polled: an agent seen lately, or busy, shares in a sweep's bundles. */
   private readonly lastPollMs = new Map<string, number>();
+  /** fusionKeyOf's memo: by sweep, seed and batch size. */
+  private readonly fusionKeys = new Map<string, string>();
   private readonly pendingPolls: PendingPoll[] = [];
   /** Bumped on every change of a sweep, so a watcher never misses one between two reads. */
   private readonly changeVersion = new Map<string, number>();
@@ -212,11 +215,11 @@ export class Coordinator {
 
   /**
    * Long-poll for a bundle: the next queued trial (chosen as poll chooses it), plus up to
-   * maxBundle − 1 more queued trials of the same sweep with the same fusionKey, next in that
-   * sweep's order, so the agent can train them as one fused model. Each gets its own lease and
-   * fencing token, as if leased one by one. The bundle is also capped at a fair share of that
-   * matching work, split over the idle slots of the agents seen lately (see idleSlots), so one
-   * slot does not take everything while another idles. Resolves with no leases after waitMs (or abort or close).
+   * maxBundle − 1 more queued trials of the same sweep with the same fusionKey, so the agent can
+   * train them as one fused model. Each gets its own lease and fencing token, as if leased one by
+   * one. Which ones bundle-dealer.ts chooses: the matching work is split over the idle slots of
+   * the agents seen lately (see idleSlots), keeping trials that share a training prefix in one
+   * slot and the estimated work of the slots even. Resolves with no leases after waitMs (or abort or close).
    */
   pollBundle(agentId: string, waitMs: number, maxBundle: number, signal?: AbortSignal): Promise<readonly TrialLease[]> {
     this.assertOpen();
@@ -388,30 +391,53 @@ export class Coordinator {
     const first = this.leaseNext(agentId);
     if (first === null) return [];
     const leases = [first];
-    const key = maxBundle > 1 ? fusionKey(first.trial) : undefined;
+    const key = maxBundle > 1 ? this.fusionKeyOf(first.sweepId, first.trial) : undefined;
     if (key !== undefined && !key.startsWith('solo:')) {
       const idleSlots = this.idleSlots(agentId);
-      const matching: { readonly queued: QueuedTrial; readonly trial: StoredTrial }[] = [];
-      // A bounded look-ahead: within a sweep the fusable trials are usually all of them.
+      const candidates = new Map<string, { readonly queued: QueuedTrial; readonly trial: StoredTrial; readonly deal: DealCandidate }>();
+      // A bounded look-ahead: within a sweep the fusable trials are usually all of them. Trials
+      // of other fusion keys come along so the dealer can tell whether other slots have work.
       for (const queued of this.queue.peekSweep(first.sweepId, maxBundle * idleSlots)) {
         const trial = this.store.getTrial({ sweepId: queued.sweepId, trialId: queued.trialId });
-        if (trial !== undefined && trial.state === 'queued' && fusionKey(trial.spec) === key) matching.push({ queued, trial });
+        if (trial === undefined || trial.state !== 'queued') continue;
+        const deal = { id: queued.trialKey, fusionKey: this.fusionKeyOf(queued.sweepId, trial.spec), config: trial.spec.config, epochs: trial.spec.workload.epochs };
+        candidates.set(queued.trialKey, { queued, trial, deal });
       }
-      const share = Math.ceil((matching.length + 1) / idleSlots);
-      // Dealt in turn (every idleSlots-th, the first trial being the 0th), not cut in runs: each
-      // slot then gets a like mix of learning rates. Trials at one rate train as one until their
-      // schedules part (src/train/fused/member-slots.ts), so a run of high-rate trials, whose
-      // schedules part early and often, would leave its slot finishing long after the others.
-      const dealt = matching.filter((_, i) => (i + 1) % idleSlots === 0);
-      for (const { queued, trial } of dealt.slice(0, Math.min(maxBundle, share) - 1)) {
-        this.queue.remove(queued.trialKey);
-        leases.push(this.grant(queued, trial, agentId));
+      // Prefix-aware: trials that would train a shared prefix stay in one slot (bundle-dealer.ts).
+      const dealt = dealBundle({
+        first: { id: trialKeyOf(first), fusionKey: key, config: first.trial.config, epochs: first.trial.workload.epochs },
+        queued: [...candidates.values()].map(({ deal }) => deal),
+        idleSlots,
+        maxBundle,
+      });
+      for (const { id } of dealt) {
+        const candidate = candidates.get(id);
+        if (candidate === undefined) continue;
+        this.queue.remove(candidate.queued.trialKey);
+        leases.push(this.grant(candidate.queued, candidate.trial, agentId));
       }
     }
     const grant: Grant = { agentId, held: leases.length };
     for (const lease of leases) this.grantOfLease.set(lease.leaseId, grant);
     this.grantsByAgent.set(agentId, (this.grantsByAgent.get(agentId) ?? 0) + 1);
     return leases;
+  }
+
+  /**
+   * fusionKey, memoised: within a sweep it varies only with the trial's seed and batch size (the
+   * workload, plateau and objective are the sweep's), and hashing it costs more than the rest of
+   * a look-ahead step. A trial that cannot fuse gets its own solo key, as fusionKey gives it.
+   */
+  private fusionKeyOf(sweepId: string, trial: TrialSpec): string {
+    const memoKey = `${sweepId}/${trial.seed}/${trial.config.batchSize}`;
+    let key = this.fusionKeys.get(memoKey);
+    if (key === undefined) {
+      // A bound for a coordinator that has served very many sweeps: the memo only saves time.
+      if (this.fusionKeys.size >= 10_000) this.fusionKeys.clear();
+      key = fusionKey(trial);
+      this.fusionKeys.set(memoKey, key);
+    }
+    return key.startsWith('solo:') ? `solo:${trial.id}` : key;
   }
 
   /**

@@ -13,13 +13,13 @@ import {
 } from '@grpc/grpc-js';
 import * as wire from '../gen/plateau/v1/coordinator.js';
 import { silentLogger, type Logger } from '../src/log/logger.js';
-import { trialIdMetadataKey } from '../src/rpc/grpc-agent-channel.js';
-import { maxMessageBytes } from '../src/rpc/grpc-call.js';
+import { maxMessageBytes, trialIdMetadataKey } from '../src/rpc/grpc-call.js';
 import { decodeEpoch, decodeTrialResult, encodeDirective, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
 import { buildResultsDocument, serializeResultsDocument } from '../src/results/results-document.js';
 import { parseSweepSpecJson } from '../src/spec/load.js';
 import { SpecError } from '../src/spec/spec-error.js';
 import { decideExposure, InsecureExposureError, tokenAuthInterceptor } from './auth.js';
+import { AgentSessions, type LeaseCallHandlers } from './agent-session.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
@@ -189,6 +189,32 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     })),
   };
 
+  // The lease calls, shared by their unary handlers and the AgentSession stream.
+  const leaseCalls: LeaseCallHandlers = {
+    poll: async (request, signal) => encodePollResponse(await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, signal)),
+    heartbeat: (request) => encodeDirective(domain().heartbeat({ leaseId: request.leaseId, fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
+    complete: async (request) => {
+      const coordinator = domain();
+      const recorded = coordinator.complete({ leaseId: request.leaseId, fencingToken: request.fencingToken }, decodeTrialResult(request.result));
+      // The agent forgets its result once told it is recorded: it must be on disk by then.
+      await coordinator.durable();
+      return recorded;
+    },
+    fail: (request) => {
+      if (request.errorKind === '') throw new WireDecodeError('error_kind', 'a failed attempt says what failed');
+      return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, { kind: request.errorKind, message: request.errorMessage });
+    },
+  };
+  const sessions = new AgentSessions({
+    handlers: leaseCalls,
+    toFailure: (error, method) => {
+      const failure = toServiceError(error, logger, method);
+      const trialId = failure.metadata?.get(trialIdMetadataKey)[0];
+      return { code: failure.code ?? status.UNKNOWN, details: failure.details ?? '', trialId: typeof trialId === 'string' ? trialId : '' };
+    },
+    observeCall: options.observeCall,
+  });
+
   const agentService: wire.AgentServiceServer = {
     registerAgent: unary<wire.RegisterAgentRequest, wire.RegisterAgentResponse>('RegisterAgent', (request) => {
       if (request.hostname === '') throw new WireDecodeError('hostname', 'empty');
@@ -203,25 +229,15 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
       const onCancelled = (): void => abort.abort();
       call.once('cancelled', onCancelled);
       try {
-        return encodePollResponse(await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, abort.signal));
+        return await leaseCalls.poll(request, abort.signal);
       } finally {
         call.off('cancelled', onCancelled);
       }
     }),
-    heartbeat: unary<wire.HeartbeatRequest, wire.HeartbeatResponse>('Heartbeat', (request) =>
-      encodeDirective(domain().heartbeat({ leaseId: request.leaseId, fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
-    ),
-    completeTrial: unary<wire.CompleteTrialRequest, wire.CompleteTrialResponse>('CompleteTrial', async (request) => {
-      const coordinator = domain();
-      const recorded = coordinator.complete({ leaseId: request.leaseId, fencingToken: request.fencingToken }, decodeTrialResult(request.result));
-      // The agent forgets its result once told it is recorded: it must be on disk by then.
-      await coordinator.durable();
-      return recorded;
-    }),
-    failTrial: unary<wire.FailTrialRequest, wire.FailTrialResponse>('FailTrial', (request) => {
-      if (request.errorKind === '') throw new WireDecodeError('error_kind', 'a failed attempt says what failed');
-      return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, { kind: request.errorKind, message: request.errorMessage });
-    }),
+    heartbeat: unary<wire.HeartbeatRequest, wire.HeartbeatResponse>('Heartbeat', (request) => leaseCalls.heartbeat(request)),
+    completeTrial: unary<wire.CompleteTrialRequest, wire.CompleteTrialResponse>('CompleteTrial', (request) => leaseCalls.complete(request)),
+    failTrial: unary<wire.FailTrialRequest, wire.FailTrialResponse>('FailTrial', (request) => leaseCalls.fail(request)),
+    agentSession: sessions.handle,
   };
 
   server.addService(wire.SweepServiceService, sweepService);
@@ -257,6 +273,8 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
       health.close();
       coordinator.close();
       const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 5_000);
+      // Sessions are calls that never end on their own: end them once their calls in flight are answered.
+      void sessions.endAll();
       server.tryShutdown(() => {
         clearTimeout(force);
         logger.info('coordinator.stopped', { address });

@@ -1,16 +1,26 @@
 // AgentChannel over grpc-js: the agent's only way to the coordinator. Wire types stay in
 // here and wire.ts; a lease call answered FAILED_PRECONDITION becomes LeaseLostError.
 import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import { AgentServiceClient, type Lease, type PollTrialResponse } from '../../gen/plateau/v1/coordinator.js';
+import {
+  AgentServiceClient,
+  type CompleteTrialRequest,
+  type CompleteTrialResponse,
+  type FailTrialRequest,
+  type FailTrialResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type Lease,
+  type PollTrialRequest,
+  type PollTrialResponse,
+} from '../../gen/plateau/v1/coordinator.js';
+import { AgentSessionClient, SessionCallError } from './agent-session-client.js';
 import { LeaseLostError, type AgentChannel, type AgentRegistration, type HeartbeatDirective, type LeaseRef, type TrialLease } from './agent-channel.js';
 import { bearerTokenInterceptor } from '../security/client-auth.js';
-import { callUnary, maxMessageBytes } from './grpc-call.js';
+import { callUnary, maxMessageBytes, trialIdMetadataKey } from './grpc-call.js';
 import { isServiceError, toRpcError, UnregisteredAgentError, type RpcMethod } from './rpc-errors.js';
 import { decodeDirective, decodeLease, encodeEpoch, encodeTrialResult } from './wire.js';
 import type { BackendName, EpochRecord, TrialErrorInfo, TrialResult } from '../trial/types.js';
 
-/** Trailer the coordinator puts on FAILED_PRECONDITION: the trial of the refused lease. */
-export const trialIdMetadataKey = 'plateau-trial-id';
 
 export interface GrpcAgentChannelOptions {
   /** Default: insecure (loopback, or a network protected otherwise). */
@@ -21,6 +31,60 @@ export interface GrpcAgentChannelOptions {
   readonly callTimeoutMs?: number;
   /** Added to a poll's wait for its deadline (network and scheduling slack). Default 10 s. */
   readonly pollGraceMs?: number;
+  /**
+   * How the lease calls travel: 'session' (default) multiplexes them on one AgentSession
+   * stream; 'unary' makes one PollTrial / Heartbeat / CompleteTrial / FailTrial call each.
+   */
+  readonly transport?: 'session' | 'unary';
+}
+
+type CallOptionsOf = { readonly deadlineMs: number; readonly signal: AbortSignal | undefined };
+
+/** The four lease calls, over either transport. */
+interface LeaseTransport {
+  poll(request: PollTrialRequest, options: CallOptionsOf): Promise<PollTrialResponse>;
+  heartbeat(request: HeartbeatRequest, options: CallOptionsOf): Promise<HeartbeatResponse>;
+  complete(request: CompleteTrialRequest, options: CallOptionsOf): Promise<CompleteTrialResponse>;
+  fail(request: FailTrialRequest, options: CallOptionsOf): Promise<FailTrialResponse>;
+  close(): void;
+}
+
+function unaryTransport(client: AgentServiceClient): LeaseTransport {
+  return {
+    poll: (request, options) => callUnary(client.pollTrial.bind(client), request, options),
+    heartbeat: (request, options) => callUnary(client.heartbeat.bind(client), request, options),
+    complete: (request, options) => callUnary(client.completeTrial.bind(client), request, options),
+    fail: (request, options) => callUnary(client.failTrial.bind(client), request, options),
+    close: () => undefined,
+  };
+}
+
+function sessionTransport(client: AgentServiceClient): LeaseTransport {
+  const session = new AgentSessionClient(() => client.agentSession());
+  const mismatch = (asked: string, got: string): SessionCallError => new SessionCallError(status.INTERNAL, `a ${asked} call was answered with ${got}`);
+  return {
+    poll: async (value, options) => {
+      const answer = await session.call({ $case: 'poll', value }, options);
+      if (answer.$case !== 'poll') throw mismatch('poll', answer.$case);
+      return answer.value;
+    },
+    heartbeat: async (value, options) => {
+      const answer = await session.call({ $case: 'heartbeat', value }, options);
+      if (answer.$case !== 'heartbeat') throw mismatch('heartbeat', answer.$case);
+      return answer.value;
+    },
+    complete: async (value, options) => {
+      const answer = await session.call({ $case: 'complete', value }, options);
+      if (answer.$case !== 'complete') throw mismatch('complete', answer.$case);
+      return answer.value;
+    },
+    fail: async (value, options) => {
+      const answer = await session.call({ $case: 'fail', value }, options);
+      if (answer.$case !== 'fail') throw mismatch('fail', answer.$case);
+      return answer.value;
+    },
+    close: () => session.close(),
+  };
 }
 
 function trialIdOf(error: ServiceError): string {
@@ -37,6 +101,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     interceptors: options.token === undefined ? [] : [bearerTokenInterceptor(options.token)],
   });
   const callTimeoutMs = options.callTimeoutMs ?? 15_000;
+  const lease = options.transport === 'unary' ? unaryTransport(client) : sessionTransport(client);
   const pollGraceMs = options.pollGraceMs ?? 10_000;
 
   const failed = (method: RpcMethod, error: unknown, lease?: LeaseRef): Error => {
@@ -53,13 +118,13 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
   const refuse = async (wireLease: Lease, error: unknown, signal: AbortSignal | undefined): Promise<void> => {
     const reason = { kind: error instanceof Error ? error.name : 'WireDecodeError', message: error instanceof Error ? error.message : String(error) };
     const request = { leaseId: wireLease.leaseId, fencingToken: wireLease.fencingToken, errorKind: reason.kind, errorMessage: reason.message };
-    await callUnary(client.failTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
+    await lease.fail(request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
   };
 
   const pollLeases = async (input: { agentId: string; waitMs: number; maxBundle: number }, signal: AbortSignal | undefined): Promise<readonly TrialLease[]> => {
     let response: PollTrialResponse;
     try {
-      response = await callUnary(client.pollTrial.bind(client), input, { deadlineMs: input.waitMs + pollGraceMs, signal });
+      response = await lease.poll(input, { deadlineMs: input.waitMs + pollGraceMs, signal });
     } catch (error) {
       throw failed('PollTrial', error);
     }
@@ -98,36 +163,37 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
       return pollLeases(input, signal);
     },
 
-    async heartbeat(lease: LeaseRef, epochs: readonly EpochRecord[], signal?: AbortSignal): Promise<HeartbeatDirective> {
+    async heartbeat(ref: LeaseRef, epochs: readonly EpochRecord[], signal?: AbortSignal): Promise<HeartbeatDirective> {
       try {
-        const request = { leaseId: lease.leaseId, fencingToken: lease.fencingToken, epochs: epochs.map(encodeEpoch) };
-        return decodeDirective(await callUnary(client.heartbeat.bind(client), request, { deadlineMs: callTimeoutMs, signal }));
+        const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, epochs: epochs.map(encodeEpoch) };
+        return decodeDirective(await lease.heartbeat(request, { deadlineMs: callTimeoutMs, signal }));
       } catch (error) {
-        throw failed('Heartbeat', error, lease);
+        throw failed('Heartbeat', error, ref);
       }
     },
 
-    async complete(lease: LeaseRef, result: TrialResult, signal?: AbortSignal): Promise<{ recorded: boolean }> {
+    async complete(ref: LeaseRef, result: TrialResult, signal?: AbortSignal): Promise<{ recorded: boolean }> {
       try {
-        const request = { leaseId: lease.leaseId, fencingToken: lease.fencingToken, result: encodeTrialResult(result) };
-        const response = await callUnary(client.completeTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal });
+        const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, result: encodeTrialResult(result) };
+        const response = await lease.complete(request, { deadlineMs: callTimeoutMs, signal });
         return { recorded: response.recorded };
       } catch (error) {
-        throw failed('CompleteTrial', error, lease);
+        throw failed('CompleteTrial', error, ref);
       }
     },
 
-    async fail(lease: LeaseRef, error: TrialErrorInfo, signal?: AbortSignal): Promise<{ requeued: boolean }> {
+    async fail(ref: LeaseRef, error: TrialErrorInfo, signal?: AbortSignal): Promise<{ requeued: boolean }> {
       try {
-        const request = { leaseId: lease.leaseId, fencingToken: lease.fencingToken, errorKind: error.kind, errorMessage: error.message };
-        const response = await callUnary(client.failTrial.bind(client), request, { deadlineMs: callTimeoutMs, signal });
+        const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, errorKind: error.kind, errorMessage: error.message };
+        const response = await lease.fail(request, { deadlineMs: callTimeoutMs, signal });
         return { requeued: response.requeued };
       } catch (caught) {
-        throw failed('FailTrial', caught, lease);
+        throw failed('FailTrial', caught, ref);
       }
     },
 
     close(): void {
+      lease.close();
       client.close();
     },
   };

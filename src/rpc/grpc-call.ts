@@ -9,6 +9,9 @@ export type UnaryInvoker<Request, Response> = (
   callback: (error: ServiceError | null, response: Response) => void,
 ) => ClientUnaryCall;
 
+/** Trailer the coordinator puts on FAILED_PRECONDITION: the trial of the refused lease. */
+export const trialIdMetadataKey = 'plateau-trial-id';
+
 /** Largest message either side accepts (a results document of a big sweep fits). */
 export const maxMessageBytes = 32 * 1024 * 1024;
 

@@ -62,6 +62,9 @@ export const trialSpecSchema = z.strictObject({
   objective: z.strictObject({ metric: z.string().min(1), goal: z.enum(['minimize', 'maximize']), use: z.enum(['final', 'best']) }),
 });
 
+/** The TrialSpec with its workload left unchecked: for a workload already checked (see wire.ts). */
+export const trialSpecShellSchema = trialSpecSchema.extend({ workload: z.unknown() });
+
 // Compile-time proof that the schema and the domain type say the same thing.
 type Parsed = z.infer<typeof trialSpecSchema>;
 const sameShape: (value: Parsed) => TrialSpec = (value) => value;

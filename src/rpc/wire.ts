@@ -3,7 +3,7 @@
 import * as wire from '../../gen/plateau/v1/coordinator.js';
 import type { HeartbeatDirective, TrialLease } from './agent-channel.js';
 import type { RunningTrialProgress, SweepProgress, SweepState, SweepSummary, TrialCounts } from './sweep-progress.js';
-import { trialSpecSchema } from './trial-spec-schema.js';
+import { trialSpecSchema, trialSpecShellSchema } from './trial-spec-schema.js';
 import type { BackendName, CancelReason, EpochRecord, TrialConfig, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
 
 /** A wire message that does not say what the protocol promises. */
@@ -46,11 +46,33 @@ export function encodeTrialSpec(spec: TrialSpec): string {
   return JSON.stringify(spec);
 }
 
+/**
+ * Workloads already checked, by their JSON text. The trials of a sweep carry one workload and
+ * checking it is most of a lease's decoding cost, so each distinct text is checked once.
+ * Bounded (oldest out first): an agent works on a few sweeps at a time.
+ */
+const checkedWorkloads = new Map<string, TrialSpec['workload']>();
+const checkedWorkloadsMax = 32;
+
+function decodeIssue(field: string, issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[]): WireDecodeError {
+  const issue = issues[0];
+  return new WireDecodeError(`${field}${issue === undefined || issue.path.length === 0 ? '' : `.${issue.path.map(String).join('.')}`}`, issue?.message ?? 'not a TrialSpec');
+}
+
 export function decodeTrialSpec(json: string, field = 'trial_spec_json'): TrialSpec {
-  const parsed = trialSpecSchema.safeParse(parseJson(json, field));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new WireDecodeError(`${field}${issue === undefined || issue.path.length === 0 ? '' : `.${issue.path.join('.')}`}`, issue?.message ?? 'not a TrialSpec');
+  const value = parseJson(json, field);
+  const workloadText = typeof value === 'object' && value !== null && 'workload' in value ? JSON.stringify(value.workload) : undefined;
+  const known = workloadText === undefined ? undefined : checkedWorkloads.get(workloadText);
+  if (known !== undefined) {
+    const shell = trialSpecShellSchema.safeParse(value);
+    if (!shell.success) throw decodeIssue(field, shell.error.issues);
+    return { ...shell.data, workload: known };
+  }
+  const parsed = trialSpecSchema.safeParse(value);
+  if (!parsed.success) throw decodeIssue(field, parsed.error.issues);
+  if (workloadText !== undefined) {
+    if (checkedWorkloads.size >= checkedWorkloadsMax) checkedWorkloads.delete(checkedWorkloads.keys().next().value ?? '');
+    checkedWorkloads.set(workloadText, parsed.data.workload);
   }
   return parsed.data;
 }

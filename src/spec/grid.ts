@@ -2,7 +2,7 @@
 // repeat 0 first (a useful ranking early), then repeat 1…; within a repeat, nested loops in
 // axis order with the first axis outermost and values in the order written.
 import type { TrialConfig, TrialSpec } from '../trial/types.js';
-import { repeatSeed, trialId } from './ids.js';
+import { repeatSeed, trialIdHasher } from './ids.js';
 import type { GridAxisName, SweepSpec } from './sweep-spec.js';
 
 export const GRID_AXIS_ORDER = ['learningRate', 'factor', 'patience', 'minDelta', 'cooldown', 'minLr', 'batchSize'] as const satisfies readonly GridAxisName[];
@@ -59,14 +59,24 @@ export function expandConfigs(spec: SweepSpec): TrialConfig[] {
 export function expandGrid(spec: SweepSpec): TrialSpec[] {
   const configs = expandConfigs(spec);
   const plateau = { monitor: spec.plateau.monitor, mode: spec.plateau.mode };
+  // Trials of one batch size share one workload object (never mutated): its canonical JSON is hashed once.
+  const workloads = new Map<number, TrialSpec['workload']>();
+  const workloadFor = (batchSize: number): TrialSpec['workload'] => {
+    let workload = workloads.get(batchSize);
+    if (workload === undefined) {
+      // The trial's own batch size is the one it trains with, so its workload says so too.
+      workload = { ...spec.workload, batchSize };
+      workloads.set(batchSize, workload);
+    }
+    return workload;
+  };
+  const idOf = trialIdHasher();
   const trials: TrialSpec[] = [];
   for (let repeat = 0; repeat < spec.repeats; repeat++) {
     const seed = repeatSeed(spec.workload.seed, repeat);
     for (const config of configs) {
-      // The trial's own batch size is the one it trains with, so its workload says so too.
-      const workload = { ...spec.workload, batchSize: config.batchSize };
-      const identity = { workload, plateau, config, repeat, objective: spec.objective };
-      trials.push({ id: trialId(identity), ...identity, seed });
+      const identity = { workload: workloadFor(config.batchSize), plateau, config, repeat, objective: spec.objective };
+      trials.push({ id: idOf(identity), ...identity, seed });
     }
   }
   return trials;

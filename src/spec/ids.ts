@@ -8,12 +8,16 @@ import type { SweepSpec } from './sweep-spec.js';
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, member]) => member !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
+    return canonicalObject(Object.entries(value).map(([key, member]): [string, string | undefined] => [key, member === undefined ? undefined : canonicalJson(member)]));
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** An object's canonical JSON from its members' canonical JSON (undefined: the member is dropped). */
+function canonicalObject(members: readonly (readonly [string, string | undefined])[]): string {
+  const present = members.filter((member): member is readonly [string, string] => member[1] !== undefined);
+  present.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${present.map(([key, text]) => `${JSON.stringify(key)}:${text}`).join(',')}}`;
 }
 
 function sha256Hex(text: string): string {
@@ -25,8 +29,34 @@ export type TrialIdentity = Pick<TrialSpec, 'workload' | 'plateau' | 'config' | 
 
 /** 16 hex chars of sha256 over the canonical identity. */
 export function trialId(trial: TrialIdentity): string {
-  const { workload, plateau, config, repeat, objective } = trial;
-  return sha256Hex(canonicalJson({ workload, plateau, config, repeat, objective })).slice(0, 16);
+  return trialIdHasher()(trial);
+}
+
+/**
+ * trialId for the many trials of one sweep: the canonical JSON of a member object that trials
+ * share (the same workload, plateau and objective objects) is built once, not once per trial.
+ * The text, and so the id, is exactly trialId's.
+ */
+export function trialIdHasher(): (trial: TrialIdentity) => string {
+  const shared = new WeakMap<object, string>();
+  const memo = (value: object): string => {
+    let text = shared.get(value);
+    if (text === undefined) {
+      text = canonicalJson(value);
+      shared.set(value, text);
+    }
+    return text;
+  };
+  return ({ workload, plateau, config, repeat, objective }) =>
+    sha256Hex(
+      canonicalObject([
+        ['workload', memo(workload)],
+        ['plateau', memo(plateau)],
+        ['config', canonicalJson(config)],
+        ['repeat', canonicalJson(repeat)],
+        ['objective', memo(objective)],
+      ]),
+    ).slice(0, 16);
 }
 
 /** 12 hex chars of sha256 over the canonical compiled spec. */

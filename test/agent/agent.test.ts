@@ -56,6 +56,24 @@ describe('Agent', () => {
     expect(channel.callsOf('fail')).toEqual([]);
   });
 
+  it('starts its workers before its channel has come, and registers once it has', async () => {
+    const channel = new RecordingChannel();
+    let deliver: (value: RecordingChannel) => void = () => undefined;
+    const coming = new Promise<RecordingChannel>((resolve) => {
+      deliver = resolve;
+    });
+    const agent = new Agent({ channel: coming, slots: 1, backend: 'cpu', pollWaitMs: 1_000, epochFlushMs: 50, reconnect: { baseMs: 10, capMs: 50 }, hostname: 'test-host' });
+    agents.push(agent);
+    const started = agent.start();
+    expect(agent.workerPids.every((pid) => pid !== null)).toBe(true);
+    expect(channel.callsOf('register')).toEqual([]);
+    deliver(channel);
+    await started;
+    channel.offer(tinyTrial('late-channel'));
+    const completed = await channel.waitForCall('complete');
+    expect(completed.result).toMatchObject({ trialId: 'late-channel', outcome: { status: 'succeeded' } });
+  });
+
   it('runs as many trials at once as it has slots, one per worker process', async () => {
     const channel = new RecordingChannel();
     const agent = await startAgent(channel, { slots: 2 });

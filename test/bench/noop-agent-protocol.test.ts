@@ -3,24 +3,31 @@ import { describe, expect, it } from 'vitest';
 import { formatNoopAgentArgs, isNoopAgentGo, NoopAgentProtocolError, parseNoopAgentArgs, parseNoopAgentMessage } from '../../bench/noop-agent-protocol.js';
 
 describe('no-op agent protocol', () => {
-  it('reads back the arguments it formats, for one-trial polls and for bundles', () => {
-    const single = { address: '127.0.0.1:5000', slots: 4, trials: 1000, mode: { kind: 'single' } } as const;
-    const bundle = { address: '[::1]:5000', slots: 16, trials: 200, mode: { kind: 'bundle', maxBundle: 32 } } as const;
+  it('reads back the arguments it formats, for one-trial polls and for bundles, on either transport', () => {
+    const single = { address: '127.0.0.1:5000', slots: 4, warmup: 0, trials: 1000, mode: { kind: 'single' }, transport: 'session' } as const;
+    const bundle = { address: '[::1]:5000', slots: 16, warmup: 50, trials: 200, mode: { kind: 'bundle', maxBundle: 32 }, transport: 'unary' } as const;
     expect(parseNoopAgentArgs(formatNoopAgentArgs(single))).toEqual(single);
     expect(parseNoopAgentArgs(formatNoopAgentArgs(bundle))).toEqual(bundle);
   });
 
-  it('refuses arguments without a mode or with a count that is not a positive integer', () => {
-    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '4', '10'])).toThrow(NoopAgentProtocolError);
-    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '0', '10', 'single'])).toThrow(NoopAgentProtocolError);
-    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '4', '10', 'bundle:x'])).toThrow(NoopAgentProtocolError);
+  it('refuses arguments without a mode or transport, or with a count that is not a positive integer', () => {
+    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '4', '0', '10'])).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '4', '0', '10', 'single'])).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '4', '0', '10', 'single', 'udp'])).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '0', '0', '10', 'single', 'session'])).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '4', '-1', '10', 'single', 'session'])).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentArgs(['127.0.0.1:1', '4', '0', '10', 'bundle:x', 'session'])).toThrow(NoopAgentProtocolError);
   });
 
-  it('parses ready, done and failed messages and refuses anything else', () => {
+  it('parses ready, warm, done and failed messages and refuses anything else', () => {
     expect(parseNoopAgentMessage({ kind: 'ready', agentId: 'a-1' })).toEqual({ kind: 'ready', agentId: 'a-1' });
-    expect(parseNoopAgentMessage({ kind: 'done', latenciesMs: [1, 2.5], cpuUs: 10 })).toEqual({ kind: 'done', latenciesMs: [1, 2.5], cpuUs: 10 });
+    expect(parseNoopAgentMessage({ kind: 'warm' })).toEqual({ kind: 'warm' });
+    const done = { kind: 'done', dispatchMs: [0.5, 1], cycleMs: [1, 2.5], seconds: 0.01, cpuUs: 10 } as const;
+    expect(parseNoopAgentMessage(done)).toEqual(done);
     expect(parseNoopAgentMessage({ kind: 'failed', message: 'boom' })).toEqual({ kind: 'failed', message: 'boom' });
-    expect(() => parseNoopAgentMessage({ kind: 'done', latenciesMs: ['1'], cpuUs: 1 })).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentMessage({ kind: 'done', dispatchMs: [1], cycleMs: ['1'], cpuUs: 1 })).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentMessage({ kind: 'done', cycleMs: [1], cpuUs: 1 })).toThrow(NoopAgentProtocolError);
+    expect(() => parseNoopAgentMessage({ kind: 'done', dispatchMs: [1], cycleMs: [1], cpuUs: 1 })).toThrow(NoopAgentProtocolError);
     expect(() => parseNoopAgentMessage('ready')).toThrow(NoopAgentProtocolError);
   });
 

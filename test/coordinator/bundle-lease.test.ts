@@ -68,15 +68,15 @@ describe('Coordinator bundles', () => {
     expect([firstSlot.length, secondSlot.length]).toEqual([3, 2]);
   });
 
-  it('deals a sweep to the idle slots in turn, so each slot gets every learning rate', async () => {
+  it('keeps trials sharing a learning rate in one slot, so a shared prefix trains once', async () => {
     const { coordinator, agentId } = start(2);
     coordinator.submitSweep(tinySweepSpec({ name: 'dealt', grid: { learningRate: [0.001, 0.01], factor: [0.1, 0.5], patience: [1] } }), 'src');
     const configs = (bundle: readonly { trial: { config: { learningRate: number; factor: number } } }[]): string[] =>
       bundle.map(({ trial }) => `${trial.config.learningRate}/${trial.config.factor}`);
     const firstSlot = await coordinator.pollBundle(agentId, 0, 32);
     const secondSlot = await coordinator.pollBundle(agentId, 0, 32);
-    expect(configs(firstSlot)).toEqual(['0.001/0.1', '0.01/0.1']);
-    expect(configs(secondSlot)).toEqual(['0.001/0.5', '0.01/0.5']);
+    expect(configs(firstSlot)).toEqual(['0.001/0.1', '0.001/0.5']);
+    expect(configs(secondSlot)).toEqual(['0.01/0.1', '0.01/0.5']);
   });
 
   it('splits a sweep between agents that polled lately', async () => {

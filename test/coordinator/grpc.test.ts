@@ -25,7 +25,7 @@ afterEach(async () => {
 
 const oneConfig = (overrides: Partial<SweepSpec> = {}): SweepSpec => tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] }, ...overrides });
 
-async function harness(): Promise<Harness> {
+async function harnessOver(transport: 'session' | 'unary'): Promise<Harness> {
   const clock = new FakeClock();
   const server = await startCoordinatorServer({
     host: '127.0.0.1',
@@ -37,7 +37,7 @@ async function harness(): Promise<Harness> {
     watchThrottleMs: 0,
   });
   cleanups.push(() => server.close());
-  const agent = createGrpcAgentChannel(server.address);
+  const agent = createGrpcAgentChannel(server.address, { transport });
   const client = createGrpcSweepClient(server.address);
   cleanups.push(() => agent.close(), () => client.close());
   const { agentId } = await agent.register({ hostname: 'test-host', slots: 1, backend: 'cpu', version: '0.1.0' });
@@ -50,7 +50,10 @@ async function lease(h: Harness): Promise<TrialLease> {
   return granted;
 }
 
-describe('coordinator over loopback gRPC', () => {
+// Every lease call behaves the same on the AgentSession stream (the agent's default) and as unary calls.
+describe.each(['session', 'unary'] as const)('coordinator over loopback gRPC, lease calls as %s', (transport) => {
+  const harness = (): Promise<Harness> => harnessOver(transport);
+
   it('binds an ephemeral port on 127.0.0.1', async () => {
     const { server } = await harness();
     expect(server.port).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import {
   decodeLease,
   decodeSweepSummary,
   decodeTrialResult,
+  decodeTrialSpec,
   encodeEpoch,
   encodeLease,
   encodeSweepSummary,
@@ -59,6 +60,20 @@ describe('wire conversions', () => {
     expect(() => decodeLease(broken)).toThrow(/lease\.trial_spec_json\.config\.patience/);
     expect(() => decodeLease({ ...wire, trialSpecJson: '{not json' })).toThrow(WireDecodeError);
     expect(() => decodeLease({ ...wire, trialId: 'other' })).toThrow(/trial_id/);
+  });
+
+  it('checks the rest of every trial spec whose workload it has checked before', () => {
+    expect(decodeTrialSpec(JSON.stringify(trial))).toEqual(trial);
+    const badConfig = JSON.stringify({ ...trial, config: { ...trial.config, cooldown: 1.5 } });
+    expect(() => decodeTrialSpec(badConfig)).toThrow(/trial_spec_json\.config\.cooldown/);
+    const extraField = JSON.stringify({ ...trial, extra: 1 });
+    expect(() => decodeTrialSpec(extraField)).toThrow(WireDecodeError);
+  });
+
+  it('checks in full a workload that differs from every one checked before', () => {
+    expect(decodeTrialSpec(JSON.stringify(trial))).toEqual(trial);
+    const badWorkload = JSON.stringify({ ...trial, workload: { ...trial.workload, epochs: 0 } });
+    expect(() => decodeTrialSpec(badWorkload)).toThrow(/trial_spec_json\.workload\.epochs/);
   });
 
   it('round-trips a sweep summary, with and without a best config', () => {

@@ -26,6 +26,9 @@ const SMALL = `  learningRate: [0.01, 0.1]
   factor: [0.2, 0.5]
   patience: [1, 3]`;
 
+/** The ids the first two trials of SMALL had before trial ids were hashed with shared parts memoised. */
+const PINNED_FIRST_IDS = ['fd412314c7d00f4d', '07497e8e45c950de'];
+
 describe('expandGrid', () => {
   it('nests axes with learningRate outermost and keeps values in the order written', () => {
     const configs = expandGrid(spec(SMALL)).map((trial) => [trial.config.learningRate, trial.config.factor, trial.config.patience]);
@@ -152,6 +155,18 @@ describe('trial and sweep ids', () => {
     const identity = expandGrid(spec(SMALL))[0];
     if (identity === undefined) throw new Error('no trial');
     expect(trialId({ ...identity, workload: { ...identity.workload, epochs: 5 } })).not.toBe(base);
+  });
+
+  it('are the same whether a trial is hashed alone or among a sweep sharing its workload', () => {
+    for (const trial of expandGrid(spec(SMALL, 'repeats: 2'))) {
+      // Fresh copies: nothing shared with the other trials of the sweep.
+      const alone = structuredClone({ workload: trial.workload, plateau: trial.plateau, config: trial.config, repeat: trial.repeat, objective: trial.objective });
+      expect(trialId(alone)).toBe(trial.id);
+    }
+  });
+
+  it('stay what earlier versions named them, so a resubmitted spec resumes its trials', () => {
+    expect(expandGrid(spec(SMALL)).map((t) => t.id).slice(0, 2)).toEqual(PINNED_FIRST_IDS);
   });
 
   it('a sweep id is 12 hex chars and changes with the grid', () => {

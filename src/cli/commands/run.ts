@@ -153,7 +153,16 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
   let ticker: NodeJS.Timeout | undefined;
   try {
     telemetry = run.metrics === null ? null : await EmbeddedTelemetry.start(run.metrics, run.dataDir, logger);
-    server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: run.dataDir, logger, ...telemetry?.serverOptions });
+    const serverStarting = startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: run.dataDir, logger, ...telemetry?.serverOptions });
+    // The workers need no coordinator to load their backend: they start now, alongside it.
+    const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
+    const fuse = { ...(run.fuse === undefined ? {} : { fuse: run.fuse }), ...(run.fuseMemoryMb === undefined ? {} : { fuseMemoryMb: run.fuseMemoryMb }) };
+    const channel = serverStarting.then((started) => createGrpcAgentChannel(started.address));
+    agent = new Agent({ channel, slots: run.agents, backend: run.backend, logger, ...checkpoint, ...fuse });
+    const agentStarting = agent.start();
+    // Awaited below, after the server: a server that cannot start is the error to report.
+    agentStarting.catch(() => undefined);
+    server = await serverStarting;
     telemetry?.attachCoordinator(server);
     if (telemetry !== null) process.stderr.write(`Metrics: ${telemetry.url}\n`);
     const coordinator = server.coordinator;
@@ -161,21 +170,31 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
-    const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
-    const fuse = { ...(run.fuse === undefined ? {} : { fuse: run.fuse }), ...(run.fuseMemoryMb === undefined ? {} : { fuseMemoryMb: run.fuseMemoryMb }) };
-    agent = new Agent({ channel: createGrpcAgentChannel(server.address), slots: run.agents, backend: run.backend, logger, ...checkpoint, ...fuse });
     telemetry?.attachAgent(agent);
-    await agent.start();
+    await agentStarting;
     let latest: SweepProgress | undefined;
     // The ticker keeps elapsed time and ETA moving between coordinator events.
     ticker = setInterval(() => {
       if (latest !== undefined) progressLine.update(progressState(latest, startedAtMs, Date.now()));
     }, 1_000);
-    for await (const progress of coordinator.watch(submitted.sweepId, stopping.signal)) {
-      latest = progress;
-      progressLine.update(progressState(progress, startedAtMs, Date.now()));
+    // The watch is throttled (a pause after each change): the sweep's end must not wait out that pause.
+    const watching = new AbortController();
+    const stopWatching = (): void => watching.abort('finished');
+    stopping.signal.addEventListener('abort', stopWatching, { once: true });
+    const offFinished = coordinator.events.on('sweep-finished', ({ sweepId }) => {
+      if (sweepId === submitted.sweepId) stopWatching();
+    });
+    try {
+      for await (const progress of coordinator.watch(submitted.sweepId, watching.signal)) {
+        latest = progress;
+        progressLine.update(progressState(progress, startedAtMs, Date.now()));
+      }
+    } finally {
+      offFinished();
+      stopping.signal.removeEventListener('abort', stopWatching);
     }
     clearInterval(ticker);
+    if (!stopping.signal.aborted) latest = coordinator.progress(submitted.sweepId);
     if (latest !== undefined) progressLine.finish(progressState(latest, startedAtMs, Date.now()));
     if (stopping.signal.aborted) {
       // Trials still running are handed back to the store's queue; finished ones are kept.
@@ -187,9 +206,10 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
       );
       return ExitCode.interrupted;
     }
-    await agent.stop({ drainMs: 0 });
+    // Every trial has its result: the files are written while the workers exit.
+    const stopped = agent.stop({ drainMs: 0 });
     const doc = buildResultsDocument(coordinator.snapshot(submitted.sweepId));
-    const paths = await writeResultsFiles(run.outDir, doc);
+    const [paths] = await Promise.all([writeResultsFiles(run.outDir, doc), stopped]);
     printResults(doc, run, paths);
     const summary = coordinator.getSweep(submitted.sweepId);
     return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;

@@ -1,0 +1,150 @@
+// The sweep's scale-out from 1 to 2 agent slots, with the ceiling the work allows. Prefix
+// sharing makes the work of a bundle less than the sum of its members (docs/fused-training.md),
+// so 2 slots can go no faster than the slot with the most physical member-epochs: that slot's
+// work against the 1-slot total is the honest ceiling, stated next to the measured wall times.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { median } from './stats.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const plateauBin = join(root, 'bin', 'plateau');
+
+export const SWEEP27_X4_SPEC = join(root, 'bench', 'specs', 'sweep27x4.yaml');
+
+const resultsSchema = z.object({
+  trials: z.array(z.object({ id: z.string(), history: z.array(z.object({ lr: z.number().nullable() })) })),
+});
+const runJsonSchema = z.object({ results: z.object({ jsonPath: z.string() }) });
+const bundleStartedSchema = z.object({ event: z.literal('bundle.started'), time: z.string(), slot: z.number(), trials: z.array(z.string()) });
+const trialFinishedSchema = z.object({ event: z.literal('trial.finished'), time: z.string() });
+
+/** Trials as a slot trains them: the learning rate of each epoch. */
+export interface TrialLrHistory {
+  readonly id: string;
+  readonly lrs: readonly (number | null)[];
+}
+
+/** Σ over epochs of the distinct learning-rate prefixes up to that epoch: what one bundle of these trials trains. */
+export function bundleMemberEpochs(trials: readonly TrialLrHistory[]): number {
+  const epochs = Math.max(0, ...trials.map((trial) => trial.lrs.length));
+  let total = 0;
+  for (let e = 1; e <= epochs; e++) total += new Set(trials.filter((trial) => trial.lrs.length >= e).map((trial) => trial.lrs.slice(0, e).join())).size;
+  return total;
+}
+
+/** Physical member-epochs each slot trained: its bundles (trial ids, from `bundle.started`) priced by the trials' histories. */
+export function slotMemberEpochs(trials: readonly TrialLrHistory[], bundles: readonly { readonly slot: number; readonly trials: readonly string[] }[]): number[] {
+  const byId = new Map(trials.map((trial) => [trial.id, trial]));
+  const perSlot: number[] = [];
+  for (const bundle of bundles) {
+    const members = bundle.trials.map((id) => byId.get(id)).filter((trial): trial is TrialLrHistory => trial !== undefined);
+    perSlot[bundle.slot] = (perSlot[bundle.slot] ?? 0) + bundleMemberEpochs(members);
+  }
+  return Array.from(perSlot, (work) => work ?? 0);
+}
+
+export interface ScaleOutRun {
+  readonly wallSeconds: number;
+  /** First bundle started → last trial finished (the part that slots can shorten). */
+  readonly trainingSeconds: number;
+  /** Physical member-epochs per slot. */
+  readonly slotWork: readonly number[];
+}
+
+/** One `plateau run SPEC --agents N`, fresh store; its bundles read from the JSON log on stderr. */
+export async function runWithSlotWork(specFile: string, agents: number): Promise<ScaleOutRun> {
+  const out = mkdtempSync(join(tmpdir(), 'plateau-bench-scale-'));
+  try {
+    const started = performance.now();
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [plateauBin, '--log-format', 'json', '--log-level', 'info', 'run', specFile, '--agents', String(agents), '--out', out, '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdoutText = '';
+      let stderrText = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdoutText += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderrText += chunk.toString()));
+      child.on('exit', (exitCode) => resolve({ code: exitCode, stdout: stdoutText, stderr: stderrText }));
+    });
+    const wallSeconds = (performance.now() - started) / 1000;
+    if (code !== 0) throw new Error(`plateau run ${specFile} --agents ${agents} exited ${String(code)}: ${stderr.slice(-2000)}`);
+    const paths = runJsonSchema.parse(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
+    const results = resultsSchema.parse(JSON.parse(readFileSync(paths.results.jsonPath, 'utf8')));
+    const logLines = stderr.split('\n').filter((line) => line.startsWith('{'));
+    const bundles = logLines
+      .filter((line) => line.includes('"bundle.started"'))
+      .map((line) => bundleStartedSchema.safeParse(JSON.parse(line)))
+      .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
+    const finishes = logLines
+      .filter((line) => line.includes('"trial.finished"'))
+      .map((line) => trialFinishedSchema.safeParse(JSON.parse(line)))
+      .flatMap((parsed) => (parsed.success ? [Date.parse(parsed.data.time)] : []));
+    const trainingSeconds = (Math.max(...finishes) - Math.min(...bundles.map((bundle) => Date.parse(bundle.time)))) / 1000;
+    const trials = results.trials.map((trial) => ({ id: trial.id, lrs: trial.history.map((record) => record.lr) }));
+    return { wallSeconds, trainingSeconds, slotWork: slotMemberEpochs(trials, bundles) };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+export interface ScaleOutFigures {
+  readonly label: string;
+  readonly oneSlotSeconds: number;
+  readonly twoSlotSeconds: number;
+  readonly oneSlotTrainingSeconds: number;
+  readonly twoSlotTrainingSeconds: number;
+  /** Physical member-epochs with 1 slot. */
+  readonly oneSlotWork: number;
+  /** Per slot with 2 slots (median run's deal; deals are deterministic but the timing of polls is not). */
+  readonly twoSlotWork: readonly number[];
+}
+
+/** 1 and 2 slots interleaved `runs` times; medians. */
+export async function timeScaleOut(label: string, specFile: string, runs: number): Promise<ScaleOutFigures> {
+  const one: ScaleOutRun[] = [];
+  const two: ScaleOutRun[] = [];
+  for (let run = 0; run < runs; run++) {
+    one.push(await runWithSlotWork(specFile, 1));
+    two.push(await runWithSlotWork(specFile, 2));
+  }
+  const twoSeconds = median(two.map((run) => run.wallSeconds));
+  const critical = (run: ScaleOutRun): number => Math.max(0, ...run.slotWork);
+  const typical = [...two].sort((a, b) => critical(a) - critical(b))[Math.floor(two.length / 2)];
+  return {
+    label,
+    oneSlotSeconds: median(one.map((run) => run.wallSeconds)),
+    twoSlotSeconds: twoSeconds,
+    oneSlotTrainingSeconds: median(one.map((run) => run.trainingSeconds)),
+    twoSlotTrainingSeconds: median(two.map((run) => run.trainingSeconds)),
+    oneSlotWork: median(one.map(critical)),
+    twoSlotWork: typical?.slotWork ?? [],
+  };
+}
+
+function fmt(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '—';
+}
+
+export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: number): string[] {
+  return [
+    '## Sweep: scale-out from 1 to 2 slots, and its ceiling',
+    '',
+    `Whole \`plateau run\` wall time, median of ${runs} interleaved runs. Work: physical member-epochs (prefix sharing trains trials that`,
+    'have had the same rates so far once), per slot from the bundles each slot trained and the trials\' learning-rate histories. With',
+    '2 slots the run can be no faster than its busiest slot: 1-slot work ÷ busiest slot\'s work is the ceiling of the training phase',
+    '(first bundle started → last trial finished; process start, worker start-up and the results files do not shrink with slots).',
+    '',
+    '| sweep | 1 slot (s) | 2 slots (s) | speed-up 1 → 2 | training phase 1 → 2 (s) | its speed-up | work, 1 slot | work per slot, 2 slots | ceiling |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|',
+    ...figures.map((f) => {
+      const busiest = Math.max(0, ...f.twoSlotWork);
+      const training = `${fmt(f.oneSlotTrainingSeconds)} → ${fmt(f.twoSlotTrainingSeconds)}`;
+      return `| ${f.label} | ${fmt(f.oneSlotSeconds)} | ${fmt(f.twoSlotSeconds)} | **${fmt(f.oneSlotSeconds / f.twoSlotSeconds)}×** | ${training} | ${fmt(f.oneSlotTrainingSeconds / f.twoSlotTrainingSeconds)}× | ${f.oneSlotWork} | ${f.twoSlotWork.join(' + ')} | ${fmt(f.oneSlotWork / busiest)}× |`;
+    }),
+    '',
+  ];
+}
