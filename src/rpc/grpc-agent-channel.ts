@@ -3,6 +3,7 @@
 import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import {
   AgentServiceClient,
+  type AgentFrame,
   type CompleteTrialRequest,
   type CompleteTrialResponse,
   type FailTrialRequest,
@@ -59,30 +60,27 @@ function unaryTransport(client: AgentServiceClient): LeaseTransport {
   };
 }
 
+/** Each lease call on the session: what it sends and what its answer carries. */
+interface SessionExchanges {
+  readonly poll: readonly [PollTrialRequest, PollTrialResponse];
+  readonly heartbeat: readonly [HeartbeatRequest, HeartbeatResponse];
+  readonly complete: readonly [CompleteTrialRequest, CompleteTrialResponse];
+  readonly fail: readonly [FailTrialRequest, FailTrialResponse];
+}
+
 function sessionTransport(client: AgentServiceClient): LeaseTransport {
   const session = new AgentSessionClient(() => client.agentSession());
-  const mismatch = (asked: string, got: string): SessionCallError => new SessionCallError(status.INTERNAL, `a ${asked} call was answered with ${got}`);
+  const exchange = async <K extends keyof SessionExchanges>(kind: K, value: SessionExchanges[K][0], options: CallOptionsOf): Promise<SessionExchanges[K][1]> => {
+    // TypeScript cannot pair a generic key with its member of the frame unions: the casts say what the proto pairs.
+    const answer = await session.call({ $case: kind, value } as NonNullable<AgentFrame['call']>, options);
+    if (answer.$case !== kind) throw new SessionCallError(status.INTERNAL, `a ${kind} call was answered with ${answer.$case}`);
+    return answer.value as SessionExchanges[K][1];
+  };
   return {
-    poll: async (value, options) => {
-      const answer = await session.call({ $case: 'poll', value }, options);
-      if (answer.$case !== 'poll') throw mismatch('poll', answer.$case);
-      return answer.value;
-    },
-    heartbeat: async (value, options) => {
-      const answer = await session.call({ $case: 'heartbeat', value }, options);
-      if (answer.$case !== 'heartbeat') throw mismatch('heartbeat', answer.$case);
-      return answer.value;
-    },
-    complete: async (value, options) => {
-      const answer = await session.call({ $case: 'complete', value }, options);
-      if (answer.$case !== 'complete') throw mismatch('complete', answer.$case);
-      return answer.value;
-    },
-    fail: async (value, options) => {
-      const answer = await session.call({ $case: 'fail', value }, options);
-      if (answer.$case !== 'fail') throw mismatch('fail', answer.$case);
-      return answer.value;
-    },
+    poll: (value, options) => exchange('poll', value, options),
+    heartbeat: (value, options) => exchange('heartbeat', value, options),
+    complete: (value, options) => exchange('complete', value, options),
+    fail: (value, options) => exchange('fail', value, options),
     close: () => session.close(),
   };
 }

@@ -3,6 +3,7 @@
 // (so the same initial weights and the same shuffled batches), the same plateau monitor and mode
 // and the same objective. Only what the fused trainer reproduces exactly is fusable.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../spec/ids.js';
 import type { LossName, TrialSpec } from '../../trial/types.js';
 
 /**
@@ -28,18 +29,6 @@ export function fusionBlocker(spec: TrialSpec): string | undefined {
   if (!FUSABLE_LOSSES.includes(loss)) return `loss ${loss} is not fusable yet (fusable: ${FUSABLE_LOSSES.join(', ')})`;
   if (metrics.length > 0) return `extra metrics (${metrics.join(', ')}) are not computed by the fused trainer yet`;
   return undefined;
-}
-
-/** JSON with object keys sorted at every level: equal values, equal text, whatever the key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /**
