@@ -9,6 +9,7 @@ import { DEFAULT_FUSE } from '../agent/agent-options.js';
 import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
+import { timeMachineParallelism } from './machine-parallelism.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
 import { timeFusedEngines } from './fused.js';
@@ -193,12 +194,9 @@ async function main(): Promise<void> {
 
   // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
   log('bench/specs/sweep27.yaml and sweep27x4.yaml with --agents 1 and 2: wall time and work per slot');
-  sections.push(
-    ...scaleOutSection(
-      [await timeScaleOut('sweep27 (27 trials, one seed)', SWEEP27_SPEC, options.runs), await timeScaleOut('sweep27x4 (108 trials, four seeds)', SWEEP27_X4_SPEC, options.runs)],
-      options.runs,
-    ),
-  );
+  const scaleOut = [await timeScaleOut('sweep27 (27 trials, one seed)', SWEEP27_SPEC, options.runs), await timeScaleOut('sweep27x4 (108 trials, four seeds)', SWEEP27_X4_SPEC, options.runs)];
+  log('two kernel-bound processes at once against one alone');
+  sections.push(...scaleOutSection(scaleOut, options.runs, await timeMachineParallelism(options.runs)));
 
   // ── Orchestration: no-op trials ──────────────────────────────────────────
   // One trial per poll (the protocol's unit cost) on the agent's session stream, then bundles as

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { MachineParallelism } from './machine-parallelism.js';
 import { median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -129,7 +130,16 @@ function fmt(value: number, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '—';
 }
 
-export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: number): string[] {
+export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: number, machine?: MachineParallelism): string[] {
+  const machineLines =
+    machine === undefined
+      ? []
+      : [
+          `The machine's own ceiling: one process trains the 27-config bundle on the wasm kernels in ${fmt(machine.aloneSeconds)} s alone; two`,
+          `processes, one bundle each, at once take ${fmt(machine.togetherSeconds)} s (the slower of the two), so two kernel-bound slots get`,
+          `**${fmt(machine.speedUp)}×** the work of one out of this machine, whatever the split (bench/machine-parallelism.ts, median of ${runs}).`,
+          '',
+        ];
   return [
     '## Sweep: scale-out from 1 to 2 slots, and its ceiling',
     '',
@@ -146,5 +156,6 @@ export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: numbe
       return `| ${f.label} | ${fmt(f.oneSlotSeconds)} | ${fmt(f.twoSlotSeconds)} | **${fmt(f.oneSlotSeconds / f.twoSlotSeconds)}×** | ${training} | ${fmt(f.oneSlotTrainingSeconds / f.twoSlotTrainingSeconds)}× | ${f.oneSlotWork} | ${f.twoSlotWork.join(' + ')} | ${fmt(f.oneSlotWork / busiest)}× |`;
     }),
     '',
+    ...machineLines,
   ];
 }
