@@ -20,7 +20,11 @@ const prometheusBin = findExecutable('prometheus');
 const dashboardFile = fileURLToPath(new URL('../../deploy/grafana/dashboards/plateau-sweep.json', import.meta.url));
 const alertsFile = fileURLToPath(new URL('../../deploy/prometheus/alerts.yml', import.meta.url));
 
-/** Eight trials of a few seconds each on two one-slot agents: trials are seen running, finishing, and ranked. */
+/**
+ * Eight trials of a few seconds each on two one-slot agents: trials are seen running, finishing, and ranked.
+ * Long enough that a fused bundle outlives the agent's 1 s epoch flush and a few 1 s scrapes: its running
+ * trials' gauges are fed by heartbeats.
+ */
 const sweepSpec = `
 name: dashboard-check
 workload:
@@ -29,7 +33,7 @@ workload:
   loss: meanSquaredError
   optimizer: sgd
   batchSize: 16
-  epochs: 8
+  epochs: 32
   seed: 3
 plateau: { monitor: val_loss, minDelta: 1.0e-3 }
 grid:
