@@ -30,14 +30,15 @@ export interface AgentSessionOptions {
 
 type SessionStream = ServerDuplexStream<wire.AgentFrame, wire.CoordinatorFrame>;
 type Answer = NonNullable<wire.CoordinatorFrame['answer']>;
+/** A frame's call that gets an answer (a CancelPoll is acted on at once and answers nothing). */
+type AnsweredCall = Exclude<NonNullable<wire.AgentFrame['call']>, { readonly $case: 'cancelPoll' }>;
 
-const methodOf = {
+const methodOf: Record<AnsweredCall['$case'], string> = {
   poll: 'PollTrial',
   heartbeat: 'Heartbeat',
   complete: 'CompleteTrial',
   fail: 'FailTrial',
-  cancelPoll: 'CancelPoll',
-} as const;
+};
 
 /** One agent's stream: its calls in flight and its waiting polls. */
 class AgentSession {
@@ -111,7 +112,7 @@ class AgentSession {
       });
   }
 
-  private async run(callId: number, call: NonNullable<wire.AgentFrame['call']>): Promise<Answer> {
+  private async run(callId: number, call: AnsweredCall): Promise<Answer> {
     const { handlers } = this.options;
     switch (call.$case) {
       case 'poll': {
@@ -127,8 +128,6 @@ class AgentSession {
         return { $case: 'complete', value: await handlers.complete(call.value) };
       case 'fail':
         return { $case: 'fail', value: await handlers.fail(call.value) };
-      case 'cancelPoll':
-        throw new Error('cancelPoll is handled on receipt');
     }
   }
 

@@ -19,7 +19,7 @@ import { buildResultsDocument, serializeResultsDocument } from '../src/results/r
 import { parseSweepSpecJson } from '../src/spec/load.js';
 import { SpecError } from '../src/spec/spec-error.js';
 import { decideExposure, InsecureExposureError, tokenAuthInterceptor } from './auth.js';
-import { AgentSessions, type LeaseCallHandlers } from './agent-session.js';
+import { AgentSessions, type CallFailure, type LeaseCallHandlers } from './agent-session.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
@@ -78,24 +78,32 @@ function formatHostPort(host: string, port: number): string {
 /** Status details travel in an HTTP/2 trailer: one that echoes a huge input would never arrive. */
 const maxDetailsLength = 4_096;
 
-function serviceError(code: status, details: string, metadata = new Metadata()): Partial<ServiceError> {
-  const clipped = details.length <= maxDetailsLength ? details : `${details.slice(0, maxDetailsLength - 1)}…`;
-  return { code, details: clipped, metadata };
+function clipDetails(details: string): string {
+  return details.length <= maxDetailsLength ? details : `${details.slice(0, maxDetailsLength - 1)}…`;
 }
 
-/** Each domain error class → its status; anything else is a bug and answers INTERNAL. */
-function toServiceError(error: unknown, logger: Logger, method: string): Partial<ServiceError> {
-  if (error instanceof StaleLeaseError) {
-    const metadata = new Metadata();
-    if (error.trialId !== null) metadata.set(trialIdMetadataKey, error.trialId);
-    return serviceError(status.FAILED_PRECONDITION, error.message, metadata);
-  }
-  if (error instanceof UnknownSweepError || error instanceof UnknownAgentError) return serviceError(status.NOT_FOUND, error.message);
-  if (error instanceof SpecError) return serviceError(status.INVALID_ARGUMENT, error.format());
-  if (error instanceof WireDecodeError || error instanceof InvalidReportError) return serviceError(status.INVALID_ARGUMENT, error.message);
-  if (error instanceof CoordinatorClosedError) return serviceError(status.UNAVAILABLE, error.message);
+function serviceError(code: status, details: string): Partial<ServiceError> {
+  return { code, details: clipDetails(details), metadata: new Metadata() };
+}
+
+/** Each domain error class → the status it ends a call with; anything else is a bug and answers INTERNAL. */
+function toCallFailure(error: unknown, logger: Logger, method: string): CallFailure {
+  const failure = (code: status, details: string, trialId = ''): CallFailure => ({ code, details: clipDetails(details), trialId });
+  if (error instanceof StaleLeaseError) return failure(status.FAILED_PRECONDITION, error.message, error.trialId ?? '');
+  if (error instanceof UnknownSweepError || error instanceof UnknownAgentError) return failure(status.NOT_FOUND, error.message);
+  if (error instanceof SpecError) return failure(status.INVALID_ARGUMENT, error.format());
+  if (error instanceof WireDecodeError || error instanceof InvalidReportError) return failure(status.INVALID_ARGUMENT, error.message);
+  if (error instanceof CoordinatorClosedError) return failure(status.UNAVAILABLE, error.message);
   logger.error('rpc.internal-error', { method, error });
-  return serviceError(status.INTERNAL, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  return failure(status.INTERNAL, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
+
+/** The same failure as a unary call's status: the refused lease's trial travels in a trailer. */
+function toServiceError(error: unknown, logger: Logger, method: string): Partial<ServiceError> {
+  const { code, details, trialId } = toCallFailure(error, logger, method);
+  const metadata = new Metadata();
+  if (trialId !== '') metadata.set(trialIdMetadataKey, trialId);
+  return { code, details, metadata };
 }
 
 function parseSpecJson(text: string): unknown {
@@ -207,11 +215,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   };
   const sessions = new AgentSessions({
     handlers: leaseCalls,
-    toFailure: (error, method) => {
-      const failure = toServiceError(error, logger, method);
-      const trialId = failure.metadata?.get(trialIdMetadataKey)[0];
-      return { code: failure.code ?? status.UNKNOWN, details: failure.details ?? '', trialId: typeof trialId === 'string' ? trialId : '' };
-    },
+    toFailure: (error, method) => toCallFailure(error, logger, method),
     observeCall: options.observeCall,
   });
 

@@ -22,7 +22,6 @@ import { isServiceError, toRpcError, UnregisteredAgentError, type RpcMethod } fr
 import { decodeDirective, decodeLease, encodeEpoch, encodeTrialResult } from './wire.js';
 import type { BackendName, EpochRecord, TrialErrorInfo, TrialResult } from '../trial/types.js';
 
-
 export interface GrpcAgentChannelOptions {
   /** Default: insecure (loopback, or a network protected otherwise). */
   readonly credentials?: ChannelCredentials;
@@ -99,8 +98,8 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     interceptors: options.token === undefined ? [] : [bearerTokenInterceptor(options.token)],
   });
   const callTimeoutMs = options.callTimeoutMs ?? 15_000;
-  const lease = options.transport === 'unary' ? unaryTransport(client) : sessionTransport(client);
   const pollGraceMs = options.pollGraceMs ?? 10_000;
+  const leaseCalls = options.transport === 'unary' ? unaryTransport(client) : sessionTransport(client);
 
   const failed = (method: RpcMethod, error: unknown, lease?: LeaseRef): Error => {
     if (isServiceError(error)) {
@@ -116,13 +115,13 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
   const refuse = async (wireLease: Lease, error: unknown, signal: AbortSignal | undefined): Promise<void> => {
     const reason = { kind: error instanceof Error ? error.name : 'WireDecodeError', message: error instanceof Error ? error.message : String(error) };
     const request = { leaseId: wireLease.leaseId, fencingToken: wireLease.fencingToken, errorKind: reason.kind, errorMessage: reason.message };
-    await lease.fail(request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
+    await leaseCalls.fail(request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
   };
 
   const pollLeases = async (input: { agentId: string; waitMs: number; maxBundle: number }, signal: AbortSignal | undefined): Promise<readonly TrialLease[]> => {
     let response: PollTrialResponse;
     try {
-      response = await lease.poll(input, { deadlineMs: input.waitMs + pollGraceMs, signal });
+      response = await leaseCalls.poll(input, { deadlineMs: input.waitMs + pollGraceMs, signal });
     } catch (error) {
       throw failed('PollTrial', error);
     }
@@ -164,7 +163,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     async heartbeat(ref: LeaseRef, epochs: readonly EpochRecord[], signal?: AbortSignal): Promise<HeartbeatDirective> {
       try {
         const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, epochs: epochs.map(encodeEpoch) };
-        return decodeDirective(await lease.heartbeat(request, { deadlineMs: callTimeoutMs, signal }));
+        return decodeDirective(await leaseCalls.heartbeat(request, { deadlineMs: callTimeoutMs, signal }));
       } catch (error) {
         throw failed('Heartbeat', error, ref);
       }
@@ -173,7 +172,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     async complete(ref: LeaseRef, result: TrialResult, signal?: AbortSignal): Promise<{ recorded: boolean }> {
       try {
         const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, result: encodeTrialResult(result) };
-        const response = await lease.complete(request, { deadlineMs: callTimeoutMs, signal });
+        const response = await leaseCalls.complete(request, { deadlineMs: callTimeoutMs, signal });
         return { recorded: response.recorded };
       } catch (error) {
         throw failed('CompleteTrial', error, ref);
@@ -183,7 +182,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     async fail(ref: LeaseRef, error: TrialErrorInfo, signal?: AbortSignal): Promise<{ requeued: boolean }> {
       try {
         const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, errorKind: error.kind, errorMessage: error.message };
-        const response = await lease.fail(request, { deadlineMs: callTimeoutMs, signal });
+        const response = await leaseCalls.fail(request, { deadlineMs: callTimeoutMs, signal });
         return { requeued: response.requeued };
       } catch (caught) {
         throw failed('FailTrial', caught, ref);
@@ -191,7 +190,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
     },
 
     close(): void {
-      lease.close();
+      leaseCalls.close();
       client.close();
     },
   };
