@@ -11,6 +11,7 @@ import { StoreOpenError, StoreSchemaError } from '../../../coordinator/sweep-sto
 import type { Logger } from '../../log/logger.js';
 import { buildResultsDocument, type ResultsDocument } from '../../results/results-document.js';
 import { writeResultsFiles, type ResultsFilePaths } from '../../results/write-results.js';
+import type { AgentChannel } from '../../rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
 import { finishedCount, type SweepProgress } from '../../rpc/sweep-progress.js';
 import { loadSweepSpecFile } from '../../spec/load.js';
@@ -149,6 +150,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
   let server: RunningCoordinator | undefined;
   let telemetry: EmbeddedTelemetry | null = null;
   let agent: Agent | undefined;
+  let channel: Promise<AgentChannel> | undefined;
   const progressLine = new ProgressLine(process.stderr);
   let ticker: NodeJS.Timeout | undefined;
   try {
@@ -157,7 +159,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     // The workers need no coordinator to load their backend: they start now, alongside it.
     const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
     const fuse = { ...(run.fuse === undefined ? {} : { fuse: run.fuse }), ...(run.fuseMemoryMb === undefined ? {} : { fuseMemoryMb: run.fuseMemoryMb }) };
-    const channel = serverStarting.then((started) => createGrpcAgentChannel(started.address));
+    channel = serverStarting.then((started) => createGrpcAgentChannel(started.address));
     agent = new Agent({ channel, slots: run.agents, backend: run.backend, logger, ...checkpoint, ...fuse });
     const agentStarting = agent.start();
     // Awaited below, after the server: a server that cannot start is the error to report.
@@ -218,6 +220,8 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     stopping.abort('finished');
     await interrupted;
     await agent?.stop({ drainMs: 0 });
+    // Ends the agent's session stream before the server waits on it (none when the server never started).
+    await channel?.then((opened) => opened.close(), () => undefined);
     await server?.close();
     await telemetry?.close();
   }
