@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoordinatorServer } from '../coordinator/grpc-server.js';
 import { findPackageRoot } from '../agent/package-root.js';
+import { plateauBin } from './command.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { gridSize } from '../src/spec/grid.js';
 import { createGrpcSweepClient } from '../src/rpc/grpc-sweep-client.js';
@@ -177,7 +178,6 @@ function residentBytes(pid: number): number {
  */
 export async function timeLargeQueue(trials: number): Promise<QueueScaleTiming> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plateau-bench-'));
-  const plateauBin = join(findPackageRoot(import.meta.url), 'bin', 'plateau');
   const coordinator = spawn(process.execPath, [plateauBin, 'coordinator', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const address = await new Promise<string>((resolve, reject) => {

@@ -4,7 +4,6 @@
 // processes, interleaved. Both wall times are whole commands as their users run them (process
 // start, imports, every trial). Alone, after `npx tsc -p tsconfig.build.json`:
 //   node dist/bench/peer.js [--runs 3] [--epochs 30] [--slots 1,2]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +13,11 @@ import { z } from 'zod';
 import { loadSweepSpecFile } from '../src/spec/load.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { loadDataset } from '../src/train/datasets/load-dataset.js';
+import { plateauBin, runCommand } from './command.js';
 import { compareRankings, gridKey, type FinalLosses, type GridPoint, type RankingAgreement } from './ranking-agreement.js';
 import { median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const plateauBin = join(root, 'bin', 'plateau');
 export const SWEEP27_SPEC = join(root, 'bench', 'specs', 'sweep27.yaml');
 export const PEER_SCRIPT = join(root, 'bench', 'peer', 'optuna_torch_sweep.py');
 /** Debian's interpreter (it has python3-optuna and python3-torch); PLATEAU_PEER_PYTHON overrides. */
@@ -37,26 +36,6 @@ export class PeerBenchError extends Error {
 }
 
 // ── I/O: the two sides ─────────────────────────────────────────────────────
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly seconds: number;
-}
-
-function runCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Finished> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
-  });
-}
 
 /** The sweep spec file with its epochs replaced (a shorter smoke run), comments kept. */
 function specWithEpochs(specFile: string, epochs: number, dir: string): string {

@@ -1,11 +1,11 @@
 // `npm run bench`: every figure measured side by side in one run on this machine, written
 // to BENCHMARKS.md with the machine, backend and versions. Ratios are taken within the run.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FUSE } from '../agent/agent-options.js';
+import { plateauBin, runCommand } from './command.js';
 import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
@@ -17,7 +17,6 @@ import { timeKernelReferenceTrial, timeReferenceTrial, type ReferenceTrialTiming
 import { median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const plateauBin = join(root, 'bin', 'plateau');
 
 interface Options {
   readonly runs: number;
@@ -44,18 +43,12 @@ function log(line: string): void {
 async function timeEmbeddedRun(spec: string, agents: number, extraArgs: readonly string[] = []): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'plateau-bench-run-'));
   try {
-    const started = performance.now();
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [plateauBin, 'run', spec, '--agents', String(agents), '--out', out, '--json', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('exit', (exitCode) => {
-        if (exitCode !== 0) log(`plateau run exited ${String(exitCode)}: ${stderr.slice(-2000)}`);
-        resolve(exitCode);
-      });
-    });
-    if (code !== 0) throw new Error(`plateau run ${spec} --agents ${agents} failed`);
-    return (performance.now() - started) / 1000;
+    const finished = await runCommand(process.execPath, [plateauBin, 'run', spec, '--agents', String(agents), '--out', out, '--json', ...extraArgs]);
+    if (finished.code !== 0) {
+      log(`plateau run exited ${String(finished.code)}: ${finished.stderr.slice(-2000)}`);
+      throw new Error(`plateau run ${spec} --agents ${agents} failed`);
+    }
+    return finished.seconds;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

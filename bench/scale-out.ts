@@ -2,17 +2,16 @@
 // sharing makes the work of a bundle less than the sum of its members (docs/fused-training.md),
 // so 2 slots can go no faster than the slot with the most physical member-epochs: that slot's
 // work against the 1-slot total is the honest ceiling, stated next to the measured wall times.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MachineParallelism } from './machine-parallelism.js';
+import { plateauBin, runCommand } from './command.js';
 import { median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const plateauBin = join(root, 'bin', 'plateau');
 
 export const SWEEP27_X4_SPEC = join(root, 'bench', 'specs', 'sweep27x4.yaml');
 
@@ -60,18 +59,20 @@ export interface ScaleOutRun {
 export async function runWithSlotWork(specFile: string, agents: number): Promise<ScaleOutRun> {
   const out = mkdtempSync(join(tmpdir(), 'plateau-bench-scale-'));
   try {
-    const started = performance.now();
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [plateauBin, '--log-format', 'json', '--log-level', 'info', 'run', specFile, '--agents', String(agents), '--out', out, '--json'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdoutText = '';
-      let stderrText = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdoutText += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderrText += chunk.toString()));
-      child.on('exit', (exitCode) => resolve({ code: exitCode, stdout: stdoutText, stderr: stderrText }));
-    });
-    const wallSeconds = (performance.now() - started) / 1000;
+    const { code, stdout, stderr, seconds: wallSeconds } = await runCommand(process.execPath, [
+      plateauBin,
+      '--log-format',
+      'json',
+      '--log-level',
+      'info',
+      'run',
+      specFile,
+      '--agents',
+      String(agents),
+      '--out',
+      out,
+      '--json',
+    ]);
     if (code !== 0) throw new Error(`plateau run ${specFile} --agents ${agents} exited ${String(code)}: ${stderr.slice(-2000)}`);
     const paths = runJsonSchema.parse(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
     const results = resultsSchema.parse(JSON.parse(readFileSync(paths.results.jsonPath, 'utf8')));

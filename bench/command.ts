@@ -1,0 +1,28 @@
+// A child command run to its end with its output collected: how the bench runs `plateau run`,
+// the peer's Python sweep and the like, timed from spawn to close.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { findPackageRoot } from '../agent/package-root.js';
+
+/** The CLI as a user starts it (bin/plateau runs the built JS), from sources or from dist/. */
+export const plateauBin = join(findPackageRoot(import.meta.url), 'bin', 'plateau');
+
+export interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+export function runCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Finished> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
+  });
+}
