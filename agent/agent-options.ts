@@ -46,6 +46,13 @@ export interface AgentOptions {
   readonly fuse?: number;
   /** Memory (MiB) one slot's fused bundle may hold; a bundle beyond it trains in chunks. Default: the trainer's (1 GiB). */
   readonly fuseMemoryMb?: number;
+  /**
+   * A slot with nothing to poll takes over part of another slot's bundle once its schedules have
+   * parted (work stealing between this agent's workers). Default true.
+   */
+  readonly steal?: boolean;
+  /** How long an idle slot waits for a busy bundle to split before it polls the coordinator again. Default 1 s. */
+  readonly stealWaitMs?: number;
 }
 
 /**
@@ -75,6 +82,8 @@ export interface ResolvedAgentOptions {
   readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
   readonly fuse: number;
   readonly fuseMemoryMb: number | undefined;
+  readonly steal: boolean;
+  readonly stealWaitMs: number;
 }
 
 export class AgentOptionsError extends Error {
@@ -130,5 +139,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
         : { dir: options.checkpoint.dir, everyEpochs: positiveInteger('checkpoint.everyEpochs', options.checkpoint.everyEpochs) },
     fuse: positiveInteger('fuse', options.fuse ?? (options.checkpoint === undefined ? DEFAULT_FUSE : 1)),
     fuseMemoryMb: options.fuseMemoryMb === undefined ? undefined : positiveInteger('fuseMemoryMb', options.fuseMemoryMb),
+    steal: options.steal ?? true,
+    stealWaitMs: positiveMs('stealWaitMs', options.stealWaitMs ?? 1_000),
   };
 }

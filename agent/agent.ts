@@ -15,7 +15,8 @@ import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } fro
 import { initialBackoffState, nextBackoff, type BackoffState } from './backoff.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { isWorkerRunError } from './worker-errors.js';
-import { WorkerProcess } from './worker-process.js';
+import { WorkerProcess, type WorkerBundleOptions } from './worker-process.js';
+import type { BundlePart } from '../src/train/fused/bundle-part.js';
 import { toCancelReason, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV, WORKER_FUSE_MEMORY_MB_ENV } from './worker-protocol.js';
 
 export interface AgentStopOptions {
@@ -55,6 +56,31 @@ interface BundleMember {
   epochs: number;
   /** Set when this member alone was cancelled (or its lease lost) while the bundle trains on. */
   cancelled: { readonly reason: CancelReason; readonly atEpochs: number } | null;
+  /** The worker run that trains it now (a part of the bundle may move to another slot). */
+  share: BundleShare;
+}
+
+/** The members of one bundle that one worker run trains: the whole bundle, or a part handed over. */
+interface BundleShare {
+  readonly members: Map<string, BundleMember>;
+  /** Stops the run: aborted once every member in it has been told to stop. */
+  readonly abort: AbortController;
+}
+
+/** A slot training a share, which an idle slot may ask for a part of. */
+interface BusySlot {
+  readonly slot: number;
+  readonly worker: WorkerProcess;
+  readonly share: BundleShare;
+  /** A split request is open (one at a time). */
+  asked: boolean;
+}
+
+function stopShareIfAllCancelled(share: BundleShare): void {
+  const members = [...share.members.values()];
+  const first = members.find((member) => member.cancelled !== null);
+  if (first?.cancelled == null || share.abort.signal.aborted) return;
+  if (members.every((member) => member.cancelled !== null)) share.abort.abort(first.cancelled.reason);
 }
 
 interface Registration {
@@ -69,6 +95,8 @@ export class Agent {
   private workers: WorkerProcess[] = [];
   private readonly queue: PQueue;
   private readonly running = new Map<string, RunningTrial>();
+  /** Fused runs in progress, by slot: what an idle slot may steal from. */
+  private readonly busySlots = new Set<BusySlot>();
   private slotLoops: Promise<void>[] = [];
   /** Aborted when stop() begins: ends long-polls and reconnect waits. */
   private readonly polling = new AbortController();
@@ -302,7 +330,8 @@ export class Agent {
         registration = this.registered();
         const registered = await registration;
         heartbeatIntervalMs = registered.heartbeatIntervalMs;
-        leases = await this.pollLeases(registered.agentId);
+        // With a bundle to steal from, ask the coordinator without waiting: queued trials come first.
+        leases = await this.pollLeases(registered.agentId, this.stealable(slot) === undefined ? this.options.pollWaitMs : 0);
         backoff = initialBackoffState;
       } catch (error) {
         if (!this.isPolling()) break;
@@ -321,7 +350,17 @@ export class Agent {
         continue;
       }
       const [lease] = leases;
-      if (lease === undefined) continue;
+      if (lease === undefined) {
+        const victim = this.stealable(slot);
+        if (victim !== undefined && this.isPolling()) {
+          try {
+            await this.stealPart(slot, worker, victim);
+          } catch (error) {
+            this.logger.error('slot.unexpected-error', { slot, error });
+          }
+        }
+        continue;
+      }
       if (!this.isPolling()) {
         // stop() raced the grant: hand the trials straight back.
         for (const granted of leases) await this.handBack(slot, granted);
@@ -338,9 +377,8 @@ export class Agent {
   }
 
   /** One poll: up to `fuse` leases when the channel can hand out bundles, else one. */
-  private async pollLeases(agentId: string): Promise<readonly TrialLease[]> {
+  private async pollLeases(agentId: string, waitMs: number): Promise<readonly TrialLease[]> {
     const channel = this.channel;
-    const waitMs = this.options.pollWaitMs;
     if (this.options.fuse > 1 && channel.pollBundle !== undefined) {
       return channel.pollBundle({ agentId, waitMs, maxBundle: this.options.fuse }, this.polling.signal);
     }
@@ -356,16 +394,12 @@ export class Agent {
    * (the fused trainer cannot drop one member on request), but from then on its epochs are not
    * sent; at the end a cancelled member is reported as cancelled with the history it had when
    * told to stop, and a member whose lease was lost is not reported at all. A worker crash
-   * fails every member still owned.
+   * fails every member still owned. Part of the bundle may move to another slot on the way
+   * (stealPart): those members keep their leases and heartbeats, and are reported from there.
    */
   private async runBundle(slot: number, worker: WorkerProcess, leases: readonly TrialLease[], heartbeatIntervalMs: number): Promise<void> {
-    const bundleAbort = new AbortController();
     const logger = this.logger.child({ slot, bundle: leases.length });
-    const members = new Map<string, BundleMember>();
-    const stopMember = (member: BundleMember, reason: CancelReason): void => {
-      member.cancelled ??= { reason, atEpochs: member.epochs };
-      if ([...members.values()].every((other) => other.cancelled !== null)) bundleAbort.abort(reason);
-    };
+    const share: BundleShare = { members: new Map(), abort: new AbortController() };
     for (const lease of leases) {
       const trialId = lease.trialId;
       const abort = new AbortController();
@@ -378,43 +412,65 @@ export class Agent {
         logger: memberLogger,
         onCancel: (reason) => {
           memberLogger.info('trial.cancel-requested', { reason });
-          this.events.emit('trial-cancel-requested', { slot, trialId, reason });
+          this.events.emit('trial-cancel-requested', { slot: this.running.get(lease.leaseId)?.slot ?? slot, trialId, reason });
           abort.abort(reason);
         },
         onLeaseLost: () => {
-          this.events.emit('lease-lost', { slot, trialId });
+          this.events.emit('lease-lost', { slot: this.running.get(lease.leaseId)?.slot ?? slot, trialId });
           abort.abort('lease-lost');
         },
       });
-      const member: BundleMember = { lease, abort, heartbeat, epochs: 0, cancelled: null };
-      members.set(trialId, member);
+      const member: BundleMember = { lease, abort, heartbeat, epochs: 0, cancelled: null, share };
+      share.members.set(trialId, member);
       // Aborted by its heartbeat, or by stop() through `running`.
-      abort.signal.addEventListener('abort', () => stopMember(member, toCancelReason(abort.signal.reason)), { once: true });
+      abort.signal.addEventListener(
+        'abort',
+        () => {
+          member.cancelled ??= { reason: toCancelReason(abort.signal.reason), atEpochs: member.epochs };
+          stopShareIfAllCancelled(member.share);
+        },
+        { once: true },
+      );
       this.running.set(lease.leaseId, { slot, lease, abort });
       this.events.emit('trial-started', { slot, lease });
     }
     logger.info('bundle.started', { sweep: leases[0]?.sweepId, trials: leases.map((lease) => lease.trialId) });
+    const specs = leases.map((lease) => lease.trial);
+    await this.trainShare(slot, worker, share, logger, (options) => worker.runBundle(specs, options));
+  }
 
+  /**
+   * Trains a share of a bundle (all of it, or a part handed over) in the slot's worker, then
+   * reports each member it still owns at the end. While it trains, an idle slot may take part of
+   * it (stealPart), and those members leave this share.
+   */
+  private async trainShare(
+    slot: number,
+    worker: WorkerProcess,
+    share: BundleShare,
+    logger: Logger,
+    train: (options: WorkerBundleOptions) => Promise<TrialResult[]>,
+  ): Promise<void> {
+    const busy: BusySlot = { slot, worker, share, asked: false };
+    this.busySlots.add(busy);
     let outcome: { readonly kind: 'results'; readonly results: readonly TrialResult[] } | { readonly kind: 'worker-error'; readonly error: Error };
     try {
-      const results = await worker.runBundle(
-        leases.map((lease) => lease.trial),
-        {
-          signal: bundleAbort.signal,
-          onEpoch: (trialId, record) => {
-            const member = members.get(trialId);
-            if (member === undefined || member.cancelled !== null) return;
-            member.epochs += 1;
-            member.heartbeat.epoch(record);
-            this.events.emit('trial-epoch', { slot, trialId, record });
-          },
+      const results = await train({
+        signal: share.abort.signal,
+        onEpoch: (trialId, record) => {
+          const member = share.members.get(trialId);
+          if (member === undefined || member.cancelled !== null) return;
+          member.epochs += 1;
+          member.heartbeat.epoch(record);
+          this.events.emit('trial-epoch', { slot, trialId, record });
         },
-      );
+      });
       outcome = { kind: 'results', results };
     } catch (error) {
       outcome = { kind: 'worker-error', error: error instanceof Error ? error : new Error(String(error)) };
     } finally {
-      for (const member of members.values()) {
+      this.busySlots.delete(busy);
+      for (const member of share.members.values()) {
         member.heartbeat.stop();
         this.running.delete(member.lease.leaseId);
       }
@@ -423,10 +479,11 @@ export class Agent {
     const resultOf = new Map(outcome.kind === 'results' ? outcome.results.map((result) => [result.trialId, result]) : []);
     if (outcome.kind === 'worker-error') {
       logger.error('bundle.worker-failed', { error: outcome.error });
-      if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId: leases[0]?.trialId ?? '', error: outcome.error });
+      const first = share.members.keys().next();
+      if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId: first.done === true ? '' : first.value, error: outcome.error });
     }
     await Promise.all(
-      [...members.values()].map(async (member) => {
+      [...share.members.values()].map(async (member) => {
         const { lease } = member;
         const trialId = lease.trialId;
         let report: TrialReport;
@@ -449,6 +506,57 @@ export class Agent {
         this.events.emit('trial-finished', { slot, trialId, result, report });
       }),
     );
+  }
+
+  /** Another slot's fused run this slot could take part of (the one with the most trials), if any. */
+  private stealable(slot: number): BusySlot | undefined {
+    if (!this.options.steal) return undefined;
+    let best: BusySlot | undefined;
+    for (const busy of this.busySlots) {
+      if (busy.slot === slot || busy.asked || !busy.worker.splittable) continue;
+      if (best === undefined || busy.share.members.size > best.share.members.size) best = busy;
+    }
+    return best;
+  }
+
+  /**
+   * Work stealing: asks another slot's bundle for part of its trials (handed off at its next
+   * epoch boundary where its schedules have parted) and trains that part here. Waits at most
+   * stealWaitMs for it, so the slot polls the coordinator again soon; a part already on its way
+   * is trained all the same. False when no part came.
+   */
+  private async stealPart(slot: number, worker: WorkerProcess, victim: BusySlot): Promise<boolean> {
+    victim.asked = true;
+    const withdraw = new AbortController();
+    const timer = setTimeout(() => withdraw.abort(), this.options.stealWaitMs);
+    const onStop = (): void => withdraw.abort();
+    this.polling.signal.addEventListener('abort', onStop, { once: true });
+    let part: BundlePart | null;
+    try {
+      part = await victim.worker.requestPart(withdraw.signal);
+    } finally {
+      clearTimeout(timer);
+      this.polling.signal.removeEventListener('abort', onStop);
+      victim.asked = false;
+    }
+    if (part === null) return false;
+    const share: BundleShare = { members: new Map(), abort: new AbortController() };
+    for (const { spec } of part.members) {
+      const member = victim.share.members.get(spec.id);
+      if (member === undefined) continue;
+      victim.share.members.delete(spec.id);
+      member.share = share;
+      share.members.set(spec.id, member);
+      this.running.set(member.lease.leaseId, { slot, lease: member.lease, abort: member.abort });
+    }
+    // Members told to stop before the move stop here too; the giver's share may now be all stopped.
+    stopShareIfAllCancelled(share);
+    stopShareIfAllCancelled(victim.share);
+    const logger = this.logger.child({ slot, part: share.members.size });
+    logger.info('bundle.part-taken', { fromSlot: victim.slot, trials: [...share.members.keys()], epochsDone: part.epochsDone, physical: part.engine.count });
+    const taken = part;
+    await this.queue.add(() => this.trainShare(slot, worker, share, logger, (options) => worker.runPart(taken, options)));
+    return true;
   }
 
   private async runLease(slot: number, worker: WorkerProcess, lease: TrialLease, heartbeatIntervalMs: number): Promise<void> {

@@ -7,6 +7,7 @@ import type { LogFields, Logger, LogLevel } from '../src/log/logger.js';
 import type { BackendName, CancelReason, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
 import { parseBackendRequest, WORKER_BACKEND_ENV, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV, WORKER_FUSE_MEMORY_MB_ENV } from './worker-env.js';
 import type { ParentToWorker, WorkerToParent } from './worker-protocol.js';
+import type { BundlePart } from '../src/train/fused/bundle-part.js';
 
 // Only the backend is loaded before `ready`. The message decoder (zod) and the trainers
 // (tfjs-layers) load after it, while the agent registers and polls for the first lease: the
@@ -15,6 +16,7 @@ async function loadTraining(): Promise<{
   readonly decodeParentMessage: typeof import('./worker-protocol.js').decodeParentMessage;
   readonly runTrial: typeof import('../src/train/trial-runner.js').runTrial;
   readonly runFusedTrials: typeof import('../src/train/fused/fused-runner.js').runFusedTrials;
+  readonly resumeFusedTrials: typeof import('../src/train/fused/fused-runner.js').resumeFusedTrials;
   readonly trainsOnKernels: typeof import('../src/train/fused/fused-runner.js').trainsOnKernels;
   readonly NotFusableError: typeof import('../src/train/fused/not-fusable-error.js').NotFusableError;
 }> {
@@ -28,6 +30,7 @@ async function loadTraining(): Promise<{
     decodeParentMessage: protocol.decodeParentMessage,
     runTrial: trialRunner.runTrial,
     runFusedTrials: fusedRunner.runFusedTrials,
+    resumeFusedTrials: fusedRunner.resumeFusedTrials,
     trainsOnKernels: fusedRunner.trainsOnKernels,
     NotFusableError: notFusable.NotFusableError,
   };
@@ -42,6 +45,45 @@ interface RunningTrial {
   readonly trialIds: readonly string[];
   readonly controller: AbortController;
   readonly done: Promise<void>;
+  /** A fused run takes split requests (null: a single trial, which never splits). */
+  readonly split: SplitRequests | null;
+}
+
+/**
+ * The agent's open request for part of this worker's bundle (at most one): the fused runner asks
+ * `wanted()` at each epoch boundary and hands a part to `take()`. Every request is answered once,
+ * by `handoff` or `no-handoff`, so the agent never waits on a part that will not come.
+ */
+class SplitRequests {
+  private pending: number | null = null;
+
+  /** A newer request replaces an open one, which is answered now. */
+  request(requestId: number): void {
+    if (this.pending !== null) void send({ type: 'no-handoff', requestId: this.pending });
+    this.pending = requestId;
+  }
+
+  withdraw(requestId: number): void {
+    if (this.pending !== requestId) return;
+    this.pending = null;
+    void send({ type: 'no-handoff', requestId });
+  }
+
+  /** The run is over: an open request gets no part. */
+  close(): void {
+    this.withdraw(this.pending ?? -1);
+  }
+
+  readonly handoff = {
+    wanted: (): boolean => this.pending !== null,
+    take: (part: BundlePart): void => {
+      const requestId = this.pending;
+      if (requestId === null) throw new Error('a bundle part was handed off with no split request open');
+      this.pending = null;
+      void send({ type: 'handoff', requestId, part });
+      logger.info('bundle.handed-off', { trials: part.members.map((member) => member.spec.id), epochsDone: part.epochsDone, physical: part.engine.count });
+    },
+  };
 }
 
 type WorkerState =
@@ -139,36 +181,40 @@ function startTrial(training: Training, backend: BackendName, message: Extract<P
       await fail(trialId, name, error instanceof Error ? error.message : String(error));
     },
   );
-  return { trialId, trialIds: [trialId], controller, done };
+  return { trialId, trialIds: [trialId], controller, done, split: null };
 }
 
 /**
  * Trains a bundle fused. Trials that turn out not fusable (the coordinator groups by fusionKey,
  * so this should not happen) train one after another instead, with the same messages.
  */
-async function trainBundle(training: Training, backend: BackendName, trials: readonly TrialSpec[], signal: AbortSignal): Promise<TrialResult[]> {
+async function trainBundle(training: Training, backend: BackendName, trials: readonly TrialSpec[], signal: AbortSignal, split: SplitRequests): Promise<TrialResult[]> {
   const { runTrial, runFusedTrials, NotFusableError } = training;
-  const onEpoch = (trialId: string, record: EpochRecord): void =>
-    void send({ type: 'epoch', trialId, record });
   try {
-    return await runFusedTrials(trials, { backend, signal, onEpoch, logger: logger.child({ bundle: trials.length }), ...fusedMemory });
+    return await runFusedTrials(trials, { backend, signal, onEpoch: sendEpoch, logger: logger.child({ bundle: trials.length }), handoff: split.handoff, ...fusedMemory });
   } catch (error) {
     if (!(error instanceof NotFusableError)) throw error;
     logger.warn('bundle.not-fusable', { trials: error.trialIds, reason: error.reason });
     const results: TrialResult[] = [];
     for (const trial of trials) {
-      results.push(await runTrial(trial, { backend, signal, onEpoch: (record) => onEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));
+      results.push(await runTrial(trial, { backend, signal, onEpoch: (record) => sendEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));
     }
     return results;
   }
 }
 
-function startBundle(training: Training, backend: BackendName, message: Extract<ParentToWorker, { type: 'run-bundle' }>): RunningTrial {
+function sendEpoch(trialId: string, record: EpochRecord): void {
+  void send({ type: 'epoch', trialId, record });
+}
+
+/** A fused run: a bundle from its start, or a part another worker handed off. Results go out as they are, in order. */
+function startFused(backend: BackendName, trialIds: readonly string[], train: (signal: AbortSignal, split: SplitRequests) => Promise<TrialResult[]>): RunningTrial {
   const controller = new AbortController();
-  const trialIds = message.trials.map((trial) => trial.id);
+  const split = new SplitRequests();
   const trialId = trialIds[0] ?? '';
-  const done = trainBundle(training, backend, message.trials, controller.signal).then(
+  const done = train(controller.signal, split).then(
     async (results) => {
+      split.close();
       for (const result of results) await send({ type: 'result', result });
       if (state.kind === 'training' && state.trial.trialId === trialId) state = { kind: 'idle', backend };
     },
@@ -177,7 +223,7 @@ function startBundle(training: Training, backend: BackendName, message: Extract<
       await fail(trialId, name, error instanceof Error ? error.message : String(error));
     },
   );
-  return { trialId, trialIds, controller, done };
+  return { trialId, trialIds, controller, done, split };
 }
 
 async function onMessage(training: Training, raw: unknown): Promise<void> {
@@ -200,7 +246,38 @@ async function onMessage(training: Training, raw: unknown): Promise<void> {
         await fail(message.trials[0]?.id ?? null, 'WorkerProtocolError', `run-bundle received while ${state.kind}`);
         return;
       }
-      state = { kind: 'training', backend: state.backend, trial: startBundle(training, state.backend, message) };
+      {
+        const backend = state.backend;
+        const trials = message.trials;
+        state = { kind: 'training', backend, trial: startFused(backend, trials.map((trial) => trial.id), (signal, split) => trainBundle(training, backend, trials, signal, split)) };
+      }
+      return;
+    case 'run-part':
+      if (state.kind !== 'idle') {
+        await fail(message.part.members[0]?.spec.id ?? null, 'WorkerProtocolError', `run-part received while ${state.kind}`);
+        return;
+      }
+      {
+        const backend = state.backend;
+        const part = message.part;
+        const partLogger = logger.child({ part: part.members.length });
+        state = {
+          kind: 'training',
+          backend,
+          trial: startFused(
+            backend,
+            part.members.map((member) => member.spec.id),
+            (signal, split) => training.resumeFusedTrials(part, { backend, signal, onEpoch: sendEpoch, logger: partLogger, handoff: split.handoff, ...fusedMemory }),
+          ),
+        };
+      }
+      return;
+    case 'split':
+      if (state.kind === 'training' && state.trial.split !== null) state.trial.split.request(message.requestId);
+      else await send({ type: 'no-handoff', requestId: message.requestId });
+      return;
+    case 'split-withdrawn':
+      if (state.kind === 'training' && state.trial.split !== null) state.trial.split.withdraw(message.requestId);
       return;
     case 'cancel':
       // A cancel for a trial that already finished crossed its result: nothing to stop.

@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '../src/log/logger.js';
+import type { BundlePart } from '../src/train/fused/bundle-part.js';
 import type { BackendName, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
 import { workerEntryPath } from './package-root.js';
 import {
@@ -76,8 +77,10 @@ export interface WorkerBundleOptions {
 interface ActiveRun {
   /** The trial, or a bundle's first member: names the run in errors and logs. */
   readonly trialId: string;
-  /** Every trial of the run, in order (one, or a bundle's members). */
-  readonly trialIds: readonly string[];
+  /** Every trial of the run still its own, in order (one, or a bundle's members less those handed off). */
+  trialIds: readonly string[];
+  /** A bundle or a part: it may hand trials off. */
+  readonly fused: boolean;
   /** The results received so far, by trial id: the run resolves once every member has one. */
   readonly results: Map<string, TrialResult>;
   readonly resolve: (results: TrialResult[]) => void;
@@ -104,8 +107,16 @@ type Phase =
   | { readonly kind: 'dying'; readonly child: Child }
   | { readonly kind: 'closed' };
 
+/** A split request waiting for the worker's answer (handoff or no-handoff). */
+interface OpenSplit {
+  readonly child: Child;
+  readonly resolve: (part: BundlePart | null) => void;
+}
+
 export class WorkerProcess {
   private phase: Phase = { kind: 'stopped' };
+  private nextRequestId = 0;
+  private readonly openSplits = new Map<number, OpenSplit>();
   private closing: Promise<void> | null = null;
   private readonly logger: Logger;
   private readonly cancelGraceMs: number;
@@ -174,6 +185,56 @@ export class WorkerProcess {
     return this.runTrials(trials, { type: 'run-bundle', trials }, options);
   }
 
+  /**
+   * Trains on a part another worker's bundle handed off (see requestPart). Resolves with one
+   * result per member still its own at the end, in part order; rejects as runBundle does.
+   */
+  async runPart(part: BundlePart, options: WorkerBundleOptions = {}): Promise<TrialResult[]> {
+    return this.runTrials(
+      part.members.map((member) => member.spec),
+      { type: 'run-part', part },
+      options,
+    );
+  }
+
+  /** Whether a fused run (bundle or part) is training now with at least two trials of its own: one it could split. */
+  get splittable(): boolean {
+    const phase = this.phase;
+    return phase.kind === 'running' && phase.run.fused && phase.run.trialIds.length >= 2;
+  }
+
+  /**
+   * Asks the running bundle for a part of its trials, handed off at the next epoch boundary where
+   * it can split (two physical members, epochs left). Resolves with the part, whose trials this
+   * run no longer reports (runBundle resolves without them), or null when none comes: the bundle
+   * ended first, the worker had nothing to split, or `signal` withdrew the request before the
+   * part was sent. A part already on its way when the signal fires still arrives: run it.
+   */
+  requestPart(signal?: AbortSignal): Promise<BundlePart | null> {
+    const phase = this.phase;
+    if (phase.kind !== 'running' || !phase.run.fused || signal?.aborted === true) return Promise.resolve(null);
+    const requestId = this.nextRequestId++;
+    const child = phase.child;
+    return new Promise<BundlePart | null>((resolve) => {
+      const onAbort = (): void => this.send(child, { type: 'split-withdrawn', requestId });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.openSplits.set(requestId, {
+        child,
+        resolve: (part) => {
+          signal?.removeEventListener('abort', onAbort);
+          this.openSplits.delete(requestId);
+          resolve(part);
+        },
+      });
+      this.send(child, { type: 'split', requestId });
+    });
+  }
+
+  /** Split requests to a child that is gone get no part. */
+  private closeSplits(child: Child): void {
+    for (const open of [...this.openSplits.values()]) if (open.child === child) open.resolve(null);
+  }
+
   private async runTrials(trials: readonly TrialSpec[], message: ParentToWorker, options: WorkerBundleOptions): Promise<TrialResult[]> {
     const trialId = trials[0]?.id ?? '';
     const phase = await this.idleWorker(trialId);
@@ -182,6 +243,7 @@ export class WorkerProcess {
       const run: ActiveRun = {
         trialId,
         trialIds: trials.map((trial) => trial.id),
+        fused: message.type !== 'run',
         results: new Map(),
         resolve,
         reject,
@@ -234,6 +296,7 @@ export class WorkerProcess {
   private async shutDown(): Promise<void> {
     const phase = this.phase;
     this.phase = { kind: 'closed' };
+    if (phase.kind !== 'stopped' && phase.kind !== 'closed') this.closeSplits(phase.child);
     switch (phase.kind) {
       case 'stopped':
       case 'closed':
@@ -338,6 +401,7 @@ export class WorkerProcess {
 
   private kill(child: Child): void {
     this.phase = { kind: 'dying', child };
+    this.closeSplits(child);
     child.process.kill('SIGKILL');
   }
 
@@ -432,6 +496,20 @@ export class WorkerProcess {
           phase.run.resolve(phase.run.trialIds.flatMap((id) => results.get(id) ?? []));
         }
         return;
+      case 'handoff': {
+        const open = this.openSplits.get(message.requestId);
+        const ids = message.part.members.map((member) => member.spec.id);
+        if (open === undefined || open.child !== child || phase.kind !== 'running' || !ids.every((id) => phase.run.trialIds.includes(id) && !phase.run.results.has(id))) {
+          this.violation(phase, `a handoff of ${ids.join(', ')} nobody asked for (request ${message.requestId}) received while ${phase.kind}`);
+          return;
+        }
+        phase.run.trialIds = phase.run.trialIds.filter((id) => !ids.includes(id));
+        open.resolve(message.part);
+        return;
+      }
+      case 'no-handoff':
+        this.openSplits.get(message.requestId)?.resolve(null);
+        return;
       case 'fatal':
         this.logger.error('worker.fatal', { pid: child.process.pid, trial: message.trialId, error: message.error });
         if (phase.kind === 'starting') {
@@ -463,6 +541,7 @@ export class WorkerProcess {
   }
 
   private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    this.closeSplits(child);
     const phase = this.phase;
     if (phase.kind === 'stopped' || phase.kind === 'closed' || phase.child !== child) return;
     this.phase = { kind: 'stopped' };

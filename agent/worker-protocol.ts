@@ -7,6 +7,8 @@ import type { LogLevel } from '../src/log/logger.js';
 import { trialSpecSchema } from '../src/rpc/trial-spec-schema.js';
 import type { BackendRequest } from '../src/train/backend-request.js';
 import type { SkippedBackend } from '../src/train/backend.js';
+import type { BundlePart, BundlePartMember, EngineState } from '../src/train/fused/bundle-part.js';
+import type { PlateauSchedulerState } from '../src/plateau/scheduler.js';
 import type { BackendName, CancelReason, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../src/trial/types.js';
 
 export type { BackendRequest, SkippedBackend };
@@ -22,6 +24,15 @@ export type ParentToWorker =
    * whole bundle.
    */
   | { readonly type: 'run-bundle'; readonly trials: readonly TrialSpec[] }
+  /** Trains on a part another worker's bundle handed off (resumeFusedTrials), like run-bundle. */
+  | { readonly type: 'run-part'; readonly part: BundlePart }
+  /**
+   * Another slot is idle: hand off part of the running bundle at the next epoch boundary where it
+   * can be split. Answered exactly once, by `handoff` or `no-handoff` with the same requestId.
+   */
+  | { readonly type: 'split'; readonly requestId: number }
+  /** The split is no longer wanted; answered by `no-handoff` unless the `handoff` was already sent. */
+  | { readonly type: 'split-withdrawn'; readonly requestId: number }
   /** Names its trial, so a cancel that crosses the trial's result cannot hit the next one. */
   | { readonly type: 'cancel'; readonly trialId: string; readonly reason: CancelReason }
   | { readonly type: 'shutdown' };
@@ -31,6 +42,10 @@ export type WorkerToParent =
   | { readonly type: 'ready'; readonly backend: BackendName; readonly skipped: readonly SkippedBackend[] }
   | { readonly type: 'epoch'; readonly trialId: string; readonly record: EpochRecord }
   | { readonly type: 'result'; readonly result: TrialResult }
+  /** The part of the running bundle it gave away: those trials' epochs and results will come from elsewhere. */
+  | { readonly type: 'handoff'; readonly requestId: number; readonly part: BundlePart }
+  /** The split request gets no part (withdrawn, nothing to split before the bundle ended, or no bundle). */
+  | { readonly type: 'no-handoff'; readonly requestId: number }
   /** The worker cannot go on (no backend loads, a message it cannot read…) and exits. */
   | { readonly type: 'fatal'; readonly trialId: string | null; readonly error: TrialErrorInfo }
   /** A log line from the worker, re-emitted by the agent's logger (one log stream per agent). */
@@ -72,6 +87,40 @@ const trialResult: z.ZodType<TrialResult> = z.object({
   seed: finite,
 });
 
+const requestId = z.number().int().nonnegative();
+const float32Array = z.instanceof(Float32Array);
+
+const schedulerState: z.ZodType<PlateauSchedulerState> = z.object({ best: metricValue, wait: count, cooldownCounter: count });
+
+const engineState: z.ZodType<EngineState> = z
+  .object({
+    kind: z.literal('kernel'),
+    count: z.number().int().positive(),
+    floatsPerMember: z.number().int().positive(),
+    blocks: float32Array,
+    rates: float32Array,
+    accBeta1: metricValue,
+    accBeta2: metricValue,
+  })
+  .refine((state) => state.rates.length === state.count, { message: 'one rate per physical member' })
+  .refine((state) => state.count > 0 && state.blocks.length % (state.count * state.floatsPerMember) === 0, {
+    message: 'blocks: whole member blocks for every physical member',
+  });
+
+const bundlePartMember: z.ZodType<BundlePartMember> = z.object({
+  spec: trialSpecSchema,
+  slot: count,
+  lr: metricValue,
+  history: z.array(epochRecord),
+  lrReductions: z.array(count),
+  scheduler: schedulerState,
+});
+
+const bundlePart: z.ZodType<BundlePart> = z
+  .object({ epochsDone: count, elapsedSeconds: finite, members: z.array(bundlePartMember).min(1), engine: engineState })
+  .refine((part) => part.members.every((member) => member.slot < part.engine.count), { message: 'a member trains in a physical member the part does not hold' })
+  .refine((part) => new Set(part.members.map((member) => member.spec.id)).size === part.members.length, { message: 'a trial id appears twice in the part' });
+
 const parentToWorker: z.ZodType<ParentToWorker> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run'), trial: trialSpecSchema }),
   z.object({
@@ -81,6 +130,9 @@ const parentToWorker: z.ZodType<ParentToWorker> = z.discriminatedUnion('type', [
       .min(1)
       .refine((trials) => new Set(trials.map((trial) => trial.id)).size === trials.length, { message: 'a trial id appears twice in the bundle' }),
   }),
+  z.object({ type: z.literal('run-part'), part: bundlePart }),
+  z.object({ type: z.literal('split'), requestId }),
+  z.object({ type: z.literal('split-withdrawn'), requestId }),
   z.object({ type: z.literal('cancel'), trialId: z.string(), reason: cancelReason }),
   z.object({ type: z.literal('shutdown') }),
 ]);
@@ -89,6 +141,8 @@ const workerToParent: z.ZodType<WorkerToParent> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), backend: backendName, skipped: z.array(z.object({ backend: backendName, reason: z.string() })) }),
   z.object({ type: z.literal('epoch'), trialId: z.string(), record: epochRecord }),
   z.object({ type: z.literal('result'), result: trialResult }),
+  z.object({ type: z.literal('handoff'), requestId, part: bundlePart }),
+  z.object({ type: z.literal('no-handoff'), requestId }),
   z.object({ type: z.literal('fatal'), trialId: z.string().nullable(), error: errorInfo }),
   z.object({
     type: z.literal('log'),

@@ -29,14 +29,22 @@ export interface MachineParallelism {
   readonly speedUp: number;
 }
 
-export async function timeMachineParallelism(runs: number, epochs = 30): Promise<MachineParallelism> {
-  const alone: number[] = [];
-  const together: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    alone.push(await trainOnce(epochs));
-    together.push(Math.max(...(await Promise.all([trainOnce(epochs), trainOnce(epochs)]))));
-  }
-  const aloneSeconds = median(alone);
-  const togetherSeconds = median(together);
+/** One round: one process alone, then two at once. Callers interleave rounds with what they compare against it. */
+export async function timeMachineParallelismRound(epochs = 30): Promise<MachineParallelism> {
+  const aloneSeconds = await trainOnce(epochs);
+  const togetherSeconds = Math.max(...(await Promise.all([trainOnce(epochs), trainOnce(epochs)])));
   return { aloneSeconds, togetherSeconds, speedUp: (2 * aloneSeconds) / togetherSeconds };
+}
+
+/** Medians of rounds' alone and together times (the speed-up from those medians). */
+export function medianMachineParallelism(rounds: readonly MachineParallelism[]): MachineParallelism {
+  const aloneSeconds = median(rounds.map((round) => round.aloneSeconds));
+  const togetherSeconds = median(rounds.map((round) => round.togetherSeconds));
+  return { aloneSeconds, togetherSeconds, speedUp: (2 * aloneSeconds) / togetherSeconds };
+}
+
+export async function timeMachineParallelism(runs: number, epochs = 30): Promise<MachineParallelism> {
+  const rounds: MachineParallelism[] = [];
+  for (let run = 0; run < runs; run++) rounds.push(await timeMachineParallelismRound(epochs));
+  return medianMachineParallelism(rounds);
 }

@@ -9,8 +9,8 @@ import { plateauBin, runCommand } from './command.js';
 import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
-import { timeMachineParallelism } from './machine-parallelism.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
+import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
 import { timeFusedEngines } from './fused.js';
 import { timeKernelReferenceTrial, timeReferenceTrial, type ReferenceTrialTiming } from './reference-trial.js';
@@ -18,21 +18,33 @@ import { median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Sections that can run on their own (`--only`): the rest run only in the full bench. */
+const ONLY_SECTIONS = ['scale-out'] as const;
+type OnlySection = (typeof ONLY_SECTIONS)[number];
+
 interface Options {
   readonly runs: number;
   readonly out: string;
+  /** One section alone; null: every section (the default). */
+  readonly only: OnlySection | null;
 }
 
 function parseOptions(argv: readonly string[]): Options {
   let runs = 3;
   let out = join(root, 'BENCHMARKS.md');
+  let only: OnlySection | null = null;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
     else if (argv[i] === '--out') out = String(argv[++i]);
-    else throw new Error(`unknown argument ${String(argv[i])} — expected --runs N or --out FILE`);
+    else if (argv[i] === '--only') {
+      const section = String(argv[++i]);
+      const known = ONLY_SECTIONS.find((name) => name === section);
+      if (known === undefined) throw new Error(`--only: one of ${ONLY_SECTIONS.join(', ')}, not ${section}`);
+      only = known;
+    } else throw new Error(`unknown argument ${String(argv[i])} — expected --runs N, --out FILE or --only SECTION`);
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a positive integer');
-  return { runs, out };
+  return { runs, out, only };
 }
 
 function log(line: string): void {
@@ -66,6 +78,25 @@ function packageVersion(name: string): string {
 
 const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
+/**
+ * Scale-out from 1 to 2 slots: the whole `plateau run` (bench/scale-out.ts), then sweeps on an
+ * agent already running with the machine's 2-process figure in the same rounds (bench/warm-scale-out.ts).
+ */
+async function scaleOutSections(runs: number): Promise<string[]> {
+  log('bench/specs/sweep27.yaml and sweep27x4.yaml with --agents 1 and 2: wall time and work per slot');
+  const scaleOut = [await timeScaleOut('sweep27 (27 trials, one seed)', SWEEP27_SPEC, runs), await timeScaleOut('sweep27x4 (108 trials, four seeds)', SWEEP27_X4_SPEC, runs)];
+  log('the same sweeps on an agent already running, 1 and 2 slots, with two kernel-bound processes at once against one in the same rounds');
+  const warm = await timeWarmScaleOut(
+    [
+      { label: 'sweep27 (27 trials, one seed)', specFile: SWEEP27_SPEC },
+      { label: 'sweep27x4 (108 trials, four seeds)', specFile: SWEEP27_X4_SPEC },
+    ],
+    runs,
+    { onProgress: log },
+  );
+  return [...scaleOutSection(scaleOut, runs), ...warmScaleOutSection(warm)];
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const sections: string[] = [];
@@ -80,6 +111,12 @@ async function main(): Promise<void> {
     `tfjs ${packageVersion('@tensorflow/tfjs-core')} (wasm backend ${packageVersion('@tensorflow/tfjs-backend-wasm')}); better-sqlite3 ${packageVersion('better-sqlite3')}; @grpc/grpc-js ${packageVersion('@grpc/grpc-js')}.`,
     '',
   );
+  if (options.only === 'scale-out') {
+    sections.push(...(await scaleOutSections(options.runs)));
+    writeFileSync(options.out, `${sections.join('\n')}\n`);
+    log(`wrote ${options.out}`);
+    return;
+  }
 
   // ── Training: the reference trial per engine, against each engine's matmul peak ──
   log('reference trial on wasm, cpu and the fused kernels; matmul peaks');
@@ -186,10 +223,7 @@ async function main(): Promise<void> {
   }
 
   // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
-  log('bench/specs/sweep27.yaml and sweep27x4.yaml with --agents 1 and 2: wall time and work per slot');
-  const scaleOut = [await timeScaleOut('sweep27 (27 trials, one seed)', SWEEP27_SPEC, options.runs), await timeScaleOut('sweep27x4 (108 trials, four seeds)', SWEEP27_X4_SPEC, options.runs)];
-  log('two kernel-bound processes at once against one alone');
-  sections.push(...scaleOutSection(scaleOut, options.runs, await timeMachineParallelism(options.runs)));
+  sections.push(...(await scaleOutSections(options.runs)));
 
   // ── Orchestration: no-op trials ──────────────────────────────────────────
   // One trial per poll (the protocol's unit cost) on the agent's session stream, then bundles as

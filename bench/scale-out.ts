@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { MachineParallelism } from './machine-parallelism.js';
 import { plateauBin, runCommand } from './command.js';
 import { median } from './stats.js';
 
@@ -28,23 +27,58 @@ export interface TrialLrHistory {
   readonly lrs: readonly (number | null)[];
 }
 
-/** Σ over epochs of the distinct learning-rate prefixes up to that epoch: what one bundle of these trials trains. */
-export function bundleMemberEpochs(trials: readonly TrialLrHistory[]): number {
+/**
+ * Σ over epochs after `fromEpoch` of the distinct learning-rate prefixes up to that epoch: what
+ * one bundle of these trials trains (from the start, or from where a part of it was handed on).
+ */
+export function bundleMemberEpochs(trials: readonly TrialLrHistory[], fromEpoch = 0): number {
   const epochs = Math.max(0, ...trials.map((trial) => trial.lrs.length));
   let total = 0;
-  for (let e = 1; e <= epochs; e++) total += new Set(trials.filter((trial) => trial.lrs.length >= e).map((trial) => trial.lrs.slice(0, e).join())).size;
+  for (let e = fromEpoch + 1; e <= epochs; e++) total += new Set(trials.filter((trial) => trial.lrs.length >= e).map((trial) => trial.lrs.slice(0, e).join())).size;
   return total;
 }
 
-/** Physical member-epochs each slot trained: its bundles (trial ids, from `bundle.started`) priced by the trials' histories. */
-export function slotMemberEpochs(trials: readonly TrialLrHistory[], bundles: readonly { readonly slot: number; readonly trials: readonly string[] }[]): number[] {
+/** A part of a bundle that moved to another slot after `epochsDone` epochs (the agent's `bundle.part-taken`). */
+export interface MovedPart {
+  readonly slot: number;
+  readonly fromSlot: number;
+  readonly trials: readonly string[];
+  readonly epochsDone: number;
+}
+
+export const partTakenSchema = z.object({ event: z.literal('bundle.part-taken'), slot: z.number(), fromSlot: z.number(), trials: z.array(z.string()), epochsDone: z.number() });
+
+/**
+ * Physical member-epochs each slot trained: its bundles (trial ids, from `bundle.started`) priced
+ * by the trials' histories, less what moved parts took on from their giver. A part holds whole
+ * physical members, so its epochs after the move are exactly the giver's loss and the taker's gain.
+ */
+export function slotMemberEpochs(
+  trials: readonly TrialLrHistory[],
+  bundles: readonly { readonly slot: number; readonly trials: readonly string[] }[],
+  parts: readonly MovedPart[] = [],
+): number[] {
   const byId = new Map(trials.map((trial) => [trial.id, trial]));
+  const histories = (ids: readonly string[]): TrialLrHistory[] => ids.map((id) => byId.get(id)).filter((trial): trial is TrialLrHistory => trial !== undefined);
   const perSlot: number[] = [];
-  for (const bundle of bundles) {
-    const members = bundle.trials.map((id) => byId.get(id)).filter((trial): trial is TrialLrHistory => trial !== undefined);
-    perSlot[bundle.slot] = (perSlot[bundle.slot] ?? 0) + bundleMemberEpochs(members);
+  const add = (slot: number, work: number): void => {
+    perSlot[slot] = (perSlot[slot] ?? 0) + work;
+  };
+  for (const bundle of bundles) add(bundle.slot, bundleMemberEpochs(histories(bundle.trials)));
+  for (const part of parts) {
+    const moved = bundleMemberEpochs(histories(part.trials), part.epochsDone);
+    add(part.slot, moved);
+    add(part.fromSlot, -moved);
   }
   return Array.from(perSlot, (work) => work ?? 0);
+}
+
+/** The moved parts in JSON log lines. */
+export function movedParts(logLines: readonly string[]): MovedPart[] {
+  return logLines
+    .filter((line) => line.startsWith('{') && line.includes('"bundle.part-taken"'))
+    .map((line) => partTakenSchema.safeParse(JSON.parse(line)))
+    .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
 }
 
 export interface ScaleOutRun {
@@ -87,7 +121,7 @@ export async function runWithSlotWork(specFile: string, agents: number): Promise
       .flatMap((parsed) => (parsed.success ? [Date.parse(parsed.data.time)] : []));
     const trainingSeconds = (Math.max(...finishes) - Math.min(...bundles.map((bundle) => Date.parse(bundle.time)))) / 1000;
     const trials = results.trials.map((trial) => ({ id: trial.id, lrs: trial.history.map((record) => record.lr) }));
-    return { wallSeconds, trainingSeconds, slotWork: slotMemberEpochs(trials, bundles) };
+    return { wallSeconds, trainingSeconds, slotWork: slotMemberEpochs(trials, bundles, movedParts(logLines)) };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -131,16 +165,7 @@ function fmt(value: number, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '—';
 }
 
-export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: number, machine?: MachineParallelism): string[] {
-  const machineLines =
-    machine === undefined
-      ? []
-      : [
-          `The machine's own ceiling: one process trains the 27-config bundle on the wasm kernels in ${fmt(machine.aloneSeconds)} s alone; two`,
-          `processes, one bundle each, at once take ${fmt(machine.togetherSeconds)} s (the slower of the two), so two kernel-bound slots get`,
-          `**${fmt(machine.speedUp)}×** the work of one out of this machine, whatever the split (bench/machine-parallelism.ts, median of ${runs}).`,
-          '',
-        ];
+export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: number): string[] {
   return [
     '## Sweep: scale-out from 1 to 2 slots, and its ceiling',
     '',
@@ -157,6 +182,5 @@ export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: numbe
       return `| ${f.label} | ${fmt(f.oneSlotSeconds)} | ${fmt(f.twoSlotSeconds)} | **${fmt(f.oneSlotSeconds / f.twoSlotSeconds)}×** | ${training} | ${fmt(f.oneSlotTrainingSeconds / f.twoSlotTrainingSeconds)}× | ${f.oneSlotWork} | ${f.twoSlotWork.join(' + ')} | ${fmt(f.oneSlotWork / busiest)}× |`;
     }),
     '',
-    ...machineLines,
   ];
 }

@@ -14,7 +14,44 @@ const result = {
   seed: 3,
 };
 
+/** A part of one physical member (a 2-float network) holding trials a and b, as a worker hands it off. */
+function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly string[] } = {}): unknown {
+  const ids = overrides.ids ?? ['a', 'b'];
+  return {
+    epochsDone: 3,
+    elapsedSeconds: 0.25,
+    members: ids.map((id) => ({
+      spec: tinyTrial(id),
+      slot: overrides.slot ?? 0,
+      lr: 0.005,
+      history: [epoch],
+      lrReductions: [2],
+      scheduler: { best: Number.POSITIVE_INFINITY, wait: 1, cooldownCounter: 0 },
+    })),
+    engine: { kind: 'kernel', count: 1, floatsPerMember: 2, blocks: new Float32Array(6), rates: overrides.rates ?? new Float32Array([0.005]), accBeta1: 0.729, accBeta2: 0.997 },
+  };
+}
+
 describe('worker protocol', () => {
+  it('decodes a bundle part to resume, with its typed arrays and an infinite best', () => {
+    const decoded = decodeParentMessage({ type: 'run-part', part: part() });
+    expect(decoded).toMatchObject({ ok: true, message: { type: 'run-part', part: { epochsDone: 3, engine: { count: 1 } } } });
+    expect(decodeWorkerMessage({ type: 'handoff', requestId: 4, part: part() }).ok).toBe(true);
+  });
+
+  it('refuses a part whose member trains in a physical member it does not hold, or with a rate missing', () => {
+    expect(decodeParentMessage({ type: 'run-part', part: part({ slot: 1 }) })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ rates: new Float32Array(0) }) })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ ids: ['a', 'a'] }) })).toMatchObject({ ok: false });
+  });
+
+  it('decodes split requests and their answers', () => {
+    expect(decodeParentMessage({ type: 'split', requestId: 0 })).toEqual({ ok: true, message: { type: 'split', requestId: 0 } });
+    expect(decodeParentMessage({ type: 'split-withdrawn', requestId: 2 })).toEqual({ ok: true, message: { type: 'split-withdrawn', requestId: 2 } });
+    expect(decodeWorkerMessage({ type: 'no-handoff', requestId: 2 })).toEqual({ ok: true, message: { type: 'no-handoff', requestId: 2 } });
+    expect(decodeParentMessage({ type: 'split', requestId: -1 }).ok).toBe(false);
+  });
+
   it('decodes every message the agent sends', () => {
     expect(decodeParentMessage({ type: 'run', trial: tinyTrial('t1') })).toMatchObject({ ok: true, message: { type: 'run' } });
     expect(decodeParentMessage({ type: 'cancel', trialId: 't1', reason: 'pruned' })).toEqual({

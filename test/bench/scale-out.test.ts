@@ -19,4 +19,10 @@ describe('scale-out work', () => {
     expect(slotMemberEpochs(trials, [{ slot: 0, trials: ['a', 'b'] }])).toEqual([6]);
     expect(slotMemberEpochs(trials, [{ slot: 0, trials: ['a'] }, { slot: 1, trials: ['b'] }])).toEqual([4, 4]);
   });
+
+  it('moves a part\'s epochs after the move from the slot that gave it to the slot that took it', () => {
+    const trials = [steady('a'), reducedAt3('b', 0.001)];
+    // b parted from a at epoch 3; after 3 epochs b moved: its 4th epoch is slot 1's work.
+    expect(slotMemberEpochs(trials, [{ slot: 0, trials: ['a', 'b'] }], [{ slot: 1, fromSlot: 0, trials: ['b'], epochsDone: 3 }])).toEqual([5, 1]);
+  });
 });

@@ -66,4 +66,48 @@ describe('plateau run with fused trials', () => {
     // The grid is chosen so that the schedule matters: some trial's learning rate was reduced.
     expect(fused.trials.some((trial) => trial.lrReductions.length > 0)).toBe(true);
   });
+
+  it('moves part of a bundle to an idle slot on 2 slots (wasm), and every trial ends as on 1 slot', async () => {
+    const dir = tempDir();
+    // A slow rate that never reduces (one physical member), and a fast one whose six schedules
+    // part early: the slot with the slow group goes idle long before the other is done.
+    const spec = writeSpec(
+      dir,
+      `
+name: stealing
+workload:
+  dataset: { kind: synthetic-regression, samples: 2048, features: 4, noise: 0.1, seed: 5 }
+  model: { layers: [ { dense: 16, activation: relu }, { dense: 1 } ] }
+  loss: meanSquaredError
+  optimizer: adam
+  batchSize: 32
+  epochs: 40
+  seed: 9
+plateau: { monitor: val_loss, minDelta: 0.5 }
+grid:
+  learningRate: [0.00001, 0.03]
+  factor: [0.1, 0.5, 0.7]
+  patience: [0, 1]
+objective: { metric: val_loss, goal: minimize, use: final }
+`,
+    );
+    const common = ['--log-format', 'json', '--log-level', 'info', 'run', spec, '--backend', 'wasm', '--json'];
+    const oneOut = join(dir, 'one');
+    const twoOut = join(dir, 'two');
+    const oneRun = spawnPlateau([...common, '--agents', '1', '--out', oneOut]);
+    const one = await results(oneRun, oneOut);
+    const twoRun = spawnPlateau([...common, '--agents', '2', '--out', twoOut]);
+    const two = await results(twoRun, twoOut);
+
+    expect(twoRun.stderr()).toContain('"event":"bundle.part-taken"');
+    const oneById = new Map(one.trials.map((trial) => [trial.id, trial]));
+    expect(two.trials).toHaveLength(12);
+    for (const trial of two.trials) {
+      const alone = oneById.get(trial.id);
+      expect(trial.status, trial.id).toBe(alone?.status);
+      // The moved part carries its float32 state: bit for bit what one slot trained.
+      expect(trial.history, trial.id).toEqual(alone?.history);
+      expect(trial.lrReductions, trial.id).toEqual(alone?.lrReductions);
+    }
+  });
 });

@@ -5,6 +5,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Activation, LossName, OptimizerName } from '../../trial/types.js';
 import type { LoadedDataset } from '../datasets/loaded-dataset.js';
+import type { EngineState } from './bundle-part.js';
 
 /** What either engine is built from. */
 export interface FusedEngineOptions {
@@ -37,5 +38,11 @@ export interface FusedEngine {
    * (a fork: two copies of one member); members not named are freed.
    */
   keepMembers(indices: readonly number[]): void;
+  /**
+   * Between epochs: a copy of members `indices`' weights, optimizer state and rates, which an
+   * engine of the same kind resumes from (new member i is old member indices[i]). Absent on an
+   * engine that cannot export, whose bundles never hand a part off (FusedBundle).
+   */
+  exportMembers?(indices: readonly number[]): EngineState;
   dispose(): void;
 }

@@ -1,11 +1,13 @@
 // One member of a fused bundle: its own plateau schedule, learning rate, history and outcome,
 // kept exactly as the single-trial runner keeps them (src/train/trial-runner.ts and
-// trial-progress.ts). No tfjs here: the bundle hands it each epoch's logged losses.
+// trial-progress.ts). No tfjs here: the bundle hands it each epoch's logged losses. A member can
+// move to another bundle between epochs (partMember / resume): a BundlePartMember carries it.
 import type { Logger } from '../../log/logger.js';
 import { reductionLogLine } from '../../plateau/callback.js';
 import { assertMonitorLogged, loggedMetricNames } from '../../plateau/monitor.js';
 import { PlateauScheduler } from '../../plateau/scheduler.js';
 import type { BackendName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
+import type { BundlePartMember } from './bundle-part.js';
 import { trialObjective } from '../objective.js';
 import { epochRecord, LR_REDUCED_EVENT } from '../trial-progress.js';
 import { checkTrainable } from '../trial-spec-error.js';
@@ -18,6 +20,7 @@ export class FusedMember {
   lr: number;
   private readonly scheduler: PlateauScheduler;
   private ended: { readonly outcome: TrialOutcome; readonly atMs: number } | undefined;
+  private isHandedOff = false;
 
   /** Throws what the single trial would fail with before its first epoch (TrialSpecError, PlateauOptionsError, UnknownMonitorError). */
   constructor(
@@ -40,12 +43,42 @@ export class FusedMember {
     this.lr = Math.fround(config.learningRate);
   }
 
+  /**
+   * The member as another bundle's part holds it (`part.slot` its physical member there), picking
+   * up where `part.history` ends. Throws as the constructor does.
+   */
+  static resume(part: BundlePartMember, logger: Logger): FusedMember {
+    const member = new FusedMember(part.spec, logger);
+    member.history.push(...part.history);
+    member.lrReductions.push(...part.lrReductions);
+    member.scheduler.restore(part.scheduler);
+    member.lr = part.lr;
+    return member;
+  }
+
   get outcome(): TrialOutcome | undefined {
     return this.ended?.outcome;
   }
 
+  /** Still training here: not ended, not handed off. */
   get active(): boolean {
-    return this.ended === undefined;
+    return this.ended === undefined && !this.isHandedOff;
+  }
+
+  /** Handed to another bundle: it trains on there, and this bundle reports no result for it. */
+  get handedOff(): boolean {
+    return this.isHandedOff;
+  }
+
+  /** What another bundle resumes this member from, training in its physical member `slot` (copies: nothing is shared). */
+  partMember(slot: number): BundlePartMember {
+    return { spec: this.spec, slot, lr: this.lr, history: [...this.history], lrReductions: [...this.lrReductions], scheduler: this.scheduler.state() };
+  }
+
+  /** Marks the member handed off (after partMember): it no longer trains, ends or reports here. */
+  handOff(): void {
+    if (this.ended !== undefined) throw new Error(`member ${this.spec.id} has ended; only a training member can be handed off`);
+    this.isHandedOff = true;
   }
 
   /**
@@ -67,12 +100,13 @@ export class FusedMember {
     return record;
   }
 
-  /** Ends the member (once; later calls keep the first outcome). */
+  /** Ends the member (once; later calls keep the first outcome; a handed-off member ends elsewhere). */
   end(outcome: TrialOutcome, nowMs: number): void {
+    if (this.isHandedOff) return;
     this.ended ??= { outcome, atMs: nowMs };
   }
 
-  /** The member's TrialResult, its wall time counted from `startedMs` (the bundle's start) to its end. */
+  /** The member's TrialResult, its wall time counted from `startedMs` (when it started training, wherever that was) to its end. */
   result(backend: BackendName, startedMs: number, nowMs: number): TrialResult {
     const history = [...this.history];
     return {

@@ -6,6 +6,9 @@
 // problem: a slot whose loss turns NaN or infinite ends its members `diverged` at that epoch
 // and leaves the bundle while the others train on; an aborted signal cancels every member still
 // training; an error fails them. Every tensor made for the bundle is freed before it returns.
+// Between epochs a bundle on the wasm kernels can hand part of its physical members to another
+// worker (option `handoff`), which trains them on with resumeFusedTrials, bit for bit as if the
+// bundle had never split.
 import { getBackend, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../../log/logger.js';
@@ -20,6 +23,8 @@ import { cancelReason } from '../trial-progress.js';
 import { errorInfo } from '../trial-runner.js';
 import { trainingEpochLoss, validationLoss } from './epoch-losses.js';
 import { chunksOf, DEFAULT_FUSED_MEMORY_BYTES, fusedMemberBytes, membersWithinBudget } from './bundle-memory.js';
+import type { BundleHandoff, BundlePart, EngineState } from './bundle-part.js';
+import { choosePartToHandOff, MIN_EPOCHS_LEFT_TO_HAND_OFF } from './bundle-split.js';
 import { FusedBundle } from './fused-bundle.js';
 import type { FusedEngine } from './fused-engine.js';
 import { FusedMember } from './fused-member.js';
@@ -47,6 +52,13 @@ export interface RunFusedTrialsOptions {
    * bundle-memory.ts); members beyond it train in further chunks. Default 1 GiB.
    */
   readonly memoryBudgetBytes?: number;
+  /**
+   * Offered part of the bundle at each epoch boundary where it can split (see BundleHandoff):
+   * the trials of a part it takes train on wherever it sends them, and this call reports no
+   * result for them. Only the wasm-kernel engine splits; with memory chunks, only the chunk in
+   * training.
+   */
+  readonly handoff?: BundleHandoff;
 }
 
 export type FusedEngineChoice = 'auto' | 'tfjs' | 'kernel';
@@ -82,13 +94,17 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function denseActivations(spec: TrialSpec): Activation[] {
+function denseLayers(spec: TrialSpec): { readonly activation: Activation; readonly units: number }[] {
   const { model } = spec.workload;
   if (model.kind !== 'layers') throw new NotFusableError([spec.id], 'not a layers model');
   return model.layers.map((layer) => {
     if (layer.kind !== 'dense') throw new NotFusableError([spec.id], `${layer.kind} layer`);
-    return layer.activation;
+    return layer;
   });
+}
+
+function denseActivations(spec: TrialSpec): Activation[] {
+  return denseLayers(spec).map((layer) => layer.activation);
 }
 
 /**
@@ -108,9 +124,10 @@ function untrainedResult(spec: TrialSpec, outcome: TrialOutcome, backend: Backen
 
 /**
  * Trains `specs` (all fusable with one another, see fusable()) as one bundle on `options.backend`
- * and resolves with their results in the same order. Rejects only with NotFusableError, before
- * training, when the specs cannot share a bundle. Same seed and backend → each member's history
- * equals runTrial's for that spec (bit for bit on the cpu backend).
+ * and resolves with their results in the same order, less the trials handed off to
+ * `options.handoff` (those report where they trained on). Rejects only with NotFusableError,
+ * before training, when the specs cannot share a bundle. Same seed and backend → each member's
+ * history equals runTrial's for that spec (bit for bit on the cpu backend).
  */
 export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFusedTrialsOptions): Promise<TrialResult[]> {
   const startedMs = performance.now();
@@ -119,12 +136,12 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
   assertOneBundle(specs);
   const { backend, signal } = options;
 
-  const results = new Map<string, TrialResult>();
+  const untrained = new Map<string, TrialResult>();
   const members: FusedMember[] = [];
   for (const spec of specs) {
     const memberLogger = logger.child({ trial: spec.id });
     if (signal?.aborted === true) {
-      results.set(spec.id, untrainedResult(spec, { status: 'cancelled', reason: cancelReason(signal) }, backend, 0));
+      untrained.set(spec.id, untrainedResult(spec, { status: 'cancelled', reason: cancelReason(signal) }, backend, 0));
       continue;
     }
     try {
@@ -132,28 +149,85 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
     } catch (error) {
       const info = errorInfo(error);
       memberLogger.warn('training.failed', { kind: info.kind, message: info.message });
-      results.set(spec.id, untrainedResult(spec, { status: 'failed', error: info }, backend, (performance.now() - startedMs) / 1000));
+      untrained.set(spec.id, untrainedResult(spec, { status: 'failed', error: info }, backend, (performance.now() - startedMs) / 1000));
     }
   }
+  await trainOrFail(members, () => trainMembers(members, options, logger, startedMs));
+  return reportedResults(specs, untrained, members, backend, startedMs);
+}
 
-  if (members.length > 0) {
+/**
+ * Trains on a part another bundle handed off (see BundleHandoff), from epoch `part.epochsDone`,
+ * exactly as the giving bundle would have: same weights, optimizer state, schedules and shuffle
+ * order. Resolves with a result for each member of the part, in part order, less those handed
+ * off again (`options.handoff`); each result carries the member's whole history and counts its
+ * wallSeconds on from `part.elapsedSeconds`. `onEpoch` sees only the epochs trained here. The
+ * part trains as one bundle (no memory chunks: it held together where it came from), on the
+ * engine its state is from (`options.engine` is not asked). Never rejects for a training
+ * problem; rejects with NotFusableError, before training, when the part's trials cannot share a bundle.
+ */
+export async function resumeFusedTrials(part: BundlePart, options: RunFusedTrialsOptions): Promise<TrialResult[]> {
+  // Wall time counts on from what the giving worker spent on these members.
+  const originMs = performance.now() - part.elapsedSeconds * 1000;
+  const logger = options.logger ?? silentLogger;
+  const specs = part.members.map((member) => member.spec);
+  if (specs.length === 0) return [];
+  assertOneBundle(specs);
+  const { backend } = options;
+
+  const untrained = new Map<string, TrialResult>();
+  const resumed: PlacedMember[] = [];
+  for (const partMember of part.members) {
+    const memberLogger = logger.child({ trial: partMember.spec.id });
     try {
-      await trainMembers(members, options, logger);
+      resumed.push({ member: FusedMember.resume(partMember, memberLogger), slot: partMember.slot });
     } catch (error) {
+      // Unreachable for a part a bundle gave (it built the same member), kept for the contract.
       const info = errorInfo(error);
-      const now = performance.now();
-      for (const member of members.filter((m) => m.active)) {
-        member.logger.warn('training.failed', { kind: info.kind, message: info.message });
-        member.end({ status: 'failed', error: info }, now);
-      }
+      memberLogger.warn('training.failed', { kind: info.kind, message: info.message });
+      untrained.set(partMember.spec.id, untrainedResult(partMember.spec, { status: 'failed', error: info }, backend, (performance.now() - originMs) / 1000));
     }
   }
+  const members = resumed.map(({ member }) => member);
+  await trainOrFail(members, () => trainPart(part, resumed, options, logger, originMs));
+  return reportedResults(specs, untrained, members, backend, originMs);
+}
+
+/** A member and the physical member of its bundle it trains in. */
+interface PlacedMember {
+  readonly member: FusedMember;
+  readonly slot: number;
+}
+
+/** Runs `train`; what it throws fails every member still training (the runners never reject for a training problem). */
+async function trainOrFail(members: readonly FusedMember[], train: () => Promise<void>): Promise<void> {
+  if (members.length === 0) return;
+  try {
+    await train();
+  } catch (error) {
+    const info = errorInfo(error);
+    const now = performance.now();
+    for (const member of members.filter((m) => m.active)) {
+      member.logger.warn('training.failed', { kind: info.kind, message: info.message });
+      member.end({ status: 'failed', error: info }, now);
+    }
+  }
+}
+
+/** The results this call reports, in `specs` order: the untrained ones and every member not handed off, wall time from `originMs`. */
+function reportedResults(specs: readonly TrialSpec[], untrained: ReadonlyMap<string, TrialResult>, members: readonly FusedMember[], backend: BackendName, originMs: number): TrialResult[] {
   const now = performance.now();
-  for (const member of members) results.set(member.spec.id, member.result(backend, startedMs, now));
-  return specs.map((spec) => {
+  const results = new Map(untrained);
+  const handedOff = new Set<string>();
+  for (const member of members) {
+    if (member.handedOff) handedOff.add(member.spec.id);
+    else results.set(member.spec.id, member.result(backend, originMs, now));
+  }
+  return specs.flatMap((spec) => {
+    if (handedOff.has(spec.id)) return [];
     const result = results.get(spec.id);
     if (result === undefined) throw new Error(`no result for ${spec.id}`);
-    return result;
+    return [result];
   });
 }
 
@@ -183,7 +257,18 @@ function cancelAll(members: readonly FusedMember[], by: AbortSignal): void {
   for (const member of members) member.end({ status: 'cancelled', reason: cancelReason(by) }, now);
 }
 
-async function trainMembers(members: readonly FusedMember[], options: RunFusedTrialsOptions, logger: Logger): Promise<void> {
+/**
+ * The shuffle stream the members share (they share the seed), positioned to draw epoch `epoch`'s
+ * permutation next. fitDataset asks for an iterator once before its epoch loop and again at
+ * every epoch start, so the single trial's epoch 1 walks the SECOND permutation of its stream.
+ */
+function shuffleStream(seed: number, rows: number, epoch: number): SeededRandom {
+  const random = new SeededRandom(deriveSeed(seed, SeedStream.shuffle));
+  for (let drawn = 0; drawn <= epoch; drawn++) random.permutation(rows);
+  return random;
+}
+
+async function trainMembers(members: readonly FusedMember[], options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
   const { backend, signal } = options;
   const first = members[0];
   if (first === undefined) return;
@@ -200,12 +285,12 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   if (chunks.length > 1) logger.debug('fused.chunks', { members: members.length, chunks: chunks.length, capacity, memberBytes });
   for (const chunk of chunks) {
     if (aborted(signal)) return cancelAll(members, signal);
-    await trainChunk(chunk, data, options, logger);
+    await trainChunk(chunk, data, options, logger, originMs);
   }
 }
 
-async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, options: RunFusedTrialsOptions, logger: Logger): Promise<void> {
-  const { backend, signal, onEpoch } = options;
+async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
+  const { backend } = options;
   const first = members[0];
   if (first === undefined) return;
   const { workload } = first.spec;
@@ -226,61 +311,172 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
   // `epoch`: the epochs finished when the slots took this shape (they train from the next one on).
   logger.debug('fused.slots', { logical: members.length, physical: bundle.memberCount, epoch: 0 });
   try {
-    // Every member shares the seed, so one shuffle stream serves them all.
-    const random = new SeededRandom(deriveSeed(first.spec.seed, SeedStream.shuffle));
-    // fitDataset asks for an iterator once before its epoch loop and again at every epoch start,
-    // so the single trial's epoch 1 walks the SECOND permutation of its shuffle stream.
-    random.permutation(data.train.count);
-    // training[j] trains in physical slot slotOf[j].
-    let training = [...members];
-    let slotOf = [...start.memberSlots];
-    for (let epoch = 0; epoch < workload.epochs && training.length > 0; epoch++) {
-      if (aborted(signal)) return cancelAll(members, signal);
-      for (const rows of epochBatches(random.permutation(data.train.count), batchSize)) {
-        bundle.trainBatch(rows);
-        // Lets an abort, a heartbeat or a timer run mid-epoch, as the single-trial runner does.
-        await yieldToEventLoop();
-        // An epoch cut short by an abort is not a result: the histories keep finished epochs only.
-        if (aborted(signal)) {
-          await bundle.takeEpochLosses();
-          return cancelAll(members, signal);
-        }
-      }
-      const { losses, batchSizes } = await bundle.takeEpochLosses();
-      const validation = await bundle.validationMeans();
-      const k = bundle.memberCount;
-      const validationBatches = bundle.validationBatchSizes.length;
-      const slotLogs = Array.from({ length: k }, (_, m): Readonly<Record<string, number>> => {
-        const slotLosses = Float32Array.from(batchSizes, (_, b) => losses[b * k + m] ?? Number.NaN);
-        const trained = trainingEpochLoss(slotLosses, batchSizes);
-        // A member whose batch loss went NaN/Inf would have stopped there, unvalidated.
-        return trained.stoppedAfterBatch === undefined
-          ? { loss: trained.loss, val_loss: validationLoss(validation.subarray(m * validationBatches, (m + 1) * validationBatches), bundle.validationBatchSizes) }
-          : { loss: trained.loss };
-      });
-      const now = performance.now();
-      training.forEach((member, j) => {
-        const logs = slotLogs[slotOf[j] ?? -1];
-        if (logs === undefined) throw new Error(`member ${member.spec.id} has no slot`);
-        member.endEpoch(epoch, logs, onEpoch === undefined ? undefined : (record) => onEpoch(member.spec.id, record), now);
-      });
-      const staying = training.flatMap((member, j) => (member.active ? [j] : []));
-      if (staying.length < training.length) {
-        logger.debug('fused.members-dropped', { diverged: training.filter((member) => !member.active).map((member) => member.spec.id), staying: staying.length });
-      }
-      // A diverged slot's members all end together, so the plan drops it whole.
-      const next = planSlots(k, staying.map((j) => ({ slot: slotOf[j] ?? -1, lr: training[j]?.lr ?? Number.NaN })));
-      training = training.filter((member) => member.active);
-      slotOf = [...next.memberSlots];
-      if (training.length === 0) break;
-      if (!next.unchanged) {
-        bundle.keepMembers(next.sources);
-        logger.debug('fused.slots', { logical: training.length, physical: next.sources.length, epoch: epoch + 1 });
-      }
-      bundle.setLearningRates(next.rates);
-      if (aborted(signal)) return cancelAll(members, signal);
-    }
+    const placed = members.map((member, j) => ({ member, slot: start.memberSlots[j] ?? -1 }));
+    await trainEpochs({ engine: bundle, members: placed, from: 0, random: shuffleStream(first.spec.seed, data.train.count, 0), data, originMs }, options, logger);
   } finally {
     bundle.dispose();
   }
+}
+
+async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
+  const { backend, signal } = options;
+  const members = resumed.map(({ member }) => member);
+  const first = members[0];
+  if (first === undefined) return;
+  if (aborted(signal)) return cancelAll(members, signal);
+  await selectBackend(backend, logger);
+  const data = await loadDataset(first.spec.workload.dataset);
+  if (aborted(signal)) return cancelAll(members, signal);
+
+  const bundle = resumedEngine(part.engine, first.spec, data);
+  for (const { member, slot } of resumed) {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= bundle.memberCount) throw new RangeError(`member ${member.spec.id} trains in physical member ${slot}, not one of the part's ${bundle.memberCount}`);
+  }
+  logger.debug('fused.bundle', { members: members.length, slots: bundle.memberCount, backend, engine: part.engine.kind, resumedAt: part.epochsDone });
+  logger.debug('fused.slots', { logical: members.length, physical: bundle.memberCount, epoch: part.epochsDone });
+  try {
+    const random = shuffleStream(first.spec.seed, data.train.count, part.epochsDone);
+    await trainEpochs({ engine: bundle, members: resumed, from: part.epochsDone, random, data, originMs }, options, logger);
+  } finally {
+    bundle.dispose();
+  }
+}
+
+/** The engine a handed-off part resumes on: the kind it was exported from, holding its state. */
+function resumedEngine(state: EngineState, spec: TrialSpec, data: LoadedDataset): FusedEngine {
+  const { workload } = spec;
+  const layers = denseLayers(spec);
+  return new KernelBundle({
+    data,
+    batchSize: spec.config.batchSize,
+    loss: workload.loss,
+    optimizer: workload.optimizer,
+    activations: layers.map((layer) => layer.activation),
+    units: layers.map((layer) => layer.units),
+    state,
+  });
+}
+
+/** One bundle's epochs, from `from` to the workload's last, or until no member trains. */
+interface EpochRun {
+  readonly engine: FusedEngine;
+  /** Every member, all training, each in its physical member of `engine`. */
+  readonly members: readonly PlacedMember[];
+  /** The 0-based epoch to train first. */
+  readonly from: number;
+  /** The members' shuffle stream, positioned at epoch `from` (shuffleStream). */
+  readonly random: SeededRandom;
+  readonly data: LoadedDataset;
+  /** Where the members' wall time counts from (performance.now() milliseconds). */
+  readonly originMs: number;
+}
+
+async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger: Logger): Promise<void> {
+  const { signal, onEpoch, handoff } = options;
+  const { engine: bundle, data, random } = run;
+  const members = run.members.map(({ member }) => member);
+  const first = members[0];
+  if (first === undefined) return;
+  const { epochs } = first.spec.workload;
+  const batchSize = first.spec.config.batchSize;
+  // training[j] trains in physical slot slotOf[j].
+  let training = [...members];
+  let slotOf = run.members.map(({ slot }) => slot);
+  for (let epoch = run.from; epoch < epochs && training.length > 0; epoch++) {
+    if (aborted(signal)) return cancelAll(members, signal);
+    for (const rows of epochBatches(random.permutation(data.train.count), batchSize)) {
+      bundle.trainBatch(rows);
+      // Lets an abort, a heartbeat or a timer run mid-epoch, as the single-trial runner does.
+      await yieldToEventLoop();
+      // An epoch cut short by an abort is not a result: the histories keep finished epochs only.
+      if (aborted(signal)) {
+        await bundle.takeEpochLosses();
+        return cancelAll(members, signal);
+      }
+    }
+    const { losses, batchSizes } = await bundle.takeEpochLosses();
+    const validation = await bundle.validationMeans();
+    const k = bundle.memberCount;
+    const validationBatches = bundle.validationBatchSizes.length;
+    const slotLogs = Array.from({ length: k }, (_, m): Readonly<Record<string, number>> => {
+      const slotLosses = Float32Array.from(batchSizes, (_, b) => losses[b * k + m] ?? Number.NaN);
+      const trained = trainingEpochLoss(slotLosses, batchSizes);
+      // A member whose batch loss went NaN/Inf would have stopped there, unvalidated.
+      return trained.stoppedAfterBatch === undefined
+        ? { loss: trained.loss, val_loss: validationLoss(validation.subarray(m * validationBatches, (m + 1) * validationBatches), bundle.validationBatchSizes) }
+        : { loss: trained.loss };
+    });
+    const now = performance.now();
+    training.forEach((member, j) => {
+      const logs = slotLogs[slotOf[j] ?? -1];
+      if (logs === undefined) throw new Error(`member ${member.spec.id} has no slot`);
+      member.endEpoch(epoch, logs, onEpoch === undefined ? undefined : (record) => onEpoch(member.spec.id, record), now);
+    });
+    const staying = training.flatMap((member, j) => (member.active ? [j] : []));
+    if (staying.length < training.length) {
+      logger.debug('fused.members-dropped', { diverged: training.filter((member) => !member.active).map((member) => member.spec.id), staying: staying.length });
+    }
+    // A diverged slot's members all end together, so the plan drops it whole.
+    const next = planSlots(k, staying.map((j) => ({ slot: slotOf[j] ?? -1, lr: training[j]?.lr ?? Number.NaN })));
+    training = training.filter((member) => member.active);
+    slotOf = [...next.memberSlots];
+    if (training.length === 0) break;
+    if (!next.unchanged) {
+      bundle.keepMembers(next.sources);
+      logger.debug('fused.slots', { logical: training.length, physical: next.sources.length, epoch: epoch + 1 });
+    }
+    bundle.setLearningRates(next.rates);
+    if (aborted(signal)) return cancelAll(members, signal);
+    // The state is now exactly what epoch + 1 starts from: the one point a part can leave.
+    if (handoff !== undefined && epochs - (epoch + 1) >= MIN_EPOCHS_LEFT_TO_HAND_OFF) {
+      const kept = handOffPart({ engine: bundle, training, slotOf, rates: next.rates, epochsDone: epoch + 1, originMs: run.originMs }, handoff, logger);
+      training = kept.training;
+      slotOf = kept.slotOf;
+    }
+  }
+}
+
+/** A bundle between epochs: its members still training, each in physical member slotOf[j], at rates[slot]. */
+interface BundleAtBoundary {
+  readonly engine: FusedEngine;
+  readonly training: readonly FusedMember[];
+  readonly slotOf: readonly number[];
+  readonly rates: readonly number[];
+  readonly epochsDone: number;
+  readonly originMs: number;
+}
+
+/**
+ * When the bundle can split (an exporting engine, ≥ 2 physical members) and `handoff` wants a
+ * part: hands it the physical members choosePartToHandOff picks, with their trials, and drops
+ * them from the engine. Returns the members that train on here and their new slots (all of
+ * them, unchanged, when nothing was handed off).
+ */
+function handOffPart(at: BundleAtBoundary, handoff: BundleHandoff, logger: Logger): { training: FusedMember[]; slotOf: number[] } {
+  const { engine, training, slotOf, rates } = at;
+  const unchanged = { training: [...training], slotOf: [...slotOf] };
+  if (engine.exportMembers === undefined || engine.memberCount < 2 || !handoff.wanted()) return unchanged;
+  const logicalCounts = Array.from({ length: engine.memberCount }, (_, p) => slotOf.filter((slot) => slot === p).length);
+  const given = choosePartToHandOff(logicalCounts);
+  if (given.length === 0) return unchanged;
+  const kept = logicalCounts.flatMap((_, p) => (given.includes(p) ? [] : [p]));
+  const leaving = training.flatMap((member, j) => (given.includes(slotOf[j] ?? -1) ? [{ member, slot: given.indexOf(slotOf[j] ?? -1) }] : []));
+  const part: BundlePart = {
+    epochsDone: at.epochsDone,
+    elapsedSeconds: (performance.now() - at.originMs) / 1000,
+    members: leaving.map(({ member, slot }) => member.partMember(slot)),
+    engine: engine.exportMembers(given),
+  };
+  // Taken before anything is dropped: should take() throw, the bundle still holds every member (and fails them).
+  handoff.take(part);
+  for (const { member } of leaving) member.handOff();
+  engine.keepMembers(kept);
+  engine.setLearningRates(kept.map((p) => rates[p] ?? Number.NaN));
+  const staying = training.flatMap((member, j) => (member.handedOff ? [] : [j]));
+  logger.debug('fused.handed-off', { trials: leaving.map(({ member }) => member.spec.id), physical: given.length, epoch: at.epochsDone });
+  logger.debug('fused.slots', { logical: staying.length, physical: kept.length, epoch: at.epochsDone });
+  return {
+    training: staying.map((j) => training[j]).filter((member): member is FusedMember => member !== undefined),
+    slotOf: staying.map((j) => kept.indexOf(slotOf[j] ?? -1)),
+  };
 }

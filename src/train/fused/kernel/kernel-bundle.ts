@@ -3,11 +3,14 @@
 // instance's memory, with its optimizer slots beside it. A step runs member after member
 // (forward, loss, backward, update) with no tfjs op and no allocation, so a bundle of a few
 // members costs what their arithmetic costs; the tfjs engine pays ~100 op dispatches per step.
+// Its members' state exports as plain floats (exportMembers) and a bundle resumes from it, so a
+// part of a bundle can move to another process between epochs.
 import { backend } from '@tensorflow/tfjs-core';
 import type { Activation, LossName } from '../../../trial/types.js';
 import { MOMENTUM } from '../../optimizers.js';
 import { batchSizes, gatherRows } from '../../shuffled-batches.js';
 import { OPTIMIZER_SLOTS } from '../bundle-memory.js';
+import type { KernelEngineState } from '../bundle-part.js';
 import type { FusedEngine, FusedEngineOptions } from '../fused-engine.js';
 import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.js';
 
@@ -24,6 +27,15 @@ export function kernelBlocker(activations: readonly Activation[], loss: LossName
   return undefined;
 }
 
+/** The network a KernelBundle trains, without its members' starting state. */
+export type KernelNetworkOptions = Omit<FusedEngineOptions, 'memberWeights' | 'learningRates'>;
+
+/** A KernelBundle that resumes exported members (exportMembers) instead of starting from initial weights; needs no tfjs tensor. */
+export interface KernelResumeOptions extends KernelNetworkOptions {
+  /** Units of each dense layer (the weights' shapes, which initial weights would otherwise give). */
+  readonly units: readonly number[];
+  readonly state: KernelEngineState;
+}
 
 interface DenseLayer {
   readonly inputs: number;
@@ -80,22 +92,27 @@ export class KernelBundle implements FusedEngine {
   private accBeta2: number;
   private heap: Float32Array<ArrayBuffer> = new Float32Array(0);
 
-  constructor(private readonly options: FusedEngineOptions) {
-    const { data, batchSize, activations, memberWeights } = options;
-    const blocker = kernelBlocker(activations, options.loss);
+  private readonly options: KernelNetworkOptions;
+
+  /** From initial weights and rates (FusedEngineOptions), or from an exported state (KernelResumeOptions). */
+  constructor(start: FusedEngineOptions | KernelResumeOptions) {
+    const { data, batchSize, activations, loss, optimizer } = start;
+    this.options = { data, batchSize, activations, loss, optimizer };
+    const blocker = kernelBlocker(activations, loss);
     if (blocker !== undefined) throw new RangeError(blocker);
+    if ('state' in start && start.units.length !== activations.length) throw new RangeError(`KernelBundle: ${start.units.length} layer widths for ${activations.length} layers`);
     this.kernel = instantiateFusedMlpKernel();
-    this.lossCode = LOSS_CODES[options.loss] ?? 0;
+    this.lossCode = LOSS_CODES[loss] ?? 0;
     this.epsilon = f32(backend().epsilon());
-    this.slotCount = OPTIMIZER_SLOTS[options.optimizer];
-    this.accBeta1 = ADAM_BETA1;
-    this.accBeta2 = ADAM_BETA2;
+    this.slotCount = OPTIMIZER_SLOTS[optimizer];
+    this.accBeta1 = 'state' in start ? start.state.accBeta1 : ADAM_BETA1;
+    this.accBeta2 = 'state' in start ? start.state.accBeta2 : ADAM_BETA2;
 
     let at = 0;
     let inputs = data.featureCount;
     this.layers = activations.map((activation, l) => {
-      const units = memberWeights[0]?.[2 * l + 1]?.shape[0];
-      if (units === undefined) throw new RangeError(`KernelBundle: member 0 has no bias for layer ${l}`);
+      const units = 'state' in start ? start.units[l] : start.memberWeights[0]?.[2 * l + 1]?.shape[0];
+      if (units === undefined) throw new RangeError(`KernelBundle: no units for layer ${l}`);
       const layer = { inputs, units, activation: ACTIVATION_CODES[activation] ?? 0, kernelAt: at, biasAt: at + inputs * units };
       at += inputs * units + units;
       inputs = units;
@@ -126,11 +143,23 @@ export class KernelBundle implements FusedEngine {
       validationY: take(data.validation.count * data.targetCount),
       end: offset,
     };
-    this.count = memberWeights.length;
-    this.heap = this.reserve(this.count);
+    if ('state' in start) {
+      this.count = this.checkedCount(start.state);
+      this.heap = this.reserve(this.count);
+      this.rates = Float32Array.from(start.state.rates);
+      this.importBlocks(start.state.blocks);
+    } else {
+      this.count = start.memberWeights.length;
+      this.heap = this.reserve(this.count);
+      this.rates = this.initialize(start);
+    }
     this.heap.set(data.validation.x, this.scratch.validationX / BYTES);
     this.heap.set(data.validation.y, this.scratch.validationY / BYTES);
+    this.validationBatchSizes = batchSizes(data.validation.count, batchSize);
+  }
 
+  /** Writes every member's initial weights and optimizer slots; returns the rates. */
+  private initialize({ memberWeights, learningRates, optimizer }: FusedEngineOptions): Float32Array {
     memberWeights.forEach((weights, m) => {
       this.layers.forEach((layer, l) => {
         const kernel = weights[2 * l];
@@ -141,13 +170,34 @@ export class KernelBundle implements FusedEngine {
       });
       for (let s = 0; s < this.slotCount; s++) {
         const start = this.slotAt(s, m) / BYTES;
-        this.heap.fill(options.optimizer === 'adagrad' ? ADAGRAD_INITIAL_ACCUMULATOR : 0, start, start + this.size);
+        this.heap.fill(optimizer === 'adagrad' ? ADAGRAD_INITIAL_ACCUMULATOR : 0, start, start + this.size);
       }
     });
-    this.rates = Float32Array.from(options.learningRates);
-    if (this.rates.length !== this.count) throw new RangeError(`KernelBundle: ${this.count} members but ${this.rates.length} learning rates`);
+    const rates = Float32Array.from(learningRates);
+    if (rates.length !== this.count) throw new RangeError(`KernelBundle: ${this.count} members but ${rates.length} learning rates`);
+    return rates;
+  }
 
-    this.validationBatchSizes = batchSizes(data.validation.count, batchSize);
+  /** The state's member count, once its shape is this network's (before any of it is read). */
+  private checkedCount(state: KernelEngineState): number {
+    const { count, floatsPerMember, blocks, rates } = state;
+    const mismatch = (what: string): RangeError => new RangeError(`KernelBundle: the exported state ${what}`);
+    if (state.kind !== 'kernel') throw mismatch(`is a ${String(state.kind)} engine's`);
+    if (!Number.isInteger(count) || count < 1) throw mismatch(`holds ${count} members`);
+    if (floatsPerMember !== this.size) throw mismatch(`has ${floatsPerMember} floats per member for a network of ${this.size}`);
+    if (blocks.length !== count * (1 + this.slotCount) * this.size) throw mismatch(`has ${blocks.length} floats for ${count} members of ${1 + this.slotCount} blocks of ${this.size}`);
+    if (rates.length !== count) throw mismatch(`has ${rates.length} learning rates for ${count} members`);
+    return count;
+  }
+
+  /** Member-major blocks (exportMembers' layout) into the heap's block-major layout. */
+  private importBlocks(blocks: Float32Array): void {
+    for (let m = 0; m < this.count; m++) {
+      for (let b = 0; b <= this.slotCount; b++) {
+        const from = (m * (1 + this.slotCount) + b) * this.size;
+        this.heap.set(blocks.subarray(from, from + this.size), this.blockAt(b, m) / BYTES);
+      }
+    }
   }
 
   get memberCount(): number {
@@ -210,21 +260,38 @@ export class KernelBundle implements FusedEngine {
     this.rates = Float32Array.from(rates);
   }
 
+  exportMembers(indices: readonly number[]): KernelEngineState {
+    this.checkIndices(indices);
+    // Mid-epoch the losses so far would be lost, and the shuffle stream would not line up.
+    if (this.epochLosses.length > 0) throw new Error('KernelBundle: members can be exported between epochs only');
+    const heap = this.view();
+    const perMember = (1 + this.slotCount) * this.size;
+    const blocks = new Float32Array(indices.length * perMember);
+    indices.forEach((from, m) => {
+      for (let b = 0; b <= this.slotCount; b++) {
+        const start = this.blockAt(b, from) / BYTES;
+        blocks.set(heap.subarray(start, start + this.size), m * perMember + b * this.size);
+      }
+    });
+    const rates = Float32Array.from(indices, (from) => this.rates[from] ?? Number.NaN);
+    return { kind: 'kernel', count: indices.length, floatsPerMember: this.size, blocks, rates, accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
+  }
+
   keepMembers(indices: readonly number[]): void {
-    for (const index of indices) if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`no member ${index} among ${this.count}`);
+    this.checkIndices(indices);
     const blocks = 1 + this.slotCount;
     const heap = this.view();
     // Every old block (weights, then each optimizer slot) copied out, then written back in the new order.
-    const old = Array.from({ length: blocks }, (_, s) => {
-      const start = (s === 0 ? this.memberAt(0) : this.slotAt(s - 1, 0)) / BYTES;
+    const old = Array.from({ length: blocks }, (_, b) => {
+      const start = this.blockAt(b, 0) / BYTES;
       return heap.slice(start, start + this.count * this.size);
     });
     const oldRates = this.rates;
     this.count = indices.length;
     this.heap = this.reserve(this.count);
     indices.forEach((from, m) => {
-      old.forEach((values, s) => {
-        const to = (s === 0 ? this.memberAt(m) : this.slotAt(s - 1, m)) / BYTES;
+      old.forEach((values, b) => {
+        const to = this.blockAt(b, m) / BYTES;
         this.heap.set(values.subarray(from * this.size, (from + 1) * this.size), to);
       });
     });
@@ -244,6 +311,15 @@ export class KernelBundle implements FusedEngine {
 
   private slotAt(slot: number, m: number): number {
     return this.scratch.end + ((1 + slot) * this.count + m) * this.size * BYTES;
+  }
+
+  /** Member m's block b (byte offset): 0 its weights, 1 + s its optimizer slot s. */
+  private blockAt(b: number, m: number): number {
+    return b === 0 ? this.memberAt(m) : this.slotAt(b - 1, m);
+  }
+
+  private checkIndices(indices: readonly number[]): void {
+    for (const index of indices) if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`no member ${index} among ${this.count}`);
   }
 
   /** Grows memory to hold `count` members and returns a fresh view of it. */

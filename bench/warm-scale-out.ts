@@ -1,0 +1,280 @@
+// The sweep's scale-out from 1 to 2 slots with the agent already running, as users who scale
+// agents run it: a long-lived coordinator and `plateau agent --slots N`, sweeps submitted to
+// them. Timed: submit → the coordinator records the sweep finished. Not timed: CLI and worker
+// start-up, lazy imports, JIT and loading the dataset (a warm-up sweep on the same data, in every
+// slot, runs first), and results files. The whole-command figure (bench/scale-out.ts) keeps
+// about 1 s of such fixed cost that slots cannot shrink; this one is what a second slot does.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { startCoordinatorServer, type RunningCoordinator } from '../coordinator/grpc-server.js';
+import { loadSweepSpecFile } from '../src/spec/load.js';
+import type { SweepSpec } from '../src/spec/sweep-spec.js';
+import { plateauBin } from './command.js';
+import { medianMachineParallelism, timeMachineParallelismRound, type MachineParallelism } from './machine-parallelism.js';
+import { partTakenSchema, slotMemberEpochs, type MovedPart } from './scale-out.js';
+import { median } from './stats.js';
+
+/** Epochs of the warm-up sweep: enough for the kernels' JIT and a learning-rate cut or two. */
+const WARM_UP_EPOCHS = 5;
+/** Warm-up sweeps tried before giving up on every slot having trained one bundle. */
+const WARM_UP_TRIES = 3;
+
+export interface WarmScaleOutSpec {
+  readonly label: string;
+  readonly specFile: string;
+}
+
+/**
+ * The warm-up sweep for `spec`: its workload (same dataset, same network: the workers load and
+ * cache the data, the kernels compile for these shapes) with a few epochs, one seed, under a
+ * name of its own so it is a sweep of its own.
+ */
+export function warmUpSpec(spec: SweepSpec, attempt: number): SweepSpec {
+  return { ...spec, name: `${spec.name}-warm-up-${attempt}`, workload: { ...spec.workload, epochs: Math.min(WARM_UP_EPOCHS, spec.workload.epochs) }, repeats: 1 };
+}
+
+const bundleStartedSchema = z.object({ event: z.literal('bundle.started'), slot: z.number(), sweep: z.string(), trials: z.array(z.string()) });
+
+/** What the agent's JSON log tells about one sweep: the bundles dealt, and parts moved between slots after. */
+export interface AgentLogFacts {
+  readonly bundles: readonly { readonly slot: number; readonly trials: readonly string[] }[];
+  /** Parts of bundles that moved between slots in the window. */
+  readonly parts: readonly MovedPart[];
+}
+
+/** Reads the agent's JSON log lines for sweep `sweepId` (bundles carry their sweep; moved parts are counted for the whole window). */
+export function agentLogFacts(lines: readonly string[], sweepId: string): AgentLogFacts {
+  const bundles: { slot: number; trials: string[] }[] = [];
+  const parts: MovedPart[] = [];
+  for (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const bundle = bundleStartedSchema.safeParse(parsed);
+    const part = partTakenSchema.safeParse(parsed);
+    if (bundle.success && bundle.data.sweep === sweepId) bundles.push({ slot: bundle.data.slot, trials: bundle.data.trials });
+    else if (part.success) parts.push(part.data);
+  }
+  return { bundles, parts };
+}
+
+/** A `plateau agent` child process and its log lines so far. */
+interface AgentProcess {
+  readonly child: ChildProcess;
+  readonly logLines: string[];
+  /** Rejects when the agent exits: every wait races it, so a dead agent never hangs the bench. */
+  readonly exited: Promise<never>;
+}
+
+function startAgent(address: string, slots: number): AgentProcess {
+  const child = spawn(
+    process.execPath,
+    [plateauBin, '--log-format', 'json', '--log-level', 'info', 'agent', '--coordinator', address, '--slots', String(slots), '--metrics-port', 'off'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logLines: string[] = [];
+  let partial = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString();
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    logLines.push(...lines);
+  });
+  child.stdout?.resume();
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`plateau agent --slots ${slots} exited (${code ?? signal ?? 'unknown'}): ${logLines.slice(-5).join('\n')}`)));
+  });
+  // Only read when raced; the rejection is still "handled" for processes that exit on purpose.
+  exited.catch(() => undefined);
+  return { child, logLines, exited };
+}
+
+async function stopAgent(agent: AgentProcess): Promise<void> {
+  if (agent.child.exitCode !== null || agent.child.signalCode !== null) return;
+  const exit = new Promise<void>((resolve) => agent.child.once('exit', () => resolve()));
+  agent.child.kill('SIGTERM');
+  // It is idle, so it drains at once; one that does not must not outlive the bench.
+  const kill = setTimeout(() => agent.child.kill('SIGKILL'), 10_000);
+  await exit;
+  clearTimeout(kill);
+}
+
+/** Resolves once `ready()` holds, checking every few ms; rejects after `timeoutMs` or when the agent exits. */
+async function waitUntil(ready: () => boolean, agent: AgentProcess, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!ready()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, 5)), agent.exited]);
+  }
+}
+
+/** Every slot waits in a poll and no lease is held: the agent is idle and asking for work. */
+function agentIdle(server: RunningCoordinator, slots: number): boolean {
+  const stats = server.coordinator.stats();
+  return stats.pendingPolls >= slots && stats.leasesHeld === 0 && stats.queued === 0;
+}
+
+/** Submits `spec` and resolves with the seconds until the coordinator recorded it finished, and its id. */
+async function runSweep(server: RunningCoordinator, agent: AgentProcess, spec: SweepSpec): Promise<{ readonly sweepId: string; readonly seconds: number }> {
+  let finishedAt = 0;
+  let state = '';
+  let id = '';
+  const finished = new Promise<void>((resolve) => {
+    const unsubscribe = server.coordinator.events.on('sweep-finished', (event) => {
+      if (event.sweepId !== id) return;
+      finishedAt = performance.now();
+      state = event.state;
+      unsubscribe();
+      resolve();
+    });
+  });
+  const started = performance.now();
+  // submitSweep is synchronous: no event of this sweep can fire before `id` is set.
+  const submitted = server.coordinator.submitSweep(spec, '');
+  id = submitted.sweepId;
+  if (submitted.resumed) throw new Error(`sweep ${spec.name} was already in this store: a timed sweep must be new`);
+  await Promise.race([finished, agent.exited]);
+  if (state !== 'succeeded') throw new Error(`sweep ${spec.name} ended ${state}`);
+  return { sweepId: id, seconds: (finishedAt - started) / 1000 };
+}
+
+/** One timed sweep on a warm agent. */
+export interface WarmSweepRun {
+  readonly seconds: number;
+  /** Physical member-epochs each slot trained: the bundles as dealt, then the parts that moved. */
+  readonly slotWork: readonly number[];
+  readonly partsTaken: number;
+}
+
+/**
+ * A coordinator in this process (SQLite store, gRPC on 127.0.0.1) and one `plateau agent --slots
+ * N` child: warm-up sweeps until every slot has trained a bundle, then each spec in turn,
+ * timed from submit to finished, the agent idle again before the next.
+ */
+async function runOnWarmAgent(slots: number, specs: readonly SweepSpec[], round: number): Promise<WarmSweepRun[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'plateau-bench-warm-'));
+  const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir });
+  const agent = startAgent(server.address, slots);
+  try {
+    const idle = (what: string): Promise<void> => waitUntil(() => agentIdle(server, slots), agent, 60_000, what);
+    await idle(`the ${slots}-slot agent to start and poll`);
+    const first = specs[0];
+    if (first === undefined) return [];
+    for (let attempt = 1; ; attempt++) {
+      const from = agent.logLines.length;
+      const { sweepId } = await runSweep(server, agent, warmUpSpec(first, attempt));
+      await idle('the agent to be idle after its warm-up');
+      const warmed = new Set(agentLogFacts(agent.logLines.slice(from), sweepId).bundles.map((bundle) => bundle.slot));
+      if (warmed.size >= slots) break;
+      if (attempt >= WARM_UP_TRIES) throw new Error(`after ${attempt} warm-up sweeps only slots ${[...warmed].join(', ')} of ${slots} had trained a bundle`);
+    }
+    const runs: WarmSweepRun[] = [];
+    for (const spec of specs) {
+      const from = agent.logLines.length;
+      const { sweepId, seconds } = await runSweep(server, agent, { ...spec, name: `${spec.name}-round-${round}` });
+      // Idle again: every log line of this sweep is in, and the next one starts from the same state.
+      await idle(`the agent to be idle after ${spec.name}`);
+      const facts = agentLogFacts(agent.logLines.slice(from), sweepId);
+      const trials = server.coordinator.snapshot(sweepId).trials.map((trial) => ({ id: trial.spec.id, lrs: (trial.result?.history ?? []).map((epoch) => epoch.lr) }));
+      runs.push({ seconds, slotWork: slotMemberEpochs(trials, facts.bundles, facts.parts), partsTaken: facts.parts.length });
+    }
+    return runs;
+  } finally {
+    await stopAgent(agent);
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface WarmScaleOutRound {
+  readonly machine: MachineParallelism | null;
+  /** Per spec, in the order given. */
+  readonly oneSlot: readonly WarmSweepRun[];
+  readonly twoSlots: readonly WarmSweepRun[];
+}
+
+export interface WarmScaleOutFigures {
+  readonly labels: readonly string[];
+  readonly rounds: readonly WarmScaleOutRound[];
+  /** Medians over the rounds; null when the machine figure was not measured. */
+  readonly machine: MachineParallelism | null;
+}
+
+/**
+ * `runs` rounds, each: the machine's 2-process figure (unless `measureMachine` is false), then
+ * a 1-slot agent, then a 2-slot agent, each serving every spec in turn. Interleaving puts the
+ * machine's ability to run two processes at full speed (which drifts over minutes on a shared
+ * machine) next to the sweeps it bounds.
+ */
+export async function timeWarmScaleOut(specs: readonly WarmScaleOutSpec[], runs: number, options: { readonly measureMachine?: boolean; readonly onProgress?: (line: string) => void } = {}): Promise<WarmScaleOutFigures> {
+  const loaded = specs.map((spec) => loadSweepSpecFile(spec.specFile));
+  const rounds: WarmScaleOutRound[] = [];
+  for (let round = 1; round <= runs; round++) {
+    const roundStarted = performance.now();
+    const machine = options.measureMachine === false ? null : await timeMachineParallelismRound();
+    const oneSlot = await runOnWarmAgent(1, loaded, round);
+    const twoSlots = await runOnWarmAgent(2, loaded, round);
+    rounds.push({ machine, oneSlot, twoSlots });
+    options.onProgress?.(
+      `warm round ${round}/${runs}: ${specs.map((spec, index) => `${spec.label.split(' ')[0] ?? ''} ${fmt(oneSlot[index]?.seconds ?? Number.NaN)} → ${fmt(twoSlots[index]?.seconds ?? Number.NaN)} s`).join(', ')}${machine === null ? '' : `; machine ${fmt(machine.speedUp)}×`} (round took ${fmt((performance.now() - roundStarted) / 1000, 0)} s)`,
+    );
+  }
+  const measured = rounds.flatMap((round) => (round.machine === null ? [] : [round.machine]));
+  return { labels: specs.map((spec) => spec.label), rounds, machine: measured.length === 0 ? null : medianMachineParallelism(measured) };
+}
+
+function fmt(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '—';
+}
+
+export function warmScaleOutSection(figures: WarmScaleOutFigures): string[] {
+  const runs = figures.rounds.length;
+  const seconds = (pick: (round: WarmScaleOutRound) => readonly WarmSweepRun[], index: number): number[] => figures.rounds.map((round) => pick(round)[index]?.seconds ?? Number.NaN);
+  const machine = figures.machine;
+  return [
+    '## Sweep: scale-out from 1 to 2 slots with the agent already running',
+    '',
+    'A coordinator (SQLite store, gRPC on 127.0.0.1) in the bench process and one `plateau agent --slots N` process, as users run',
+    'them for many sweeps. Timed: the sweep submitted → the coordinator records it finished (all results stored). Not timed: process',
+    'and worker start-up, imports, JIT and loading the dataset (a 5-epoch warm-up sweep on the same data trained in every slot first),',
+    `and no results files. Median of ${runs} interleaved rounds; work is physical member-epochs each slot trained (its bundles, less and plus the parts that moved between slots).`,
+    '',
+    '| sweep | 1 slot (s) | 2 slots (s) | speed-up 1 → 2 | scale-out efficiency | work per slot, 2 slots | parts moved between slots |',
+    '|---|---:|---:|---:|---:|---|---:|',
+    ...figures.labels.map((label, index) => {
+      const t1 = median(seconds((round) => round.oneSlot, index));
+      const t2 = median(seconds((round) => round.twoSlots, index));
+      const two = figures.rounds.map((round) => round.twoSlots[index]).filter((run): run is WarmSweepRun => run !== undefined);
+      const busiest = (run: WarmSweepRun): number => Math.max(0, ...run.slotWork);
+      const typical = [...two].sort((a, b) => busiest(a) - busiest(b))[Math.floor(two.length / 2)];
+      return `| ${label} | ${fmt(t1)} | ${fmt(t2)} | **${fmt(t1 / t2)}×** | ${fmt((100 * t1) / t2 / 2, 0)}% | ${typical?.slotWork.join(' + ') ?? '—'} | ${median(two.map((run) => run.partsTaken))} |`;
+    }),
+    '',
+    ...(machine === null
+      ? []
+      : [
+          `The machine's own ceiling, measured in the same rounds: one process trains the 27-config bundle on the wasm kernels in ${fmt(machine.aloneSeconds)} s`,
+          `alone; two processes, one bundle each, at once take ${fmt(machine.togetherSeconds)} s (the slower of the two), so two kernel-bound slots get`,
+          `**${fmt(machine.speedUp)}×** the work of one out of this machine, whatever the split (bench/machine-parallelism.ts, median of ${runs}). Per round:`,
+          '',
+          `| round | machine, 2 processes ÷ 1 | ${figures.labels.map((label) => `${label.split(' ')[0] ?? label}: 1 → 2 slots (s)`).join(' | ')} |`,
+          `|---:|---:|${figures.labels.map(() => '---:').join('|')}|`,
+          ...figures.rounds.map((round, r) => {
+            const cells = figures.labels.map((_, index) => {
+              const t1 = round.oneSlot[index]?.seconds ?? Number.NaN;
+              const t2 = round.twoSlots[index]?.seconds ?? Number.NaN;
+              return `${fmt(t1)} → ${fmt(t2)} (${fmt(t1 / t2)}×)`;
+            });
+            return `| ${r + 1} | ${round.machine === null ? '—' : `${fmt(round.machine.speedUp)}×`} | ${cells.join(' | ')} |`;
+          }),
+          '',
+        ]),
+  ];
+}
