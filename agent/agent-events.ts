@@ -29,6 +29,8 @@ export interface AgentEventMap {
   };
   readonly 'worker-crashed': { readonly slot: number; readonly trialId: string; readonly error: WorkerRunError };
   readonly 'lease-lost': { readonly slot: number; readonly trialId: string };
+  /** An idle slot took over part of another slot's bundle (work stealing); its trials report from `slot` now. */
+  readonly 'bundle-part-taken': { readonly slot: number; readonly fromSlot: number; readonly trialIds: readonly string[]; readonly epochsDone: number };
   /** A call to the coordinator failed; the agent retries after `retryInMs`. */
   readonly 'connection-lost': { readonly operation: string; readonly error: unknown; readonly retryInMs: number };
   readonly stopped: Record<string, never>;
@@ -49,6 +51,7 @@ export class AgentEvents {
     'trial-finished': new Set(),
     'worker-crashed': new Set(),
     'lease-lost': new Set(),
+    'bundle-part-taken': new Set(),
     'connection-lost': new Set(),
     stopped: new Set(),
   };

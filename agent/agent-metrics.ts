@@ -100,7 +100,7 @@ export class AgentMetricsBinding {
   private initCounters(): void {
     const m = this.metrics;
     const labels = { agent: this.agent };
-    for (const counter of [m.epochs, m.samples, m.workerCrashes, m.leaseLosses]) counter.inc(labels, 0);
+    for (const counter of [m.epochs, m.samples, m.workerCrashes, m.partsMoved, m.leaseLosses]) counter.inc(labels, 0);
     for (const status of agentTrialStatuses) m.trialsFinished.inc({ ...labels, status }, 0);
     for (const operation of agentCallOperations) m.reconnects.inc({ ...labels, operation }, 0);
   }
@@ -142,6 +142,7 @@ export class AgentMetricsBinding {
       }),
       source.on('worker-crashed', () => m.workerCrashes.inc({ agent: this.agent })),
       source.on('lease-lost', () => m.leaseLosses.inc({ agent: this.agent })),
+      source.on('bundle-part-taken', () => m.partsMoved.inc({ agent: this.agent })),
       source.on('connection-lost', ({ operation }) => m.reconnects.inc({ agent: this.agent, operation })),
       source.on('stopped', () => {
         this.state = 'stopped';

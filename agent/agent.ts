@@ -554,6 +554,7 @@ export class Agent {
     stopShareIfAllCancelled(victim.share);
     const logger = this.logger.child({ slot, part: share.members.size });
     logger.info('bundle.part-taken', { fromSlot: victim.slot, trials: [...share.members.keys()], epochsDone: part.epochsDone, physical: part.engine.count });
+    this.events.emit('bundle-part-taken', { slot, fromSlot: victim.slot, trialIds: [...share.members.keys()], epochsDone: part.epochsDone });
     const taken = part;
     await this.queue.add(() => this.trainShare(slot, worker, share, logger, (options) => worker.runPart(taken, options)));
     return true;

@@ -153,44 +153,64 @@ export interface WarmSweepRun {
   readonly partsTaken: number;
 }
 
-/**
- * A coordinator in this process (SQLite store, gRPC on 127.0.0.1) and one `plateau agent --slots
- * N` child: warm-up sweeps until every slot has trained a bundle, then each spec in turn,
- * timed from submit to finished, the agent idle again before the next.
- */
-async function runOnWarmAgent(slots: number, specs: readonly SweepSpec[], round: number): Promise<WarmSweepRun[]> {
+/** A coordinator in this process (SQLite store, gRPC on 127.0.0.1) and one warm `plateau agent --slots N` child. */
+interface WarmAgent {
+  readonly slots: number;
+  readonly server: RunningCoordinator;
+  readonly agent: AgentProcess;
+  readonly dataDir: string;
+}
+
+/** Starts the coordinator and agent, then runs warm-up sweeps until every slot has trained a bundle. */
+async function startWarmAgent(slots: number, warmUp: SweepSpec): Promise<WarmAgent> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plateau-bench-warm-'));
   const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir });
   const agent = startAgent(server.address, slots);
+  const warm: WarmAgent = { slots, server, agent, dataDir };
   try {
-    const idle = (what: string): Promise<void> => waitUntil(() => agentIdle(server, slots), agent, 60_000, what);
-    await idle(`the ${slots}-slot agent to start and poll`);
-    const first = specs[0];
-    if (first === undefined) return [];
+    await idle(warm, `the ${slots}-slot agent to start and poll`);
     for (let attempt = 1; ; attempt++) {
       const from = agent.logLines.length;
-      const { sweepId } = await runSweep(server, agent, warmUpSpec(first, attempt));
-      await idle('the agent to be idle after its warm-up');
+      const { sweepId } = await runSweep(server, agent, warmUpSpec(warmUp, attempt));
+      await idle(warm, 'the agent to be idle after its warm-up');
       const warmed = new Set(agentLogFacts(agent.logLines.slice(from), sweepId).bundles.map((bundle) => bundle.slot));
       if (warmed.size >= slots) break;
       if (attempt >= WARM_UP_TRIES) throw new Error(`after ${attempt} warm-up sweeps only slots ${[...warmed].join(', ')} of ${slots} had trained a bundle`);
     }
-    const runs: WarmSweepRun[] = [];
-    for (const spec of specs) {
-      const from = agent.logLines.length;
-      const { sweepId, seconds } = await runSweep(server, agent, { ...spec, name: `${spec.name}-round-${round}` });
-      // Idle again: every log line of this sweep is in, and the next one starts from the same state.
-      await idle(`the agent to be idle after ${spec.name}`);
-      const facts = agentLogFacts(agent.logLines.slice(from), sweepId);
-      const trials = server.coordinator.snapshot(sweepId).trials.map((trial) => ({ id: trial.spec.id, lrs: (trial.result?.history ?? []).map((epoch) => epoch.lr) }));
-      runs.push({ seconds, slotWork: slotMemberEpochs(trials, facts.bundles, facts.parts), partsTaken: facts.parts.length });
-    }
-    return runs;
-  } finally {
-    await stopAgent(agent);
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    return warm;
+  } catch (error) {
+    await stopWarmAgent(warm);
+    throw error;
   }
+}
+
+function idle(warm: WarmAgent, what: string): Promise<void> {
+  return waitUntil(() => agentIdle(warm.server, warm.slots), warm.agent, 60_000, what);
+}
+
+async function stopWarmAgent(warm: WarmAgent): Promise<void> {
+  await stopAgent(warm.agent);
+  await warm.server.close();
+  rmSync(warm.dataDir, { recursive: true, force: true });
+}
+
+/** One timed sweep of `spec` (under `name`) on a warm agent, which is idle again when this resolves. */
+async function timeSweep(warm: WarmAgent, spec: SweepSpec, name: string): Promise<WarmSweepRun> {
+  const from = warm.agent.logLines.length;
+  const { sweepId, seconds } = await runSweep(warm.server, warm.agent, { ...spec, name });
+  // Idle again: every log line of this sweep is in, and the next one starts from the same state.
+  await idle(warm, `the agent to be idle after ${name}`);
+  const facts = agentLogFacts(warm.agent.logLines.slice(from), sweepId);
+  const trials = warm.server.coordinator.snapshot(sweepId).trials.map((trial) => ({ id: trial.spec.id, lrs: (trial.result?.history ?? []).map((epoch) => epoch.lr) }));
+  return { seconds, slotWork: slotMemberEpochs(trials, facts.bundles, facts.parts), partsTaken: facts.parts.length };
+}
+
+/** The run of median time among `runs`. */
+function medianRun(runs: readonly WarmSweepRun[]): WarmSweepRun {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (middle === undefined) throw new Error('no timed run');
+  return middle;
 }
 
 export interface WarmScaleOutRound {
@@ -203,31 +223,60 @@ export interface WarmScaleOutRound {
 export interface WarmScaleOutFigures {
   readonly labels: readonly string[];
   readonly rounds: readonly WarmScaleOutRound[];
+  /** Timed runs of each spec per agent in a round. */
+  readonly perRound: number;
   /** Medians over the rounds; null when the machine figure was not measured. */
   readonly machine: MachineParallelism | null;
 }
 
 /**
- * `runs` rounds, each: the machine's 2-process figure (unless `measureMachine` is false), then
- * a 1-slot agent, then a 2-slot agent, each serving every spec in turn. Interleaving puts the
- * machine's ability to run two processes at full speed (which drifts over minutes on a shared
- * machine) next to the sweeps it bounds.
+ * `runs` rounds, each: the machine's 2-process figure (unless `measureMachine` is false), then a
+ * warm 1-slot agent and a warm 2-slot agent side by side (an idle agent only waits in its poll),
+ * and every spec timed `perRound` times on each, alternating 1 slot and 2 slots. The machine's
+ * ability to run two processes at full speed drifts over seconds to minutes on a shared machine:
+ * alternating puts each 2-slot sweep next to a 1-slot one, and the machine figure next to both.
  */
-export async function timeWarmScaleOut(specs: readonly WarmScaleOutSpec[], runs: number, options: { readonly measureMachine?: boolean; readonly onProgress?: (line: string) => void } = {}): Promise<WarmScaleOutFigures> {
+export async function timeWarmScaleOut(
+  specs: readonly WarmScaleOutSpec[],
+  runs: number,
+  options: { readonly measureMachine?: boolean; readonly perRound?: number; readonly onProgress?: (line: string) => void } = {},
+): Promise<WarmScaleOutFigures> {
   const loaded = specs.map((spec) => loadSweepSpecFile(spec.specFile));
+  const first = loaded[0];
+  if (first === undefined) return { labels: [], rounds: [], perRound: 0, machine: null };
+  const perRound = options.perRound ?? 2;
   const rounds: WarmScaleOutRound[] = [];
   for (let round = 1; round <= runs; round++) {
     const roundStarted = performance.now();
     const machine = options.measureMachine === false ? null : await timeMachineParallelismRound();
-    const oneSlot = await runOnWarmAgent(1, loaded, round);
-    const twoSlots = await runOnWarmAgent(2, loaded, round);
-    rounds.push({ machine, oneSlot, twoSlots });
-    options.onProgress?.(
-      `warm round ${round}/${runs}: ${specs.map((spec, index) => `${spec.label.split(' ')[0] ?? ''} ${fmt(oneSlot[index]?.seconds ?? Number.NaN)} → ${fmt(twoSlots[index]?.seconds ?? Number.NaN)} s`).join(', ')}${machine === null ? '' : `; machine ${fmt(machine.speedUp)}×`} (round took ${fmt((performance.now() - roundStarted) / 1000, 0)} s)`,
-    );
+    const one = await startWarmAgent(1, first);
+    let two: WarmAgent | undefined;
+    try {
+      two = await startWarmAgent(2, first);
+      const oneSlot: WarmSweepRun[] = [];
+      const twoSlots: WarmSweepRun[] = [];
+      for (const spec of loaded) {
+        const onOne: WarmSweepRun[] = [];
+        const onTwo: WarmSweepRun[] = [];
+        for (let repeat = 1; repeat <= perRound; repeat++) {
+          const name = `${spec.name}-round-${round}-${repeat}`;
+          onOne.push(await timeSweep(one, spec, name));
+          onTwo.push(await timeSweep(two, spec, name));
+        }
+        oneSlot.push(medianRun(onOne));
+        twoSlots.push(medianRun(onTwo));
+      }
+      rounds.push({ machine, oneSlot, twoSlots });
+      options.onProgress?.(
+        `warm round ${round}/${runs}: ${specs.map((spec, index) => `${spec.label.split(' ')[0] ?? ''} ${fmt(oneSlot[index]?.seconds ?? Number.NaN)} → ${fmt(twoSlots[index]?.seconds ?? Number.NaN)} s`).join(', ')}${machine === null ? '' : `; machine ${fmt(machine.speedUp)}×`} (round took ${fmt((performance.now() - roundStarted) / 1000, 0)} s)`,
+      );
+    } finally {
+      await stopWarmAgent(one);
+      if (two !== undefined) await stopWarmAgent(two);
+    }
   }
   const measured = rounds.flatMap((round) => (round.machine === null ? [] : [round.machine]));
-  return { labels: specs.map((spec) => spec.label), rounds, machine: measured.length === 0 ? null : medianMachineParallelism(measured) };
+  return { labels: specs.map((spec) => spec.label), rounds, perRound, machine: measured.length === 0 ? null : medianMachineParallelism(measured) };
 }
 
 function fmt(value: number, digits = 2): string {
@@ -241,20 +290,25 @@ export function warmScaleOutSection(figures: WarmScaleOutFigures): string[] {
   return [
     '## Sweep: scale-out from 1 to 2 slots with the agent already running',
     '',
-    'A coordinator (SQLite store, gRPC on 127.0.0.1) in the bench process and one `plateau agent --slots N` process, as users run',
+    'A coordinator (SQLite store, gRPC on 127.0.0.1) in the bench process and a `plateau agent --slots N` process, as users run',
     'them for many sweeps. Timed: the sweep submitted → the coordinator records it finished (all results stored). Not timed: process',
     'and worker start-up, imports, JIT and loading the dataset (a 5-epoch warm-up sweep on the same data trained in every slot first),',
-    `and no results files. Median of ${runs} interleaved rounds; work is physical member-epochs each slot trained (its bundles, less and plus the parts that moved between slots).`,
+    `and no results files. A warm 1-slot agent and a warm 2-slot agent wait side by side (an idle agent only waits in its poll); each`,
+    `round times every sweep ${figures.perRound} times on each, alternating 1 slot and 2 slots, and keeps the median; the table is the median of`,
+    `${runs} rounds. Work: physical member-epochs each slot trained (its bundles, less and plus the parts that moved between slots);`,
+    'ceiling: 1-slot work ÷ the busiest slot\'s.',
     '',
-    '| sweep | 1 slot (s) | 2 slots (s) | speed-up 1 → 2 | scale-out efficiency | work per slot, 2 slots | parts moved between slots |',
-    '|---|---:|---:|---:|---:|---|---:|',
+    '| sweep | 1 slot (s) | 2 slots (s) | speed-up 1 → 2 | scale-out efficiency | work per slot, 2 slots | parts moved between slots | ceiling |',
+    '|---|---:|---:|---:|---:|---|---:|---:|',
     ...figures.labels.map((label, index) => {
       const t1 = median(seconds((round) => round.oneSlot, index));
       const t2 = median(seconds((round) => round.twoSlots, index));
       const two = figures.rounds.map((round) => round.twoSlots[index]).filter((run): run is WarmSweepRun => run !== undefined);
       const busiest = (run: WarmSweepRun): number => Math.max(0, ...run.slotWork);
       const typical = [...two].sort((a, b) => busiest(a) - busiest(b))[Math.floor(two.length / 2)];
-      return `| ${label} | ${fmt(t1)} | ${fmt(t2)} | **${fmt(t1 / t2)}×** | ${fmt((100 * t1) / t2 / 2, 0)}% | ${typical?.slotWork.join(' + ') ?? '—'} | ${median(two.map((run) => run.partsTaken))} |`;
+      const total = typical === undefined ? Number.NaN : typical.slotWork.reduce((sum, work) => sum + work, 0);
+      const ceiling = typical === undefined ? Number.NaN : total / busiest(typical);
+      return `| ${label} | ${fmt(t1)} | ${fmt(t2)} | **${fmt(t1 / t2)}×** | ${fmt((100 * t1) / t2 / 2, 0)}% | ${typical?.slotWork.join(' + ') ?? '—'} | ${median(two.map((run) => run.partsTaken))} | ${fmt(ceiling)}× |`;
     }),
     '',
     ...(machine === null

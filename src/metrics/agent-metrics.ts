@@ -15,6 +15,7 @@ export class AgentMetrics {
   readonly slots: Gauge<'agent' | 'state'>;
   readonly trialsFinished: Counter<'agent' | 'status'>;
   readonly workerCrashes: Counter<'agent'>;
+  readonly partsMoved: Counter<'agent'>;
   readonly leaseLosses: Counter<'agent'>;
   readonly reconnects: Counter<'agent' | 'operation'>;
   readonly registrations: Counter;
@@ -49,6 +50,12 @@ export class AgentMetrics {
       registers,
     });
     this.workerCrashes = new Counter({ name: 'plateau_agent_worker_crashes_total', help: 'Worker processes that died or hung during a trial.', labelNames: ['agent'], registers });
+    this.partsMoved = new Counter({
+      name: 'plateau_agent_bundle_parts_moved_total',
+      help: 'Parts of fused bundles an idle slot of this agent took over from a busy one (work stealing).',
+      labelNames: ['agent'],
+      registers,
+    });
     this.leaseLosses = new Counter({
       name: 'plateau_agent_lease_losses_total',
       help: 'Trials whose lease the coordinator no longer honoured (expired or superseded) while this agent ran them.',

@@ -43,7 +43,7 @@ describe('agentLogFacts', () => {
 
 describe('timeWarmScaleOut', () => {
   it('times a sweep on a warm 1-slot and 2-slot agent and reports it per spec', async () => {
-    const figures = await timeWarmScaleOut([{ label: 'quick (12 trials)', specFile: quick }], 1, { measureMachine: false });
+    const figures = await timeWarmScaleOut([{ label: 'quick (12 trials)', specFile: quick }], 1, { measureMachine: false, perRound: 1 });
     expect(figures.rounds).toHaveLength(1);
     const [round] = figures.rounds;
     expect(round?.oneSlot[0]?.seconds).toBeGreaterThan(0);

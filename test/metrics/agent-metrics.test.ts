@@ -102,6 +102,14 @@ describe('agent metrics', () => {
     expect(sampleValue(text, 'plateau_agent_reconnects_total', { agent: 'a1', operation: 'report' })).toBe(0);
   });
 
+  it('counts the bundle parts an idle slot took over, from 0', async () => {
+    const { agent, registry } = setUp();
+    agent.events.emit('registered', { agentId: 'a1', backend: 'wasm', heartbeatIntervalMs: 1_000 });
+    expect(sampleValue(await registry.metrics(), 'plateau_agent_bundle_parts_moved_total', { agent: 'a1' })).toBe(0);
+    agent.events.emit('bundle-part-taken', { slot: 1, fromSlot: 0, trialIds: ['t1', 't2'], epochsDone: 4 });
+    expect(sampleValue(await registry.metrics(), 'plateau_agent_bundle_parts_moved_total', { agent: 'a1' })).toBe(1);
+  });
+
   it('answers unhealthy once the agent drains or stops', () => {
     const { agent, binding } = setUp();
     expect(binding.health().healthy).toBe(true);
