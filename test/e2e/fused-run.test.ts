@@ -67,10 +67,12 @@ describe('plateau run with fused trials', () => {
     expect(fused.trials.some((trial) => trial.lrReductions.length > 0)).toBe(true);
   });
 
-  it('moves part of a bundle to an idle slot on 2 slots (wasm), and every trial ends as on 1 slot', async () => {
+  it('gives every trial the same history on 2 slots as on 1 (wasm), parts of bundles moving between slots or not', async () => {
     const dir = tempDir();
-    // A slow rate that never reduces (one physical member), and a fast one whose six schedules
-    // part early: the slot with the slow group goes idle long before the other is done.
+    // Two rate groups whose schedules part early: near the end one slot often goes idle while the
+    // other still trains several physical members, and takes part of them over. Whether it does
+    // depends on timing (test/agent/agent-steal.test.ts makes it happen every time); the histories
+    // must not depend on it.
     const spec = writeSpec(
       dir,
       `
@@ -99,7 +101,6 @@ objective: { metric: val_loss, goal: minimize, use: final }
     const twoRun = spawnPlateau([...common, '--agents', '2', '--out', twoOut]);
     const two = await results(twoRun, twoOut);
 
-    expect(twoRun.stderr()).toContain('"event":"bundle.part-taken"');
     const oneById = new Map(one.trials.map((trial) => [trial.id, trial]));
     expect(two.trials).toHaveLength(12);
     for (const trial of two.trials) {
