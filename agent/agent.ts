@@ -76,11 +76,12 @@ interface BusySlot {
   asked: boolean;
 }
 
+/** Stops the share's run once every member in it has been told to stop (with the first one's reason). */
 function stopShareIfAllCancelled(share: BundleShare): void {
-  const members = [...share.members.values()];
-  const first = members.find((member) => member.cancelled !== null);
-  if (first?.cancelled == null || share.abort.signal.aborted) return;
-  if (members.every((member) => member.cancelled !== null)) share.abort.abort(first.cancelled.reason);
+  if (share.abort.signal.aborted) return;
+  const reasons = [...share.members.values()].map((member) => member.cancelled?.reason);
+  const [first] = reasons;
+  if (first !== undefined && reasons.every((reason) => reason !== undefined)) share.abort.abort(first);
 }
 
 interface Registration {
@@ -523,9 +524,9 @@ export class Agent {
    * Work stealing: asks another slot's bundle for part of its trials (handed off at its next
    * epoch boundary where its schedules have parted) and trains that part here. Waits at most
    * stealWaitMs for it, so the slot polls the coordinator again soon; a part already on its way
-   * is trained all the same. False when no part came.
+   * is trained all the same.
    */
-  private async stealPart(slot: number, worker: WorkerProcess, victim: BusySlot): Promise<boolean> {
+  private async stealPart(slot: number, worker: WorkerProcess, victim: BusySlot): Promise<void> {
     victim.asked = true;
     const withdraw = new AbortController();
     const timer = setTimeout(() => withdraw.abort(), this.options.stealWaitMs);
@@ -539,7 +540,7 @@ export class Agent {
       this.polling.signal.removeEventListener('abort', onStop);
       victim.asked = false;
     }
-    if (part === null) return false;
+    if (part === null) return;
     const share: BundleShare = { members: new Map(), abort: new AbortController() };
     for (const { spec } of part.members) {
       const member = victim.share.members.get(spec.id);
@@ -557,7 +558,6 @@ export class Agent {
     this.events.emit('bundle-part-taken', { slot, fromSlot: victim.slot, trialIds: [...share.members.keys()], epochsDone: part.epochsDone });
     const taken = part;
     await this.queue.add(() => this.trainShare(slot, worker, share, logger, (options) => worker.runPart(taken, options)));
-    return true;
   }
 
   private async runLease(slot: number, worker: WorkerProcess, lease: TrialLease, heartbeatIntervalMs: number): Promise<void> {

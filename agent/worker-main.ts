@@ -64,14 +64,14 @@ class SplitRequests {
   }
 
   withdraw(requestId: number): void {
-    if (this.pending !== requestId) return;
-    this.pending = null;
-    void send({ type: 'no-handoff', requestId });
+    if (this.pending === requestId) this.close();
   }
 
-  /** The run is over: an open request gets no part. */
+  /** The run is over (or the request withdrawn): an open request gets no part. */
   close(): void {
-    this.withdraw(this.pending ?? -1);
+    if (this.pending === null) return;
+    void send({ type: 'no-handoff', requestId: this.pending });
+    this.pending = null;
   }
 
   readonly handoff = {

@@ -42,9 +42,3 @@ export function medianMachineParallelism(rounds: readonly MachineParallelism[]):
   const togetherSeconds = median(rounds.map((round) => round.togetherSeconds));
   return { aloneSeconds, togetherSeconds, speedUp: (2 * aloneSeconds) / togetherSeconds };
 }
-
-export async function timeMachineParallelism(runs: number, epochs = 30): Promise<MachineParallelism> {
-  const rounds: MachineParallelism[] = [];
-  for (let run = 0; run < runs; run++) rounds.push(await timeMachineParallelismRound(epochs));
-  return medianMachineParallelism(rounds);
-}
