@@ -30,7 +30,7 @@ export interface AgentEventMap {
   readonly 'worker-crashed': { readonly slot: number; readonly trialId: string; readonly error: WorkerRunError };
   readonly 'lease-lost': { readonly slot: number; readonly trialId: string };
   /** An idle slot took over part of another slot's bundle (work stealing); its trials report from `slot` now. */
-  readonly 'bundle-part-taken': { readonly slot: number; readonly fromSlot: number; readonly trialIds: readonly string[]; readonly epochsDone: number };
+  readonly 'bundle-part-taken': { readonly slot: number; readonly fromSlot: number; readonly trialIds: readonly string[]; readonly epochsDone: number; readonly batchesDone: number };
   /** A call to the coordinator failed; the agent retries after `retryInMs`. */
   readonly 'connection-lost': { readonly operation: string; readonly error: unknown; readonly retryInMs: number };
   readonly stopped: Record<string, never>;

@@ -521,8 +521,8 @@ export class Agent {
   }
 
   /**
-   * Work stealing: asks another slot's bundle for part of its trials (handed off at its next
-   * epoch boundary where its schedules have parted) and trains that part here. Waits at most
+   * Work stealing: asks another slot's bundle for part of its trials (handed off before its next
+   * batch, once its schedules have parted) and trains that part here. Waits at most
    * stealWaitMs for it, so the slot polls the coordinator again soon; a part already on its way
    * is trained all the same.
    */
@@ -554,8 +554,8 @@ export class Agent {
     stopShareIfAllCancelled(share);
     stopShareIfAllCancelled(victim.share);
     const logger = this.logger.child({ slot, part: share.members.size });
-    logger.info('bundle.part-taken', { fromSlot: victim.slot, trials: [...share.members.keys()], epochsDone: part.epochsDone, physical: part.engine.count });
-    this.events.emit('bundle-part-taken', { slot, fromSlot: victim.slot, trialIds: [...share.members.keys()], epochsDone: part.epochsDone });
+    logger.info('bundle.part-taken', { fromSlot: victim.slot, trials: [...share.members.keys()], epochsDone: part.epochsDone, batchesDone: part.batchesDone, physical: part.engine.count });
+    this.events.emit('bundle-part-taken', { slot, fromSlot: victim.slot, trialIds: [...share.members.keys()], epochsDone: part.epochsDone, batchesDone: part.batchesDone });
     const taken = part;
     await this.queue.add(() => this.trainShare(slot, worker, share, logger, (options) => worker.runPart(taken, options)));
   }

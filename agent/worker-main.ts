@@ -1,12 +1,13 @@
 // Worker child process (dist/agent/worker-main.js, started by WorkerProcess with
 // child_process.fork). Loads the backend once, answers `ready`, then trains one trial at a
 // time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
-// as they finish and the result closes it. Exits on `shutdown` or when the agent goes away.
+// as they finish (those of one event-loop turn in one message) and the result closes it.
+// Exits on `shutdown` or when the agent goes away.
 import { selectBackend } from '../src/train/backend.js';
 import type { LogFields, Logger, LogLevel } from '../src/log/logger.js';
 import type { BackendName, CancelReason, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
 import { parseBackendRequest, WORKER_BACKEND_ENV, WORKER_CHECKPOINT_DIR_ENV, WORKER_CHECKPOINT_EVERY_ENV, WORKER_FUSE_MEMORY_MB_ENV } from './worker-env.js';
-import type { ParentToWorker, WorkerToParent } from './worker-protocol.js';
+import type { ParentToWorker, TrialEpoch, WorkerToParent } from './worker-protocol.js';
 import type { BundlePart } from '../src/train/fused/bundle-part.js';
 
 // Only the backend is loaded before `ready`. The message decoder (zod) and the trainers
@@ -51,7 +52,7 @@ interface RunningTrial {
 
 /**
  * The agent's open request for part of this worker's bundle (at most one): the fused runner asks
- * `wanted()` at each epoch boundary and hands a part to `take()`. Every request is answered once,
+ * `wanted()` before each batch where it could split and hands a part to `take()`. Every request is answered once,
  * by `handoff` or `no-handoff`, so the agent never waits on a part that will not come.
  */
 class SplitRequests {
@@ -81,7 +82,7 @@ class SplitRequests {
       if (requestId === null) throw new Error('a bundle part was handed off with no split request open');
       this.pending = null;
       void send({ type: 'handoff', requestId, part });
-      logger.info('bundle.handed-off', { trials: part.members.map((member) => member.spec.id), epochsDone: part.epochsDone, physical: part.engine.count });
+      logger.info('bundle.handed-off', { trials: part.members.map((member) => member.spec.id), epochsDone: part.epochsDone, batchesDone: part.batchesDone, physical: part.engine.count });
     },
   };
 }
@@ -98,7 +99,7 @@ if (sendToParent === undefined) {
   process.exit(2);
 }
 
-function send(message: WorkerToParent): Promise<void> {
+function transmit(message: WorkerToParent): Promise<void> {
   return new Promise((resolve) => {
     if (!process.connected || sendToParent === undefined) {
       resolve();
@@ -111,6 +112,36 @@ function send(message: WorkerToParent): Promise<void> {
       resolve();
     }
   });
+}
+
+// A fused bundle ends an epoch for all its members in one synchronous loop: their records wait
+// here and leave as one `epochs` message once that turn of the event loop is over, so the
+// bundle pays one serialization and pipe write per epoch, and the agent one decode, not one per
+// member. Every other message sends them first, so the agent sees the order they happened in.
+let pendingEpochs: TrialEpoch[] = [];
+let epochFlushScheduled = false;
+
+function sendEpoch(trialId: string, record: EpochRecord): void {
+  pendingEpochs.push({ trialId, record });
+  if (epochFlushScheduled) return;
+  epochFlushScheduled = true;
+  setImmediate(() => {
+    epochFlushScheduled = false;
+    flushEpochs();
+  });
+}
+
+function flushEpochs(): void {
+  if (pendingEpochs.length === 0) return;
+  const records = pendingEpochs;
+  pendingEpochs = [];
+  void transmit({ type: 'epochs', records });
+}
+
+/** Sends a message after the epochs finished before it. Resolves once it is written (or the agent is gone). */
+function send(message: Exclude<WorkerToParent, { type: 'epochs' }>): Promise<void> {
+  flushEpochs();
+  return transmit(message);
 }
 
 // Only plain data crosses the IPC channel: errors become {name, message}.
@@ -160,7 +191,7 @@ async function fail(trialId: string | null, kind: string, message: string): Prom
 function startTrial(training: Training, backend: BackendName, message: Extract<ParentToWorker, { type: 'run' }>): RunningTrial {
   const controller = new AbortController();
   const trialId = message.trial.id;
-  const options = { backend, signal: controller.signal, onEpoch: (record: EpochRecord) => void send({ type: 'epoch', trialId, record }), logger: logger.child({ trial: trialId }) };
+  const options = { backend, signal: controller.signal, onEpoch: (record: EpochRecord) => sendEpoch(trialId, record), logger: logger.child({ trial: trialId }) };
   // On wasm a lone dense trial trains on the fused kernels as a bundle of one (several times faster than model.fit).
   const { runTrial, runFusedTrials, trainsOnKernels } = training;
   const trained =
@@ -201,10 +232,6 @@ async function trainBundle(training: Training, backend: BackendName, trials: rea
     }
     return results;
   }
-}
-
-function sendEpoch(trialId: string, record: EpochRecord): void {
-  void send({ type: 'epoch', trialId, record });
 }
 
 /** A fused run: a bundle from its start, or a part another worker handed off. Results go out as they are, in order. */

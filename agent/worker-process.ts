@@ -204,8 +204,8 @@ export class WorkerProcess {
   }
 
   /**
-   * Asks the running bundle for a part of its trials, handed off at the next epoch boundary where
-   * it can split (two physical members, epochs left). Resolves with the part, whose trials this
+   * Asks the running bundle for a part of its trials, handed off before its next batch where it
+   * can split (two physical members, enough batches left). Resolves with the part, whose trials this
    * run no longer reports (runBundle resolves without them), or null when none comes: the bundle
    * ended first, the worker had nothing to split, or `signal` withdrew the request before the
    * part was sent. A part already on its way when the signal fires still arrives: run it.
@@ -469,17 +469,9 @@ export class WorkerProcess {
           phase.starting.resolve(ready);
         }
         return;
-      case 'epoch':
-        if (phase.kind !== 'running' || !phase.run.trialIds.includes(message.trialId)) {
-          this.violation(phase, `epoch for trial ${message.trialId} received while ${phase.kind}`);
-          return;
-        }
-        phase.run.epochsDone += 1;
-        this.armEpochTimer(child, phase.run);
-        try {
-          phase.run.onEpoch?.(message.trialId, message.record);
-        } catch (error) {
-          this.logger.error('worker.epoch-listener-failed', { trial: phase.run.trialId, error });
+      case 'epochs':
+        for (const { trialId, record } of message.records) {
+          if (!this.receiveEpoch(child, trialId, record)) return;
         }
         return;
       case 'result':
@@ -524,6 +516,27 @@ export class WorkerProcess {
         }
         return;
     }
+  }
+
+  /**
+   * One epoch record of an `epochs` message, taken as if it had come alone: the listener of the
+   * one before may have closed the worker or ended the run. False when the rest are not for this run.
+   */
+  private receiveEpoch(child: Child, trialId: string, record: EpochRecord): boolean {
+    const phase = this.phase;
+    if (phase.kind === 'stopped' || phase.kind === 'closed' || phase.child !== child) return false;
+    if (phase.kind !== 'running' || !phase.run.trialIds.includes(trialId)) {
+      this.violation(phase, `epoch for trial ${trialId} received while ${phase.kind}`);
+      return false;
+    }
+    phase.run.epochsDone += 1;
+    this.armEpochTimer(child, phase.run);
+    try {
+      phase.run.onEpoch?.(trialId, record);
+    } catch (error) {
+      this.logger.error('worker.epoch-listener-failed', { trial: phase.run.trialId, error });
+    }
+    return true;
   }
 
   private violation(phase: Exclude<Phase, { kind: 'stopped' | 'closed' }>, problem: string): void {

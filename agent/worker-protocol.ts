@@ -19,16 +19,16 @@ export { parseBackendRequest, WORKER_BACKEND_ENV, WORKER_CHECKPOINT_DIR_ENV, WOR
 export type ParentToWorker =
   | { readonly type: 'run'; readonly trial: TrialSpec }
   /**
-   * Trains the trials together as one fused bundle (runFusedTrials): an `epoch` per member per
-   * epoch, then one `result` per member, in bundle order. A cancel naming any member cancels the
+   * Trains the trials together as one fused bundle (runFusedTrials): every member's epoch
+   * records (in `epochs` messages), then one `result` per member, in bundle order. A cancel naming any member cancels the
    * whole bundle.
    */
   | { readonly type: 'run-bundle'; readonly trials: readonly TrialSpec[] }
   /** Trains on a part another worker's bundle handed off (resumeFusedTrials), like run-bundle. */
   | { readonly type: 'run-part'; readonly part: BundlePart }
   /**
-   * Another slot is idle: hand off part of the running bundle at the next epoch boundary where it
-   * can be split. Answered exactly once, by `handoff` or `no-handoff` with the same requestId.
+   * Another slot is idle: hand off part of the running bundle before the next batch where it can
+   * be split. Answered exactly once, by `handoff` or `no-handoff` with the same requestId.
    */
   | { readonly type: 'split'; readonly requestId: number }
   /** The split is no longer wanted; answered by `no-handoff` unless the `handoff` was already sent. */
@@ -37,10 +37,22 @@ export type ParentToWorker =
   | { readonly type: 'cancel'; readonly trialId: string; readonly reason: CancelReason }
   | { readonly type: 'shutdown' };
 
+/** One finished epoch of one trial. */
+export interface TrialEpoch {
+  readonly trialId: string;
+  readonly record: EpochRecord;
+}
+
 /** Messages a worker sends to the agent. */
 export type WorkerToParent =
   | { readonly type: 'ready'; readonly backend: BackendName; readonly skipped: readonly SkippedBackend[] }
-  | { readonly type: 'epoch'; readonly trialId: string; readonly record: EpochRecord }
+  /**
+   * Epochs finished in the same turn of the worker's event loop (a fused bundle ends an epoch for
+   * every member at once), at least one, in the order they finished: one message for all of them
+   * costs one serialization and one decode instead of one each. Every epoch of a trial arrives
+   * before any message the worker sent after it (its result, the handoff that moves it).
+   */
+  | { readonly type: 'epochs'; readonly records: readonly TrialEpoch[] }
   | { readonly type: 'result'; readonly result: TrialResult }
   /** The part of the running bundle it gave away: those trials' epochs and results will come from elsewhere. */
   | { readonly type: 'handoff'; readonly requestId: number; readonly part: BundlePart }
@@ -65,6 +77,8 @@ const cancelReason = z.enum(['sweep-cancelled', 'pruned', 'lease-lost', 'shutdow
 const epochRecord: z.ZodType<EpochRecord> = z
   .object({ epoch: count, loss: metricValue, val_loss: metricValue, lr: metricValue })
   .catchall(metricValue);
+
+const trialEpoch: z.ZodType<TrialEpoch> = z.object({ trialId: z.string(), record: epochRecord });
 
 const errorInfo: z.ZodType<TrialErrorInfo> = z.object({ kind: z.string(), message: z.string() });
 
@@ -101,8 +115,12 @@ const engineState: z.ZodType<EngineState> = z
     rates: float32Array,
     accBeta1: metricValue,
     accBeta2: metricValue,
+    // Batch losses may be NaN or infinite: a member that diverged mid-epoch ends at the epoch's end.
+    epochLosses: float32Array,
+    epochBatchSizes: z.array(z.number().int().positive()),
   })
   .refine((state) => state.rates.length === state.count, { message: 'one rate per physical member' })
+  .refine((state) => state.epochLosses.length === state.epochBatchSizes.length * state.count, { message: 'epochLosses: one loss per physical member for each batch of epochBatchSizes' })
   .refine((state) => state.count > 0 && state.blocks.length % (state.count * state.floatsPerMember) === 0, {
     message: 'blocks: whole member blocks for every physical member',
   });
@@ -117,7 +135,8 @@ const bundlePartMember: z.ZodType<BundlePartMember> = z.object({
 });
 
 const bundlePart: z.ZodType<BundlePart> = z
-  .object({ epochsDone: count, elapsedSeconds: finite, members: z.array(bundlePartMember).min(1), engine: engineState })
+  .object({ epochsDone: count, batchesDone: count, elapsedSeconds: finite, members: z.array(bundlePartMember).min(1), engine: engineState })
+  .refine((part) => part.batchesDone === part.engine.epochBatchSizes.length, { message: 'batchesDone: the engine holds the losses of every batch done' })
   .refine((part) => part.members.every((member) => member.slot < part.engine.count), { message: 'a member trains in a physical member the part does not hold' })
   .refine((part) => new Set(part.members.map((member) => member.spec.id)).size === part.members.length, { message: 'a trial id appears twice in the part' });
 
@@ -139,7 +158,7 @@ const parentToWorker: z.ZodType<ParentToWorker> = z.discriminatedUnion('type', [
 
 const workerToParent: z.ZodType<WorkerToParent> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), backend: backendName, skipped: z.array(z.object({ backend: backendName, reason: z.string() })) }),
-  z.object({ type: z.literal('epoch'), trialId: z.string(), record: epochRecord }),
+  z.object({ type: z.literal('epochs'), records: z.array(trialEpoch).min(1) }),
   z.object({ type: z.literal('result'), result: trialResult }),
   z.object({ type: z.literal('handoff'), requestId, part: bundlePart }),
   z.object({ type: z.literal('no-handoff'), requestId }),

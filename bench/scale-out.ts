@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { loadSweepSpecFile } from '../src/spec/load.js';
+import type { SweepSpec } from '../src/spec/sweep-spec.js';
+import { loadDataset } from '../src/train/datasets/load-dataset.js';
 import { plateauBin, runCommand } from './command.js';
-import { median } from './stats.js';
+import { figure, median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,23 +33,44 @@ export interface TrialLrHistory {
 /**
  * Σ over epochs after `fromEpoch` of the distinct learning-rate prefixes up to that epoch: what
  * one bundle of these trials trains (from the start, or from where a part of it was handed on).
+ * A fractional `fromEpoch` (a part that moved mid-epoch) counts the rest of that epoch pro rata.
  */
 export function bundleMemberEpochs(trials: readonly TrialLrHistory[], fromEpoch = 0): number {
   const epochs = Math.max(0, ...trials.map((trial) => trial.lrs.length));
   let total = 0;
-  for (let e = fromEpoch + 1; e <= epochs; e++) total += new Set(trials.filter((trial) => trial.lrs.length >= e).map((trial) => trial.lrs.slice(0, e).join())).size;
+  for (let e = Math.floor(fromEpoch) + 1; e <= epochs; e++) {
+    const share = Math.min(1, e - fromEpoch);
+    total += share * new Set(trials.filter((trial) => trial.lrs.length >= e).map((trial) => trial.lrs.slice(0, e).join())).size;
+  }
   return total;
 }
 
-/** A part of a bundle that moved to another slot after `epochsDone` epochs (the agent's `bundle.part-taken`). */
+/** A part of a bundle that moved to another slot (the agent's `bundle.part-taken`). */
 export interface MovedPart {
   readonly slot: number;
   readonly fromSlot: number;
   readonly trials: readonly string[];
+  /** Epochs trained when it moved, with the batches of the unfinished one as a fraction. */
   readonly epochsDone: number;
 }
 
-export const partTakenSchema = z.object({ event: z.literal('bundle.part-taken'), slot: z.number(), fromSlot: z.number(), trials: z.array(z.string()), epochsDone: z.number() });
+const partTakenSchema = z.object({ event: z.literal('bundle.part-taken'), slot: z.number(), fromSlot: z.number(), trials: z.array(z.string()), epochsDone: z.number(), batchesDone: z.number() });
+
+/** The moved part a JSON log record reports, if it is a `bundle.part-taken` one (`batchesPerEpoch`: the sweep's). */
+export function movedPart(record: unknown, batchesPerEpoch: number): MovedPart | undefined {
+  const parsed = partTakenSchema.safeParse(record);
+  if (!parsed.success) return undefined;
+  const { slot, fromSlot, trials, epochsDone, batchesDone } = parsed.data;
+  return { slot, fromSlot, trials, epochsDone: epochsDone + batchesDone / batchesPerEpoch };
+}
+
+/** Training batches per epoch of a sweep's trials (the bench sweeps have no batch-size axis). */
+export async function sweepBatchesPerEpoch(spec: SweepSpec): Promise<number> {
+  if (spec.grid.batchSize !== undefined && spec.grid.batchSize.length > 1) throw new Error(`${spec.name}: the scale-out bench prices work for one batch size`);
+  const batchSize = spec.grid.batchSize?.[0] ?? spec.workload.batchSize;
+  const data = await loadDataset(spec.workload.dataset);
+  return Math.ceil(data.train.count / batchSize);
+}
 
 /**
  * Physical member-epochs each slot trained: its bundles (trial ids, from `bundle.started`) priced
@@ -74,11 +98,10 @@ export function slotMemberEpochs(
 }
 
 /** The moved parts in JSON log lines. */
-export function movedParts(logLines: readonly string[]): MovedPart[] {
+export function movedParts(logLines: readonly string[], batchesPerEpoch: number): MovedPart[] {
   return logLines
     .filter((line) => line.startsWith('{') && line.includes('"bundle.part-taken"'))
-    .map((line) => partTakenSchema.safeParse(JSON.parse(line)))
-    .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
+    .flatMap((line) => movedPart(JSON.parse(line), batchesPerEpoch) ?? []);
 }
 
 export interface ScaleOutRun {
@@ -121,7 +144,8 @@ export async function runWithSlotWork(specFile: string, agents: number): Promise
       .flatMap((parsed) => (parsed.success ? [Date.parse(parsed.data.time)] : []));
     const trainingSeconds = (Math.max(...finishes) - Math.min(...bundles.map((bundle) => Date.parse(bundle.time)))) / 1000;
     const trials = results.trials.map((trial) => ({ id: trial.id, lrs: trial.history.map((record) => record.lr) }));
-    return { wallSeconds, trainingSeconds, slotWork: slotMemberEpochs(trials, bundles, movedParts(logLines)) };
+    const batchesPerEpoch = await sweepBatchesPerEpoch(loadSweepSpecFile(specFile));
+    return { wallSeconds, trainingSeconds, slotWork: slotMemberEpochs(trials, bundles, movedParts(logLines, batchesPerEpoch)) };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -161,10 +185,6 @@ export async function timeScaleOut(label: string, specFile: string, runs: number
   };
 }
 
-function fmt(value: number, digits = 2): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : '—';
-}
-
 export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: number): string[] {
   return [
     '## Sweep: scale-out from 1 to 2 slots, and its ceiling',
@@ -178,8 +198,8 @@ export function scaleOutSection(figures: readonly ScaleOutFigures[], runs: numbe
     '|---|---:|---:|---:|---:|---:|---:|---|---:|',
     ...figures.map((f) => {
       const busiest = Math.max(0, ...f.twoSlotWork);
-      const training = `${fmt(f.oneSlotTrainingSeconds)} → ${fmt(f.twoSlotTrainingSeconds)}`;
-      return `| ${f.label} | ${fmt(f.oneSlotSeconds)} | ${fmt(f.twoSlotSeconds)} | **${fmt(f.oneSlotSeconds / f.twoSlotSeconds)}×** | ${training} | ${fmt(f.oneSlotTrainingSeconds / f.twoSlotTrainingSeconds)}× | ${f.oneSlotWork} | ${f.twoSlotWork.join(' + ')} | ${fmt(f.oneSlotWork / busiest)}× |`;
+      const training = `${figure(f.oneSlotTrainingSeconds)} → ${figure(f.twoSlotTrainingSeconds)}`;
+      return `| ${f.label} | ${figure(f.oneSlotSeconds)} | ${figure(f.twoSlotSeconds)} | **${figure(f.oneSlotSeconds / f.twoSlotSeconds)}×** | ${training} | ${figure(f.oneSlotTrainingSeconds / f.twoSlotTrainingSeconds)}× | ${figure(f.oneSlotWork, 0)} | ${f.twoSlotWork.map((work) => figure(work, 1)).join(' + ')} | ${figure(f.oneSlotWork / busiest)}× |`;
     }),
     '',
   ];

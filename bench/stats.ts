@@ -10,3 +10,8 @@ export function quantile(sorted: readonly number[], q: number): number {
 export function median(values: readonly number[]): number {
   return quantile([...values].sort((a, b) => a - b), 0.5);
 }
+
+/** A figure for a table: `digits` decimals, or a dash when it is not a finite number. */
+export function figure(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '—';
+}

@@ -14,8 +14,8 @@ import { loadSweepSpecFile } from '../src/spec/load.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { plateauBin } from './command.js';
 import { medianMachineParallelism, timeMachineParallelismRound, type MachineParallelism } from './machine-parallelism.js';
-import { partTakenSchema, slotMemberEpochs, type MovedPart } from './scale-out.js';
-import { median } from './stats.js';
+import { movedPart, slotMemberEpochs, sweepBatchesPerEpoch, type MovedPart } from './scale-out.js';
+import { figure, median } from './stats.js';
 
 /** Epochs of the warm-up sweep: enough for the kernels' JIT and a learning-rate cut or two. */
 const WARM_UP_EPOCHS = 5;
@@ -45,8 +45,11 @@ export interface AgentLogFacts {
   readonly parts: readonly MovedPart[];
 }
 
-/** Reads the agent's JSON log lines for sweep `sweepId` (bundles carry their sweep; moved parts are counted for the whole window). */
-export function agentLogFacts(lines: readonly string[], sweepId: string): AgentLogFacts {
+/**
+ * Reads the agent's JSON log lines for sweep `sweepId` (bundles carry their sweep; moved parts
+ * are counted for the whole window), whose trials train `batchesPerEpoch` batches an epoch.
+ */
+export function agentLogFacts(lines: readonly string[], sweepId: string, batchesPerEpoch: number): AgentLogFacts {
   const bundles: { slot: number; trials: string[] }[] = [];
   const parts: MovedPart[] = [];
   for (const line of lines) {
@@ -58,9 +61,9 @@ export function agentLogFacts(lines: readonly string[], sweepId: string): AgentL
       continue;
     }
     const bundle = bundleStartedSchema.safeParse(parsed);
-    const part = partTakenSchema.safeParse(parsed);
+    const part = movedPart(parsed, batchesPerEpoch);
     if (bundle.success && bundle.data.sweep === sweepId) bundles.push({ slot: bundle.data.slot, trials: bundle.data.trials });
-    else if (part.success) parts.push(part.data);
+    else if (part !== undefined) parts.push(part);
   }
   return { bundles, parts };
 }
@@ -173,7 +176,7 @@ async function startWarmAgent(slots: number, warmUp: SweepSpec): Promise<WarmAge
       const from = agent.logLines.length;
       const { sweepId } = await runSweep(server, agent, warmUpSpec(warmUp, attempt));
       await idle(warm, 'the agent to be idle after its warm-up');
-      const warmed = new Set(agentLogFacts(agent.logLines.slice(from), sweepId).bundles.map((bundle) => bundle.slot));
+      const warmed = new Set(agentLogFacts(agent.logLines.slice(from), sweepId, await sweepBatchesPerEpoch(warmUp)).bundles.map((bundle) => bundle.slot));
       if (warmed.size >= slots) break;
       if (attempt >= WARM_UP_TRIES) throw new Error(`after ${attempt} warm-up sweeps only slots ${[...warmed].join(', ')} of ${slots} had trained a bundle`);
     }
@@ -200,7 +203,7 @@ async function timeSweep(warm: WarmAgent, spec: SweepSpec, name: string): Promis
   const { sweepId, seconds } = await runSweep(warm.server, warm.agent, { ...spec, name });
   // Idle again: every log line of this sweep is in, and the next one starts from the same state.
   await idle(warm, `the agent to be idle after ${name}`);
-  const facts = agentLogFacts(warm.agent.logLines.slice(from), sweepId);
+  const facts = agentLogFacts(warm.agent.logLines.slice(from), sweepId, await sweepBatchesPerEpoch(spec));
   const trials = warm.server.coordinator.snapshot(sweepId).trials.map((trial) => ({ id: trial.spec.id, lrs: (trial.result?.history ?? []).map((epoch) => epoch.lr) }));
   return { seconds, slotWork: slotMemberEpochs(trials, facts.bundles, facts.parts), partsTaken: facts.parts.length };
 }
@@ -268,7 +271,7 @@ export async function timeWarmScaleOut(
       }
       rounds.push({ machine, oneSlot, twoSlots });
       options.onProgress?.(
-        `warm round ${round}/${runs}: ${specs.map((spec, index) => `${spec.label.split(' ')[0] ?? ''} ${fmt(oneSlot[index]?.seconds ?? Number.NaN)} → ${fmt(twoSlots[index]?.seconds ?? Number.NaN)} s`).join(', ')}${machine === null ? '' : `; machine ${fmt(machine.speedUp)}×`} (round took ${fmt((performance.now() - roundStarted) / 1000, 0)} s)`,
+        `warm round ${round}/${runs}: ${specs.map((spec, index) => `${spec.label.split(' ')[0] ?? ''} ${figure(oneSlot[index]?.seconds ?? Number.NaN)} → ${figure(twoSlots[index]?.seconds ?? Number.NaN)} s`).join(', ')}${machine === null ? '' : `; machine ${figure(machine.speedUp)}×`} (round took ${figure((performance.now() - roundStarted) / 1000, 0)} s)`,
       );
     } finally {
       await stopWarmAgent(one);
@@ -277,10 +280,6 @@ export async function timeWarmScaleOut(
   }
   const measured = rounds.flatMap((round) => (round.machine === null ? [] : [round.machine]));
   return { labels: specs.map((spec) => spec.label), rounds, perRound, machine: measured.length === 0 ? null : medianMachineParallelism(measured) };
-}
-
-function fmt(value: number, digits = 2): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : '—';
 }
 
 export function warmScaleOutSection(figures: WarmScaleOutFigures): string[] {
@@ -308,15 +307,15 @@ export function warmScaleOutSection(figures: WarmScaleOutFigures): string[] {
       const typical = [...two].sort((a, b) => busiest(a) - busiest(b))[Math.floor(two.length / 2)];
       const total = typical === undefined ? Number.NaN : typical.slotWork.reduce((sum, work) => sum + work, 0);
       const ceiling = typical === undefined ? Number.NaN : total / busiest(typical);
-      return `| ${label} | ${fmt(t1)} | ${fmt(t2)} | **${fmt(t1 / t2)}×** | ${fmt((100 * t1) / t2 / 2, 0)}% | ${typical?.slotWork.join(' + ') ?? '—'} | ${median(two.map((run) => run.partsTaken))} | ${fmt(ceiling)}× |`;
+      return `| ${label} | ${figure(t1)} | ${figure(t2)} | **${figure(t1 / t2)}×** | ${figure((100 * t1) / t2 / 2, 0)}% | ${typical?.slotWork.map((work) => figure(work, 1)).join(' + ') ?? '—'} | ${median(two.map((run) => run.partsTaken))} | ${figure(ceiling)}× |`;
     }),
     '',
     ...(machine === null
       ? []
       : [
-          `The machine's own ceiling, measured in the same rounds: one process trains the 27-config bundle on the wasm kernels in ${fmt(machine.aloneSeconds)} s`,
-          `alone; two processes, one bundle each, at once take ${fmt(machine.togetherSeconds)} s (the slower of the two), so two kernel-bound slots get`,
-          `**${fmt(machine.speedUp)}×** the work of one out of this machine, whatever the split (bench/machine-parallelism.ts, median of ${runs}). Per round:`,
+          `The machine's own ceiling, measured in the same rounds: one process trains the 27-config bundle on the wasm kernels in ${figure(machine.aloneSeconds)} s`,
+          `alone; two processes, one bundle each, at once take ${figure(machine.togetherSeconds)} s (the slower of the two), so two kernel-bound slots get`,
+          `**${figure(machine.speedUp)}×** the work of one out of this machine, whatever the split (bench/machine-parallelism.ts, median of ${runs}). Per round:`,
           '',
           `| round | machine, 2 processes ÷ 1 | ${figures.labels.map((label) => `${label.split(' ')[0] ?? label}: 1 → 2 slots (s)`).join(' | ')} |`,
           `|---:|---:|${figures.labels.map(() => '---:').join('|')}|`,
@@ -324,9 +323,9 @@ export function warmScaleOutSection(figures: WarmScaleOutFigures): string[] {
             const cells = figures.labels.map((_, index) => {
               const t1 = round.oneSlot[index]?.seconds ?? Number.NaN;
               const t2 = round.twoSlots[index]?.seconds ?? Number.NaN;
-              return `${fmt(t1)} → ${fmt(t2)} (${fmt(t1 / t2)}×)`;
+              return `${figure(t1)} → ${figure(t2)} (${figure(t1 / t2)}×)`;
             });
-            return `| ${r + 1} | ${round.machine === null ? '—' : `${fmt(round.machine.speedUp)}×`} | ${cells.join(' | ')} |`;
+            return `| ${r + 1} | ${round.machine === null ? '—' : `${figure(round.machine.speedUp)}×`} | ${cells.join(' | ')} |`;
           }),
           '',
         ]),

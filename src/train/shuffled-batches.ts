@@ -31,8 +31,20 @@ export function batchSizes(rows: number, batchSize: number): number[] {
 /** Copies the given rows of a row-major matrix into a new contiguous one. */
 export function gatherRows(source: Float32Array, width: number, rows: Uint32Array): Float32Array {
   const out = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => out.set(source.subarray(row * width, (row + 1) * width), i * width));
+  gatherRowsInto(out, 0, source, width, rows);
   return out;
+}
+
+/**
+ * Copies the given rows of a row-major matrix into `target` from float `offset` on, contiguous.
+ * A plain loop: a subarray per row would allocate twice per row of every batch.
+ */
+export function gatherRowsInto(target: Float32Array, offset: number, source: Float32Array, width: number, rows: Uint32Array): void {
+  let to = offset;
+  for (const row of rows) {
+    const from = row * width;
+    for (let c = 0; c < width; c++) target[to++] = source[from + c] ?? Number.NaN;
+  }
 }
 
 export type TrainingDataset = Parameters<LayersModel['fitDataset']>[0];

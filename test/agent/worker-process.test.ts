@@ -7,11 +7,30 @@ import { WorkerProcess, type WorkerProcessOptions } from '../../agent/worker-pro
 import { silentLogger } from '../../src/log/logger.js';
 import { selectBackend } from '../../src/train/backend.js';
 import { runFusedTrials } from '../../src/train/fused/fused-runner.js';
-import type { EpochRecord } from '../../src/trial/types.js';
+import type { BundlePart } from '../../src/train/fused/bundle-part.js';
+import type { EpochRecord, TrialSpec } from '../../src/trial/types.js';
 import { tinyTrial } from './fixtures.js';
 import { recordingLogger } from './recording-logger.js';
 
 const envWorker = fileURLToPath(new URL('./fixtures/env-reporting-worker.mjs', import.meta.url));
+
+/** Trials that fuse into one bundle of several physical members (one per learning rate). */
+function bundle(ids: readonly string[], overrides: { epochs?: number; samples?: number } = {}): TrialSpec[] {
+  return ids.map((id, i) => {
+    const trial = tinyTrial(id, overrides);
+    return { ...trial, config: { ...trial.config, learningRate: 0.001 * 10 ** i } };
+  });
+}
+
+/** What a run's onEpoch saw, as `trial@epoch`, in the order it saw it. */
+function epochLog(): { readonly seen: string[]; readonly onEpoch: (trialId: string, record: EpochRecord) => void; readonly epochsOf: (trialId: string) => number[] } {
+  const seen: string[] = [];
+  return {
+    seen,
+    onEpoch: (trialId, record) => seen.push(`${trialId}@${record.epoch}`),
+    epochsOf: (trialId) => seen.filter((entry) => entry.startsWith(`${trialId}@`)).map((entry) => Number(entry.slice(trialId.length + 1))),
+  };
+}
 
 const workers: WorkerProcess[] = [];
 function worker(options: Partial<WorkerProcessOptions> = {}): WorkerProcess {
@@ -35,6 +54,40 @@ describe('WorkerProcess', () => {
     expect(epochs.map((record) => record.epoch)).toEqual([1, 2]);
     expect(epochs).toEqual(result.history);
     expect(w.pid).not.toBe(process.pid);
+  });
+
+  it('delivers every epoch of every member of a fused bundle, in the order they finished, before the results', async () => {
+    const log = epochLog();
+    const results = await worker().runBundle(bundle(['a', 'b', 'c'], { epochs: 3 }), { onEpoch: log.onEpoch });
+    expect(results.map((result) => [result.trialId, result.outcome.status])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'succeeded'],
+      ['c', 'succeeded'],
+    ]);
+    // Each epoch ends for every member at once, in bundle order.
+    expect(log.seen).toEqual(['a@1', 'b@1', 'c@1', 'a@2', 'b@2', 'c@2', 'a@3', 'b@3', 'c@3']);
+    for (const result of results) expect(log.epochsOf(result.trialId)).toEqual(result.history.map((record) => record.epoch));
+  });
+
+  it('delivers every epoch of the trials a bundle hands off before the part, and none after', async () => {
+    const w = worker({ backend: 'wasm' });
+    const log = epochLog();
+    // Asked once the bundle's first epoch is in: there are 39 more to hand off before.
+    const asked: Promise<BundlePart | null>[] = [];
+    const results = await w.runBundle(bundle(['a', 'b', 'c'], { epochs: 40, samples: 2048 }), {
+      onEpoch: (trialId, record) => {
+        log.onEpoch(trialId, record);
+        if (asked.length === 0) asked.push(w.requestPart());
+      },
+    });
+    const part = await asked[0];
+    if (part === undefined || part === null) throw new Error('the bundle handed nothing off');
+    const moved = part.members.map((member) => member.spec.id);
+    expect(moved.length).toBeGreaterThan(0);
+    // A moved trial's epochs reached this run up to the handoff (its history so far), then stopped.
+    for (const member of part.members) expect(log.epochsOf(member.spec.id)).toEqual(member.history.map((record) => record.epoch));
+    expect(results.map((result) => result.trialId)).toEqual(['a', 'b', 'c'].filter((id) => !moved.includes(id)));
+    for (const result of results) expect(log.epochsOf(result.trialId)).toEqual(result.history.map((record) => record.epoch));
   });
 
   it('trains a lone dense trial on wasm on the fused kernels, as a bundle of one', async () => {

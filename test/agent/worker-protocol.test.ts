@@ -14,11 +14,12 @@ const result = {
   seed: 3,
 };
 
-/** A part of one physical member (a 2-float network) holding trials a and b, as a worker hands it off. */
-function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly string[] } = {}): unknown {
+/** A part of one physical member (a 2-float network) holding trials a and b, handed off after 2 batches of epoch 4. */
+function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly string[]; batchesDone?: number; epochLosses?: Float32Array } = {}): unknown {
   const ids = overrides.ids ?? ['a', 'b'];
   return {
     epochsDone: 3,
+    batchesDone: overrides.batchesDone ?? 2,
     elapsedSeconds: 0.25,
     members: ids.map((id) => ({
       spec: tinyTrial(id),
@@ -28,14 +29,14 @@ function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly s
       lrReductions: [2],
       scheduler: { best: Number.POSITIVE_INFINITY, wait: 1, cooldownCounter: 0 },
     })),
-    engine: { kind: 'kernel', count: 1, floatsPerMember: 2, blocks: new Float32Array(6), rates: overrides.rates ?? new Float32Array([0.005]), accBeta1: 0.729, accBeta2: 0.997 },
+    engine: { kind: 'kernel', count: 1, floatsPerMember: 2, blocks: new Float32Array(6), rates: overrides.rates ?? new Float32Array([0.005]), accBeta1: 0.729, accBeta2: 0.997, epochLosses: overrides.epochLosses ?? new Float32Array([0.4, Number.NaN]), epochBatchSizes: [32, 32] },
   };
 }
 
 describe('worker protocol', () => {
   it('decodes a bundle part to resume, with its typed arrays and an infinite best', () => {
     const decoded = decodeParentMessage({ type: 'run-part', part: part() });
-    expect(decoded).toMatchObject({ ok: true, message: { type: 'run-part', part: { epochsDone: 3, engine: { count: 1 } } } });
+    expect(decoded).toMatchObject({ ok: true, message: { type: 'run-part', part: { epochsDone: 3, batchesDone: 2, engine: { count: 1, epochBatchSizes: [32, 32] } } } });
     expect(decodeWorkerMessage({ type: 'handoff', requestId: 4, part: part() }).ok).toBe(true);
   });
 
@@ -43,6 +44,11 @@ describe('worker protocol', () => {
     expect(decodeParentMessage({ type: 'run-part', part: part({ slot: 1 }) })).toMatchObject({ ok: false });
     expect(decodeParentMessage({ type: 'run-part', part: part({ rates: new Float32Array(0) }) })).toMatchObject({ ok: false });
     expect(decodeParentMessage({ type: 'run-part', part: part({ ids: ['a', 'a'] }) })).toMatchObject({ ok: false });
+  });
+
+  it('refuses a part whose unfinished epoch\'s losses do not match its batches done', () => {
+    expect(decodeParentMessage({ type: 'run-part', part: part({ batchesDone: 3 }) })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ epochLosses: new Float32Array(1) }) })).toMatchObject({ ok: false });
   });
 
   it('decodes split requests and their answers', () => {
@@ -69,18 +75,27 @@ describe('worker protocol', () => {
 
   it('decodes every message a worker sends', () => {
     expect(decodeWorkerMessage({ type: 'ready', backend: 'cpu', skipped: [{ backend: 'wasm', reason: 'no wasm' }] }).ok).toBe(true);
-    expect(decodeWorkerMessage({ type: 'epoch', trialId: 't1', record: { ...epoch, acc: 0.9 } })).toEqual({
+    expect(decodeWorkerMessage({ type: 'epochs', records: [{ trialId: 't1', record: { ...epoch, acc: 0.9 } }] })).toEqual({
       ok: true,
-      message: { type: 'epoch', trialId: 't1', record: { ...epoch, acc: 0.9 } },
+      message: { type: 'epochs', records: [{ trialId: 't1', record: { ...epoch, acc: 0.9 } }] },
     });
     expect(decodeWorkerMessage({ type: 'result', result }).ok).toBe(true);
     expect(decodeWorkerMessage({ type: 'fatal', trialId: null, error: { kind: 'WorkerStartError', message: 'x' } }).ok).toBe(true);
     expect(decodeWorkerMessage({ type: 'log', level: 'info', event: 'e', fields: { a: 1 } }).ok).toBe(true);
   });
 
+  it('decodes the epochs of several trials in one message, in the order they were sent', () => {
+    const records = [
+      { trialId: 'a', record: { ...epoch, epoch: 2 } },
+      { trialId: 'b', record: { ...epoch, epoch: 2, val_acc: 0.7 } },
+      { trialId: 'a', record: { ...epoch, epoch: 3 } },
+    ];
+    expect(decodeWorkerMessage({ type: 'epochs', records })).toEqual({ ok: true, message: { type: 'epochs', records } });
+  });
+
   it('keeps NaN and infinite metric values of a diverged epoch', () => {
-    const decoded = decodeWorkerMessage({ type: 'epoch', trialId: 't1', record: { epoch: 3, loss: Number.NaN, val_loss: Infinity, lr: 0.01 } });
-    expect(decoded.ok && decoded.message.type === 'epoch' && decoded.message.record).toEqual({ epoch: 3, loss: Number.NaN, val_loss: Infinity, lr: 0.01 });
+    const decoded = decodeWorkerMessage({ type: 'epochs', records: [{ trialId: 't1', record: { epoch: 3, loss: Number.NaN, val_loss: Infinity, lr: 0.01 } }] });
+    expect(decoded.ok && decoded.message.type === 'epochs' && decoded.message.records[0]?.record).toEqual({ epoch: 3, loss: Number.NaN, val_loss: Infinity, lr: 0.01 });
   });
 
   it.each([
@@ -98,8 +113,13 @@ describe('worker protocol', () => {
   it.each([
     ['a string', 'ready'],
     ['ready with an unknown backend', { type: 'ready', backend: 'quantum', skipped: [] }],
-    ['an epoch with a string loss', { type: 'epoch', trialId: 't1', record: { ...epoch, loss: '0.5' } }],
-    ['an epoch without its trial', { type: 'epoch', record: epoch }],
+    ['epochs with none in them', { type: 'epochs', records: [] }],
+    ['epochs without their records', { type: 'epochs' }],
+    ['an epoch with a string loss', { type: 'epochs', records: [{ trialId: 't1', record: { ...epoch, loss: '0.5' } }] }],
+    ['an epoch without its trial', { type: 'epochs', records: [{ record: epoch }] }],
+    ['an epoch without its record', { type: 'epochs', records: [{ trialId: 't1' }] }],
+    ['a good epoch followed by a bad one', { type: 'epochs', records: [{ trialId: 't1', record: epoch }, { trialId: 't2', record: { ...epoch, epoch: -1 } }] }],
+    ['a lone epoch in the old one-per-message form', { type: 'epoch', trialId: 't1', record: epoch }],
     ['a result with an unknown status', { type: 'result', result: { ...result, outcome: { status: 'great' } } }],
     ['a cancelled result without its reason', { type: 'result', result: { ...result, outcome: { status: 'cancelled' } } }],
     ['a log at an unknown level', { type: 'log', level: 'loud', event: 'e', fields: {} }],
@@ -108,8 +128,8 @@ describe('worker protocol', () => {
   });
 
   it('says where a message is malformed', () => {
-    const decoded = decodeWorkerMessage({ type: 'epoch', trialId: 't1', record: { ...epoch, lr: 'high' } });
-    expect(decoded).toEqual({ ok: false, problem: expect.stringContaining('record.lr') });
+    const decoded = decodeWorkerMessage({ type: 'epochs', records: [{ trialId: 't1', record: epoch }, { trialId: 't1', record: { ...epoch, lr: 'high' } }] });
+    expect(decoded).toEqual({ ok: false, problem: expect.stringContaining('records.1.record.lr') });
   });
 
   it('reads backend requests and maps foreign abort reasons to interrupted', () => {

@@ -25,4 +25,10 @@ describe('scale-out work', () => {
     // b parted from a at epoch 3; after 3 epochs b moved: its 4th epoch is slot 1's work.
     expect(slotMemberEpochs(trials, [{ slot: 0, trials: ['a', 'b'] }], [{ slot: 1, fromSlot: 0, trials: ['b'], epochsDone: 3 }])).toEqual([5, 1]);
   });
+
+  it('moves the rest of an epoch pro rata when a part moved mid-epoch', () => {
+    const trials = [steady('a'), reducedAt3('b', 0.001)];
+    // b moved a quarter into its 4th epoch: three quarters of that epoch are slot 1's work.
+    expect(slotMemberEpochs(trials, [{ slot: 0, trials: ['a', 'b'] }], [{ slot: 1, fromSlot: 0, trials: ['b'], epochsDone: 3.25 }])).toEqual([5.25, 0.75]);
+  });
 });

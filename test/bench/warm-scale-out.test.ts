@@ -28,15 +28,15 @@ describe('agentLogFacts', () => {
       '{"event":"bundle.started","time":"t","slot":0,"sweep":"s1","trials":["a","b"]}',
       '{"event":"bundle.started","time":"t","slot":1,"sweep":"other","trials":["c"]}',
       'not json',
-      '{"event":"bundle.part-taken","slot":1,"fromSlot":0,"trials":["b"],"epochsDone":3}',
+      '{"event":"bundle.part-taken","slot":1,"fromSlot":0,"trials":["b"],"epochsDone":3,"batchesDone":32}',
       '{"event":"bundle.started","time":"t","slot":1,"sweep":"s1","trials":["d"]}',
     ];
-    expect(agentLogFacts(lines, 's1')).toEqual({
+    expect(agentLogFacts(lines, 's1', 128)).toEqual({
       bundles: [
         { slot: 0, trials: ['a', 'b'] },
         { slot: 1, trials: ['d'] },
       ],
-      parts: [{ event: 'bundle.part-taken', slot: 1, fromSlot: 0, trials: ['b'], epochsDone: 3 }],
+      parts: [{ slot: 1, fromSlot: 0, trials: ['b'], epochsDone: 3.25 }],
     });
   });
 });

@@ -106,7 +106,7 @@ describe('agent metrics', () => {
     const { agent, registry } = setUp();
     agent.events.emit('registered', { agentId: 'a1', backend: 'wasm', heartbeatIntervalMs: 1_000 });
     expect(sampleValue(await registry.metrics(), 'plateau_agent_bundle_parts_moved_total', { agent: 'a1' })).toBe(0);
-    agent.events.emit('bundle-part-taken', { slot: 1, fromSlot: 0, trialIds: ['t1', 't2'], epochsDone: 4 });
+    agent.events.emit('bundle-part-taken', { slot: 1, fromSlot: 0, trialIds: ['t1', 't2'], epochsDone: 4, batchesDone: 17 });
     expect(sampleValue(await registry.metrics(), 'plateau_agent_bundle_parts_moved_total', { agent: 'a1' })).toBe(1);
   });
 

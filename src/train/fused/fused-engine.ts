@@ -35,13 +35,16 @@ export interface FusedEngine {
   setLearningRates(rates: readonly number[]): void;
   /**
    * New member i takes old member indices[i]'s weights and optimizer state. An index may repeat
-   * (a fork: two copies of one member); members not named are freed.
+   * (a fork: two copies of one member); members not named are freed. The runner calls it between
+   * epochs, and mid-epoch only on an engine that exports (a part handed off), where each member's
+   * batch losses so far follow it.
    */
   keepMembers(indices: readonly number[]): void;
   /**
-   * Between epochs: a copy of members `indices`' weights, optimizer state and rates, which an
-   * engine of the same kind resumes from (new member i is old member indices[i]). Absent on an
-   * engine that cannot export, whose bundles never hand a part off (FusedBundle).
+   * Between any two batches: a copy of members `indices`' weights, optimizer state, rates and
+   * batch losses of the unfinished epoch, which an engine of the same kind resumes from (new
+   * member i is old member indices[i]). Absent on an engine that cannot export, whose bundles
+   * never hand a part off (FusedBundle).
    */
   exportMembers?(indices: readonly number[]): EngineState;
   dispose(): void;

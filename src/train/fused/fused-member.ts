@@ -1,7 +1,7 @@
 // One member of a fused bundle: its own plateau schedule, learning rate, history and outcome,
 // kept exactly as the single-trial runner keeps them (src/train/trial-runner.ts and
 // trial-progress.ts). No tfjs here: the bundle hands it each epoch's logged losses. A member can
-// move to another bundle between epochs (partMember / resume): a BundlePartMember carries it.
+// move to another bundle between batches (partMember / resume): a BundlePartMember carries it.
 import type { Logger } from '../../log/logger.js';
 import { reductionLogLine } from '../../plateau/callback.js';
 import { assertMonitorLogged, loggedMetricNames } from '../../plateau/monitor.js';

@@ -6,9 +6,9 @@
 // problem: a slot whose loss turns NaN or infinite ends its members `diverged` at that epoch
 // and leaves the bundle while the others train on; an aborted signal cancels every member still
 // training; an error fails them. Every tensor made for the bundle is freed before it returns.
-// Between epochs a bundle on the wasm kernels can hand part of its physical members to another
-// worker (option `handoff`), which trains them on with resumeFusedTrials, bit for bit as if the
-// bundle had never split.
+// Between any two batches a bundle on the wasm kernels can hand part of its physical members to
+// another worker (option `handoff`), which trains them on with resumeFusedTrials, bit for bit as
+// if the bundle had never split.
 import { getBackend, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../../log/logger.js';
@@ -24,7 +24,7 @@ import { errorInfo } from '../trial-runner.js';
 import { trainingEpochLoss, validationLoss } from './epoch-losses.js';
 import { chunksOf, DEFAULT_FUSED_MEMORY_BYTES, fusedMemberBytes, membersWithinBudget } from './bundle-memory.js';
 import type { BundleHandoff, BundlePart, EngineState } from './bundle-part.js';
-import { choosePartToHandOff, MIN_EPOCHS_LEFT_TO_HAND_OFF } from './bundle-split.js';
+import { batchesLeft, choosePartToHandOff, mayHandOffBefore } from './bundle-split.js';
 import { FusedBundle } from './fused-bundle.js';
 import type { FusedEngine } from './fused-engine.js';
 import { FusedMember } from './fused-member.js';
@@ -53,7 +53,7 @@ export interface RunFusedTrialsOptions {
    */
   readonly memoryBudgetBytes?: number;
   /**
-   * Offered part of the bundle at each epoch boundary where it can split (see BundleHandoff):
+   * Offered part of the bundle before each batch where it can split (see BundleHandoff):
    * the trials of a part it takes train on wherever it sends them, and this call reports no
    * result for them. Only the wasm-kernel engine splits; with memory chunks, only the chunk in
    * training.
@@ -157,9 +157,9 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
 }
 
 /**
- * Trains on a part another bundle handed off (see BundleHandoff), from epoch `part.epochsDone`,
- * exactly as the giving bundle would have: same weights, optimizer state, schedules and shuffle
- * order. Resolves with a result for each member of the part, in part order, less those handed
+ * Trains on a part another bundle handed off (see BundleHandoff), from batch `part.batchesDone`
+ * of epoch `part.epochsDone`, exactly as the giving bundle would have: same weights, optimizer
+ * state, schedules, shuffle order and losses of the unfinished epoch. Resolves with a result for each member of the part, in part order, less those handed
  * off again (`options.handoff`); each result carries the member's whole history and counts its
  * wallSeconds on from `part.elapsedSeconds`. `onEpoch` sees only the epochs trained here. The
  * part trains as one bundle (no memory chunks: it held together where it came from), on the
@@ -259,7 +259,7 @@ function cancelAll(members: readonly FusedMember[], by: AbortSignal): void {
 
 /**
  * The shuffle stream the members share (they share the seed), positioned to draw epoch `epoch`'s
- * permutation next. fitDataset asks for an iterator once before its epoch loop and again at
+ * permutation next (a resumed part draws it too, and skips the batches already trained). fitDataset asks for an iterator once before its epoch loop and again at
  * every epoch start, so the single trial's epoch 1 walks the SECOND permutation of its stream.
  */
 function shuffleStream(seed: number, rows: number, epoch: number): SeededRandom {
@@ -312,7 +312,8 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
   logger.debug('fused.slots', { logical: members.length, physical: bundle.memberCount, epoch: 0 });
   try {
     const placed = members.map((member, j) => ({ member, slot: start.memberSlots[j] ?? -1 }));
-    await trainEpochs({ engine: bundle, members: placed, from: 0, random: shuffleStream(first.spec.seed, data.train.count, 0), data, originMs }, options, logger);
+    const random = shuffleStream(first.spec.seed, data.train.count, 0);
+    await trainEpochs({ engine: bundle, members: placed, rates: start.rates, from: 0, fromBatch: 0, random, data, originMs }, options, logger);
   } finally {
     bundle.dispose();
   }
@@ -328,15 +329,21 @@ async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], opt
   const data = await loadDataset(first.spec.workload.dataset);
   if (aborted(signal)) return cancelAll(members, signal);
 
+  const { epochsDone, batchesDone } = part;
+  const batchesPerEpoch = Math.ceil(data.train.count / first.spec.config.batchSize);
+  if (!Number.isInteger(batchesDone) || batchesDone < 0 || batchesDone >= batchesPerEpoch || batchesDone !== part.engine.epochBatchSizes.length) {
+    throw new RangeError(`the part resumes after batch ${batchesDone} of an epoch of ${batchesPerEpoch}, with the losses of ${part.engine.epochBatchSizes.length} batches`);
+  }
   const bundle = resumedEngine(part.engine, first.spec, data);
   for (const { member, slot } of resumed) {
     if (!Number.isInteger(slot) || slot < 0 || slot >= bundle.memberCount) throw new RangeError(`member ${member.spec.id} trains in physical member ${slot}, not one of the part's ${bundle.memberCount}`);
   }
-  logger.debug('fused.bundle', { members: members.length, slots: bundle.memberCount, backend, engine: part.engine.kind, resumedAt: part.epochsDone });
-  logger.debug('fused.slots', { logical: members.length, physical: bundle.memberCount, epoch: part.epochsDone });
+  logger.debug('fused.bundle', { members: members.length, slots: bundle.memberCount, backend, engine: part.engine.kind, resumedAt: epochsDone, resumedAtBatch: batchesDone });
+  logger.debug('fused.slots', { logical: members.length, physical: bundle.memberCount, epoch: epochsDone });
   try {
-    const random = shuffleStream(first.spec.seed, data.train.count, part.epochsDone);
-    await trainEpochs({ engine: bundle, members: resumed, from: part.epochsDone, random, data, originMs }, options, logger);
+    const random = shuffleStream(first.spec.seed, data.train.count, epochsDone);
+    const rates = Array.from(part.engine.rates);
+    await trainEpochs({ engine: bundle, members: resumed, rates, from: epochsDone, fromBatch: batchesDone, random, data, originMs }, options, logger);
   } finally {
     bundle.dispose();
   }
@@ -362,8 +369,12 @@ interface EpochRun {
   readonly engine: FusedEngine;
   /** Every member, all training, each in its physical member of `engine`. */
   readonly members: readonly PlacedMember[];
+  /** Each physical member's float32 learning rate now. */
+  readonly rates: readonly number[];
   /** The 0-based epoch to train first. */
   readonly from: number;
+  /** Batches of epoch `from` already trained (their losses are in `engine`). */
+  readonly fromBatch: number;
   /** The members' shuffle stream, positioned at epoch `from` (shuffleStream). */
   readonly random: SeededRandom;
   readonly data: LoadedDataset;
@@ -379,14 +390,24 @@ async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger
   if (first === undefined) return;
   const { epochs } = first.spec.workload;
   const batchSize = first.spec.config.batchSize;
-  // training[j] trains in physical slot slotOf[j].
+  // training[j] trains in physical slot slotOf[j], at rates[slotOf[j]].
   let training = [...members];
   let slotOf = run.members.map(({ slot }) => slot);
+  let rates = [...run.rates];
   for (let epoch = run.from; epoch < epochs && training.length > 0; epoch++) {
     if (aborted(signal)) return cancelAll(members, signal);
-    for (const rows of epochBatches(random.permutation(data.train.count), batchSize)) {
+    const batches = epochBatches(random.permutation(data.train.count), batchSize);
+    for (let b = epoch === run.from ? run.fromBatch : 0; b < batches.length; b++) {
+      // Before every batch the state is exactly what the rest of the run starts from: a part can leave here.
+      if (handoff !== undefined && mayHandOffBefore(epochs, batches.length, epoch, b) && handoff.wanted()) {
+        const fractionLeft = batchesLeft(epochs, batches.length, epoch, b) / (epochs * batches.length);
+        const at = { engine: bundle, training, slotOf, rates, epochsDone: epoch, batchesDone: b, fractionLeft, originMs: run.originMs };
+        ({ training, slotOf, rates } = handOffPart(at, handoff, logger));
+      }
+      const rows = batches[b];
+      if (rows === undefined) break;
       bundle.trainBatch(rows);
-      // Lets an abort, a heartbeat or a timer run mid-epoch, as the single-trial runner does.
+      // Lets an abort, a heartbeat, a split request or a timer run mid-epoch, as the single-trial runner does.
       await yieldToEventLoop();
       // An epoch cut short by an abort is not a result: the histories keep finished epochs only.
       if (aborted(signal)) {
@@ -425,44 +446,43 @@ async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger
       bundle.keepMembers(next.sources);
       logger.debug('fused.slots', { logical: training.length, physical: next.sources.length, epoch: epoch + 1 });
     }
-    bundle.setLearningRates(next.rates);
-    if (aborted(signal)) return cancelAll(members, signal);
-    // The state is now exactly what epoch + 1 starts from: the one point a part can leave.
-    if (handoff !== undefined && epochs - (epoch + 1) >= MIN_EPOCHS_LEFT_TO_HAND_OFF) {
-      const kept = handOffPart({ engine: bundle, training, slotOf, rates: next.rates, epochsDone: epoch + 1, originMs: run.originMs }, handoff, logger);
-      training = kept.training;
-      slotOf = kept.slotOf;
-    }
+    rates = [...next.rates];
+    bundle.setLearningRates(rates);
   }
 }
 
-/** A bundle between epochs: its members still training, each in physical member slotOf[j], at rates[slot]. */
-interface BundleAtBoundary {
+/** A bundle before a batch: its members still training, each in physical member slotOf[j], at rates[slot]. */
+interface BundleBeforeBatch {
   readonly engine: FusedEngine;
   readonly training: readonly FusedMember[];
   readonly slotOf: readonly number[];
   readonly rates: readonly number[];
+  /** Finished epochs, and batches trained of the next one. */
   readonly epochsDone: number;
+  readonly batchesDone: number;
+  /** The share of the run's batches still to train (0..1). */
+  readonly fractionLeft: number;
   readonly originMs: number;
 }
 
 /**
- * When the bundle can split (an exporting engine, ≥ 2 physical members) and `handoff` wants a
- * part: hands it the physical members choosePartToHandOff picks, with their trials, and drops
- * them from the engine. Returns the members that train on here and their new slots (all of
- * them, unchanged, when nothing was handed off).
+ * When the bundle can split (an exporting engine, ≥ 2 physical members): hands `handoff` the
+ * physical members choosePartToHandOff picks, with their trials, and drops them from the engine.
+ * Returns the members that train on here, their new slots and the slots' rates (all of them,
+ * unchanged, when nothing was handed off).
  */
-function handOffPart(at: BundleAtBoundary, handoff: BundleHandoff, logger: Logger): { training: FusedMember[]; slotOf: number[] } {
+function handOffPart(at: BundleBeforeBatch, handoff: BundleHandoff, logger: Logger): { training: FusedMember[]; slotOf: number[]; rates: number[] } {
   const { engine, training, slotOf, rates } = at;
-  const unchanged = { training: [...training], slotOf: [...slotOf] };
-  if (engine.exportMembers === undefined || engine.memberCount < 2 || !handoff.wanted()) return unchanged;
+  const unchanged = { training: [...training], slotOf: [...slotOf], rates: [...rates] };
+  if (engine.exportMembers === undefined || engine.memberCount < 2) return unchanged;
   const logicalCounts = Array.from({ length: engine.memberCount }, (_, p) => slotOf.filter((slot) => slot === p).length);
-  const given = choosePartToHandOff(logicalCounts);
+  const given = choosePartToHandOff(logicalCounts, at.fractionLeft);
   if (given.length === 0) return unchanged;
   const kept = logicalCounts.flatMap((_, p) => (given.includes(p) ? [] : [p]));
   const leaving = training.flatMap((member, j) => (given.includes(slotOf[j] ?? -1) ? [{ member, slot: given.indexOf(slotOf[j] ?? -1) }] : []));
   const part: BundlePart = {
     epochsDone: at.epochsDone,
+    batchesDone: at.batchesDone,
     elapsedSeconds: (performance.now() - at.originMs) / 1000,
     members: leaving.map(({ member, slot }) => member.partMember(slot)),
     engine: engine.exportMembers(given),
@@ -470,13 +490,15 @@ function handOffPart(at: BundleAtBoundary, handoff: BundleHandoff, logger: Logge
   // Taken before anything is dropped: should take() throw, the bundle still holds every member (and fails them).
   handoff.take(part);
   for (const { member } of leaving) member.handOff();
+  const keptRates = kept.map((p) => rates[p] ?? Number.NaN);
   engine.keepMembers(kept);
-  engine.setLearningRates(kept.map((p) => rates[p] ?? Number.NaN));
+  engine.setLearningRates(keptRates);
   const staying = training.flatMap((member, j) => (member.handedOff ? [] : [j]));
-  logger.debug('fused.handed-off', { trials: leaving.map(({ member }) => member.spec.id), physical: given.length, epoch: at.epochsDone });
+  logger.debug('fused.handed-off', { trials: leaving.map(({ member }) => member.spec.id), physical: given.length, epoch: at.epochsDone, batch: at.batchesDone });
   logger.debug('fused.slots', { logical: staying.length, physical: kept.length, epoch: at.epochsDone });
   return {
     training: staying.map((j) => training[j]).filter((member): member is FusedMember => member !== undefined),
     slotOf: staying.map((j) => kept.indexOf(slotOf[j] ?? -1)),
+    rates: keptRates,
   };
 }

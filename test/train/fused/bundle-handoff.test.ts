@@ -1,6 +1,6 @@
 // Work stealing at the trainer: a fused bundle on the wasm kernels hands part of its physical
-// members off at an epoch boundary, another call resumes the part, and together they report
-// exactly what the unsplit bundle reports, bit for bit.
+// members off before a batch (mid-epoch or at an epoch boundary), another call resumes the part,
+// and together they report exactly what the unsplit bundle reports, bit for bit.
 import { memory } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { OPTIMIZERS } from '../../../src/spec/rules.js';
@@ -12,8 +12,10 @@ import { recordingLogger } from '../recording-logger.js';
 import { bundle, FORKING } from './fused-fixtures.js';
 
 // Two starting rates, each shared by two schedules that part later: the 0.01 pair after epoch 2,
-// the 0.03 pair after epoch 4. At the first boundary the bundle holds two physical members of
+// the 0.03 pair after epoch 4. From the first batch on the bundle holds two physical members of
 // two trials each, and gives away the second (the 0.01 pair), which forks where it resumes.
+// The tiny regression trains 4 batches an epoch.
+const BATCHES_PER_EPOCH = 4;
 const PARTING: readonly Partial<TrialConfig>[] = [
   FORKING[0] ?? {},
   FORKING[1] ?? {},
@@ -25,10 +27,26 @@ function partingBundle(optimizer: OptimizerName = 'adam'): TrialSpec[] {
   return bundle({ epochs: 8, optimizer }, PARTING);
 }
 
-/** A handoff that wants one part, from the start, and keeps it. */
-function wantsOnePart(): BundleHandoff & { readonly parts: BundlePart[] } {
+/** A handoff that wants one part once it has been asked `after` times (from the first batch where the bundle may split), and keeps it. */
+function wantsOnePart(after = 0): BundleHandoff & { readonly parts: BundlePart[] } {
   const parts: BundlePart[] = [];
-  return { parts, wanted: () => parts.length === 0, take: (part) => parts.push(part) };
+  let asked = 0;
+  return { parts, wanted: () => asked++ >= after && parts.length === 0, take: (part) => parts.push(part) };
+}
+
+/** A handoff that never wants a part, counting how often the runner asks. */
+function neverWanted(): BundleHandoff & { asked: number } {
+  const handoff = {
+    asked: 0,
+    wanted: (): boolean => {
+      handoff.asked += 1;
+      return false;
+    },
+    take: (): void => {
+      throw new Error('take() without wanted()');
+    },
+  };
+  return handoff;
 }
 
 /** A handoff that always says yes: a runner that may not split must not ask take(). */
@@ -56,10 +74,13 @@ function inSpecOrder(specs: readonly TrialSpec[], ...results: TrialResult[][]): 
 
 const wasm: RunFusedTrialsOptions = { backend: 'wasm' };
 
-/** The part `runFusedTrials(specs)` hands off when a part is wanted from the start, with the giver's results. */
-async function splitOnce(specs: readonly TrialSpec[], options: Partial<RunFusedTrialsOptions> = {}): Promise<{ part: BundlePart; giver: TrialResult[] }> {
-  const handoff = wantsOnePart();
-  const giver = await runFusedTrials(specs, { ...wasm, ...options, handoff });
+/** Batch 1 of epoch 1 (0-based): mid-epoch, with one batch's losses already taken. */
+const MID_EPOCH = BATCHES_PER_EPOCH + 1;
+
+/** The part `runFusedTrials(specs)` hands off when a part is wanted before its `after`th batch (mid-epoch by default), with the giver's results. */
+async function splitOnce(specs: readonly TrialSpec[], after = MID_EPOCH): Promise<{ part: BundlePart; giver: TrialResult[] }> {
+  const handoff = wantsOnePart(after);
+  const giver = await runFusedTrials(specs, { ...wasm, handoff });
   const [part, ...more] = handoff.parts;
   expect(more).toEqual([]);
   if (part === undefined) throw new Error('no part was handed off');
@@ -73,12 +94,32 @@ describe('runFusedTrials with a handoff', () => {
     const { part, giver } = await splitOnce(specs);
     const resumed = await resumeFusedTrials(part, wasm);
 
-    expect(part.epochsDone).toBe(1);
+    expect([part.epochsDone, part.batchesDone]).toEqual([1, 1]);
     expect(part.members.map((member) => [member.spec.id, member.slot])).toEqual([['member-2', 0], ['member-3', 0]]);
     expect(part.engine.count).toBe(1);
     expect(giver.map((result) => result.trialId)).toEqual(['member-0', 'member-1']);
     expect(resumed.map((result) => result.trialId)).toEqual(['member-2', 'member-3']);
     expect(inSpecOrder(specs, giver, resumed).map(reported)).toEqual(whole.map(reported));
+  });
+
+  it.each([
+    ['before the first batch', 0, [0, 0]],
+    ['at an epoch boundary', 2 * BATCHES_PER_EPOCH, [2, 0]],
+    ['before an epoch\'s last batch', 3 * BATCHES_PER_EPOCH - 1, [2, BATCHES_PER_EPOCH - 1]],
+  ])('a part handed off %s resumes to what the unsplit bundle reports, bit for bit', async (_, after, [epochsDone, batchesDone]) => {
+    const specs = partingBundle();
+    const whole = await runFusedTrials(specs, wasm);
+    const { part, giver } = await splitOnce(specs, after);
+    expect([part.epochsDone, part.batchesDone]).toEqual([epochsDone, batchesDone]);
+    const resumed = await resumeFusedTrials(structuredClone(part), wasm);
+    expect(inSpecOrder(specs, giver, resumed).map(reported)).toEqual(whole.map(reported));
+  });
+
+  it('carries the unfinished epoch\'s batch losses of its physical members when it leaves mid-epoch', async () => {
+    const { part } = await splitOnce(partingBundle());
+    expect(part.engine.epochBatchSizes).toEqual([32]);
+    expect(part.engine.epochLosses).toHaveLength(part.engine.count);
+    for (const loss of part.engine.epochLosses) expect(loss).toBeGreaterThan(0);
   });
 
   it('hands off a part whose trials fork after it resumes (the schedules part there)', async () => {
@@ -100,15 +141,12 @@ describe('runFusedTrials with a handoff', () => {
     expect(results.map(reported)).toEqual((await runFusedTrials(specs, wasm)).map(reported));
   });
 
-  it('hands off only while at least two epochs remain', async () => {
+  it('asks for a part before every batch while at least half an epoch of batches remains', async () => {
     const twoRates = [PARTING[0] ?? {}, PARTING[2] ?? {}];
-    const lastChance = alwaysWanted();
-    await runFusedTrials(bundle({ epochs: 3 }, twoRates), { ...wasm, handoff: lastChance });
-    expect(lastChance.parts.map((part) => part.epochsDone)).toEqual([1]);
-
-    const tooLate = alwaysWanted();
-    const results = await runFusedTrials(bundle({ epochs: 2 }, twoRates), { ...wasm, handoff: tooLate });
-    expect(tooLate.parts).toEqual([]);
+    const handoff = neverWanted();
+    const results = await runFusedTrials(bundle({ epochs: 2 }, twoRates), { ...wasm, handoff });
+    // 8 batches in all; the last one (1 left, under half of 4) is never offered.
+    expect(handoff.asked).toBe(2 * BATCHES_PER_EPOCH - 1);
     expect(results.map((result) => result.history.length)).toEqual([2, 2]);
   });
 
@@ -145,8 +183,8 @@ describe('resumeFusedTrials', () => {
     const resumed = await resumeFusedTrials(part, { ...wasm, handoff: again });
     const [nested] = again.parts;
     if (nested === undefined) throw new Error('the resumed part was not split again');
-    // The 0.01 pair forks after epoch 2: the first boundary where the part holds two physical members.
-    expect(nested.epochsDone).toBe(2);
+    // The 0.01 pair forks after epoch 2: the first batch where the part holds two physical members.
+    expect([nested.epochsDone, nested.batchesDone]).toEqual([2, 0]);
     expect(nested.members.map((member) => member.spec.id)).toEqual(['member-3']);
     const last = await resumeFusedTrials(structuredClone(nested), wasm);
     expect(resumed.map((result) => result.trialId)).toEqual(['member-2']);
@@ -185,6 +223,12 @@ describe('resumeFusedTrials', () => {
     expect(resumed.map((result) => [result.outcome, result.history.length])).toEqual(
       part.members.map(() => [{ status: 'cancelled', reason: 'pruned' }, part.epochsDone + 1]),
     );
+  });
+
+  it('fails its members, without rejecting, when its batchesDone disagrees with the batch losses it carries', async () => {
+    const { part } = await splitOnce(partingBundle());
+    const resumed = await resumeFusedTrials({ ...part, batchesDone: part.batchesDone + 1 }, wasm);
+    for (const result of resumed) expect(result.outcome).toMatchObject({ status: 'failed', error: { kind: 'RangeError' } });
   });
 
   it('fails its members, without rejecting, when the engine state does not fit the network', async () => {

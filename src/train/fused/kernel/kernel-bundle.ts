@@ -4,11 +4,11 @@
 // (forward, loss, backward, update) with no tfjs op and no allocation, so a bundle of a few
 // members costs what their arithmetic costs; the tfjs engine pays ~100 op dispatches per step.
 // Its members' state exports as plain floats (exportMembers) and a bundle resumes from it, so a
-// part of a bundle can move to another process between epochs.
+// part of a bundle can move to another process between any two batches.
 import { backend } from '@tensorflow/tfjs-core';
 import type { Activation, LossName } from '../../../trial/types.js';
 import { MOMENTUM } from '../../optimizers.js';
-import { batchSizes, gatherRows } from '../../shuffled-batches.js';
+import { batchSizes, gatherRowsInto } from '../../shuffled-batches.js';
 import { OPTIMIZER_SLOTS } from '../bundle-memory.js';
 import type { KernelEngineState } from '../bundle-part.js';
 import type { FusedEngine, FusedEngineOptions } from '../fused-engine.js';
@@ -148,6 +148,7 @@ export class KernelBundle implements FusedEngine {
       this.heap = this.reserve(this.count);
       this.rates = Float32Array.from(start.state.rates);
       this.importBlocks(start.state.blocks);
+      this.importEpochLosses(start.state);
     } else {
       this.count = start.memberWeights.length;
       this.heap = this.reserve(this.count);
@@ -187,7 +188,16 @@ export class KernelBundle implements FusedEngine {
     if (floatsPerMember !== this.size) throw mismatch(`has ${floatsPerMember} floats per member for a network of ${this.size}`);
     if (blocks.length !== count * (1 + this.slotCount) * this.size) throw mismatch(`has ${blocks.length} floats for ${count} members of ${1 + this.slotCount} blocks of ${this.size}`);
     if (rates.length !== count) throw mismatch(`has ${rates.length} learning rates for ${count} members`);
+    if (state.epochLosses.length !== state.epochBatchSizes.length * count) throw mismatch(`has ${state.epochLosses.length} batch losses for ${state.epochBatchSizes.length} batches of ${count} members`);
     return count;
+  }
+
+  /** The unfinished epoch's batch losses (exportMembers' layout), as trainBatch would have kept them. */
+  private importEpochLosses({ epochLosses, epochBatchSizes, count }: KernelEngineState): void {
+    epochBatchSizes.forEach((rows, b) => {
+      this.epochLosses.push(epochLosses.slice(b * count, (b + 1) * count));
+      this.epochBatchSizes.push(rows);
+    });
   }
 
   /** Member-major blocks (exportMembers' layout) into the heap's block-major layout. */
@@ -211,8 +221,8 @@ export class KernelBundle implements FusedEngine {
     const { scratch } = this;
     const heap = this.view();
     const { featureCount, targetCount } = data;
-    heap.set(gatherRows(data.train.x, featureCount, rows), scratch.x / BYTES);
-    heap.set(gatherRows(data.train.y, targetCount, rows), scratch.y / BYTES);
+    gatherRowsInto(heap, scratch.x / BYTES, data.train.x, featureCount, rows);
+    gatherRowsInto(heap, scratch.y / BYTES, data.train.y, targetCount, rows);
     const losses = new Float32Array(this.count);
     const oneMinusAccBeta1 = f32(1 - this.accBeta1);
     const oneMinusAccBeta2 = f32(1 - this.accBeta2);
@@ -262,8 +272,6 @@ export class KernelBundle implements FusedEngine {
 
   exportMembers(indices: readonly number[]): KernelEngineState {
     this.checkIndices(indices);
-    // Mid-epoch the losses so far would be lost, and the shuffle stream would not line up.
-    if (this.epochLosses.length > 0) throw new Error('KernelBundle: members can be exported between epochs only');
     const heap = this.view();
     const perMember = (1 + this.slotCount) * this.size;
     const blocks = new Float32Array(indices.length * perMember);
@@ -274,7 +282,19 @@ export class KernelBundle implements FusedEngine {
       }
     });
     const rates = Float32Array.from(indices, (from) => this.rates[from] ?? Number.NaN);
-    return { kind: 'kernel', count: indices.length, floatsPerMember: this.size, blocks, rates, accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
+    const epochLosses = new Float32Array(this.epochLosses.length * indices.length);
+    this.epochLosses.forEach((batch, b) => indices.forEach((from, m) => (epochLosses[b * indices.length + m] = batch[from] ?? Number.NaN)));
+    return {
+      kind: 'kernel',
+      count: indices.length,
+      floatsPerMember: this.size,
+      blocks,
+      rates,
+      accBeta1: this.accBeta1,
+      accBeta2: this.accBeta2,
+      epochLosses,
+      epochBatchSizes: [...this.epochBatchSizes],
+    };
   }
 
   keepMembers(indices: readonly number[]): void {
@@ -296,6 +316,8 @@ export class KernelBundle implements FusedEngine {
       });
     });
     this.rates = Float32Array.from(indices, (from) => oldRates[from] ?? Number.NaN);
+    // Mid-epoch (a part handed off), the epoch's losses so far follow their members.
+    this.epochLosses.forEach((batch, b) => (this.epochLosses[b] = Float32Array.from(indices, (from) => batch[from] ?? Number.NaN)));
   }
 
   /** Nothing to free by hand: the kernel instance and its memory go with this object. */
