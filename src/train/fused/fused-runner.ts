@@ -332,7 +332,7 @@ async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], opt
   const { epochsDone, batchesDone } = part;
   const batchesPerEpoch = Math.ceil(data.train.count / first.spec.config.batchSize);
   if (!Number.isInteger(batchesDone) || batchesDone < 0 || batchesDone >= batchesPerEpoch || batchesDone !== part.engine.epochBatchSizes.length) {
-    throw new RangeError(`the part resumes after batch ${batchesDone} of an epoch of ${batchesPerEpoch}, with the losses of ${part.engine.epochBatchSizes.length} batches`);
+    throw new RangeError(`batchesDone: ${batchesDone} — the part must resume within an epoch of ${batchesPerEpoch} batches and carry the losses of exactly that many batches (it carries ${part.engine.epochBatchSizes.length})`);
   }
   const bundle = resumedEngine(part.engine, first.spec, data);
   for (const { member, slot } of resumed) {
