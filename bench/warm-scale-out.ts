@@ -315,17 +315,25 @@ export function warmScaleOutSection(figures: WarmScaleOutFigures): string[] {
       : [
           `The machine's own ceiling, measured in the same rounds: one process trains the 27-config bundle on the wasm kernels in ${figure(machine.aloneSeconds)} s`,
           `alone; two processes, one bundle each, at once take ${figure(machine.togetherSeconds)} s (the slower of the two), so two kernel-bound slots get`,
-          `**${figure(machine.speedUp)}×** the work of one out of this machine, whatever the split (bench/machine-parallelism.ts, median of ${runs}). Per round:`,
+          `**${figure(machine.speedUp)}×** the work of one out of this machine, whatever the split (bench/machine-parallelism.ts, median of ${runs}).`,
+          ...(machine.perCpuSeconds === null
+            ? []
+            : [
+                `The same process alone, pinned to one CPU (taskset): ${machine.perCpuSeconds.map((seconds, cpu) => `CPU ${cpu} ${figure(seconds)} s`).join(', ')}. A 2-slot run always has a`,
+                'slot on each, a 1-slot run trains wherever the scheduler puts it; work stealing evens out CPUs of unequal speed.',
+              ]),
+          'Per round:',
           '',
-          `| round | machine, 2 processes ÷ 1 | ${figures.labels.map((label) => `${label.split(' ')[0] ?? label}: 1 → 2 slots (s)`).join(' | ')} |`,
-          `|---:|---:|${figures.labels.map(() => '---:').join('|')}|`,
+          `| round | machine, 2 processes ÷ 1 | alone on CPU 0 / CPU 1 (s) | ${figures.labels.map((label) => `${label.split(' ')[0] ?? label}: 1 → 2 slots (s)`).join(' | ')} |`,
+          `|---:|---:|---:|${figures.labels.map(() => '---:').join('|')}|`,
           ...figures.rounds.map((round, r) => {
             const cells = figures.labels.map((_, index) => {
               const t1 = round.oneSlot[index]?.seconds ?? Number.NaN;
               const t2 = round.twoSlots[index]?.seconds ?? Number.NaN;
               return `${figure(t1)} → ${figure(t2)} (${figure(t1 / t2)}×)`;
             });
-            return `| ${r + 1} | ${round.machine === null ? '—' : `${figure(round.machine.speedUp)}×`} | ${cells.join(' | ')} |`;
+            const perCpu = round.machine?.perCpuSeconds ?? null;
+            return `| ${r + 1} | ${round.machine === null ? '—' : `${figure(round.machine.speedUp)}×`} | ${perCpu === null ? '—' : perCpu.map((seconds) => figure(seconds)).join(' / ')} | ${cells.join(' | ')} |`;
           }),
           '',
         ]),
