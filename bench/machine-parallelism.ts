@@ -28,12 +28,17 @@ function trainOnce(epochs: number, cpu?: number): Promise<number> {
 /** CPUs the per-CPU figure pins to: the two a 2-slot run uses, when this process may run on both. */
 const PINNED_CPUS = [0, 1] as const;
 
-/** Whether taskset can pin a process to every one of PINNED_CPUS here. */
+/** Whether taskset can pin a process to every one of PINNED_CPUS here: asked once per bench process, not every round. */
+let pinnable: Promise<boolean> | undefined;
+
 function canPin(): Promise<boolean> {
-  if (availableParallelism() < PINNED_CPUS.length) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    execFile('taskset', ['-c', PINNED_CPUS.join(','), process.execPath, '-e', ''], (error) => resolve(error === null));
-  });
+  pinnable ??=
+    availableParallelism() < PINNED_CPUS.length
+      ? Promise.resolve(false)
+      : new Promise((resolve) => {
+          execFile('taskset', ['-c', PINNED_CPUS.join(','), process.execPath, '-e', ''], (error) => resolve(error === null));
+        });
+  return pinnable;
 }
 
 /** Seconds alone on each of PINNED_CPUS, or null where pinning is not possible here (no taskset, fewer CPUs). */

@@ -1,4 +1,4 @@
-// The machine's own 2-process ceiling: real kernel processes (built JS under dist/), alone and two at once.
+// The machine's own 2-process ceiling: real kernel processes (built JS under dist/), alone, two at once, and pinned to each CPU.
 // No timing is asserted, only that the figure is made of real runs.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
