@@ -29,21 +29,27 @@ interface Options {
   readonly only: OnlySection | null;
 }
 
+/** A bad command-line argument: reported as one line with exit code 2, as the CLI reports bad input. */
+class BenchUsageError extends Error {
+  override readonly name = 'BenchUsageError';
+}
+
 function parseOptions(argv: readonly string[]): Options {
-  let runs = 3;
+  let runsText = '3';
   let out = join(root, 'BENCHMARKS.md');
   let only: OnlySection | null = null;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--runs') runs = Number(argv[++i]);
+    if (argv[i] === '--runs') runsText = argv[++i] ?? 'nothing';
     else if (argv[i] === '--out') out = String(argv[++i]);
     else if (argv[i] === '--only') {
       const section = String(argv[++i]);
       const known = ONLY_SECTIONS.find((name) => name === section);
-      if (known === undefined) throw new Error(`--only: one of ${ONLY_SECTIONS.join(', ')}, not ${section}`);
+      if (known === undefined) throw new BenchUsageError(`--only: one of ${ONLY_SECTIONS.join(', ')}, not ${section}`);
       only = known;
-    } else throw new Error(`unknown argument ${String(argv[i])} — expected --runs N, --out FILE or --only SECTION`);
+    } else throw new BenchUsageError(`unknown argument ${String(argv[i])} — expected --runs N, --out FILE or --only SECTION`);
   }
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a positive integer');
+  const runs = Number(runsText);
+  if (!Number.isInteger(runs) || runs < 1) throw new BenchUsageError(`--runs: a positive integer, not ${runsText}`);
   return { runs, out, only };
 }
 
@@ -285,4 +291,10 @@ async function main(): Promise<void> {
   log(`wrote ${options.out}`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof BenchUsageError)) throw error;
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exitCode = 2;
+}
