@@ -7,6 +7,7 @@ import { writeResultsFiles } from '../../results/write-results.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, displayPath, resultsFolderName, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
+import { MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
 
 interface ResultsOptions extends CoordinatorConnectionOptions {
   readonly out?: string;
@@ -28,9 +29,12 @@ export function registerResultsCommand(program: Command): void {
       `\nA sweep that is still running gives its results so far. Exit 1 when the sweep failed.\n\nExample:\n  $ plateau results 3f9c2a7d1b04 --coordinator 127.0.0.1:50051 --out runs/quick\n  $ open runs/quick/report.html\n${CLIENT_EXIT_CODES_HELP}\n`,
     )
     .action(async (sweepId: string, options: ResultsOptions) => {
-      const top = Number(options.top);
-      if (!/^\d+$/.test(options.top.trim()) || top < 1) {
-        process.stderr.write(`--top: "${options.top}" — expected a positive integer\n`);
+      let top: number;
+      try {
+        top = parseInteger(options.top, '--top', { max: MAX_TABLE_ROWS, what: 'of rows' });
+      } catch (error) {
+        if (!(error instanceof OptionValueError)) throw error;
+        process.stderr.write(`${error.message}\n`);
         process.exitCode = ExitCode.badInput;
         return;
       }

@@ -21,7 +21,8 @@ import { displayPath, resultsFolderName } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { EmbeddedTelemetry } from '../embedded-telemetry.js';
-import { MetricsOptionError, resolveMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
+import { MAX_EPOCHS, MAX_FUSE, MAX_FUSE_MEMORY_MB, MAX_SLOTS, MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
+import { resolveMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 import { ProgressLine, type ProgressState } from '../render/progress-bar.js';
 import { renderRankingTable } from '../render/ranking-table.js';
@@ -39,23 +40,6 @@ interface RunCommandOptions extends MetricsCommandOptions {
   readonly checkpointEvery?: string;
   readonly fuse?: string;
   readonly fuseMemory?: string;
-}
-
-export class RunOptionError extends Error {
-  override readonly name = 'RunOptionError';
-  constructor(
-    readonly option: string,
-    readonly found: string,
-    readonly expected: string,
-  ) {
-    super(`${option}: "${found}" — expected ${expected}`);
-  }
-}
-
-function positiveInteger(option: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < 1) throw new RunOptionError(option, text, 'a positive integer');
-  return value;
 }
 
 function progressState(progress: SweepProgress, startedAtMs: number, nowMs: number): ProgressState {
@@ -92,10 +76,10 @@ interface RunPlan {
 }
 
 function plan(specFile: string, options: RunCommandOptions): RunPlan {
-  const agents = positiveInteger('--agents', options.agents);
-  const top = positiveInteger('--top', options.top);
+  const agents = parseInteger(options.agents, '--agents', { max: MAX_SLOTS, what: 'of agent slots' });
+  const top = parseInteger(options.top, '--top', { max: MAX_TABLE_ROWS, what: 'of rows' });
   const backend = parseBackendRequest(options.backend);
-  if (backend === null) throw new RunOptionError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
+  if (backend === null) throw new OptionValueError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
   const spec = loadSweepSpecFile(specFile, { allowLarge: options.allowLarge === true, allowPaths: options.allowPaths === true });
   const outDir = resolve(options.out ?? join('runs', resultsFolderName(spec.name)));
   return {
@@ -109,9 +93,9 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
     top,
     json: options.json === true,
     metrics: resolveMetricsEndpoint(undefined, options),
-    checkpointEvery: options.checkpointEvery === undefined ? undefined : positiveInteger('--checkpoint-every', options.checkpointEvery),
-    fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
-    fuseMemoryMb: options.fuseMemory === undefined ? undefined : positiveInteger('--fuse-memory', options.fuseMemory),
+    checkpointEvery: options.checkpointEvery === undefined ? undefined : parseInteger(options.checkpointEvery, '--checkpoint-every', { max: MAX_EPOCHS, what: 'of epochs' }),
+    fuse: options.fuse === undefined ? undefined : parseInteger(options.fuse, '--fuse', { max: MAX_FUSE, what: 'of trials' }),
+    fuseMemoryMb: options.fuseMemory === undefined ? undefined : parseInteger(options.fuseMemory, '--fuse-memory', { max: MAX_FUSE_MEMORY_MB, what: 'of MiB' }),
   };
 }
 
@@ -257,7 +241,7 @@ export function registerRunCommand(program: Command): void {
           process.exitCode = ExitCode.badInput;
           return;
         }
-        if (error instanceof RunOptionError || error instanceof MetricsOptionError) {
+        if (error instanceof OptionValueError) {
           process.stderr.write(`${error.message}\n`);
           process.exitCode = ExitCode.badInput;
           return;
