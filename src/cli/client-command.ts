@@ -48,6 +48,16 @@ export function addCoordinatorOption(command: Command): Command {
   return addClientSecurityOptions(command.option('--coordinator <host:port>', 'address of a running `plateau coordinator`', DEFAULT_COORDINATOR));
 }
 
+/** grpc-js's text for an unreachable server ("No connection established. Last error: …") told as one reason a person reads. */
+export function unreachableReason(details: string): string {
+  if (/ECONNREFUSED/.test(details)) return 'nothing listens there';
+  if (/ENOTFOUND|EAI_AGAIN|Name resolution failed|DNS resolution failed/i.test(details)) return 'the host name does not resolve';
+  if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|Deadline exceeded/i.test(details)) return 'no answer in time';
+  if (/ECONNRESET|EPIPE/.test(details)) return 'the connection was reset';
+  if (/SSL|TLS|certificate|handshake/i.test(details)) return 'the TLS handshake failed (check --tls-ca, and whether it serves TLS at all)';
+  return 'no connection could be made';
+}
+
 /**
  * The message and exit code for an error a client command expects (unreachable coordinator,
  * unknown sweep, refused request, invalid results); undefined for anything else (a bug).
@@ -62,7 +72,7 @@ export function describeClientError(error: unknown, address: string): { message:
   }
   if (error instanceof CoordinatorUnavailableError) {
     return {
-      message: `cannot reach the coordinator at ${address} (${error.details}) — is \`plateau coordinator\` running there? Pass its address with --coordinator HOST:PORT`,
+      message: `cannot reach a coordinator at ${address}: ${unreachableReason(error.details)} — start one with \`plateau coordinator --data-dir DIR\`, or point at a running one with --coordinator HOST:PORT`,
       exitCode: ExitCode.sweepFailed,
     };
   }

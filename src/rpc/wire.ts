@@ -323,3 +323,6 @@ export function encodeSweepEvent(progress: SweepProgress): wire.SweepEvent {
 export function decodeSweepEvent(event: wire.SweepEvent): SweepProgress {
   return { summary: decodeSweepSummary(event.sweep), running: event.running.map(decodeRunningTrial) };
 }
+
+/** The protocol's package (`plateau.v1`): what `plateau --version --json` reports as the proto. */
+export { protobufPackage as protocolPackage } from '../../gen/plateau/v1/coordinator.js';

@@ -122,9 +122,12 @@ describe('client commands against a running coordinator', () => {
     expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`no sweep "no-such-sweep" on the coordinator at ${address}`) });
   });
 
-  it.concurrent('names the address and exits 1 when no coordinator listens there', async () => {
+  it.concurrent('says in one line which address it tried and how to start or point at a coordinator when none listens there', async () => {
     const result = await plateau('status', '--coordinator', '127.0.0.1:1');
-    expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the coordinator at 127.0.0.1:1') });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'cannot reach a coordinator at 127.0.0.1:1: nothing listens there — start one with `plateau coordinator --data-dir DIR`, or point at a running one with --coordinator HOST:PORT',
+    ]);
   });
 
   it.concurrent('refuses an invalid spec with exit 2 before contacting any coordinator', async () => {
