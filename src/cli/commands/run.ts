@@ -2,7 +2,7 @@
 // with its SQLite store under --out, an agent with N worker processes talking to it over
 // real gRPC, a live progress line, then the ranking and the winner as paste-ready code.
 import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Agent } from '../../../agent/agent.js';
 import { parseBackendRequest, type BackendRequest } from '../../../agent/worker-protocol.js';
@@ -23,6 +23,7 @@ import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { EmbeddedTelemetry } from '../embedded-telemetry.js';
 import { MAX_EPOCHS, MAX_FUSE, MAX_FUSE_MEMORY_MB, MAX_SLOTS, MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
 import { resolveMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
+import { pasteableCommand } from '../pasteable-command.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 import { ProgressLine, type ProgressState } from '../render/progress-bar.js';
 import { renderRankingTable } from '../render/ranking-table.js';
@@ -99,14 +100,11 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
   };
 }
 
-function shellQuote(text: string): string {
-  return /^[\w./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
+/** Absolute paths and the program's own path: it works pasted into any folder. */
 function resumeCommand(run: RunPlan): string {
-  const out = relative(process.cwd(), run.outDir) || '.';
-  // Relative on purpose: the command is meant to be pasted back into the same folder.
-  return `plateau run ${shellQuote(run.specFile)} --out ${shellQuote(out)} --agents ${run.agents}`;
+  const dataDir = run.dataDir === join(run.outDir, 'store') ? [] : ['--data-dir', run.dataDir];
+  const backend = run.backend === 'auto' ? [] : ['--backend', run.backend];
+  return pasteableCommand(['run', resolve(run.specFile), '--out', run.outDir, ...dataDir, '--agents', String(run.agents), ...backend]);
 }
 
 function printResults(doc: ResultsDocument, run: RunPlan, paths: ResultsFilePaths): void {
@@ -167,6 +165,8 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     const watching = new AbortController();
     const stopWatching = (): void => watching.abort('finished');
     stopping.signal.addEventListener('abort', stopWatching, { once: true });
+    // A Ctrl-C during start-up came before the listener: the run stops here, not at the sweep's end.
+    if (stopping.signal.aborted) stopWatching();
     const offFinished = coordinator.events.on('sweep-finished', ({ sweepId }) => {
       if (sweepId === submitted.sweepId) stopWatching();
     });
