@@ -76,7 +76,7 @@ describe('kernel engine: where it applies', () => {
     expect(await engineFor(bundle({ epochs: 1 }), 'wasm')).toBe('kernel');
   });
 
-  it('is not chosen on the cpu backend, where tfjs ops match single trials bit for bit', async () => {
+  it('is not chosen on the cpu backend, which keeps tfjs ops', async () => {
     expect(await engineFor(bundle({ epochs: 1 }), 'cpu')).toBe('tfjs');
   });
 
