@@ -12,6 +12,7 @@ import { AccessTokenError, TOKEN_ENV } from '../security/access-token.js';
 import { addClientSecurityOptions, resolveClientSecurity, type SecurityCommandOptions } from '../security/connection-security.js';
 import { TlsConfigError } from '../security/tls-files.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { AmbiguousSweepNameError } from './sweep-reference.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:50051';
 
@@ -66,10 +67,11 @@ export function describeClientError(error: unknown, address: string): { message:
   if (error instanceof CoordinatorAddressError || error instanceof AccessTokenError || error instanceof TlsConfigError) return { message: error.message, exitCode: ExitCode.badInput };
   if (error instanceof SweepNotFoundError) {
     return {
-      message: `no sweep "${error.sweepId}" on the coordinator at ${address} — \`plateau status --coordinator ${address}\` lists its sweeps`,
+      message: `no sweep with the id or name "${error.sweepId}" on the coordinator at ${address} — \`plateau status --coordinator ${address}\` lists its sweeps`,
       exitCode: ExitCode.badInput,
     };
   }
+  if (error instanceof AmbiguousSweepNameError) return { message: error.message, exitCode: ExitCode.badInput };
   if (error instanceof CoordinatorUnavailableError) {
     return {
       message: `cannot reach a coordinator at ${address}: ${unreachableReason(error.details)} — start one with \`plateau coordinator --data-dir DIR\`, or point at a running one with --coordinator HOST:PORT`,

@@ -8,6 +8,7 @@ import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CO
 import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
 import { MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
+import { resolveSweepReference } from '../sweep-reference.js';
 
 interface ResultsOptions extends CoordinatorConnectionOptions {
   readonly out?: string;
@@ -19,7 +20,7 @@ export function registerResultsCommand(program: Command): void {
   const command = program
     .command('results')
     .description('fetch a sweep\'s results: write results.json, results.csv and report.html, print the ranking and the best config')
-    .argument('<sweep>', 'sweep id (from `plateau submit` or `plateau status`)')
+    .argument('<sweep>', 'sweep id (from `plateau submit` or `plateau status`), or its name where unique')
     .option('--out <dir>', 'output folder (default: runs/<sweep name>)')
     .option('--top <n>', 'rows of the ranking table to print', '10')
     .option('--json', 'print {sweepId, state, files, ranking, best} as JSON instead of the table');
@@ -28,7 +29,7 @@ export function registerResultsCommand(program: Command): void {
       'after',
       `\nA sweep that is still running gives its results so far. Exit 1 when the sweep failed.\n\nExample:\n  $ plateau results 3f9c2a7d1b04 --coordinator 127.0.0.1:50051 --out runs/quick\n  $ open runs/quick/report.html\n${CLIENT_EXIT_CODES_HELP}\n`,
     )
-    .action(async (sweepId: string, options: ResultsOptions) => {
+    .action(async (reference: string, options: ResultsOptions) => {
       let top: number;
       try {
         top = parseInteger(options.top, '--top', { max: MAX_TABLE_ROWS, what: 'of rows' });
@@ -39,6 +40,7 @@ export function registerResultsCommand(program: Command): void {
         return;
       }
       process.exitCode = await runClientCommand(options, async (client, address) => {
+        const sweepId = await resolveSweepReference(client, reference);
         const summary = await client.get(sweepId);
         const doc = parseResultsDocument(await client.results(sweepId), `the results of sweep ${sweepId} from ${address}`);
         const outDir = resolve(options.out ?? join('runs', resultsFolderName(doc.sweep.name)));
