@@ -27,7 +27,8 @@ export function dataDirRefusal(dataDir: string): StoreRefusal | undefined {
     mkdirSync(dataDir, { recursive: true });
   } catch (error) {
     const code = systemCode(error);
-    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory (or under a file)' : 'cannot create the data directory';
+    const reason =
+      code === 'EEXIST' ? 'the data directory path is a file, not a directory' : code === 'ENOTDIR' ? 'the data directory path runs through a file' : 'cannot create the data directory';
     return { path: dataDir, code, reason };
   }
   if (!statSync(dataDir).isDirectory()) return { path: dataDir, code: 'ENOTDIR', reason: 'not a directory' };
