@@ -46,7 +46,7 @@ export interface WriteProbePolicy {
   readonly maxMs: number;
 }
 
-export const defaultWriteProbe: WriteProbePolicy = { initialMs: 100, maxMs: 5_000 };
+export const defaultWriteProbe: WriteProbePolicy = { initialMs: 100, maxMs: 2_000 };
 
 /** The wait before the next probe, after `failedProbes` probes failed. Pure. */
 export function probeDelayMs(policy: WriteProbePolicy, failedProbes: number): number {
