@@ -9,6 +9,7 @@ import { storeFileName, SweepStore } from '../../coordinator/sweep-store.js';
 import { killAllPlateauProcesses, spawnPlateau } from '../support/plateau-process.js';
 import { bindReadOnly, readOnlyCopyOf, smallDiskRefusal, unmountSmallDisks } from '../support/small-disk.js';
 import { removeTempDirs, tempDir } from '../support/temp-dirs.js';
+import { knownAnswerSpec, writeSpec } from '../e2e/fixtures.js';
 
 afterEach(() => {
   killAllPlateauProcesses();
@@ -86,5 +87,21 @@ describe('plateau coordinator refuses at start', () => {
     const file = join(dataDir, storeFileName);
     bindReadOnly(file);
     expectOneLineRefusal(await startCoordinator(dataDir), file, /SQLITE_READONLY.*read-only/);
+  });
+});
+
+describe('plateau run (embedded coordinator) refuses at start', () => {
+  it('a 0-byte store file, naming it, with exit code 2', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'store');
+    const spec = writeSpec(dir, knownAnswerSpec);
+    existingStore(dataDir);
+    const file = join(dataDir, storeFileName);
+    writeFileSync(file, '');
+    const finished = await spawnPlateau(['run', spec, '--agents', '1', '--out', join(dir, 'out'), '--data-dir', dataDir]).finished();
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain(file);
+    expect(finished.stderr).toMatch(/EMPTY_STORE/);
+    expect(finished.stderr).not.toMatch(/\n\s+at /);
   });
 });
