@@ -420,12 +420,17 @@ export class Coordinator {
     this.events.emit('store-health-changed', { health });
     if (health.state !== 'healthy' || this.lifecycle === 'closed') return;
     // What waited on the store: expiries to record, sweeps whose last result sat in a failed
-    // batch (finished only now that it is recorded), polls waiting for a lease.
-    this.recordExpiries();
-    for (const sweep of this.store.listSweeps()) {
-      if (sweep.finishedAtMs === null) this.afterTrialEnded(sweep.sweepId);
+    // batch (finished only now that it is recorded), polls waiting for a lease. This runs on the
+    // store's probe timer: an error here must be logged, never thrown into the timer.
+    try {
+      this.recordExpiries();
+      for (const sweep of this.store.listSweeps()) {
+        if (sweep.finishedAtMs === null) this.afterTrialEnded(sweep.sweepId);
+      }
+      this.dispatch();
+    } catch (error) {
+      this.logger.error('store.recovery-failed', { error });
     }
-    this.dispatch();
   }
 
   private assertAgent(agentId: string): void {
