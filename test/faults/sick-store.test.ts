@@ -124,13 +124,23 @@ describe.skipIf(smallDiskRefusal !== undefined)('a coordinator whose disk fills 
     await expect(refused).rejects.toMatchObject({ code: status.UNAVAILABLE });
   });
 
-  it('reports NOT_SERVING on grpc.health.v1 and 503 on /healthz with the reason while the disk is full, SERVING and 200 once it frees', async () => {
+  it('reports NOT_SERVING on grpc.health.v1 (Check and Watch) and 503 on /healthz with the reason while the disk is full, SERVING and 200 once it frees', async () => {
     const { disk, running, telemetry } = await serveOnSmallDisk();
     const health = new HealthClient(running.address, credentials.createInsecure());
     const client = createGrpcSweepClient(running.address);
     cleanups.push(() => health.close(), () => client.close());
     const healthz = `http://${telemetry.address}/healthz`;
     expect((await check(health)).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    const watched: HealthCheckResponse_ServingStatus[] = [];
+    const watch = health.watch({ service: '' });
+    cleanups.push(() => watch.cancel());
+    const watchedThree = new Promise<void>((resolve) =>
+      watch.on('data', (response: HealthCheckResponse) => {
+        watched.push(response.status);
+        if (watched.length === 3) resolve();
+      }),
+    );
+    watch.on('error', () => undefined);
     disk.fill();
     await expect(client.submit(oneConfig, 'x'.repeat(20_000))).rejects.toBeInstanceOf(CoordinatorUnavailableError);
     expect((await check(health)).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
@@ -142,6 +152,8 @@ describe.skipIf(smallDiskRefusal !== undefined)('a coordinator whose disk fills 
     await recovered;
     expect((await check(health)).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     expect((await fetch(healthz)).status).toBe(200);
+    await watchedThree;
+    expect(watched).toEqual([HealthCheckResponse_ServingStatus.SERVING, HealthCheckResponse_ServingStatus.NOT_SERVING, HealthCheckResponse_ServingStatus.SERVING]);
     expect((await client.submit(oneConfig, 'x')).totalTrials).toBe(1);
   });
 
