@@ -8,8 +8,9 @@
 // one call per training batch, so k = epoch · batchesPerEpoch + batch) multiplies its input by
 // tfjs-core's dropout multipliers drawn with seed deriveSeed(layerSeed, k). A mask depends on the
 // trial's seed, the layer, the epoch and the batch only.
-import { dropout, ones, serialization, tidy, type Tensor } from '@tensorflow/tfjs-core';
+import { dropout, serialization, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
+import { Alea } from './alea.js';
 import { deriveSeed, SeedStream } from './seeded-random.js';
 
 /** The mask stream's seed of the dropout layer at 0-based position `layerIndex` of a trial with seed `trialSeed`. */
@@ -23,16 +24,16 @@ export function dropoutCallSeed(layerSeed: number, call: number): number {
 }
 
 /**
- * The multipliers (0 or 1/(1 − rate)) training call `call` of that layer applies to a [rows, units]
- * input: what SeededDropout multiplies by, bit for bit (the same tfjs-core op draws them).
+ * Writes into out[at, at + count) the multipliers (0 or 1/(1 − rate)) training call `call` of
+ * that layer applies to an input of `count` values (row-major): what SeededDropout multiplies by,
+ * bit for bit. tfjs-core's dropout computes floor(u + keep) / keep in float32 with u from
+ * randomUniform (Alea seeded with the call's seed); this does the same arithmetic without a tensor.
  */
-export function dropoutMultipliers(rows: number, units: number, rate: number, layerSeed: number, call: number): Float32Array {
-  const multipliers = tidy(() => dropout(ones([rows, units]), rate, undefined, dropoutCallSeed(layerSeed, call)));
-  try {
-    return Float32Array.from(multipliers.dataSync());
-  } finally {
-    multipliers.dispose();
-  }
+export function dropoutMultipliersInto(out: Float32Array, at: number, count: number, rate: number, layerSeed: number, call: number): void {
+  const f32 = Math.fround;
+  const keep = f32(1 - rate);
+  const random = new Alea(dropoutCallSeed(layerSeed, call));
+  for (let i = 0; i < count; i++) out[at + i] = f32(Math.floor(f32(f32(random.next()) + keep)) / keep);
 }
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;

@@ -11,7 +11,7 @@
 import { backend } from '@tensorflow/tfjs-core';
 import type { Activation, LayerSpec, LossName } from '../../../trial/types.js';
 import { MOMENTUM } from '../../optimizers.js';
-import { dropoutLayerSeed, dropoutMultipliers } from '../../seeded-dropout.js';
+import { dropoutLayerSeed, dropoutMultipliersInto } from '../../seeded-dropout.js';
 import { batchSizes, gatherRowsInto } from '../../shuffled-batches.js';
 import { OPTIMIZER_SLOTS } from '../bundle-memory.js';
 import type { KernelEngineState } from '../bundle-part.js';
@@ -306,7 +306,7 @@ export class KernelBundle implements FusedEngine {
     const heap = this.view();
     // One mask per dropout layer and step, the same for every member (they share the seed).
     for (const stage of this.stages) {
-      if (stage.kind === 'dropout' && stage.rate > 0) heap.set(dropoutMultipliers(rows.length, stage.units, stage.rate, stage.layerSeed, step), stage.mask / BYTES);
+      if (stage.kind === 'dropout' && stage.rate > 0) dropoutMultipliersInto(heap, stage.mask / BYTES, rows.length * stage.units, stage.rate, stage.layerSeed, step);
     }
     const { featureCount, targetCount } = data;
     gatherRowsInto(heap, scratch.x / BYTES, data.train.x, featureCount, rows);
