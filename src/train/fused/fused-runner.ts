@@ -139,6 +139,17 @@ export function trainsOnKernels(spec: TrialSpec, backend: BackendName): boolean 
   return 'engine' in choice && choice.engine === 'kernel';
 }
 
+/**
+ * Why `spec` cannot train fused on any backend (as a bundle, or alone on the kernels), naming the
+ * layer where one is the cause; undefined when it can.
+ */
+export function notFusableReason(spec: TrialSpec): string | undefined {
+  const blocker = fusionBlocker(spec);
+  if (blocker !== undefined) return blocker;
+  const choice = chooseEngine('auto', 'wasm', networkLayers(spec), spec.workload.loss);
+  return 'blocker' in choice ? choice.blocker : undefined;
+}
+
 /** The result of a trial that never trained (cancelled before it began, or refused as runTrial refuses it). */
 function untrainedResult(spec: TrialSpec, outcome: TrialOutcome, backend: BackendName, wallSeconds: number): TrialResult {
   return { trialId: spec.id, outcome, history: [], lrReductions: [], objective: null, wallSeconds, backend, seed: spec.seed };
