@@ -59,7 +59,8 @@ type Stage =
       readonly meanAt: number;
       readonly varianceAt: number;
       readonly xhat: number;
-      readonly invStd: number;
+      /** The batch's mean, variance and 1/√(var + ε), cols floats each (batchNormTrain). */
+      readonly stats: number;
       readonly out: number;
     };
 
@@ -199,7 +200,7 @@ export class KernelBundle implements FusedEngine {
         case 'dropout':
           return { ...stage, out, mask: take(rows * stage.units) };
         case 'batchNorm':
-          return { ...stage, out, xhat: take(rows * stage.units), invStd: take(stage.units) };
+          return { ...stage, out, xhat: take(rows * stage.units), stats: take(3 * stage.units) };
       }
     });
     const denseStages = plan.stages.filter((stage) => stage.kind === 'dense');
@@ -466,7 +467,7 @@ export class KernelBundle implements FusedEngine {
           break;
         case 'batchNorm': {
           const [gamma, beta, mean, variance] = [stage.gammaAt, stage.betaAt, stage.meanAt, stage.varianceAt].map((at) => weights + at * BYTES) as [number, number, number, number];
-          if (training) kernel.batchNormTrain(input, stage.out, stage.xhat, stage.invStd, rows, stage.units, gamma, beta, mean, variance, f32(1 - BATCH_NORM_MOMENTUM), f32(BATCH_NORM_EPSILON));
+          if (training) kernel.batchNormTrain(input, stage.out, stage.xhat, stage.stats, rows, stage.units, gamma, beta, mean, variance, f32(1 - BATCH_NORM_MOMENTUM), f32(BATCH_NORM_EPSILON));
           else kernel.batchNormInfer(input, stage.out, rows, stage.units, gamma, beta, mean, variance, f32(BATCH_NORM_EPSILON));
           input = stage.out;
           break;
@@ -489,7 +490,7 @@ export class KernelBundle implements FusedEngine {
         continue;
       }
       if (stage.kind === 'batchNorm') {
-        kernel.batchNormBackward(dz, stage.xhat, stage.invStd, weights + stage.gammaAt * BYTES, rows, stage.units, scratch.grad + stage.gammaAt * BYTES, scratch.grad + stage.betaAt * BYTES);
+        kernel.batchNormBackward(dz, stage.xhat, stage.stats, weights + stage.gammaAt * BYTES, rows, stage.units, scratch.grad + stage.gammaAt * BYTES, scratch.grad + stage.betaAt * BYTES);
         continue;
       }
       kernel.activationGrad(dz, stage.out, rows * stage.units, stage.activation);
