@@ -20,8 +20,9 @@ import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.
 
 /** Activation codes of kernels/fused-mlp.ts. */
 const ACTIVATION_CODES: Partial<Record<Activation, number>> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 };
-/** Loss codes of kernels/fused-mlp.ts. */
-const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1 };
+/** Loss codes of kernels/fused-mlp.ts's loss(); binaryCrossentropy has a function of its own (kernels/classification-losses.ts). */
+const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1, binaryCrossentropy: 2 };
+const BINARY_CROSSENTROPY = 2;
 
 /** tfjs-layers' BatchNormalization defaults (Keras's): moving averages with momentum 0.99, ε = 1e-3. */
 const BATCH_NORM_MOMENTUM = 0.99;
@@ -474,7 +475,10 @@ export class KernelBundle implements FusedEngine {
         }
       }
     }
-    return kernel.loss(this.lossCode, input, y, rows, this.options.data.targetCount, training ? scratch.back[0] : 0);
+    const grad = training ? scratch.back[0] : 0;
+    const targets = this.options.data.targetCount;
+    if (this.lossCode === BINARY_CROSSENTROPY) return kernel.binaryCrossentropy(input, y, rows, targets, grad, this.epsilon);
+    return kernel.loss(this.lossCode, input, y, rows, targets, grad);
   }
 
   /** Gradients of every trainable weight into scratch.grad, from dLoss/dOutput in back[0] and what forward left in the stages' buffers. */
