@@ -11,7 +11,8 @@ import { expandGrid } from '../src/spec/grid.js';
 import { runFusedTrials } from '../src/train/fused/fused-runner.js';
 import { runTrial } from '../src/train/trial-runner.js';
 import type { TrialSpec } from '../src/trial/types.js';
-import { comparePeer, runPlateauSweep } from './peer.js';
+import { runCommand } from './command.js';
+import { comparePeer, PEER_PYTHON, runPlateauSweep } from './peer.js';
 import { median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +35,12 @@ async function trialEpochsPerSecond(spec: TrialSpec, engine: 'model.fit' | 'kern
   const last = ends[ends.length - 1];
   if (first === undefined || last === undefined || ends.length < 2) throw new Error(`${engine}: too few epochs timed`);
   return (ends.length - 1) / ((last - first) / 1000);
+}
+
+/** Why the peer cannot run here (its interpreter lacks a module), or undefined when it can. */
+async function peerMissing(): Promise<string | undefined> {
+  const probe = await runCommand(PEER_PYTHON, ['-c', 'import numpy, optuna, torch']);
+  return probe.code === 0 ? undefined : `${PEER_PYTHON} cannot import numpy, optuna and torch: ${probe.stderr.trim().split('\n').pop() ?? ''}`;
 }
 
 export async function regularizedSweepSections(runs: number, log: (line: string) => void): Promise<string[]> {
@@ -65,6 +72,8 @@ export async function regularizedSweepSections(runs: number, log: (line: string)
   ];
   log(`${MLP_DROPOUT_BN_SPEC} against the Optuna + PyTorch peer, 2 slots / workers`);
   try {
+    const missing = await peerMissing();
+    if (missing !== undefined) throw new Error(missing);
     const comparison = await comparePeer({ runs, slots: [2], specFile: MLP_DROPOUT_BN_SPEC, onProgress: log });
     const two = comparison.bySlots[0];
     if (two === undefined) throw new Error('no 2-slot comparison');
