@@ -317,7 +317,8 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   if (aborted(signal)) return cancelAll(members, signal);
 
   // Members that would not fit the memory budget together train chunk after chunk; same-rate members stay together.
-  const layerUnits = workload.model.kind === 'layers' ? workload.model.layers.map((layer) => (layer.kind === 'dense' ? layer.units : 0)) : [];
+  // The dense layers' widths: a dropout or batchNorm layer keeps its input's width (its few floats per unit are not counted).
+  const layerUnits = workload.model.kind === 'layers' ? workload.model.layers.flatMap((layer) => (layer.kind === 'dense' ? [layer.units] : [])) : [];
   const memberBytes = fusedMemberBytes(layerUnits, data.featureCount, first.spec.config.batchSize, workload.optimizer);
   const capacity = membersWithinBudget(memberBytes, options.memoryBudgetBytes ?? DEFAULT_FUSED_MEMORY_BYTES);
   const chunks = chunksOf(members, (member) => String(member.lr), capacity);
