@@ -29,6 +29,15 @@ describe('plateau run', () => {
     expect(readFileSync(join(out, 'results.csv'), 'utf8').trim().split(/\r?\n/)).toHaveLength(13);
   });
 
+  it('says in one line why a sweep\'s trials cannot train fused', async () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, knownAnswerSpec.replace('loss: meanSquaredError', 'loss: huberLoss').replace('epochs: 6', 'epochs: 1'));
+    const run = spawnPlateau(['run', spec, '--agents', '1', '--backend', 'cpu', '--out', join(dir, 'out')]);
+    expect(await run.exited(), run.stderr()).toBe(0);
+    const lines = run.stderr().split(/\r?\n/).filter((line) => line.includes('Not fused'));
+    expect(lines).toEqual(['Not fused: loss huberLoss is not fusable yet (fusable: meanSquaredError, meanAbsoluteError, binaryCrossentropy); each trial trains alone through tfjs model.fit']);
+  });
+
   it('refuses a bad spec before anything runs, naming file, path and line, with exit code 2', async () => {
     const dir = tempDir();
     const spec = writeSpec(dir, knownAnswerSpec.replace('factor: [0.1, 0.5]', 'factor: [0.1, 1.5]'));

@@ -14,7 +14,9 @@ import { writeResultsFiles, type ResultsFilePaths } from '../../results/write-re
 import type { AgentChannel } from '../../rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
 import { finishedCount, type SweepProgress } from '../../rpc/sweep-progress.js';
+import { expandGrid } from '../../spec/grid.js';
 import { loadSweepSpecFile } from '../../spec/load.js';
+import { fusionBlocker } from '../../train/fused/fusion-key.js';
 import { SpecError } from '../../spec/spec-error.js';
 import type { SweepSpec } from '../../spec/sweep-spec.js';
 import { displayPath, resultsFolderName } from '../client-command.js';
@@ -154,6 +156,10 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
+    // The sweep's trials share their model, loss and metrics: one line says why they cannot fuse.
+    const firstTrial = expandGrid(run.spec)[0];
+    const notFusable = firstTrial === undefined ? undefined : fusionBlocker(firstTrial);
+    if (notFusable !== undefined) process.stderr.write(`Not fused: ${notFusable}; each trial trains alone through tfjs model.fit\n`);
     telemetry?.attachAgent(agent);
     await agentStarting;
     let latest: SweepProgress | undefined;

@@ -97,8 +97,8 @@ describe('kernel engine: its own contract', () => {
     const data = await loadDataset(tinyRegression);
     const weights = [zeros([data.featureCount, 8]), zeros([8]), zeros([8, 1]), zeros([1])];
     const engine = new KernelBundle({ data, batchSize: 4, loss: 'meanSquaredError', optimizer: 'sgd', activations: ['relu', 'linear'], memberWeights: [weights], learningRates: [0.01] });
-    expect(() => engine.trainBatch(Uint32Array.from([0, 1, 2, 3, 4]))).toThrow(RangeError);
-    engine.trainBatch(Uint32Array.from([0, 1, 2, 3]));
+    expect(() => engine.trainBatch(Uint32Array.from([0, 1, 2, 3, 4]), 0)).toThrow(RangeError);
+    engine.trainBatch(Uint32Array.from([0, 1, 2, 3]), 0);
     expect((await engine.takeEpochLosses()).batchSizes).toEqual([4]);
     for (const tensor of weights) tensor.dispose();
   });
