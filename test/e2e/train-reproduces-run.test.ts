@@ -94,7 +94,7 @@ describe('plateau train --index N reproduces trial N of plateau run', () => {
     expect(byDefault.stdout).toMatch(/^Engine: the wasm kernels, as plateau run trains this trial/m);
     const fit = await runPlateau(['train', spec, '--index', '1', '--backend', 'wasm', '--engine', 'fit']);
     expect(fit.code).toBe(0);
-    expect(fit.stdout).toMatch(/^Engine: tfjs model\.fit \(--engine fit\) on wasm$/m);
+    expect(fit.stdout).toMatch(/^Engine: tfjs model\.fit on wasm \(--engine fit\)$/m);
     expect(fit.stdout.split('\n').filter((line) => /^Epoch \d+\/12 - loss: /.test(line))).toHaveLength(12);
   }, 300_000);
 

@@ -70,9 +70,9 @@ function reductionPrinter(logger: Logger, reductionEvent: string, print: (line: 
 }
 
 /** Which engine trains the trial, in words, for the line under the header. */
-function engineText(fused: boolean, onKernels: boolean, chosen: TrainEngine): string {
-  if (fused) return `${onKernels ? 'the wasm kernels' : 'the fused runner on tfjs ops'}, as plateau run trains this trial (--engine fit: tfjs model.fit)`;
-  return chosen === 'fit' ? 'tfjs model.fit (--engine fit)' : 'tfjs model.fit, as plateau run trains this trial';
+function engineText(fused: boolean, onKernels: boolean, chosen: TrainEngine, backend: string): string {
+  if (fused) return `${onKernels ? 'the wasm kernels' : `the fused runner on tfjs ops, ${backend}`}, as plateau run trains this trial (--engine fit for tfjs model.fit)`;
+  return chosen === 'fit' ? `tfjs model.fit on ${backend} (--engine fit)` : `tfjs model.fit on ${backend}, as plateau run trains this trial`;
 }
 
 function exitCodeFor(result: TrialResult): number {
@@ -107,7 +107,7 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   if (options.json !== true) {
     print(formatTrialHeader(trial, index, trials.length));
-    print(`Engine: ${engineText(fused, trainsOnKernels(trial, selection.name), engine)} on ${selection.name}`);
+    print(`Engine: ${engineText(fused, trainsOnKernels(trial, selection.name), engine, selection.name)}`);
   }
 
   const stopping = new AbortController();
