@@ -9,6 +9,7 @@
 // of the last epoch's val_loss, the trials whose LR cuts fall at other epochs, and whether the
 // ranking's top 3 changes. Alone, after a build:
 //   node dist/bench/run.js --only exactness --out /tmp/exactness.md
+import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../src/rank/engine-noise.js';
 import { rankConfigs } from '../src/rank/ranking.js';
 import { silentLogger } from '../src/log/logger.js';
 import { expandGrid } from '../src/spec/grid.js';
@@ -219,7 +220,8 @@ export function exactnessSection(measured: readonly SpecExactness[]): string[] {
     'Training the same trials in a bundle or one by one on one engine is bit for bit the same (so are prefix sharing, memory',
     'chunks and work stealing, tested in test/train/fused and test/e2e). Between engines, float32 sums run in other orders',
     '(matrix products, reductions): the difference starts in the last bit and grows over a sweep, mostly once a trial\'s LR is',
-    'cut at another epoch; the ranking marks neighbours whose objectives are closer than that noise (`within-noise`, ≈).',
+    'cut at another epoch. The ranking flags a configuration `within-noise` (≈ in the table) when its objective is within',
+    `${String(ENGINE_NOISE_RELATIVE_TOLERANCE)} (relative) of the one ranked just above it (src/rank/engine-noise.ts): another engine could swap the two.`,
     '',
   ];
 }
