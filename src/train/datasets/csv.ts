@@ -1,6 +1,8 @@
 // CSV datasets: a header row, then numeric rows; one named column is the target, every other
 // column a feature. Quoting is limited to a field wholly wrapped in double quotes (no commas inside).
 import { readFile } from 'node:fs/promises';
+import { fileRefDisplayName } from '../../artifacts/file-ref.js';
+import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import type { DatasetSpec } from '../../trial/types.js';
 import { DatasetError } from './dataset-error.js';
 import type { DatasetSplit, LoadedDataset } from './loaded-dataset.js';
@@ -33,17 +35,18 @@ export function parseCsv(text: string, file: string, target: string, featureName
   const header = fields(headerLine);
   header.forEach((name, index) => {
     if (name === '') throw new DatasetError(`header column ${index + 1} has no name`, { file, line: 1 });
-    if (header.indexOf(name) !== index) throw new DatasetError('the header names this column twice', { file, line: 1, column: name });
+    if (header.indexOf(name) !== index) throw new DatasetError(`header column ${index + 1} repeats the name of column ${header.indexOf(name) + 1}`, { file, line: 1 });
   });
   const targetIndex = header.indexOf(target);
   if (targetIndex < 0) {
-    throw new DatasetError(`the target column "${target}" is not in the header (columns: ${header.join(', ')})`, { file, line: 1 });
+    // The header's names are the file's content: say how many there are, never what they say.
+    throw new DatasetError(`the target column "${target}" (named by the spec) is not among the header's ${header.length} columns`, { file, line: 1 });
   }
   const features = featureNames ?? header.filter((name) => name !== target);
   if (features.length === 0) throw new DatasetError(`no feature columns besides the target "${target}"`, { file, line: 1 });
-  const featureIndices = features.map((name) => {
+  const featureIndices = features.map((name, j) => {
     const index = header.indexOf(name);
-    if (index < 0) throw new DatasetError(`the feature column "${name}" is missing from the header`, { file, line: 1 });
+    if (index < 0) throw new DatasetError(`feature ${j + 1} of the training file is missing from the header`, { file, line: 1 });
     return index;
   });
 
@@ -60,7 +63,7 @@ export function parseCsv(text: string, file: string, target: string, featureName
       throw new DatasetError(`missing value: the row has ${values.length} of ${header.length} columns`, {
         file,
         line,
-        column: header[values.length] ?? '',
+        column: values.length + 1,
       });
     }
     if (values.length > header.length) {
@@ -70,11 +73,7 @@ export function parseCsv(text: string, file: string, target: string, featureName
       const raw = values[index] ?? '';
       const value = raw === '' ? Number.NaN : Number(raw);
       if (!Number.isFinite(value)) {
-        throw new DatasetError(raw === '' ? 'empty value — expected a number' : `"${raw}" is not a finite number`, {
-          file,
-          line,
-          column: header[index] ?? '',
-        });
+        throw new DatasetError(raw === '' ? 'empty value — expected a number' : 'not a finite number — expected a number', { file, line, column: index + 1 });
       }
       return value;
     };
@@ -86,9 +85,10 @@ export function parseCsv(text: string, file: string, target: string, featureName
   return { featureNames: features, split: { count, x, y } };
 }
 
-async function readText(file: string): Promise<string> {
+/** Reads `path`; errors name `file` (the display name), never the path a cache keeps it under. */
+async function readText(path: string, file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
     throw new DatasetError(`cannot read the file (${code})`, { file });
@@ -120,10 +120,14 @@ function standardize(x: Float32Array, featureCount: number, stats: { mean: Float
   }
 }
 
-export async function loadCsvDataset(spec: CsvDatasetSpec): Promise<LoadedDataset> {
-  const [trainText, validationText] = await Promise.all([readText(spec.train), readText(spec.validation)]);
-  const train = parseCsv(trainText, spec.train, spec.target);
-  const validation = parseCsv(validationText, spec.validation, spec.target, train.featureNames);
+export async function loadCsvDataset(spec: CsvDatasetSpec, files: FileResolver = clientFileResolver): Promise<LoadedDataset> {
+  const trainFile = fileRefDisplayName(spec.train);
+  const validationFile = fileRefDisplayName(spec.validation);
+  const trainPath = files.localPath(spec.train, 'workload.dataset.train');
+  const validationPath = files.localPath(spec.validation, 'workload.dataset.validation');
+  const [trainText, validationText] = await Promise.all([readText(trainPath, trainFile), readText(validationPath, validationFile)]);
+  const train = parseCsv(trainText, trainFile, spec.target);
+  const validation = parseCsv(validationText, validationFile, spec.target, train.featureNames);
   const featureCount = train.featureNames.length;
   if (spec.standardize) {
     const stats = featureStatistics(train.split.x, featureCount);
