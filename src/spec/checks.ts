@@ -2,6 +2,7 @@
 // twice, a monitor the model never logs), files that are not there, and grids too big.
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
+import type { FileRef } from '../artifacts/file-ref.js';
 import { loggedMetricNames, suggestMetric } from '../plateau/monitor.js';
 import type { LossName } from '../trial/types.js';
 import { configCount } from './grid.js';
@@ -158,13 +159,16 @@ export function checkSpec(spec: SweepSpec, source: SpecSource, options: SpecChec
   issues.push(...checkSplit(spec, source));
   const dataset = spec.workload.dataset;
   const model = spec.workload.model;
-  const files: [SpecPath, string][] = [];
+  const files: [SpecPath, FileRef][] = [];
   if (dataset.kind === 'csv') files.push([['workload', 'dataset', 'train'], dataset.train], [['workload', 'dataset', 'validation'], dataset.validation]);
-  if (model.kind === 'modelJson') files.push([['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'path'], model.path]);
-  for (const [path, file] of files) {
-    const outside = confinementIssues(source, path, file, options.confineTo);
+  if (model.kind === 'modelJson') files.push([['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'file'], model.file]);
+  for (const [path, ref] of files) {
+    // An artifact is checked by its holder (the coordinator), by hash; only paths are confined.
+    if (ref.kind === 'artifact') continue;
+    const outside = confinementIssues(source, path, ref.path, options.confineTo);
     issues.push(...outside);
-    if (outside.length === 0 && options.checkFiles) issues.push(...checkFile(source, path, file));
+    // A shared file lives on the agents' mount, which the client need not have.
+    if (outside.length === 0 && options.checkFiles && ref.kind === 'local') issues.push(...checkFile(source, path, ref.path));
   }
   issues.push(...checkSize(spec, source, options));
   return issues;

@@ -45,6 +45,8 @@ const csvDataset = z.strictObject({
   validation: nonEmptyString('a CSV file path'),
   target: nonEmptyString('the target column name'),
   standardize: z.boolean().optional(),
+  /** `client` (default): the files travel with the sweep. `shared`: read in place on every agent (a shared mount). */
+  location: z.enum(['client', 'shared']).optional(),
 });
 
 const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset], {

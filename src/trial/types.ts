@@ -1,8 +1,11 @@
 // Domain types shared by every process: the spec layer produces them, the trainer
 // consumes TrialSpec and produces TrialResult, the coordinator stores both.
 // Wire types (gen/) never leak past src/rpc; this file is the vocabulary.
+import type { FileRef } from '../artifacts/file-ref.js';
 
-/** A built-in or file-backed dataset. Paths are absolute once a spec is loaded. */
+export type { FileRef };
+
+/** A built-in or file-backed dataset. Files are FileRefs: client paths until staged, then content hashes. */
 export type DatasetSpec =
   | {
       readonly kind: 'synthetic-regression';
@@ -22,8 +25,8 @@ export type DatasetSpec =
     }
   | {
       readonly kind: 'csv';
-      readonly train: string;
-      readonly validation: string;
+      readonly train: FileRef;
+      readonly validation: FileRef;
       readonly target: string;
       /** Z-score every feature with the training file's mean and std (applied to both files). */
       readonly standardize: boolean;
@@ -38,8 +41,11 @@ export type LayerSpec =
 
 export type ModelSpec =
   | { readonly kind: 'layers'; readonly layers: readonly LayerSpec[] }
-  /** tfjs layers-format model.json (e.g. from tensorflowjs_converter); absolute path. */
-  | { readonly kind: 'modelJson'; readonly path: string };
+  /**
+   * tfjs layers-format model.json (e.g. from tensorflowjs_converter). `weights` maps each path
+   * its weightsManifest lists to that shard's file, so no shard is looked up next to anything.
+   */
+  | { readonly kind: 'modelJson'; readonly file: FileRef; readonly weights: Readonly<Record<string, FileRef>> };
 
 export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'huberLoss';
 

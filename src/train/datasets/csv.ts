@@ -7,18 +7,14 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse, type Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
+import { fileRefDisplayName } from '../../artifacts/file-ref.js';
+import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import type { DatasetSpec } from '../../trial/types.js';
 import { DatasetError } from './dataset-error.js';
 import type { DatasetSplit, LoadedDataset } from './loaded-dataset.js';
 import { featureStatistics, standardizeInPlace } from './standardize.js';
 
 export type CsvDatasetSpec = Extract<DatasetSpec, { kind: 'csv' }>;
-
-/** How the files are named in errors when the path read is not the one the user wrote (a cached copy). */
-export interface CsvDisplayNames {
-  readonly train?: string;
-  readonly validation?: string;
-}
 
 export interface CsvTable {
   readonly featureNames: readonly string[];
@@ -104,18 +100,19 @@ class CsvTableBuilder {
     header.forEach((name, index) => {
       if (name === '') throw new DatasetError(`header column ${index + 1} has no name`, { file, line, column: index + 1 });
       const first = header.indexOf(name);
-      if (first !== index) throw new DatasetError(`header columns ${first + 1} and ${index + 1} have the same name`, { file, line, column: index + 1 });
+      if (first !== index) throw new DatasetError(`header column ${index + 1} repeats the name of column ${first + 1}`, { file, line, column: index + 1 });
     });
     this.targetIndex = header.indexOf(this.target);
     if (this.targetIndex < 0) {
-      throw new DatasetError(`the target column "${this.target}" is not in the header (of ${header.length} columns)`, { file, line });
+      // The header's names are the file's content: say how many there are, never what they say.
+      throw new DatasetError(`the target column "${this.target}" (named by the spec) is not among the header's ${header.length} columns`, { file, line });
     }
     this.features = this.featureNames ?? header.filter((name) => name !== this.target);
     if (this.features.length === 0) throw new DatasetError(`no feature columns besides the target "${this.target}"`, { file, line });
     this.featureIndices = this.features.map((name, j) => {
       const index = header.indexOf(name);
       if (index < 0) {
-        throw new DatasetError(`the header lacks feature ${j + 1} of the ${this.features.length} that the training file names`, { file, line });
+        throw new DatasetError(`feature ${j + 1} of the training file is missing from the header`, { file, line });
       }
       return index;
     });
@@ -220,11 +217,12 @@ export async function readCsvFile(path: string, displayName: string, target: str
   return builder.finish();
 }
 
-export async function loadCsvDataset(spec: CsvDatasetSpec, displayNames: CsvDisplayNames = {}): Promise<LoadedDataset> {
-  const trainName = displayNames.train ?? spec.train;
-  const validationName = displayNames.validation ?? spec.validation;
-  const train = await readCsvFile(spec.train, trainName, spec.target);
-  const validation = await readCsvFile(spec.validation, validationName, spec.target, train.featureNames);
+/** Loads both files, each read where `files` resolves it; errors name the file as the spec did. */
+export async function loadCsvDataset(spec: CsvDatasetSpec, files: FileResolver = clientFileResolver): Promise<LoadedDataset> {
+  const trainPath = files.localPath(spec.train, 'workload.dataset.train');
+  const validationPath = files.localPath(spec.validation, 'workload.dataset.validation');
+  const train = await readCsvFile(trainPath, fileRefDisplayName(spec.train), spec.target);
+  const validation = await readCsvFile(validationPath, fileRefDisplayName(spec.validation), spec.target, train.featureNames);
   const featureCount = train.featureNames.length;
   if (spec.standardize) {
     const stats = await featureStatistics(train.split.x, featureCount);

@@ -51,7 +51,7 @@ describe('fusionBlocker', () => {
   it.each<[string, TrialSpec]>([
     ['dropout', trialSpec({ workload: { model: { kind: 'layers', layers: [{ kind: 'dense', units: 4, activation: 'relu' }, { kind: 'dropout', rate: 0.2 }, { kind: 'dense', units: 1, activation: 'linear' }] } } })],
     ['batchNorm', trialSpec({ workload: { model: { kind: 'layers', layers: [{ kind: 'batchNorm' }, { kind: 'dense', units: 1, activation: 'linear' }] } } })],
-    ['model.json', trialSpec({ workload: { model: { kind: 'modelJson', path: '/models/model.json' } } })],
+    ['model.json', trialSpec({ workload: { model: { kind: 'modelJson', file: { kind: 'local', path: '/models/model.json' }, weights: {} } } })],
     ['huberLoss', trialSpec({ workload: { loss: 'huberLoss' } })],
     ['metrics', trialSpec({ workload: { metrics: ['mse'] } })],
   ])('refuses a trial with %s and gives it a key of its own', (what, spec) => {
