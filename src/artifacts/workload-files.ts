@@ -11,6 +11,10 @@ export function workloadFiles(workload: WorkloadSpec): WorkloadFile[] {
   if (dataset.kind === 'csv') {
     files.push({ field: 'workload.dataset.train', ref: dataset.train }, { field: 'workload.dataset.validation', ref: dataset.validation });
   }
+  if (dataset.kind === 'npz') {
+    files.push({ field: 'workload.dataset.train', ref: dataset.train });
+    if (dataset.validation !== undefined) files.push({ field: 'workload.dataset.validation', ref: dataset.validation });
+  }
   const model = workload.model;
   if (model.kind === 'modelJson') {
     files.push({ field: 'workload.model.file', ref: model.file });
@@ -22,8 +26,14 @@ export function workloadFiles(workload: WorkloadSpec): WorkloadFile[] {
 export type RefMapper = (ref: FileRef, field: string) => FileRef;
 
 function mapDataset(dataset: DatasetSpec, map: RefMapper): DatasetSpec {
-  if (dataset.kind !== 'csv') return dataset;
-  return { ...dataset, train: map(dataset.train, 'workload.dataset.train'), validation: map(dataset.validation, 'workload.dataset.validation') };
+  if (dataset.kind === 'csv') {
+    return { ...dataset, train: map(dataset.train, 'workload.dataset.train'), validation: map(dataset.validation, 'workload.dataset.validation') };
+  }
+  if (dataset.kind === 'npz') {
+    const train = map(dataset.train, 'workload.dataset.train');
+    return dataset.validation === undefined ? { ...dataset, train } : { ...dataset, train, validation: map(dataset.validation, 'workload.dataset.validation') };
+  }
+  return dataset;
 }
 
 function mapModel(model: ModelSpec, map: RefMapper): ModelSpec {

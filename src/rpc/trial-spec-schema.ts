@@ -8,6 +8,13 @@ const finite = z.number().refine(Number.isFinite, 'a finite number');
 const nonNegativeInt = z.number().int().nonnegative();
 const positiveInt = z.number().int().positive();
 
+/** An .npz array key: bounded, and never a path inside the archive. */
+const arrayKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((key) => !/[/\\\0]/.test(key), 'an array name without / or \\');
+
 const activation = z.enum(['linear', 'relu', 'tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'softmax', 'swish', 'gelu']);
 
 const dataset = z.discriminatedUnion('kind', [
@@ -21,6 +28,15 @@ const dataset = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('two-spirals'), samples: positiveInt, noise: finite, seed: z.number().int(), validationSplit: finite }),
   z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: z.string().min(1), standardize: z.boolean() }),
+  z.strictObject({
+    kind: z.literal('npz'),
+    train: remoteFileRefSchema,
+    validation: remoteFileRefSchema.optional(),
+    x: arrayKey,
+    y: arrayKey,
+    validationSplit: finite,
+    standardize: z.boolean(),
+  }),
 ]);
 
 const layer = z.discriminatedUnion('kind', [

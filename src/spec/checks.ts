@@ -122,7 +122,8 @@ function checkFile(source: SpecSource, path: SpecPath, file: string): SpecIssue[
 
 function checkSplit(spec: SweepSpec, source: SpecSource): SpecIssue[] {
   const dataset = spec.workload.dataset;
-  if (dataset.kind === 'csv') return [];
+  // A file's sample count is known only when it is read (the loader checks the split then).
+  if (dataset.kind === 'csv' || dataset.kind === 'npz') return [];
   const validation = dataset.samples * dataset.validationSplit;
   if (validation >= 1 && dataset.samples - validation >= 1) return [];
   const path = ['workload', 'dataset', 'samples'];
@@ -161,6 +162,10 @@ export function checkSpec(spec: SweepSpec, source: SpecSource, options: SpecChec
   const model = spec.workload.model;
   const files: [SpecPath, FileRef][] = [];
   if (dataset.kind === 'csv') files.push([['workload', 'dataset', 'train'], dataset.train], [['workload', 'dataset', 'validation'], dataset.validation]);
+  if (dataset.kind === 'npz') {
+    files.push([['workload', 'dataset', 'train'], dataset.train]);
+    if (dataset.validation !== undefined) files.push([['workload', 'dataset', 'validation'], dataset.validation]);
+  }
   if (model.kind === 'modelJson') files.push([['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'file'], model.file]);
   for (const [path, ref] of files) {
     // An artifact is checked by its holder (the coordinator), by hash; only paths are confined.

@@ -41,6 +41,19 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
         standardize: dataset.standardize ?? SPEC_DEFAULTS.dataset.standardize,
       };
     }
+    case 'npz': {
+      const kind = dataset.location === 'shared' ? 'shared' : 'local';
+      const ref = (path: string): FileRef => ({ kind, path: resolve(baseDir, path) });
+      return {
+        kind: 'npz',
+        train: ref(dataset.train),
+        ...(dataset.validation === undefined ? {} : { validation: ref(dataset.validation) }),
+        x: dataset.x ?? SPEC_DEFAULTS.dataset.x,
+        y: dataset.y ?? SPEC_DEFAULTS.dataset.y,
+        validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
+        standardize: dataset.standardize ?? SPEC_DEFAULTS.dataset.standardize,
+      };
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import {
   activation,
+  arrayKey,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -49,9 +50,21 @@ const csvDataset = z.strictObject({
   location: z.enum(['client', 'shared']).optional(),
 });
 
-const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset], {
+const npzDataset = z.strictObject({
+  kind: z.literal('npz'),
+  train: nonEmptyString('an .npz file path'),
+  validation: nonEmptyString('an .npz file path').optional(),
+  x: arrayKey.optional(),
+  y: arrayKey.optional(),
+  validationSplit: validationSplit.optional(),
+  standardize: z.boolean().optional(),
+  /** As for csv: `client` (default) travels with the sweep, `shared` is read in place on every agent. */
+  location: z.enum(['client', 'shared']).optional(),
+});
+
+const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset, npzDataset], {
   // zod types this map as union-only, but a non-mapping arrives here as invalid_type too.
-  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | csv, … }'),
+  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | csv | npz, … }'),
 });
 
 const LAYER_FORMS = '{dense: <units>, activation: <name>}, {dropout: <rate>} or batchNorm';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { remoteFileRefSchema, weightFilesSchema } from '../artifacts/file-ref-schema.js';
 import {
   activation,
+  arrayKey,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -39,6 +40,15 @@ const dataset = z.discriminatedUnion('kind', [
     validationSplit,
   }),
   z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: nonEmptyString('the target column name'), standardize: z.boolean() }),
+  z.strictObject({
+    kind: z.literal('npz'),
+    train: remoteFileRefSchema,
+    validation: remoteFileRefSchema.optional(),
+    x: arrayKey,
+    y: arrayKey,
+    validationSplit,
+    standardize: z.boolean(),
+  }),
 ]);
 
 const layer = z.discriminatedUnion('kind', [

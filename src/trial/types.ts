@@ -30,6 +30,19 @@ export type DatasetSpec =
       readonly target: string;
       /** Z-score every feature with the training file's mean and std (applied to both files). */
       readonly standardize: boolean;
+    }
+  | {
+      /** NumPy arrays saved with np.savez / np.savez_compressed: x of shape [n, ...], y of shape [n] or [n, k]. */
+      readonly kind: 'npz';
+      readonly train: FileRef;
+      /** An archive with the same keys; without it, the last `validationSplit` of train is held out. */
+      readonly validation?: FileRef;
+      /** Keys of the arrays in each archive (np.savez(file, x=…, y=…) → "x" and "y"). */
+      readonly x: string;
+      readonly y: string;
+      readonly validationSplit: number;
+      /** Z-score every feature with the training x's mean and std (applied to both parts). */
+      readonly standardize: boolean;
     };
 
 export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'softplus' | 'softmax' | 'swish' | 'gelu';

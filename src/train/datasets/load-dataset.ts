@@ -1,8 +1,10 @@
 // One entry point for every dataset kind, with a per-process cache: a worker runs many trials
 // of one workload, and they all share the same arrays.
+import { fileRefDisplayName } from '../../artifacts/file-ref.js';
 import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import type { DatasetSpec } from '../../trial/types.js';
 import { loadCsvDataset } from './csv.js';
+import { loadNpzDataset } from './npz.js';
 import type { LoadedDataset } from './loaded-dataset.js';
 import { syntheticRegression } from './synthetic-regression.js';
 import { twoSpirals } from './two-spirals.js';
@@ -25,6 +27,21 @@ async function load(spec: DatasetSpec, files: FileResolver): Promise<LoadedDatas
       return twoSpirals(spec);
     case 'csv':
       return loadCsvDataset(spec, files);
+    case 'npz':
+      return loadNpzDataset(
+        {
+          train: files.localPath(spec.train, 'workload.dataset.train'),
+          ...(spec.validation === undefined ? {} : { validation: files.localPath(spec.validation, 'workload.dataset.validation') }),
+          x: spec.x,
+          y: spec.y,
+          validationSplit: spec.validationSplit,
+          standardize: spec.standardize,
+        },
+        {
+          train: fileRefDisplayName(spec.train),
+          ...(spec.validation === undefined ? {} : { validation: fileRefDisplayName(spec.validation) }),
+        },
+      );
   }
 }
 
