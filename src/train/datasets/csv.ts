@@ -11,6 +11,7 @@ import { fileRefDisplayName } from '../../artifacts/file-ref.js';
 import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import type { DatasetSpec } from '../../trial/types.js';
 import { DatasetError } from './dataset-error.js';
+import { readFailure } from './file-read-error.js';
 import type { DatasetSplit, LoadedDataset } from './loaded-dataset.js';
 import { featureStatistics, standardizeInPlace } from './standardize.js';
 
@@ -170,9 +171,8 @@ const PARSE_FAILURES: Readonly<Record<string, string>> = {
 
 /** Maps a read or parse failure to a DatasetError; its own message is dropped (it may quote the file). */
 function datasetErrorOf(error: unknown, file: string): DatasetError {
-  if (error instanceof DatasetError) return error;
   const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
-  if (!code.startsWith('CSV_')) return new DatasetError(`cannot read the file (${code})`, { file });
+  if (error instanceof DatasetError || !code.startsWith('CSV_')) return readFailure(error, file);
   const line = error instanceof Error && 'lines' in error && typeof error.lines === 'number' ? error.lines : undefined;
   const reason = PARSE_FAILURES[code] ?? `not a CSV file this reader understands (${code})`;
   return new DatasetError(reason, line === undefined ? { file } : { file, line });

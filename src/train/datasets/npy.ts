@@ -1,26 +1,14 @@
 // NumPy .npy files: one array per file, streamed from disk through the decoder (the file is
 // never held whole), and the x/y dataset built from a pair of them.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { DatasetError } from './dataset-error.js';
 import { type ArrayPair, arrayDataset } from './array-dataset.js';
 import type { LoadedDataset } from './loaded-dataset.js';
+import { knownSize, readFailure } from './file-read-error.js';
 import { type NpyArray, NpyDecoder } from './npy-decoder.js';
 
-/** Read size: a chunk's conversion takes about a millisecond, so the event loop stays free. */
-const READ_CHUNK_BYTES = 1024 * 1024;
-
-export function readFailure(error: unknown, file: string): DatasetError {
-  if (error instanceof DatasetError) return error;
-  const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
-  return new DatasetError(`cannot read the file (${code})`, { file });
-}
-
-/** A regular file's size, or undefined for a pipe or a /proc file whose size stat does not know. */
-export async function knownSize(path: string): Promise<number | undefined> {
-  const info = await stat(path);
-  return info.isFile() && info.size > 0 ? info.size : undefined;
-}
+/** Read size: each chunk converts in a few milliseconds at most, so the event loop stays free. */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 /** Reads one .npy file from `path`; errors name `displayName`. */
 export async function readNpyFile(path: string, displayName: string): Promise<NpyArray> {

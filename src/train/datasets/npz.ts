@@ -8,7 +8,7 @@ import { DatasetError } from './dataset-error.js';
 import { type ArrayPair, arrayDataset } from './array-dataset.js';
 import type { LoadedDataset } from './loaded-dataset.js';
 import { type NpyArray, NpyDecoder } from './npy-decoder.js';
-import { readFailure } from './npy.js';
+import { readFailure } from './file-read-error.js';
 
 /** Small reads: one chunk of a deflated entry inflates to at most about a thousand times its size. */
 const READ_CHUNK_BYTES = 64 * 1024;
