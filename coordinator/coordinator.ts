@@ -159,6 +159,12 @@ export class Coordinator {
     return blobs;
   }
 
+  /** Every blob some sweep of the store names (what gc keeps). */
+  referencedArtifacts(): ReadonlySet<string> {
+    this.assertOpen();
+    return this.store.referencedArtifacts();
+  }
+
   getSweep(sweepId: string): SweepSummary {
     this.assertOpen();
     const sweep = this.store.getSweep(sweepId);
