@@ -61,12 +61,12 @@ function transcript(messages: readonly WorkerToParent[]): string[] {
 
 describe('worker process (wire)', () => {
   it('sends the epoch a fused bundle finishes for all its members as one message, before the results', async () => {
-    const messages = await converse({ type: 'run-bundle', trials: bundle(['a', 'b', 'c'], 2) }, 3);
+    const messages = await converse({ type: 'run-bundle', trials: bundle(['a', 'b', 'c'], 2), files: {} }, 3);
     expect(transcript(messages)).toEqual(['ready', 'epochs a@1 b@1 c@1', 'epochs a@2 b@2 c@2', 'result a', 'result b', 'result c']);
   });
 
   it('sends each epoch of a lone trial as it finishes, before its result', async () => {
-    const messages = await converse({ type: 'run', trial: tinyTrial('lone', { epochs: 2 }) }, 1);
+    const messages = await converse({ type: 'run', trial: tinyTrial('lone', { epochs: 2 }), files: {} }, 1);
     expect(transcript(messages)).toEqual(['ready', 'epochs lone@1', 'epochs lone@2', 'result lone']);
   });
 });

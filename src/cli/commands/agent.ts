@@ -1,4 +1,10 @@
 // `plateau agent`: run trials for a coordinator until SIGTERM/SIGINT, then drain and exit 0.
+import { homedir } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { ArtifactCache, DEFAULT_CACHE_BYTES } from '../../../agent/artifact-cache.js';
+import { WorkloadFiles } from '../../../agent/workload-files.js';
+import { parseBytes } from '../../artifacts/format-bytes.js';
+import { createGrpcArtifactClient } from '../../rpc/grpc-artifact-client.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -38,6 +44,9 @@ interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOpti
   readonly checkpointDir?: string;
   readonly fuse?: string;
   readonly fuseMemory?: string;
+  readonly cacheDir?: string;
+  readonly cacheSize?: string;
+  readonly allowPaths?: string;
 }
 
 interface ParsedAgentCommand {
@@ -51,6 +60,9 @@ interface ParsedAgentCommand {
   readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
   readonly fuse: number | undefined;
   readonly fuseMemoryMb: number | undefined;
+  readonly cacheDir: string;
+  readonly cacheBytes: number;
+  readonly allowPaths: readonly string[];
 }
 
 function positiveInteger(option: string, text: string): number {
@@ -88,7 +100,29 @@ export function parseAgentCommand(options: AgentCommandOptions): ParsedAgentComm
         : { dir: resolve(options.checkpointDir ?? join(tmpdir(), 'plateau-checkpoints')), everyEpochs: positiveInteger('--checkpoint-every', options.checkpointEvery) },
     fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
     fuseMemoryMb: options.fuseMemory === undefined ? undefined : positiveInteger('--fuse-memory', options.fuseMemory),
+    cacheDir: resolve(options.cacheDir ?? defaultCacheDir()),
+    cacheBytes: options.cacheSize === undefined ? DEFAULT_CACHE_BYTES : byteSize('--cache-size', options.cacheSize),
+    allowPaths: options.allowPaths === undefined ? [] : parseAllowPaths(options.allowPaths),
   };
+}
+
+/** Where blobs are cached unless --cache-dir says: the OS's per-user cache directory. */
+export function defaultCacheDir(): string {
+  const base = process.env['XDG_CACHE_HOME'] ?? (process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : join(homedir(), '.cache'));
+  return join(base, 'plateau', 'artifacts');
+}
+
+function byteSize(option: string, text: string): number {
+  const bytes = parseBytes(text);
+  if (bytes === undefined) throw new AgentCommandError(option, text, 'a size, e.g. 20GiB, 512MiB');
+  return bytes;
+}
+
+/** --allow-paths DIR[,DIR]: absolute directories whose files a spec's shared paths may name. */
+export function parseAllowPaths(text: string): string[] {
+  const dirs = text.split(',').map((dir) => dir.trim()).filter((dir) => dir !== '');
+  if (dirs.length === 0 || dirs.some((dir) => !isAbsolute(dir))) throw new AgentCommandError('--allow-paths', text, 'absolute directories separated by commas, e.g. /mnt/data');
+  return dirs.map((dir) => resolve(dir));
 }
 
 function programLogger(program: Command): Logger {
@@ -113,7 +147,10 @@ export function registerAgentCommand(program: Command): void {
     .option('--checkpoint-every <epochs>', 'save each trial\'s training state every N epochs; a requeued trial resumes from it (default: off)')
     .option('--checkpoint-dir <dir>', 'where checkpoints go, one folder per trial (default: <tmp>/plateau-checkpoints)')
     .option('--fuse <k>', `train up to K compatible trials of a sweep at once in one slot, as one fused model; 1 turns fusion off (default: ${DEFAULT_FUSE}, or 1 with --checkpoint-every)`)
-    .option('--fuse-memory <mb>', 'memory one slot\'s fused bundle may hold (estimated from the network); a bigger bundle trains in chunks (default: 1024)');
+    .option('--fuse-memory <mb>', 'memory one slot\'s fused bundle may hold (estimated from the network); a bigger bundle trains in chunks (default: 1024)')
+    .option('--cache-dir <dir>', 'where datasets and models fetched from the coordinator are kept, by sha256 (default: $XDG_CACHE_HOME/plateau/artifacts, else ~/.cache/plateau/artifacts)')
+    .option('--cache-size <size>', 'most the cache may hold; least recently used blobs go first, never one in use (default: 20GiB)')
+    .option('--allow-paths <dirs>', 'directories (comma-separated) whose files a spec may name with `location: shared`, read in place (default: none)');
   addClientSecurityOptions(addMetricsOptions(command, 9465)).action(async (raw: AgentCommandOptions) => {
     const logger = programLogger(program);
     let parsed: ParsedAgentCommand;
@@ -130,8 +167,11 @@ export function registerAgentCommand(program: Command): void {
       return;
     }
     const channel = createGrpcAgentChannel(parsed.coordinator, security);
+    const artifactClient = createGrpcArtifactClient(parsed.coordinator, security);
+    const cache = new ArtifactCache({ dir: parsed.cacheDir, maxBytes: parsed.cacheBytes, client: artifactClient, logger });
     try {
       agent = new Agent({
+        files: new WorkloadFiles(cache, parsed.allowPaths),
         channel,
         ...(parsed.slots === undefined ? {} : { slots: parsed.slots }),
         ...(parsed.gpus === undefined ? {} : { gpus: parsed.gpus }),
@@ -202,6 +242,8 @@ export function registerAgentCommand(program: Command): void {
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      cache.close();
+      artifactClient.close();
       channel.close();
       await telemetry?.close();
     }

@@ -1,4 +1,5 @@
 // `plateau coordinator`: serve sweeps to clients and trials to agents until SIGTERM/SIGINT.
+import { parseBytes } from '../../artifacts/format-bytes.js';
 import type { Command } from 'commander';
 import { InsecureExposureError } from '../../../coordinator/auth.js';
 import { CoordinatorTelemetry } from '../../../coordinator/coordinator-telemetry.js';
@@ -42,6 +43,7 @@ interface CoordinatorCommandOptions extends SecurityCommandOptions, MetricsComma
   readonly port: string;
   readonly dataDir: string;
   readonly leaseTimeout: string;
+  readonly maxArtifactSize: string;
 }
 
 export function registerCoordinatorCommand(program: Command): void {
@@ -52,11 +54,13 @@ export function registerCoordinatorCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '50051')
     .requiredOption('--data-dir <dir>', 'directory of the SQLite store (created if missing; reopening resumes)')
-    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s');
+    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s')
+    .option('--max-artifact-size <size>', 'largest file (dataset, model) a client may upload, e.g. 8GiB, 512MiB', '8GiB');
   addServerSecurityOptions(addMetricsOptions(command, 9464)).action(async (options: CoordinatorCommandOptions) => {
     const logger = programLogger(program);
     const port = parsePort(options.port);
     let leaseTimeoutMs: number;
+    const maxArtifactBytes = parseBytes(options.maxArtifactSize);
     let security: ServerSecurity;
     let metricsEndpoint: MetricsEndpoint | null;
     try {
@@ -65,6 +69,11 @@ export function registerCoordinatorCommand(program: Command): void {
       metricsEndpoint = resolveMetricsEndpoint(command, options);
     } catch (error) {
       logger.error('coordinator.bad-option', { error });
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    if (maxArtifactBytes === undefined) {
+      logger.error('coordinator.bad-option', { option: '--max-artifact-size', found: options.maxArtifactSize, expected: 'a size, e.g. 8GiB or 512MiB' });
       process.exitCode = ExitCode.badInput;
       return;
     }
@@ -90,6 +99,7 @@ export function registerCoordinatorCommand(program: Command): void {
         port,
         dataDir: options.dataDir,
         leaseTimeoutMs,
+        maxArtifactBytes,
         logger,
         ...security,
         ...(observeCall === undefined ? {} : { observeCall }),
