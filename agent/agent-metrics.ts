@@ -18,9 +18,9 @@ export interface AgentMetricsSource {
   readonly runningTrialIds: readonly string[];
 }
 
-/** Samples one epoch trains on, when the spec alone says (built-in datasets); null for CSV files. */
+/** Samples one epoch trains on, when the spec alone says (built-in datasets); null for CSV and npz files. */
 export function trainingSamplesPerEpoch(dataset: DatasetSpec): number | null {
-  if (dataset.kind === 'csv') return null;
+  if (dataset.kind === 'csv' || dataset.kind === 'npz') return null;
   try {
     return holdoutSizes(dataset.samples, dataset.validationSplit).train;
   } catch {

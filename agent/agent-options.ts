@@ -1,4 +1,5 @@
 // The Agent's options, compiled once at the edge into a fully-defaulted, validated form.
+import { WorkloadFiles } from './workload-files.js';
 import { hostname as osHostname } from 'node:os';
 import { silentLogger, type Logger } from '../src/log/logger.js';
 import type { AgentChannel } from '../src/rpc/agent-channel.js';
@@ -53,6 +54,11 @@ export interface AgentOptions {
   readonly steal?: boolean;
   /** How long an idle slot waits for a busy bundle to split before it polls the coordinator again. Default 1 s. */
   readonly stealWaitMs?: number;
+  /**
+   * Where the files trials name are read: blobs by hash (a cache, or a store in this process) and
+   * shared paths under an allow-list. Default: none — a trial that names a file fails as a workload error.
+   */
+  readonly files?: WorkloadFiles;
 }
 
 /**
@@ -84,6 +90,7 @@ export interface ResolvedAgentOptions {
   readonly fuseMemoryMb: number | undefined;
   readonly steal: boolean;
   readonly stealWaitMs: number;
+  readonly files: WorkloadFiles;
 }
 
 export class AgentOptionsError extends Error {
@@ -141,5 +148,6 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     fuseMemoryMb: options.fuseMemoryMb === undefined ? undefined : positiveInteger('fuseMemoryMb', options.fuseMemoryMb),
     steal: options.steal ?? true,
     stealWaitMs: positiveMs('stealWaitMs', options.stealWaitMs ?? 1_000),
+    files: options.files ?? new WorkloadFiles(null, []),
   };
 }

@@ -9,7 +9,8 @@ import type { Logger } from '../src/log/logger.js';
 import { LeaseLostError, type AgentChannel, type AgentRegistration, type LeaseRef, type TrialLease } from '../src/rpc/agent-channel.js';
 import { UnregisteredAgentError } from '../src/rpc/rpc-errors.js';
 import { trialObjective } from '../src/train/objective.js';
-import type { BackendName, CancelReason, TrialErrorInfo, TrialResult } from '../src/trial/types.js';
+import type { BackendName, CancelReason, TrialErrorInfo, TrialResult, TrialSpec, WorkloadSpec } from '../src/trial/types.js';
+import { WorkloadFileError, type AcquiredFiles } from './workload-files.js';
 import { AgentEvents, type AgentEventName, type AgentListener, type TrialReport } from './agent-events.js';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { initialBackoffState, nextBackoff, type BackoffState } from './backoff.js';
@@ -27,6 +28,11 @@ export interface AgentStopOptions {
 }
 
 /** The agent was stopped before it could finish starting. */
+/** How a failed attempt is reported: a file no retry can fix is a workload error, the rest by class. */
+function failureOf(error: Error): TrialErrorInfo {
+  return { kind: error instanceof WorkloadFileError ? error.kind : error.name, message: error.message };
+}
+
 export class AgentStoppedError extends Error {
   override readonly name = 'AgentStoppedError';
   constructor() {
@@ -437,7 +443,7 @@ export class Agent {
     }
     logger.info('bundle.started', { sweep: leases[0]?.sweepId, trials: leases.map((lease) => lease.trialId) });
     const specs = leases.map((lease) => lease.trial);
-    await this.trainShare(slot, worker, share, logger, (options) => worker.runBundle(specs, options));
+    await this.trainShare(slot, worker, share, logger, specs, (options) => worker.runBundle(specs, options));
   }
 
   /**
@@ -450,14 +456,18 @@ export class Agent {
     worker: WorkerProcess,
     share: BundleShare,
     logger: Logger,
+    specs: readonly TrialSpec[],
     train: (options: WorkerBundleOptions) => Promise<TrialResult[]>,
   ): Promise<void> {
     const busy: BusySlot = { slot, worker, share, asked: false };
     this.busySlots.add(busy);
     let outcome: { readonly kind: 'results'; readonly results: readonly TrialResult[] } | { readonly kind: 'worker-error'; readonly error: Error };
+    let files: AcquiredFiles | undefined;
     try {
+      files = await this.acquireFiles(specs, share.abort.signal);
       const results = await train({
         signal: share.abort.signal,
+        files: files.paths,
         onEpoch: (trialId, record) => {
           const member = share.members.get(trialId);
           if (member === undefined || member.cancelled !== null) return;
@@ -470,6 +480,7 @@ export class Agent {
     } catch (error) {
       outcome = { kind: 'worker-error', error: error instanceof Error ? error : new Error(String(error)) };
     } finally {
+      files?.release();
       this.busySlots.delete(busy);
       for (const member of share.members.values()) {
         member.heartbeat.stop();
@@ -493,7 +504,7 @@ export class Agent {
           logger.warn('trial.abandoned', { trial: trialId, reason: 'lease-lost' });
           report = { kind: 'none', why: 'lease-lost' };
         } else if (outcome.kind === 'worker-error') {
-          report = await this.reportFailure(slot, lease, { kind: outcome.error.name, message: outcome.error.message });
+          report = await this.reportFailure(slot, lease, failureOf(outcome.error));
         } else {
           const trained = resultOf.get(trialId);
           if (trained === undefined) {
@@ -557,7 +568,7 @@ export class Agent {
     logger.info('bundle.part-taken', { fromSlot: victim.slot, trials: [...share.members.keys()], epochsDone: part.epochsDone, batchesDone: part.batchesDone, physical: part.engine.count });
     this.events.emit('bundle-part-taken', { slot, fromSlot: victim.slot, trialIds: [...share.members.keys()], epochsDone: part.epochsDone, batchesDone: part.batchesDone });
     const taken = part;
-    await this.queue.add(() => this.trainShare(slot, worker, share, logger, (options) => worker.runPart(taken, options)));
+    await this.queue.add(() => this.trainShare(slot, worker, share, logger, taken.members.map((member) => member.spec), (options) => worker.runPart(taken, options)));
   }
 
   private async runLease(slot: number, worker: WorkerProcess, lease: TrialLease, heartbeatIntervalMs: number): Promise<void> {
@@ -586,9 +597,12 @@ export class Agent {
     this.events.emit('trial-started', { slot, lease });
 
     let outcome: { readonly kind: 'result'; readonly result: TrialResult } | { readonly kind: 'worker-error'; readonly error: Error };
+    let files: AcquiredFiles | undefined;
     try {
+      files = await this.acquireFiles([lease.trial], abort.signal);
       const result = await worker.run(lease.trial, {
         signal: abort.signal,
+        files: files.paths,
         onEpoch: (record) => {
           heartbeat.epoch(record);
           this.events.emit('trial-epoch', { slot, trialId, record });
@@ -599,6 +613,7 @@ export class Agent {
       // Typed worker errors in practice; anything else is still this trial's failure, not the agent's.
       outcome = { kind: 'worker-error', error: error instanceof Error ? error : new Error(String(error)) };
     } finally {
+      files?.release();
       heartbeat.stop();
       this.running.delete(lease.leaseId);
     }
@@ -611,7 +626,7 @@ export class Agent {
     } else if (outcome.kind === 'worker-error') {
       logger.error('trial.worker-failed', { error: outcome.error });
       if (isWorkerRunError(outcome.error)) this.events.emit('worker-crashed', { slot, trialId, error: outcome.error });
-      report = await this.reportFailure(slot, lease, { kind: outcome.error.name, message: outcome.error.message });
+      report = await this.reportFailure(slot, lease, failureOf(outcome.error));
     } else {
       // A trial cancelled for 'shutdown' is reported too: the coordinator hands it back to the
       // queue without spending one of its attempts (the agent, not the trial, went away).
@@ -620,6 +635,31 @@ export class Agent {
     const result = outcome.kind === 'result' ? outcome.result : null;
     logger.info('trial.finished', { status: result?.outcome.status ?? 'no-result', report: report.kind });
     this.events.emit('trial-finished', { slot, trialId, result, report });
+  }
+
+  /**
+   * Local paths for every file the trials name (one fetch per blob, shared by every slot), held
+   * until released. A bundle's trials share a workload, so this is mostly one lookup per file.
+   */
+  private async acquireFiles(specs: readonly TrialSpec[], signal: AbortSignal): Promise<AcquiredFiles> {
+    const acquired: AcquiredFiles[] = [];
+    const release = (): void => {
+      for (const files of acquired.splice(0)) files.release();
+    };
+    try {
+      const seen = new Set<WorkloadSpec>();
+      for (const spec of specs) {
+        if (seen.has(spec.workload)) continue;
+        seen.add(spec.workload);
+        acquired.push(await this.options.files.acquire(spec.workload, signal));
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const paths: Record<string, string> = {};
+    for (const files of acquired) Object.assign(paths, files.paths);
+    return { paths, release };
   }
 
   private async reportResult(slot: number, lease: TrialLease, result: TrialResult): Promise<TrialReport> {

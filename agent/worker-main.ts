@@ -3,6 +3,7 @@
 // time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
 // as they finish (those of one event-loop turn in one message) and the result closes it.
 // Exits on `shutdown` or when the agent goes away.
+import { resolvedFileResolver, type FileResolver } from '../src/artifacts/file-resolver.js';
 import { selectBackend } from '../src/train/backend.js';
 import type { LogFields, Logger, LogLevel } from '../src/log/logger.js';
 import type { BackendName, CancelReason, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
@@ -193,7 +194,7 @@ async function fail(trialId: string | null, kind: string, message: string): Prom
 function startTrial(training: Training, backend: BackendName, message: Extract<ParentToWorker, { type: 'run' }>): RunningTrial {
   const controller = new AbortController();
   const trialId = message.trial.id;
-  const options = { backend, signal: controller.signal, onEpoch: (record: EpochRecord) => sendEpoch(trialId, record), logger: logger.child({ trial: trialId }) };
+  const options = { backend, files: resolvedFileResolver(message.files), signal: controller.signal, onEpoch: (record: EpochRecord) => sendEpoch(trialId, record), logger: logger.child({ trial: trialId }) };
   // On wasm a lone dense trial trains on the fused kernels as a bundle of one (several times faster than model.fit).
   const { runTrial, runFusedTrials, trainsOnKernels } = training;
   const onKernels = checkpoint === undefined && trainsOnKernels(message.trial, backend);
@@ -233,16 +234,16 @@ function logNotFusableOnce(training: Training, trial: TrialSpec): void {
  * Trains a bundle fused. Trials that turn out not fusable (the coordinator groups by fusionKey,
  * so this should not happen) train one after another instead, with the same messages.
  */
-async function trainBundle(training: Training, backend: BackendName, trials: readonly TrialSpec[], signal: AbortSignal, split: SplitRequests): Promise<TrialResult[]> {
+async function trainBundle(training: Training, backend: BackendName, trials: readonly TrialSpec[], files: FileResolver, signal: AbortSignal, split: SplitRequests): Promise<TrialResult[]> {
   const { runTrial, runFusedTrials, NotFusableError } = training;
   try {
-    return await runFusedTrials(trials, { backend, signal, onEpoch: sendEpoch, logger: logger.child({ bundle: trials.length }), handoff: split.handoff, ...fusedMemory });
+    return await runFusedTrials(trials, { backend, files, signal, onEpoch: sendEpoch, logger: logger.child({ bundle: trials.length }), handoff: split.handoff, ...fusedMemory });
   } catch (error) {
     if (!(error instanceof NotFusableError)) throw error;
     logger.warn('bundle.not-fusable', { trials: error.trialIds, reason: error.reason });
     const results: TrialResult[] = [];
     for (const trial of trials) {
-      results.push(await runTrial(trial, { backend, signal, onEpoch: (record) => sendEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));
+      results.push(await runTrial(trial, { backend, files, signal, onEpoch: (record) => sendEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));
     }
     return results;
   }
@@ -290,7 +291,8 @@ async function onMessage(training: Training, raw: unknown): Promise<void> {
       {
         const backend = state.backend;
         const trials = message.trials;
-        state = { kind: 'training', backend, trial: startFused(backend, trials.map((trial) => trial.id), (signal, split) => trainBundle(training, backend, trials, signal, split)) };
+        const files = resolvedFileResolver(message.files);
+        state = { kind: 'training', backend, trial: startFused(backend, trials.map((trial) => trial.id), (signal, split) => trainBundle(training, backend, trials, files, signal, split)) };
       }
       return;
     case 'run-part':
@@ -301,6 +303,7 @@ async function onMessage(training: Training, raw: unknown): Promise<void> {
       {
         const backend = state.backend;
         const part = message.part;
+        const files = resolvedFileResolver(message.files);
         const partLogger = logger.child({ part: part.members.length });
         state = {
           kind: 'training',
@@ -308,7 +311,7 @@ async function onMessage(training: Training, raw: unknown): Promise<void> {
           trial: startFused(
             backend,
             part.members.map((member) => member.spec.id),
-            (signal, split) => training.resumeFusedTrials(part, { backend, signal, onEpoch: sendEpoch, logger: partLogger, handoff: split.handoff, ...fusedMemory }),
+            (signal, split) => training.resumeFusedTrials(part, { backend, files, signal, onEpoch: sendEpoch, logger: partLogger, handoff: split.handoff, ...fusedMemory }),
           ),
         };
       }

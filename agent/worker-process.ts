@@ -1,6 +1,7 @@
 // Parent side of one worker child process: spawns it, runs one trial at a time in it, and
 // turns every way a child can die (exit, signal, OOM, hang) into a typed rejection. A dead
 // child is replaced by a fresh one on the next run, so a crash costs only its own trial.
+import type { ResolvedFiles } from '../src/artifacts/file-resolver.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -57,6 +58,8 @@ export interface WorkerReady {
 export interface WorkerRunOptions {
   /** Aborting sends the trial a cancel; its reason (a CancelReason) becomes the outcome's reason. */
   readonly signal?: AbortSignal;
+  /** Where the trial's files lie on this machine (by fileRefKey); the worker reads nothing else. */
+  readonly files?: ResolvedFiles;
   readonly onEpoch?: (record: EpochRecord) => void;
 }
 
@@ -71,6 +74,8 @@ interface Child {
 export interface WorkerBundleOptions {
   /** Aborting cancels the whole bundle; its reason (a CancelReason) becomes every unfinished member's outcome. */
   readonly signal?: AbortSignal;
+  /** Where the trials' files lie on this machine (by fileRefKey); the worker reads nothing else. */
+  readonly files?: ResolvedFiles;
   readonly onEpoch?: (trialId: string, record: EpochRecord) => void;
 }
 
@@ -166,7 +171,7 @@ export class WorkerProcess {
    */
   async run(trial: TrialSpec, options: WorkerRunOptions = {}): Promise<TrialResult> {
     const onEpoch = options.onEpoch;
-    const results = await this.runTrials([trial], { type: 'run', trial }, {
+    const results = await this.runTrials([trial], { type: 'run', trial, files: options.files ?? {} }, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(onEpoch === undefined ? {} : { onEpoch: (_trialId: string, record: EpochRecord) => onEpoch(record) }),
     });
@@ -182,7 +187,7 @@ export class WorkerProcess {
    * rejects as run() does when the worker could not deliver them (a crash costs every member).
    */
   async runBundle(trials: readonly TrialSpec[], options: WorkerBundleOptions = {}): Promise<TrialResult[]> {
-    return this.runTrials(trials, { type: 'run-bundle', trials }, options);
+    return this.runTrials(trials, { type: 'run-bundle', trials, files: options.files ?? {} }, options);
   }
 
   /**
@@ -192,7 +197,7 @@ export class WorkerProcess {
   async runPart(part: BundlePart, options: WorkerBundleOptions = {}): Promise<TrialResult[]> {
     return this.runTrials(
       part.members.map((member) => member.spec),
-      { type: 'run-part', part },
+      { type: 'run-part', part, files: options.files ?? {} },
       options,
     );
   }

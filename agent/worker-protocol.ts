@@ -3,6 +3,7 @@
 // these types. Channel serialization is 'advanced' (structured clone), so NaN and ±Infinity
 // in a diverged epoch survive the trip.
 import { z } from 'zod';
+import type { ResolvedFiles } from '../src/artifacts/file-resolver.js';
 import type { LogLevel } from '../src/log/logger.js';
 import { trialSpecSchema } from '../src/rpc/trial-spec-schema.js';
 import type { BackendRequest } from '../src/train/backend-request.js';
@@ -17,15 +18,16 @@ export { parseBackendRequest, WORKER_BACKEND_ENV, WORKER_CHECKPOINT_DIR_ENV, WOR
 
 /** Messages the agent sends to a worker. */
 export type ParentToWorker =
-  | { readonly type: 'run'; readonly trial: TrialSpec }
+  /** `files`: where each file the trial names lies on this machine (by fileRefKey), as the agent resolved it. */
+  | { readonly type: 'run'; readonly trial: TrialSpec; readonly files: ResolvedFiles }
   /**
    * Trains the trials together as one fused bundle (runFusedTrials): every member's epoch
    * records (in `epochs` messages), then one `result` per member, in bundle order. A cancel naming any member cancels the
    * whole bundle.
    */
-  | { readonly type: 'run-bundle'; readonly trials: readonly TrialSpec[] }
+  | { readonly type: 'run-bundle'; readonly trials: readonly TrialSpec[]; readonly files: ResolvedFiles }
   /** Trains on a part another worker's bundle handed off (resumeFusedTrials), like run-bundle. */
-  | { readonly type: 'run-part'; readonly part: BundlePart }
+  | { readonly type: 'run-part'; readonly part: BundlePart; readonly files: ResolvedFiles }
   /**
    * Another slot is idle: hand off part of the running bundle before the next batch where it can
    * be split. Answered exactly once, by `handoff` or `no-handoff` with the same requestId.
@@ -102,6 +104,8 @@ const trialResult: z.ZodType<TrialResult> = z.object({
 });
 
 const requestId = z.number().int().nonnegative();
+/** A workload names a few files (a model's shards a few more): bounded like the spec's own lists. */
+const resolvedFiles = z.record(z.string().max(8_192), z.string().min(1).max(8_192)).refine((files) => Object.keys(files).length <= 2_048, { message: 'at most 2,048 files' });
 const float32Array = z.instanceof(Float32Array);
 
 const schedulerState: z.ZodType<PlateauSchedulerState> = z.object({ best: metricValue, wait: count, cooldownCounter: count });
@@ -141,15 +145,16 @@ const bundlePart: z.ZodType<BundlePart> = z
   .refine((part) => new Set(part.members.map((member) => member.spec.id)).size === part.members.length, { message: 'a trial id appears twice in the part' });
 
 const parentToWorker: z.ZodType<ParentToWorker> = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('run'), trial: trialSpecSchema }),
+  z.object({ type: z.literal('run'), trial: trialSpecSchema, files: resolvedFiles }),
   z.object({
     type: z.literal('run-bundle'),
     trials: z
       .array(trialSpecSchema)
       .min(1)
       .refine((trials) => new Set(trials.map((trial) => trial.id)).size === trials.length, { message: 'a trial id appears twice in the bundle' }),
+    files: resolvedFiles,
   }),
-  z.object({ type: z.literal('run-part'), part: bundlePart }),
+  z.object({ type: z.literal('run-part'), part: bundlePart, files: resolvedFiles }),
   z.object({ type: z.literal('split'), requestId }),
   z.object({ type: z.literal('split-withdrawn'), requestId }),
   z.object({ type: z.literal('cancel'), trialId: z.string(), reason: cancelReason }),

@@ -1,6 +1,7 @@
 // The Coordinator's options, compiled once into a fully-defaulted internal form.
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '../src/log/logger.js';
+import { DEFAULT_MAX_ARTIFACT_BYTES } from './artifact-store.js';
 
 export interface CoordinatorOptions {
   /** Directory of the SQLite store (created if missing). */
@@ -21,6 +22,8 @@ export interface CoordinatorOptions {
   /** Recorded in every results document's environment (e.g. { 'plateau-sweep': '0.1.0' }). */
   readonly versions?: Readonly<Record<string, string>>;
   readonly newId?: () => string;
+  /** Largest blob an upload may announce (`--max-artifact-size`). Default 8 GiB. */
+  readonly maxArtifactBytes?: number;
 }
 
 export interface ResolvedCoordinatorOptions {
@@ -34,6 +37,7 @@ export interface ResolvedCoordinatorOptions {
   readonly logger: Logger;
   readonly versions: Readonly<Record<string, string>>;
   readonly newId: () => string;
+  readonly maxArtifactBytes: number;
 }
 
 export class CoordinatorOptionsError extends Error {
@@ -49,6 +53,11 @@ export class CoordinatorOptionsError extends Error {
 
 function positive(option: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new CoordinatorOptionsError(option, value, 'a positive number of milliseconds');
+  return value;
+}
+
+function positiveBytes(option: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new CoordinatorOptionsError(option, value, 'a positive number of bytes');
   return value;
 }
 
@@ -73,5 +82,6 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions): Resolved
     logger: options.logger ?? silentLogger,
     versions: options.versions ?? {},
     newId: options.newId ?? randomUUID,
+    maxArtifactBytes: positiveBytes('maxArtifactBytes', options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES),
   };
 }

@@ -1,6 +1,8 @@
 // The coordinator's domain service: sweeps in, leases out, results stored once. No gRPC
 // here (grpc-server.ts is the shell); the store holds every durable fact, the queue and
 // the lease table hold what only matters while this process lives.
+import { existsSync } from 'node:fs';
+import { workloadFiles } from '../src/artifacts/workload-files.js';
 import type { Logger } from '../src/log/logger.js';
 import type { AgentRegistration, HeartbeatDirective, LeaseRef, TrialLease } from '../src/rpc/agent-channel.js';
 import type { SubmittedSweep, SweepProgress, SweepSummary } from '../src/rpc/sweep-progress.js';
@@ -11,7 +13,8 @@ import type { SweepSnapshot } from '../src/trial/records.js';
 import type { CancelReason, EpochRecord, TrialErrorInfo, TrialResult, TrialSpec } from '../src/trial/types.js';
 import { CoordinatorEventBus, type ReportCall } from './coordinator-events.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
-import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
+import { ArtifactStore } from './artifact-store.js';
+import { CoordinatorClosedError, InvalidReportError, MissingArtifactError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
 import { LeaseTable, type Lease } from './lease-table.js';
 import { fusionKey } from '../src/train/fused/fusion-key.js';
 import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
@@ -63,6 +66,8 @@ function sanitizeHostname(hostname: string): string {
 
 export class Coordinator {
   readonly events: CoordinatorEventBus;
+  /** Content-addressed blobs under the data dir: what uploads write and agents fetch. */
+  readonly artifacts: ArtifactStore;
   private readonly options: ResolvedCoordinatorOptions;
   private readonly logger: Logger;
   private readonly store: SweepStore;
@@ -102,6 +107,7 @@ export class Coordinator {
     // One commit per event-loop turn for the hot writes (see the note atop sweep-store.ts).
     this.store = SweepStore.open(this.options.dataDir, this.options.clock(), { commitMode: 'per-turn' });
     this.store.onHealthChange((health) => this.storeHealthChanged(health));
+    this.artifacts = new ArtifactStore(this.options.dataDir, this.options.maxArtifactBytes);
     for (const trial of this.store.queuedTrials()) this.enqueue(trial);
     if (this.queue.size > 0) this.logger.info('coordinator.resumed', { queued: this.queue.size });
     if (this.options.expiryCheckIntervalMs > 0) {
@@ -125,6 +131,7 @@ export class Coordinator {
   /** Creates the sweep, or resumes it when a sweep with the same id exists (cancelled trials run again). */
   submitSweep(spec: SweepSpec, source: string): SubmittedSweep {
     this.assertOpen();
+    const blobs = this.heldArtifactsOf(spec);
     const sweepId = sweepIdOf(spec);
     const existing = this.store.getSweep(sweepId);
     if (existing !== undefined) {
@@ -134,18 +141,40 @@ export class Coordinator {
         this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
         this.dispatch();
       }
+      this.store.recordSweepArtifacts(sweepId, blobs);
       this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials: existing.totalTrials });
       this.changed(sweepId);
       return { sweepId, resumed: true, totalTrials: existing.totalTrials };
     }
     const trials = expandGrid(spec);
     this.store.createSweep({ sweepId, spec, specSource: source, trials, nowMs: this.options.clock() });
+    this.store.recordSweepArtifacts(sweepId, blobs);
     for (const trial of this.store.queuedTrials(sweepId)) this.enqueue(trial);
     this.logger.info('sweep.submitted', { sweepId, name: spec.name, trials: trials.length });
     this.events.emit('sweep-submitted', { sweepId, resumed: false, totalTrials: trials.length });
     this.changed(sweepId);
     this.dispatch();
     return { sweepId, resumed: false, totalTrials: trials.length };
+  }
+
+  /**
+   * The blobs the spec names, each one held (uploaded, verified and fsynced) before the sweep is
+   * accepted: an agent must be able to fetch every file of every trial. Throws MissingArtifactError.
+   */
+  private heldArtifactsOf(spec: SweepSpec): string[] {
+    const blobs: string[] = [];
+    for (const { field, ref } of workloadFiles(spec.workload)) {
+      if (ref.kind !== 'artifact') continue;
+      if (!existsSync(this.artifacts.blobPath(ref.sha256))) throw new MissingArtifactError(field, ref.sha256, ref.name);
+      blobs.push(ref.sha256);
+    }
+    return blobs;
+  }
+
+  /** Every blob some sweep of the store names (what gc keeps). */
+  referencedArtifacts(): ReadonlySet<string> {
+    this.assertOpen();
+    return this.store.referencedArtifacts();
   }
 
   getSweep(sweepId: string): SweepSummary {

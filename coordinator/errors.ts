@@ -55,3 +55,15 @@ export class CoordinatorClosedError extends Error {
     super('the coordinator is shutting down');
   }
 }
+
+/** A submitted spec names a blob this coordinator does not hold: upload it, then submit again. */
+export class MissingArtifactError extends Error {
+  override readonly name = 'MissingArtifactError';
+  constructor(
+    readonly field: string,
+    readonly sha256: string,
+    readonly file: string,
+  ) {
+    super(`${field}: ${file} (sha256 ${sha256}) is not held by this coordinator — \`plateau submit\` uploads it before it submits`);
+  }
+}

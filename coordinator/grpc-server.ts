@@ -7,6 +7,7 @@ import {
   ServerCredentials,
   status,
   type sendUnaryData,
+  type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceError,
@@ -22,7 +23,8 @@ import { decideExposure, InsecureExposureError, tokenAuthInterceptor } from './a
 import { AgentSessions, type CallFailure, type LeaseCallHandlers } from './agent-session.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
-import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
+import { ArtifactError, type ArtifactStore, type UploadHeader } from './artifact-store.js';
+import { CoordinatorClosedError, InvalidReportError, MissingArtifactError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
 import { addHealthService, serviceNameOf, type GrpcHealth, type HealthState } from './grpc-health.js';
 import { StoreUnavailableError, type StoreHealth } from './store-health.js';
 
@@ -87,6 +89,65 @@ function serviceError(code: status, details: string): Partial<ServiceError> {
   return { code, details: clipDetails(details), metadata: new Metadata() };
 }
 
+const artifactStatus: Readonly<Record<ArtifactError['kind'], status>> = {
+  invalid: status.INVALID_ARGUMENT,
+  'too-large': status.INVALID_ARGUMENT,
+  busy: status.ABORTED,
+  'not-found': status.NOT_FOUND,
+  corrupt: status.DATA_LOSS,
+  'resume-mismatch': status.FAILED_PRECONDITION,
+};
+
+/** One HasArtifacts asks about a sweep's files: a spec names a few, a model's shards a few more. */
+const MAX_HASHES_PER_CALL = 1_024;
+
+/** The first message of an upload is its header; the rest are chunks. */
+async function readUpload(call: ServerReadableStream<wire.UploadArtifactRequest, wire.UploadArtifactResponse>, artifacts: ArtifactStore): Promise<number> {
+  const messages = call[Symbol.asyncIterator]() as AsyncIterator<wire.UploadArtifactRequest>;
+  const first = await messages.next();
+  const part = first.done === true ? undefined : first.value.part;
+  if (part?.$case !== 'header') throw new WireDecodeError('part', 'the first message of an upload is its header');
+  const header: UploadHeader = { sha256: part.value.sha256, size: part.value.size, name: part.value.name, offset: part.value.offset };
+  async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    for (;;) {
+      const next = await messages.next();
+      if (next.done === true) return;
+      const chunk = next.value.part;
+      if (chunk?.$case !== 'chunk') throw new WireDecodeError('part', 'after the header, an upload sends only chunks');
+      yield chunk.value;
+    }
+  }
+  return artifacts.receive(header, chunks());
+}
+
+/** Streams a blob with backpressure: never more than the transport's buffer ahead of the reader. */
+async function sendBlob(call: ServerWritableStream<wire.FetchArtifactRequest, wire.ArtifactChunk>, chunks: AsyncIterable<Buffer>): Promise<boolean> {
+  let cancelled = call.cancelled;
+  const onCancelled = (): void => {
+    cancelled = true;
+  };
+  call.once('cancelled', onCancelled);
+  try {
+    for await (const data of chunks) {
+      if (cancelled) return false;
+      if (!call.write({ data })) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            call.off('drain', done);
+            call.off('cancelled', done);
+            resolve();
+          };
+          call.on('drain', done);
+          call.on('cancelled', done);
+        });
+      }
+    }
+    return !cancelled;
+  } finally {
+    call.off('cancelled', onCancelled);
+  }
+}
+
 /** Each domain error class → the status it ends a call with; anything else is a bug and answers INTERNAL. */
 function toCallFailure(error: unknown, logger: Logger, method: string): CallFailure {
   const failure = (code: status, details: string, trialId = ''): CallFailure => ({ code, details: clipDetails(details), trialId });
@@ -97,6 +158,8 @@ function toCallFailure(error: unknown, logger: Logger, method: string): CallFail
   if (error instanceof CoordinatorClosedError) return failure(status.UNAVAILABLE, error.message);
   // The disk is full or failing: the store probes and recovers on its own, so the caller retries.
   if (error instanceof StoreUnavailableError) return failure(status.UNAVAILABLE, error.message);
+  if (error instanceof MissingArtifactError) return failure(status.FAILED_PRECONDITION, error.message);
+  if (error instanceof ArtifactError) return failure(artifactStatus[error.kind], error.message);
   logger.error('rpc.internal-error', { method, error });
   return failure(status.INTERNAL, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
@@ -200,6 +263,41 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     })),
   };
 
+  const artifactService: wire.ArtifactServiceServer = {
+    hasArtifacts: unary<wire.HasArtifactsRequest, wire.HasArtifactsResponse>('HasArtifacts', async (request) => {
+      if (request.sha256.length > MAX_HASHES_PER_CALL) throw new WireDecodeError('sha256', `${request.sha256.length} hashes — at most ${MAX_HASHES_PER_CALL} per call`);
+      const missing = await domain().artifacts.missing(request.sha256);
+      return { missing: missing.map((blob) => ({ sha256: blob.sha256, heldBytes: blob.heldBytes })) };
+    }),
+    uploadArtifact: (call: ServerReadableStream<wire.UploadArtifactRequest, wire.UploadArtifactResponse>, callback: sendUnaryData<wire.UploadArtifactResponse>): void => {
+      // A client that goes away mid-upload ends the stream, so the partial file is closed (and kept for a resume).
+      call.once('cancelled', () => call.destroy());
+      readUpload(call, domain().artifacts).then(
+        (bytesReceived) => {
+          if (bytesReceived > 0) logger.info('artifact.received', { bytes: bytesReceived });
+          options.observeCall?.('UploadArtifact', status.OK);
+          callback(null, { bytesReceived });
+        },
+        (error: unknown) => {
+          const failure = toServiceError(error, logger, 'UploadArtifact');
+          options.observeCall?.('UploadArtifact', failure.code ?? status.UNKNOWN);
+          callback(failure);
+        },
+      );
+    },
+    fetchArtifact: (call: ServerWritableStream<wire.FetchArtifactRequest, wire.ArtifactChunk>): void => {
+      sendBlob(call, domain().artifacts.read(call.request.sha256, call.request.offset)).then(
+        (complete) => {
+          if (complete) call.end();
+        },
+        (error: unknown) => {
+          if (error instanceof ArtifactError && error.kind === 'corrupt') logger.error('artifact.corrupt', { sha256: call.request.sha256, error: error.message });
+          if (!call.cancelled) call.emit('error', toServiceError(error, logger, 'FetchArtifact'));
+        },
+      );
+    },
+  };
+
   // The lease calls, shared by their unary handlers and the AgentSession stream.
   const leaseCalls: LeaseCallHandlers = {
     poll: async (request, signal) => encodePollResponse(await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, signal)),
@@ -249,7 +347,8 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
 
   server.addService(wire.SweepServiceService, sweepService);
   server.addService(wire.AgentServiceService, agentService);
-  const health = addHealthService(server, [serviceNameOf(wire.SweepServiceService), serviceNameOf(wire.AgentServiceService)]);
+  server.addService(wire.ArtifactServiceService, artifactService);
+  const health = addHealthService(server, [serviceNameOf(wire.SweepServiceService), serviceNameOf(wire.AgentServiceService), serviceNameOf(wire.ArtifactServiceService)]);
 
   const requested = formatHostPort(options.host, options.port);
   let port: number;

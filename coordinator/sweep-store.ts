@@ -271,6 +271,12 @@ CREATE TABLE IF NOT EXISTS results (
   PRIMARY KEY (sweep_id, trial_id),
   FOREIGN KEY (sweep_id, trial_id) REFERENCES trials(sweep_id, trial_id)
 );
+-- The blobs (artifacts) each sweep's spec names: what \`plateau gc\` keeps.
+CREATE TABLE IF NOT EXISTS sweep_artifacts (
+  sweep_id TEXT NOT NULL REFERENCES sweeps(sweep_id),
+  sha256 TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, sha256)
+);
 CREATE TRIGGER IF NOT EXISTS results_written_once BEFORE UPDATE ON results
 BEGIN SELECT RAISE(ABORT, 'a trial result is written once'); END;
 CREATE TRIGGER IF NOT EXISTS results_only_for_ended_trials BEFORE INSERT ON results
@@ -767,6 +773,36 @@ export class SweepStore {
       insertSweep.run(input.sweepId, input.spec.name, JSON.stringify(input.spec), input.specSource, input.nowMs, input.trials.length, input.spec.maxAttempts);
       input.trials.forEach((trial, ordinal) => insertTrial.run(input.sweepId, trial.id, ordinal, trial.repeat, JSON.stringify(trial)));
     });
+  }
+
+  // ── artifacts ───────────────────────────────────────────────────────────
+
+  /** Records the blobs a sweep's spec names (idempotent), so gc keeps them. */
+  recordSweepArtifacts(sweepId: string, hashes: readonly string[]): void {
+    const insert = this.statement(`INSERT OR IGNORE INTO sweep_artifacts (sweep_id, sha256) VALUES (?, ?)`);
+    this.full(() => {
+      for (const sha256 of hashes) insert.run(sweepId, sha256);
+    });
+  }
+
+  /** Every blob some sweep names. */
+  referencedArtifacts(): Set<string> {
+    return new Set(this.statement<[], { sha256: string }>(`SELECT DISTINCT sha256 FROM sweep_artifacts`).all().map((row) => row.sha256));
+  }
+
+  /**
+   * The blobs the sweeps in `dataDir`'s store name, read without opening the store for writing
+   * (\`plateau gc\` runs beside a live coordinator). A store without the table names none.
+   */
+  static readReferencedArtifacts(dataDir: string): Set<string> {
+    const db = new Database(join(dataDir, storeFileName), { readonly: true, fileMustExist: true });
+    try {
+      const table = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sweep_artifacts'`).get();
+      if (table === undefined) return new Set();
+      return new Set(db.prepare<[], { sha256: string }>(`SELECT DISTINCT sha256 FROM sweep_artifacts`).all().map((row) => row.sha256));
+    } finally {
+      db.close();
+    }
   }
 
   getSweep(sweepId: string): StoredSweep | undefined {

@@ -1,3 +1,5 @@
+import { parseBytes } from '../artifacts/format-bytes.js';
+
 // Every number, size and duration a command-line option takes is read here, so every
 // command refuses the same wrong input the same way: one line naming the option, what was
 // given and what is expected (exit code 2 where the command catches OptionValueError).
@@ -91,4 +93,11 @@ export function parsePort(text: string, option: string): number {
   const port = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || port > 65_535) throw new OptionValueError(option, text, expected);
   return port;
+}
+
+/** A size such as 512MiB, 8GiB, 20GB (binary units either way) or a number of bytes, within 1 byte..1 PiB. */
+export function parseByteSize(text: string, option: string): number {
+  const bytes = parseBytes(text);
+  if (bytes === undefined || bytes > 2 ** 50) throw new OptionValueError(option, text, 'a size such as 512MiB or 8GiB (at most 1PiB)');
+  return bytes;
 }

@@ -14,7 +14,10 @@ export type RpcMethod =
   | 'ListSweeps'
   | 'CancelSweep'
   | 'WatchSweep'
-  | 'GetResults';
+  | 'GetResults'
+  | 'HasArtifacts'
+  | 'UploadArtifact'
+  | 'FetchArtifact';
 
 /** Any failed call: `code` is the gRPC status code, `details` the coordinator's message. */
 export class CoordinatorRpcError extends Error {

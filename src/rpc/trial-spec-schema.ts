@@ -1,11 +1,19 @@
 // The TrialSpec as it arrives over the wire (Lease.trial_spec_json), checked once at the
 // edge so the agent and its workers only ever see a well-formed TrialSpec.
 import { z } from 'zod';
+import { remoteFileRefSchema, weightFilesSchema } from '../artifacts/file-ref-schema.js';
 import type { TrialSpec } from '../trial/types.js';
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const nonNegativeInt = z.number().int().nonnegative();
 const positiveInt = z.number().int().positive();
+
+/** An .npz array key: bounded, and never a path inside the archive. */
+const arrayKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((key) => !/[/\\\0]/.test(key), 'an array name without / or \\');
 
 const activation = z.enum(['linear', 'relu', 'tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'softmax', 'swish', 'gelu']);
 
@@ -19,7 +27,16 @@ const dataset = z.discriminatedUnion('kind', [
     validationSplit: finite,
   }),
   z.strictObject({ kind: z.literal('two-spirals'), samples: positiveInt, noise: finite, seed: z.number().int(), validationSplit: finite }),
-  z.strictObject({ kind: z.literal('csv'), train: z.string().min(1), validation: z.string().min(1), target: z.string().min(1), standardize: z.boolean() }),
+  z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: z.string().min(1), standardize: z.boolean() }),
+  z.strictObject({
+    kind: z.literal('npz'),
+    train: remoteFileRefSchema,
+    validation: remoteFileRefSchema.optional(),
+    x: arrayKey,
+    y: arrayKey,
+    validationSplit: finite,
+    standardize: z.boolean(),
+  }),
 ]);
 
 const layer = z.discriminatedUnion('kind', [
@@ -30,7 +47,7 @@ const layer = z.discriminatedUnion('kind', [
 
 const model = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('layers'), layers: z.array(layer) }),
-  z.strictObject({ kind: z.literal('modelJson'), path: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('modelJson'), file: remoteFileRefSchema, weights: weightFilesSchema }),
 ]);
 
 const workload = z.strictObject({

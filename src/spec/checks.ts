@@ -2,6 +2,7 @@
 // twice, a monitor the model never logs), files that are not there, and grids too big.
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
+import type { FileRef } from '../artifacts/file-ref.js';
 import { loggedMetricNames, suggestMetric } from '../plateau/monitor.js';
 import type { LossName } from '../trial/types.js';
 import { configCount } from './grid.js';
@@ -121,7 +122,8 @@ function checkFile(source: SpecSource, path: SpecPath, file: string): SpecIssue[
 
 function checkSplit(spec: SweepSpec, source: SpecSource): SpecIssue[] {
   const dataset = spec.workload.dataset;
-  if (dataset.kind === 'csv') return [];
+  // A file's sample count is known only when it is read (the loader checks the split then).
+  if (dataset.kind === 'csv' || dataset.kind === 'npz') return [];
   const validation = dataset.samples * dataset.validationSplit;
   if (validation >= 1 && dataset.samples - validation >= 1) return [];
   const path = ['workload', 'dataset', 'samples'];
@@ -158,13 +160,20 @@ export function checkSpec(spec: SweepSpec, source: SpecSource, options: SpecChec
   issues.push(...checkSplit(spec, source));
   const dataset = spec.workload.dataset;
   const model = spec.workload.model;
-  const files: [SpecPath, string][] = [];
+  const files: [SpecPath, FileRef][] = [];
   if (dataset.kind === 'csv') files.push([['workload', 'dataset', 'train'], dataset.train], [['workload', 'dataset', 'validation'], dataset.validation]);
-  if (model.kind === 'modelJson') files.push([['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'path'], model.path]);
-  for (const [path, file] of files) {
-    const outside = confinementIssues(source, path, file, options.confineTo);
+  if (dataset.kind === 'npz') {
+    files.push([['workload', 'dataset', 'train'], dataset.train]);
+    if (dataset.validation !== undefined) files.push([['workload', 'dataset', 'validation'], dataset.validation]);
+  }
+  if (model.kind === 'modelJson') files.push([['workload', 'model', source.form === 'yaml' ? 'modelJson' : 'file'], model.file]);
+  for (const [path, ref] of files) {
+    // An artifact is checked by its holder (the coordinator), by hash; only paths are confined.
+    if (ref.kind === 'artifact') continue;
+    const outside = confinementIssues(source, path, ref.path, options.confineTo);
     issues.push(...outside);
-    if (outside.length === 0 && options.checkFiles) issues.push(...checkFile(source, path, file));
+    // A shared file lives on the agents' mount, which the client need not have.
+    if (outside.length === 0 && options.checkFiles && ref.kind === 'local') issues.push(...checkFile(source, path, ref.path));
   }
   issues.push(...checkSize(spec, source, options));
   return issues;

@@ -1,6 +1,8 @@
 // Validated input → the fully-defaulted SweepSpec: defaults from defaults.ts, layers in
-// their internal form, every path absolute (relative to the spec file's directory).
+// their internal form, every file a FileRef with an absolute path (relative to the spec
+// file's directory): `local` (staged as an artifact before it leaves the client) or `shared`.
 import { resolve } from 'node:path';
+import type { FileRef } from '../artifacts/file-ref.js';
 import type { DatasetSpec, LayerSpec, ModelSpec, WorkloadSpec } from '../trial/types.js';
 import { defaultGoal, SPEC_DEFAULTS } from './defaults.js';
 import type { LayerInput, SweepSpecInput } from './schema.js';
@@ -28,14 +30,30 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
         seed: dataset.seed,
         validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
       };
-    case 'csv':
+    case 'csv': {
+      const kind = dataset.location === 'shared' ? 'shared' : 'local';
+      const ref = (path: string): FileRef => ({ kind, path: resolve(baseDir, path) });
       return {
         kind: 'csv',
-        train: resolve(baseDir, dataset.train),
-        validation: resolve(baseDir, dataset.validation),
+        train: ref(dataset.train),
+        validation: ref(dataset.validation),
         target: dataset.target,
         standardize: dataset.standardize ?? SPEC_DEFAULTS.dataset.standardize,
       };
+    }
+    case 'npz': {
+      const kind = dataset.location === 'shared' ? 'shared' : 'local';
+      const ref = (path: string): FileRef => ({ kind, path: resolve(baseDir, path) });
+      return {
+        kind: 'npz',
+        train: ref(dataset.train),
+        ...(dataset.validation === undefined ? {} : { validation: ref(dataset.validation) }),
+        x: dataset.x ?? SPEC_DEFAULTS.dataset.x,
+        y: dataset.y ?? SPEC_DEFAULTS.dataset.y,
+        validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
+        standardize: dataset.standardize ?? SPEC_DEFAULTS.dataset.standardize,
+      };
+    }
   }
 }
 
@@ -46,7 +64,8 @@ function compileLayer(layer: LayerInput): LayerSpec {
 }
 
 function compileModel(model: ModelInput, baseDir: string): ModelSpec {
-  if (model.modelJson !== undefined) return { kind: 'modelJson', path: resolve(baseDir, model.modelJson) };
+  // Weight shards are found (in the model.json's weightsManifest) when the files are staged.
+  if (model.modelJson !== undefined) return { kind: 'modelJson', file: { kind: 'local', path: resolve(baseDir, model.modelJson) }, weights: {} };
   return { kind: 'layers', layers: (model.layers ?? []).map(compileLayer) };
 }
 

@@ -19,8 +19,11 @@ export const SPEC_DEFAULTS = {
   dataset: {
     noise: 0.1,
     validationSplit: 0.2,
-    /** CSV features are z-scored with the training file's statistics unless a spec says otherwise. */
+    /** CSV and npz features are z-scored with the training file's statistics unless a spec says otherwise. */
     standardize: true,
+    /** The keys np.savez(file, x=…, y=…) gives the arrays. */
+    x: 'x',
+    y: 'y',
   },
   activation: 'linear' satisfies Activation,
   repeats: 1,

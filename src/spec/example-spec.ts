@@ -9,6 +9,7 @@ workload:
   # Built in: synthetic-regression {samples, features, noise?, seed, validationSplit?}
   #           two-spirals {samples, noise?, seed, validationSplit?}
   # Or your data: { kind: csv, train: data/train.csv, validation: data/val.csv, target: y }
+  # or NumPy arrays: { kind: npz, train: data/train.npz, x: x, y: y } (np.savez; validation optional)
   # (paths are relative to this file; features are z-scored with the training file's
   # statistics, standardize: false keeps them raw).
   dataset: { kind: synthetic-regression, samples: 4096, features: 16, noise: 0.1, seed: 7 }

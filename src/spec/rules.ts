@@ -119,6 +119,14 @@ export function nonEmptyString(what: string): z.ZodString {
     .refine((s) => s.trim() !== '', rule(`${what} (a non-empty string)`, `${what} must not be empty`));
 }
 
+/** The longest array key accepted in an .npz spec (numpy keys are Python identifiers in practice). */
+export const MAX_ARRAY_KEY_LENGTH = 255;
+
+/** The key of an array in an .npz archive: `x` in np.savez(file, x=…). */
+export const arrayKey = nonEmptyString('an array name')
+  .max(MAX_ARRAY_KEY_LENGTH, rule(`an array name of at most ${MAX_ARRAY_KEY_LENGTH} characters`, `an array name must be at most ${MAX_ARRAY_KEY_LENGTH} characters`))
+  .refine((key) => !/[/\\\0]/.test(key), rule('an array name without / or \\', 'an array name has no / or \\ (it names an entry of the archive)'));
+
 export const plateauMode = z.enum(['auto', 'min', 'max']);
 export const objectiveGoal = z.enum(['minimize', 'maximize']);
 export const objectiveUse = z.enum(['final', 'best']);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import {
   activation,
+  arrayKey,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -45,11 +46,25 @@ const csvDataset = z.strictObject({
   validation: nonEmptyString('a CSV file path'),
   target: nonEmptyString('the target column name'),
   standardize: z.boolean().optional(),
+  /** `client` (default): the files travel with the sweep. `shared`: read in place on every agent (a shared mount). */
+  location: z.enum(['client', 'shared']).optional(),
 });
 
-const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset], {
+const npzDataset = z.strictObject({
+  kind: z.literal('npz'),
+  train: nonEmptyString('an .npz file path'),
+  validation: nonEmptyString('an .npz file path').optional(),
+  x: arrayKey.optional(),
+  y: arrayKey.optional(),
+  validationSplit: validationSplit.optional(),
+  standardize: z.boolean().optional(),
+  /** As for csv: `client` (default) travels with the sweep, `shared` is read in place on every agent. */
+  location: z.enum(['client', 'shared']).optional(),
+});
+
+const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset, npzDataset], {
   // zod types this map as union-only, but a non-mapping arrives here as invalid_type too.
-  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | csv, … }'),
+  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | csv | npz, … }'),
 });
 
 const LAYER_FORMS = '{dense: <units>, activation: <name>}, {dropout: <rate>} or batchNorm';

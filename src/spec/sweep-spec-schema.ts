@@ -1,9 +1,10 @@
 // The compiled SweepSpec as it travels as JSON (client → coordinator): every field present,
-// paths absolute, model in its internal form. Re-validated on arrival, never trusted.
-import { isAbsolute } from 'node:path';
+// files as artifacts (or shared paths), model in its internal form. Re-validated on arrival, never trusted.
 import { z } from 'zod';
+import { remoteFileRefSchema, weightFilesSchema } from '../artifacts/file-ref-schema.js';
 import {
   activation,
+  arrayKey,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -22,8 +23,6 @@ import {
   validationSplit,
 } from './rules.js';
 
-const absolutePath = nonEmptyString('an absolute path').refine((path) => isAbsolute(path), rule('an absolute path', 'a path in a compiled spec must be absolute'));
-
 const dataset = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('synthetic-regression'),
@@ -40,7 +39,16 @@ const dataset = z.discriminatedUnion('kind', [
     seed,
     validationSplit,
   }),
-  z.strictObject({ kind: z.literal('csv'), train: absolutePath, validation: absolutePath, target: nonEmptyString('the target column name'), standardize: z.boolean() }),
+  z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: nonEmptyString('the target column name'), standardize: z.boolean() }),
+  z.strictObject({
+    kind: z.literal('npz'),
+    train: remoteFileRefSchema,
+    validation: remoteFileRefSchema.optional(),
+    x: arrayKey,
+    y: arrayKey,
+    validationSplit,
+    standardize: z.boolean(),
+  }),
 ]);
 
 const layer = z.discriminatedUnion('kind', [
@@ -54,7 +62,7 @@ const model = z.discriminatedUnion('kind', [
     kind: z.literal('layers'),
     layers: z.array(layer).refine((layers) => layers.length > 0, rule('at least one layer', 'a model needs at least one layer')),
   }),
-  z.strictObject({ kind: z.literal('modelJson'), path: absolutePath }),
+  z.strictObject({ kind: z.literal('modelJson'), file: remoteFileRefSchema, weights: weightFilesSchema }),
 ]);
 
 export const sweepSpecSchema = z.strictObject({

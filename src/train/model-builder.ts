@@ -3,9 +3,12 @@
 // loss, metrics and optimizer at the trial's initial learning rate.
 import { initializers, layers, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
 import { losses, type Optimizer, type Tensor } from '@tensorflow/tfjs-core';
-import type { LayerSpec, LossName, WorkloadSpec } from '../trial/types.js';
+import { dirname, resolve } from 'node:path';
+import { fileRefDisplayName } from '../artifacts/file-ref.js';
+import { clientFileResolver, type FileResolver } from '../artifacts/file-resolver.js';
+import type { LayerSpec, LossName, ModelSpec, WorkloadSpec } from '../trial/types.js';
 import { ModelError } from './model-error.js';
-import { loadModelJson } from './model-json.js';
+import { loadModelJson, type ShardLocator } from './model-json.js';
 import { createOptimizer } from './optimizers.js';
 import { SeededDropout } from './seeded-dropout.js';
 import { deriveSeed, SeedStream } from './seeded-random.js';
@@ -73,14 +76,38 @@ function checkFits(model: LayersModel, shape: DataShape, loss: LossName, file: s
   }
 }
 
-/** An uncompiled model whose initial weights depend only on `seed` (and the spec). */
-export async function buildModel(workload: WorkloadSpec, shape: DataShape, seed: number): Promise<LayersModel> {
+type ModelJsonSpec = Extract<ModelSpec, { kind: 'modelJson' }>;
+
+/**
+ * Where a model.json's shards are read: a client's own model.json finds them next to it (as
+ * tfjs does); a staged one only through its `weights` map, never by a path relative to anything.
+ */
+function shardLocator(model: ModelJsonSpec, modelPath: string, files: FileResolver): ShardLocator {
+  const file = fileRefDisplayName(model.file);
+  return (shard) => {
+    const ref = model.weights[shard];
+    if (ref !== undefined) return { path: files.localPath(ref, `workload.model.weights[${JSON.stringify(shard)}]`), name: fileRefDisplayName(ref) };
+    if (model.file.kind === 'local') {
+      const path = resolve(dirname(modelPath), shard);
+      return { path, name: path };
+    }
+    throw new ModelError('a weights file its weightsManifest lists was not staged with the model — submit it again with `plateau submit`', file);
+  };
+}
+
+/** An uncompiled model whose initial weights depend only on `seed` (and the spec); model.json files are read through `files`. */
+export async function buildModel(workload: WorkloadSpec, shape: DataShape, seed: number, files: FileResolver = clientFileResolver): Promise<LayersModel> {
   const weightsSeed = deriveSeed(seed, SeedStream.weights);
-  const file = workload.model.kind === 'modelJson' ? workload.model.path : undefined;
-  const model =
-    workload.model.kind === 'layers'
-      ? buildSequential(workload.model.layers, shape, weightsSeed)
-      : await loadModelJson(workload.model.path, weightsSeed);
+  const spec = workload.model;
+  let model: LayersModel;
+  let file: string | undefined;
+  if (spec.kind === 'layers') {
+    model = buildSequential(spec.layers, shape, weightsSeed);
+  } else {
+    file = fileRefDisplayName(spec.file);
+    const modelPath = files.localPath(spec.file, 'workload.model.file');
+    model = await loadModelJson(modelPath, file, shardLocator(spec, modelPath, files), weightsSeed);
+  }
   try {
     checkFits(model, shape, workload.loss, file);
   } catch (error) {

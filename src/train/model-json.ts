@@ -2,7 +2,6 @@
 // tfjs-layers, weights read from the shard files next to it. Without weights, every random
 // initializer gets a seed derived from the trial's, so every configuration starts equal.
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { dispose, io, type NamedTensorMap } from '@tensorflow/tfjs-core';
 import { models, type LayersModel } from '@tensorflow/tfjs-layers';
 import { ModelError } from './model-error.js';
@@ -60,13 +59,14 @@ export function parseModelJson(text: string, file: string): ModelJsonFile {
   try {
     parsed = asJson(JSON.parse(text));
   } catch (error) {
-    throw new ModelError(`not valid JSON (${error instanceof Error ? error.message : String(error)})`, file);
+    // JSON.parse's message quotes the text it choked on: the file's content, never echoed.
+    throw new ModelError(`not valid JSON${error instanceof SyntaxError ? '' : ` (${String(error)})`} — expected a tfjs layers-format model.json`, file);
   }
   if (!isObject(parsed)) throw new ModelError('expected a JSON object (a tfjs layers-format model.json)', file);
   if ('modelTopology' in parsed) {
     const format = parsed['format'];
     if (format !== undefined && format !== null && format !== 'layers-model') {
-      throw new ModelError(`format ${JSON.stringify(format)} — expected "layers-model" (a graph model cannot be trained)`, file);
+      throw new ModelError('format is not "layers-model" — a graph model cannot be trained', file);
     }
     const topology = parsed['modelTopology'];
     if (!isObject(topology)) throw new ModelError('modelTopology: expected an object', file);
@@ -74,18 +74,18 @@ export function parseModelJson(text: string, file: string): ModelJsonFile {
     if (manifest !== undefined && manifest !== null && !Array.isArray(manifest)) {
       throw new ModelError('weightsManifest: expected a list of weight groups', file);
     }
-    return { topology, weightsManifest: Array.isArray(manifest) ? manifest.map((group) => checkGroup(group, file)) : undefined };
+    return { topology, weightsManifest: Array.isArray(manifest) ? manifest.map((group, index) => checkGroup(group, index, file)) : undefined };
   }
   return { topology: parsed, weightsManifest: undefined };
 }
 
-function checkGroup(group: unknown, file: string): WeightsGroup {
+function checkGroup(group: unknown, groupIndex: number, file: string): WeightsGroup {
   if (!isObject(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) {
     throw new ModelError('weightsManifest: each group needs "paths" and "weights" lists', file);
   }
   const paths = group['paths'];
   if (!paths.every((p): p is string => typeof p === 'string')) throw new ModelError('weightsManifest: paths must be strings', file);
-  const weights = group['weights'].map((entry) => checkWeightEntry(entry, file));
+  const weights = group['weights'].map((entry, index) => checkWeightEntry(entry, `group ${groupIndex + 1}, weight ${index + 1}`, file));
   return { paths, weights };
 }
 
@@ -96,25 +96,26 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | und
   return allowed.find((known) => known === value);
 }
 
-function checkWeightEntry(entry: unknown, file: string): io.WeightsManifestEntry {
+/** `where` names the entry by position: names in the file are its content, never echoed. */
+function checkWeightEntry(entry: unknown, where: string, file: string): io.WeightsManifestEntry {
   const bad = (what: string): ModelError => new ModelError(`weightsManifest: ${what}`, file);
-  if (!isObject(entry) || typeof entry['name'] !== 'string') throw bad('each weight needs a "name"');
+  if (!isObject(entry) || typeof entry['name'] !== 'string') throw bad(`${where}: each weight needs a "name"`);
   const name = entry['name'];
   const shape = entry['shape'];
   if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
-    throw bad(`${name}: "shape" must be a list of sizes`);
+    throw bad(`${where}: "shape" must be a list of sizes`);
   }
   const dtype = oneOf(entry['dtype'] ?? 'float32', DTYPES);
-  if (dtype === undefined) throw bad(`${name}: dtype ${String(entry['dtype'])} — expected one of ${DTYPES.join(', ')}`);
+  if (dtype === undefined) throw bad(`${where}: dtype — expected one of ${DTYPES.join(', ')}`);
   const quantization = entry['quantization'];
   if (quantization === undefined || quantization === null) return { name, shape, dtype };
-  if (!isObject(quantization)) throw bad(`${name}: "quantization" must be an object`);
+  if (!isObject(quantization)) throw bad(`${where}: "quantization" must be an object`);
   const quantizedAs = oneOf(quantization['dtype'], QUANTIZED);
-  if (quantizedAs === undefined) throw bad(`${name}: quantization dtype — expected one of ${QUANTIZED.join(', ')}`);
+  if (quantizedAs === undefined) throw bad(`${where}: quantization dtype — expected one of ${QUANTIZED.join(', ')}`);
   const scale = quantization['scale'];
   const min = quantization['min'];
   if ((scale !== undefined && typeof scale !== 'number') || (min !== undefined && typeof min !== 'number')) {
-    throw bad(`${name}: quantization scale and min must be numbers`);
+    throw bad(`${where}: quantization scale and min must be numbers`);
   }
   return {
     name,
@@ -158,21 +159,26 @@ export function seedTopology(topology: JsonObject, seed: number, file: string): 
   visit(topology);
 }
 
-async function readWeights(
-  manifest: readonly WeightsGroup[],
-  directory: string,
-  file: string,
-): Promise<NamedTensorMap> {
+/** tfjs's own message may quote the model.json (a class name, a config value): only its kind is told. */
+function tfjsFailure(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** Where each weightsManifest path is read: the shard staged with the model, or (client side) next to the model.json. */
+export type ShardLocator = (shard: string) => { readonly path: string; readonly name: string };
+
+async function readWeights(manifest: readonly WeightsGroup[], locate: ShardLocator, file: string): Promise<NamedTensorMap> {
   const named: NamedTensorMap = {};
   try {
-    for (const group of manifest) {
+    for (const [groupIndex, group] of manifest.entries()) {
       const shards = await Promise.all(
-        group.paths.map(async (shard: string) => {
-          const shardFile = path.resolve(directory, shard);
+        group.paths.map(async (shard: string, index: number) => {
+          const located = locate(shard);
           try {
-            return await readFile(shardFile);
-          } catch {
-            throw new ModelError(`cannot read the weights file ${shardFile}`, file);
+            return await readFile(located.path);
+          } catch (error) {
+            const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
+            throw new ModelError(`cannot read weights file ${index + 1} of group ${groupIndex + 1} (${located.name}: ${code})`, file);
           }
         }),
       );
@@ -181,7 +187,7 @@ async function readWeights(
       try {
         Object.assign(named, io.decodeWeights(buffer, group.weights));
       } catch (error) {
-        throw new ModelError(`weights do not match the manifest: ${error instanceof Error ? error.message : String(error)}`, file);
+        throw new ModelError(`weights of group ${groupIndex + 1} do not match the manifest (${tfjsFailure(error)})`, file);
       }
     }
   } catch (error) {
@@ -191,11 +197,14 @@ async function readWeights(
   return named;
 }
 
-/** Builds an uncompiled model from a model.json file: its own weights if it lists them, else seeded ones. */
-export async function loadModelJson(file: string, seed: number): Promise<LayersModel> {
+/**
+ * Builds an uncompiled model from a model.json at `modelPath` (errors name `file`, its display
+ * name): its own weights if it lists them, else seeded ones.
+ */
+export async function loadModelJson(modelPath: string, file: string, locate: ShardLocator, seed: number): Promise<LayersModel> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(modelPath, 'utf8');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
     throw new ModelError(`cannot read the model file (${code})`, file);
@@ -206,15 +215,15 @@ export async function loadModelJson(file: string, seed: number): Promise<LayersM
   try {
     model = await models.modelFromJSON({ modelTopology: topology });
   } catch (error) {
-    throw new ModelError(`cannot build the model: ${error instanceof Error ? error.message : String(error)}`, file);
+    throw new ModelError(`cannot build the model from its topology (${tfjsFailure(error)})`, file);
   }
   if (weightsManifest === undefined) return model;
   try {
-    const weights = await readWeights(weightsManifest, path.dirname(file), file);
+    const weights = await readWeights(weightsManifest, locate, file);
     try {
       model.loadWeights(weights, true);
     } catch (error) {
-      throw new ModelError(`the weights do not fit the model: ${error instanceof Error ? error.message : String(error)}`, file);
+      throw new ModelError(`the weights do not fit the model (${tfjsFailure(error)})`, file);
     } finally {
       // The model's variables hold their own references.
       dispose(weights);

@@ -9,6 +9,7 @@ import { reduceLROnPlateau } from '../plateau/callback.js';
 import { applyLearningRate, readLearningRate } from '../plateau/optimizer-learning-rate.js';
 import type { BackendName, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
 import { selectBackend } from './backend.js';
+import type { FileResolver } from '../artifacts/file-resolver.js';
 import { loadDataset } from './datasets/load-dataset.js';
 import { CheckpointCallback } from './checkpoint-callback.js';
 import { buildModel, compileModel } from './model-builder.js';
@@ -31,6 +32,8 @@ export { LR_REDUCED_EVENT } from './trial-progress.js';
 
 export interface RunTrialOptions {
   readonly backend: BackendName;
+  /** Where the workload's files are read (an agent's worker: only what its agent resolved). Default: the client's own files. */
+  readonly files?: FileResolver;
   readonly signal?: AbortSignal;
   readonly onEpoch?: (record: EpochRecord) => void;
   readonly logger?: Logger;
@@ -59,7 +62,7 @@ export function errorInfo(error: unknown): TrialErrorInfo {
 async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, record: TrainingRecord): Promise<TrialOutcome> {
   checkTrainable(spec);
   await selectBackend(options.backend, logger);
-  const data = await loadDataset(spec.workload.dataset);
+  const data = await loadDataset(spec.workload.dataset, options.files);
   if (options.signal?.aborted === true) return { status: 'cancelled', reason: cancelReason(options.signal) };
 
   const { config, plateau: plateauBase, workload } = spec;
@@ -67,7 +70,7 @@ async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, 
   let optimizer: Optimizer | undefined;
   const validation: Tensor[] = [];
   try {
-    model = await buildModel(workload, data, spec.seed);
+    model = await buildModel(workload, data, spec.seed, options.files);
     optimizer = compileModel(model, workload, config.learningRate);
     const xVal = tensor2d(data.validation.x, [data.validation.count, data.featureCount]);
     validation.push(xVal);

@@ -1,8 +1,11 @@
 // Domain types shared by every process: the spec layer produces them, the trainer
 // consumes TrialSpec and produces TrialResult, the coordinator stores both.
 // Wire types (gen/) never leak past src/rpc; this file is the vocabulary.
+import type { FileRef } from '../artifacts/file-ref.js';
 
-/** A built-in or file-backed dataset. Paths are absolute once a spec is loaded. */
+export type { FileRef };
+
+/** A built-in or file-backed dataset. Files are FileRefs: client paths until staged, then content hashes. */
 export type DatasetSpec =
   | {
       readonly kind: 'synthetic-regression';
@@ -22,10 +25,23 @@ export type DatasetSpec =
     }
   | {
       readonly kind: 'csv';
-      readonly train: string;
-      readonly validation: string;
+      readonly train: FileRef;
+      readonly validation: FileRef;
       readonly target: string;
       /** Z-score every feature with the training file's mean and std (applied to both files). */
+      readonly standardize: boolean;
+    }
+  | {
+      /** NumPy arrays saved with np.savez / np.savez_compressed: x of shape [n, ...], y of shape [n] or [n, k]. */
+      readonly kind: 'npz';
+      readonly train: FileRef;
+      /** An archive with the same keys; without it, the last `validationSplit` of train is held out. */
+      readonly validation?: FileRef;
+      /** Keys of the arrays in each archive (np.savez(file, x=…, y=…) → "x" and "y"). */
+      readonly x: string;
+      readonly y: string;
+      readonly validationSplit: number;
+      /** Z-score every feature with the training x's mean and std (applied to both parts). */
       readonly standardize: boolean;
     };
 
@@ -38,8 +54,11 @@ export type LayerSpec =
 
 export type ModelSpec =
   | { readonly kind: 'layers'; readonly layers: readonly LayerSpec[] }
-  /** tfjs layers-format model.json (e.g. from tensorflowjs_converter); absolute path. */
-  | { readonly kind: 'modelJson'; readonly path: string };
+  /**
+   * tfjs layers-format model.json (e.g. from tensorflowjs_converter). `weights` maps each path
+   * its weightsManifest lists to that shard's file, so no shard is looked up next to anything.
+   */
+  | { readonly kind: 'modelJson'; readonly file: FileRef; readonly weights: Readonly<Record<string, FileRef>> };
 
 export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'huberLoss';
 

@@ -61,12 +61,12 @@ function transcript(messages: readonly WorkerToParent[]): string[] {
 
 describe('worker process (wire)', () => {
   it('sends the epoch a fused bundle finishes for all its members as one message, before the results', async () => {
-    const messages = await converse({ type: 'run-bundle', trials: bundle(['a', 'b', 'c'], 2) }, 3);
+    const messages = await converse({ type: 'run-bundle', trials: bundle(['a', 'b', 'c'], 2), files: {} }, 3);
     expect(transcript(messages)).toEqual(['ready', 'epochs a@1 b@1 c@1', 'epochs a@2 b@2 c@2', 'result a', 'result b', 'result c']);
   });
 
   it('sends each epoch of a lone trial as it finishes, before its result', async () => {
-    const messages = await converse({ type: 'run', trial: tinyTrial('lone', { epochs: 2 }) }, 1);
+    const messages = await converse({ type: 'run', trial: tinyTrial('lone', { epochs: 2 }), files: {} }, 1);
     expect(transcript(messages)).toEqual(['ready', 'epochs lone@1', 'epochs lone@2', 'result lone']);
   });
 
@@ -76,7 +76,7 @@ describe('worker process (wire)', () => {
       ...trial,
       workload: { ...trial.workload, model: { kind: 'layers', layers: [{ kind: 'dense', units: 8, activation: 'elu' }, { kind: 'dropout', rate: 0.1 }, { kind: 'dense', units: 1, activation: 'linear' }] } },
     };
-    const messages = await converse({ type: 'run', trial: unfusable }, 1);
+    const messages = await converse({ type: 'run', trial: unfusable, files: {} }, 1);
     const said = messages.flatMap((message) => (message.type === 'log' && message.event === 'trial.not-fusable' ? [message.fields] : []));
     expect(said).toEqual([{ trial: 'elu-dropout', reason: expect.stringMatching(/^layer 2 is dropout.*activation elu has no kernel$/) as unknown, trainsOn: 'model.fit' }]);
   });

@@ -35,20 +35,20 @@ function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly s
 
 describe('worker protocol', () => {
   it('decodes a bundle part to resume, with its typed arrays and an infinite best', () => {
-    const decoded = decodeParentMessage({ type: 'run-part', part: part() });
+    const decoded = decodeParentMessage({ type: 'run-part', part: part(), files: {} });
     expect(decoded).toMatchObject({ ok: true, message: { type: 'run-part', part: { epochsDone: 3, batchesDone: 2, engine: { count: 1, epochBatchSizes: [32, 32] } } } });
     expect(decodeWorkerMessage({ type: 'handoff', requestId: 4, part: part() }).ok).toBe(true);
   });
 
   it('refuses a part whose member trains in a physical member it does not hold, or with a rate missing', () => {
-    expect(decodeParentMessage({ type: 'run-part', part: part({ slot: 1 }) })).toMatchObject({ ok: false });
-    expect(decodeParentMessage({ type: 'run-part', part: part({ rates: new Float32Array(0) }) })).toMatchObject({ ok: false });
-    expect(decodeParentMessage({ type: 'run-part', part: part({ ids: ['a', 'a'] }) })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ slot: 1 }), files: {} })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ rates: new Float32Array(0) }), files: {} })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ ids: ['a', 'a'] }), files: {} })).toMatchObject({ ok: false });
   });
 
   it('refuses a part whose unfinished epoch\'s losses do not match its batches done', () => {
-    expect(decodeParentMessage({ type: 'run-part', part: part({ batchesDone: 3 }) })).toMatchObject({ ok: false });
-    expect(decodeParentMessage({ type: 'run-part', part: part({ epochLosses: new Float32Array(1) }) })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ batchesDone: 3 }), files: {} })).toMatchObject({ ok: false });
+    expect(decodeParentMessage({ type: 'run-part', part: part({ epochLosses: new Float32Array(1) }), files: {} })).toMatchObject({ ok: false });
   });
 
   it('decodes split requests and their answers', () => {
@@ -59,7 +59,7 @@ describe('worker protocol', () => {
   });
 
   it('decodes every message the agent sends', () => {
-    expect(decodeParentMessage({ type: 'run', trial: tinyTrial('t1') })).toMatchObject({ ok: true, message: { type: 'run' } });
+    expect(decodeParentMessage({ type: 'run', trial: tinyTrial('t1'), files: {} })).toMatchObject({ ok: true, message: { type: 'run' } });
     expect(decodeParentMessage({ type: 'cancel', trialId: 't1', reason: 'pruned' })).toEqual({
       ok: true,
       message: { type: 'cancel', trialId: 't1', reason: 'pruned' },
@@ -68,9 +68,9 @@ describe('worker protocol', () => {
   });
 
   it('decodes a bundle to train fused, and refuses an empty one or one naming a trial twice', () => {
-    expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('b')] })).toMatchObject({ ok: true, message: { type: 'run-bundle' } });
-    expect(decodeParentMessage({ type: 'run-bundle', trials: [] }).ok).toBe(false);
-    expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('a')] }).ok).toBe(false);
+    expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('b')], files: {} })).toMatchObject({ ok: true, message: { type: 'run-bundle' } });
+    expect(decodeParentMessage({ type: 'run-bundle', trials: [], files: {} }).ok).toBe(false);
+    expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('a')], files: {} }).ok).toBe(false);
   });
 
   it('decodes every message a worker sends', () => {

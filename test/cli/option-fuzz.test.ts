@@ -15,14 +15,15 @@ afterAll(async () => {
 
 const quickSpec = new URL('../../examples/quick.yaml', import.meta.url).pathname;
 
-type Kind = 'count' | 'duration' | 'port';
+type Kind = 'count' | 'duration' | 'port' | 'size';
 
 /** Bad values of each kind; each option gets the next one in turn, so every value is tried somewhere. */
 const badValues: Readonly<Record<Kind, readonly string[]>> = {
   count: ['0', '-3', '1e3', 'two', '99999999999999999999', '2.5', '4MB'],
-  // --drain takes a bare 0 (no drain), so the second value, its turn, is a negative one.
-  duration: ['5', '-1s', '0s', 'soon', '1e3s', '48h', '30 sec'],
+  // --min-age and --drain take 0 (none): their turns (2nd and 3rd) fall on values wrong for every option.
+  duration: ['5', '-1s', 'soon', '0s', '1e3s', '48h', '30 sec'],
   port: ['65536', '-1', 'http', '80.5', '1e3'],
+  size: ['0', '-1GiB', 'lots', '2048TiB', '5 parsecs'],
 };
 
 const commands: readonly (readonly [prefix: readonly string[], option: string, kind: Kind])[] = [
@@ -35,6 +36,8 @@ const commands: readonly (readonly [prefix: readonly string[], option: string, k
   [['coordinator', '--data-dir', dataDir], '--port', 'port'],
   [['coordinator', '--data-dir', dataDir], '--lease-timeout', 'duration'],
   [['coordinator', '--data-dir', dataDir], '--metrics-port', 'port'],
+  [['coordinator', '--data-dir', dataDir], '--max-artifact-size', 'size'],
+  [['gc', '--data-dir', dataDir], '--min-age', 'duration'],
   [['agent', '--coordinator', '127.0.0.1:1'], '--slots', 'count'],
   [['agent', '--coordinator', '127.0.0.1:1'], '--drain', 'duration'],
   [['agent', '--coordinator', '127.0.0.1:1'], '--epoch-timeout', 'duration'],
@@ -43,10 +46,11 @@ const commands: readonly (readonly [prefix: readonly string[], option: string, k
   [['agent', '--coordinator', '127.0.0.1:1'], '--fuse', 'count'],
   [['agent', '--coordinator', '127.0.0.1:1'], '--fuse-memory', 'count'],
   [['agent', '--coordinator', '127.0.0.1:1'], '--metrics-port', 'port'],
+  [['agent', '--coordinator', '127.0.0.1:1'], '--cache-size', 'size'],
   [['results', 'some-sweep', '--coordinator', '127.0.0.1:1'], '--top', 'count'],
 ];
 
-const used: Record<Kind, number> = { count: 0, duration: 0, port: 0 };
+const used: Record<Kind, number> = { count: 0, duration: 0, port: 0, size: 0 };
 const cases = commands.map(([prefix, option, kind]) => {
   const values = badValues[kind];
   const value = values[used[kind]++ % values.length] ?? '';

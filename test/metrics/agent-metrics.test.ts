@@ -121,6 +121,6 @@ describe('agent metrics', () => {
 
   it('knows the samples per epoch of built-in datasets only', () => {
     expect(trainingSamplesPerEpoch({ kind: 'two-spirals', samples: 1000, noise: 0.1, seed: 1, validationSplit: 0.2 })).toBe(800);
-    expect(trainingSamplesPerEpoch({ kind: 'csv', train: '/a.csv', validation: '/b.csv', target: 'y', standardize: false })).toBeNull();
+    expect(trainingSamplesPerEpoch({ kind: 'csv', train: { kind: 'local', path: '/a.csv' }, validation: { kind: 'local', path: '/b.csv' }, target: 'y', standardize: false })).toBeNull();
   });
 });

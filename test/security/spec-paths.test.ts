@@ -52,7 +52,7 @@ describe('data paths in a spec', () => {
     const { specDir } = layout();
     const file = join(specDir, 'sweep.yaml');
     writeFileSync(file, specWith('{ kind: csv, train: data/train.csv, validation: ./data/val.csv, target: y }'));
-    expect(loadSweepSpecFile(file).workload.dataset).toMatchObject({ kind: 'csv', train: join(specDir, 'data/train.csv') });
+    expect(loadSweepSpecFile(file).workload.dataset).toMatchObject({ kind: 'csv', train: { kind: 'local', path: join(specDir, 'data/train.csv') } });
   });
 
   it('refuses a path that climbs out, naming the field, file and line', () => {
@@ -85,14 +85,32 @@ describe('data paths in a spec', () => {
     const { specDir, outside } = layout();
     const file = join(specDir, 'sweep.yaml');
     writeFileSync(file, specWith(`{ kind: csv, train: ${join(outside, 'train.csv')}, validation: ../elsewhere/val.csv, target: y }`));
-    expect(loadSweepSpecFile(file, { allowPaths: true }).workload.dataset).toMatchObject({ train: join(outside, 'train.csv') });
+    expect(loadSweepSpecFile(file, { allowPaths: true }).workload.dataset).toMatchObject({ train: { kind: 'local', path: join(outside, 'train.csv') } });
   });
 
-  it('does not confine a spec submitted as JSON (its paths were checked where it was loaded)', () => {
+  it('refuses a spec submitted as JSON that names a client path, whatever the client allowed', () => {
     const { specDir, outside } = layout();
     const file = join(specDir, 'sweep.yaml');
     writeFileSync(file, specWith(`{ kind: csv, train: ${join(outside, 'train.csv')}, validation: data/val.csv, target: y }`));
     const spec = loadSweepSpecFile(file, { allowPaths: true });
+    const error = issuesOf(() => parseSweepSpecJson(JSON.parse(JSON.stringify(spec))));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['workload.dataset.train', 'workload.dataset.validation']);
+  });
+
+  it('passes a shared path on as written: only an agent that allows it reads it', () => {
+    const { specDir, outside } = layout();
+    const file = join(specDir, 'sweep.yaml');
+    writeFileSync(file, specWith(`{ kind: csv, train: ${join(outside, 'train.csv')}, validation: ${join(outside, 'val.csv')}, target: y, location: shared }`));
+    const spec = loadSweepSpecFile(file, { allowPaths: true });
+    expect(spec.workload.dataset).toMatchObject({ train: { kind: 'shared', path: join(outside, 'train.csv') } });
     expect(parseSweepSpecJson(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+  });
+
+  it('confines a shared path to the spec directory without allowPaths', () => {
+    const { specDir, outside } = layout();
+    const file = join(specDir, 'sweep.yaml');
+    writeFileSync(file, specWith(`{ kind: csv, train: ${join(outside, 'train.csv')}, validation: data/val.csv, target: y, location: shared }`));
+    const error = issuesOf(() => loadSweepSpecFile(file));
+    expect(error.issues[0]).toMatchObject({ path: 'workload.dataset.train' });
   });
 });

@@ -90,13 +90,19 @@ describe('parseSweepSpec on a valid spec', () => {
       '{ kind: csv, train: data/train.csv, validation: data/val.csv, target: y }',
     ).replace('{ layers: [ {dense: 8, activation: relu}, {dense: 1} ] }', '{ modelJson: model.json }');
     const spec = parseSweepSpec(text, join(fixtures, 'spec.yaml'));
-    expect(spec.workload.dataset).toEqual({ kind: 'csv', train: join(fixtures, 'data/train.csv'), validation: join(fixtures, 'data/val.csv'), target: 'y', standardize: true });
-    expect(spec.workload.model).toEqual({ kind: 'modelJson', path: join(fixtures, 'model.json') });
+    expect(spec.workload.dataset).toEqual({
+      kind: 'csv',
+      train: { kind: 'local', path: join(fixtures, 'data/train.csv') },
+      validation: { kind: 'local', path: join(fixtures, 'data/val.csv') },
+      target: 'y',
+      standardize: true,
+    });
+    expect(spec.workload.model).toEqual({ kind: 'modelJson', file: { kind: 'local', path: join(fixtures, 'model.json') }, weights: {} });
   });
 
   it('skips file checks when asked to', () => {
     const text = MINIMAL.replace('{ kind: synthetic-regression, samples: 512, features: 4, seed: 1 }', '{ kind: csv, train: nowhere.csv, validation: nowhere.csv, target: y }');
-    expect(parseSweepSpec(text, '/elsewhere/spec.yaml', { checkFiles: false }).workload.dataset).toMatchObject({ train: '/elsewhere/nowhere.csv' });
+    expect(parseSweepSpec(text, '/elsewhere/spec.yaml', { checkFiles: false }).workload.dataset).toMatchObject({ train: { kind: 'local', path: '/elsewhere/nowhere.csv' } });
   });
 
   it('takes the batch size from a grid axis when workload gives none', () => {
@@ -195,10 +201,28 @@ describe('parseSweepSpecJson', () => {
     expect(() => parseSweepSpecJson({ name: 'x' })).toThrow(SpecError);
   });
 
-  it('refuses relative paths, which only mean something next to the spec file', () => {
+  it('refuses relative shared paths, which only mean something next to the spec file', () => {
     const spec = JSON.parse(JSON.stringify(parseSweepSpec(MINIMAL, 'minimal.yaml'))) as { workload: Record<string, unknown> };
-    const tampered = { ...spec, workload: { ...spec.workload, model: { kind: 'modelJson', path: 'model.json' } } };
+    const tampered = { ...spec, workload: { ...spec.workload, model: { kind: 'modelJson', file: { kind: 'shared', path: 'model.json' }, weights: {} } } };
     const error = specError(() => parseSweepSpecJson(tampered));
-    expect(error.issues[0]?.path).toBe('workload.model.path');
+    expect(error.issues[0]?.path).toBe('workload.model.file.path');
+  });
+
+  it('refuses a client path, naming the field: a coordinator never reads a path a client chose', () => {
+    const spec = JSON.parse(JSON.stringify(parseSweepSpec(MINIMAL, 'minimal.yaml'))) as { workload: Record<string, unknown> };
+    const local = { kind: 'local', path: '/proc/self/environ' };
+    const tampered = { ...spec, workload: { ...spec.workload, dataset: { kind: 'csv', train: local, validation: local, target: 'y', standardize: false } } };
+    const error = specError(() => parseSweepSpecJson(tampered));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['workload.dataset.train', 'workload.dataset.validation']);
+    expect(error.issues[0]?.message).toContain('a coordinator never reads a path a client chose');
+  });
+
+  it('refuses an artifact whose hash is not a sha256', () => {
+    const spec = JSON.parse(JSON.stringify(parseSweepSpec(MINIMAL, 'minimal.yaml'))) as { workload: Record<string, unknown> };
+    const artifact = { kind: 'artifact', sha256: '../../etc/passwd', size: 3, name: 'train.csv' };
+    const good = { kind: 'artifact', sha256: 'a'.repeat(64), size: 3, name: 'validation.csv' };
+    const tampered = { ...spec, workload: { ...spec.workload, dataset: { kind: 'csv', train: artifact, validation: good, target: 'y', standardize: false } } };
+    const error = specError(() => parseSweepSpecJson(tampered));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['workload.dataset.train.sha256']);
   });
 });

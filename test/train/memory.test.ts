@@ -44,7 +44,7 @@ function trialNumber(i: number): { readonly spec: TrialSpec; readonly signal?: A
     case 3:
       return { spec: { ...spec, plateau: { ...spec.plateau, monitor: 'val_accuracy' } }, expected: 'failed' };
     default:
-      return { spec: { ...spec, workload: { ...spec.workload, model: { kind: 'modelJson', path: modelJson } } }, expected: 'succeeded' };
+      return { spec: { ...spec, workload: { ...spec.workload, model: { kind: 'modelJson', file: { kind: 'local', path: modelJson }, weights: {} } } }, expected: 'succeeded' };
   }
 }
 

@@ -105,7 +105,7 @@ describe('buildModel from a layer list', () => {
 
 describe('buildModel from a model.json', () => {
   it('loads the weights listed in its manifest', async () => {
-    const spec = workload({ model: { kind: 'modelJson', path: path.join(models, 'tiny-mlp-weights', 'model.json') } });
+    const spec = workload({ model: { kind: 'modelJson', file: { kind: 'local', path: path.join(models, 'tiny-mlp-weights', 'model.json') }, weights: {} } });
     const weights = await initialWeights(spec, 1);
     // The fixture's weights are 0.01·(k+1)·(−1)^k over all 49 values in manifest order.
     const flat = weights.flat();
@@ -114,14 +114,14 @@ describe('buildModel from a model.json', () => {
   });
 
   it('initializes a topology without weights from the seed: equal per seed, different across seeds', async () => {
-    const spec = workload({ model: { kind: 'modelJson', path: path.join(models, 'tiny-mlp', 'model.json') } });
+    const spec = workload({ model: { kind: 'modelJson', file: { kind: 'local', path: path.join(models, 'tiny-mlp', 'model.json') }, weights: {} } });
     const a = await initialWeights(spec, 5);
     expect(await initialWeights(spec, 5)).toEqual(a);
     expect(await initialWeights(spec, 6)).not.toEqual(a);
   });
 
   it('replaces its Dropout layer with the seeded one', async () => {
-    const spec = workload({ model: { kind: 'modelJson', path: path.join(models, 'tiny-mlp', 'model.json') } });
+    const spec = workload({ model: { kind: 'modelJson', file: { kind: 'local', path: path.join(models, 'tiny-mlp', 'model.json') }, weights: {} } });
     const model = await buildModel(spec, shape, 1);
     expect(model.layers.map((layer) => layer.getClassName())).toEqual(['Dense', 'PlateauSeededDropout', 'Dense']);
     model.dispose();
@@ -129,13 +129,13 @@ describe('buildModel from a model.json', () => {
 
   it('names the file when it cannot be read', async () => {
     const file = path.join(models, 'missing', 'model.json');
-    const error: unknown = await buildModel(workload({ model: { kind: 'modelJson', path: file } }), shape, 1).catch((e: unknown) => e);
+    const error: unknown = await buildModel(workload({ model: { kind: 'modelJson', file: { kind: 'local', path: file }, weights: {} } }), shape, 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ file });
   });
 
   it('refuses a model.json whose input width does not match the dataset', async () => {
-    const spec = workload({ model: { kind: 'modelJson', path: path.join(models, 'tiny-mlp', 'model.json') } });
+    const spec = workload({ model: { kind: 'modelJson', file: { kind: 'local', path: path.join(models, 'tiny-mlp', 'model.json') }, weights: {} } });
     await expect(buildModel(spec, { featureCount: 5, targetCount: 1 }, 1)).rejects.toThrow(/dataset has 5 features/);
   });
 });
@@ -155,7 +155,7 @@ describe('compileModel', () => {
 
 describe('model.json topology', () => {
   it('refuses a graph model, which cannot be trained', () => {
-    expect(() => parseModelJson(JSON.stringify({ format: 'graph-model', modelTopology: {} }), 'g.json')).toThrow(/expected "layers-model"/);
+    expect(() => parseModelJson(JSON.stringify({ format: 'graph-model', modelTopology: {} }), 'g.json')).toThrow(/format is not "layers-model" — a graph model cannot be trained/);
   });
 
   it('refuses a layer whose tfjs randomness cannot be seeded', () => {

@@ -185,7 +185,7 @@ describe('runTrial: outcomes', () => {
 
   it('fails with DatasetError when the data cannot be loaded', async () => {
     const missing = path.join(fixtures, 'csv', 'missing.csv');
-    const result = await runTrial(trialSpec({ workload: { dataset: { kind: 'csv', train: missing, validation: missing, target: 'y', standardize: true } } }), {
+    const result = await runTrial(trialSpec({ workload: { dataset: { kind: 'csv', train: { kind: 'local', path: missing }, validation: { kind: 'local', path: missing }, target: 'y', standardize: true } } }), {
       backend: 'cpu',
     });
     expect(result.outcome).toMatchObject({ status: 'failed', error: { kind: 'DatasetError' } });
@@ -239,8 +239,8 @@ describe('runTrial: datasets and models', () => {
       workload: {
         dataset: {
           kind: 'csv',
-          train: path.join(fixtures, 'csv', 'tiny-train.csv'),
-          validation: path.join(fixtures, 'csv', 'tiny-validation.csv'),
+          train: { kind: 'local', path: path.join(fixtures, 'csv', 'tiny-train.csv') },
+          validation: { kind: 'local', path: path.join(fixtures, 'csv', 'tiny-validation.csv') },
           target: 'price',
           standardize: true,
         },
@@ -252,7 +252,7 @@ describe('runTrial: datasets and models', () => {
   });
 
   it('trains a model.json, reproducibly', async () => {
-    const model = { kind: 'modelJson' as const, path: path.join(fixtures, 'models', 'tiny-mlp', 'model.json') };
+    const model = { kind: 'modelJson' as const, file: { kind: 'local' as const, path: path.join(fixtures, 'models', 'tiny-mlp', 'model.json') }, weights: {} };
     const spec = trialSpec({ workload: { model, epochs: 2 } });
     const first = await runTrial(spec, { backend: 'cpu' });
     const second = await runTrial(spec, { backend: 'cpu' });

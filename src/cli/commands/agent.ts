@@ -1,4 +1,9 @@
 // `plateau agent`: run trials for a coordinator until SIGTERM/SIGINT, then drain and exit 0.
+import { homedir } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { ArtifactCache, DEFAULT_CACHE_BYTES } from '../../../agent/artifact-cache.js';
+import { WorkloadFiles } from '../../../agent/workload-files.js';
+import { createGrpcArtifactClient } from '../../rpc/grpc-artifact-client.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -13,7 +18,7 @@ import { addClientSecurityOptions, resolveClientSecurity, type ClientSecurity, t
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { ExitCode } from '../exit-codes.js';
 import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
-import { MAX_EPOCHS, MAX_FUSE, MAX_FUSE_MEMORY_MB, MAX_SLOTS, OptionValueError, parseDuration, parseInteger } from '../option-values.js';
+import { MAX_EPOCHS, MAX_FUSE, MAX_FUSE_MEMORY_MB, MAX_SLOTS, OptionValueError, parseByteSize, parseDuration, parseInteger } from '../option-values.js';
 
 interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOptions {
   readonly coordinator: string;
@@ -27,6 +32,9 @@ interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOpti
   readonly checkpointDir?: string;
   readonly fuse?: string;
   readonly fuseMemory?: string;
+  readonly cacheDir?: string;
+  readonly cacheSize?: string;
+  readonly allowPaths?: string;
 }
 
 interface ParsedAgentCommand {
@@ -40,6 +48,9 @@ interface ParsedAgentCommand {
   readonly checkpoint: { readonly dir: string; readonly everyEpochs: number } | undefined;
   readonly fuse: number | undefined;
   readonly fuseMemoryMb: number | undefined;
+  readonly cacheDir: string;
+  readonly cacheBytes: number;
+  readonly allowPaths: readonly string[];
 }
 
 /** '0,1' → [0, 1]. */
@@ -71,7 +82,23 @@ export function parseAgentCommand(options: AgentCommandOptions): ParsedAgentComm
         : { dir: resolve(options.checkpointDir ?? join(tmpdir(), 'plateau-checkpoints')), everyEpochs: parseInteger(options.checkpointEvery, '--checkpoint-every', { max: MAX_EPOCHS, what: 'of epochs' }) },
     fuse: options.fuse === undefined ? undefined : parseInteger(options.fuse, '--fuse', { max: MAX_FUSE, what: 'of trials' }),
     fuseMemoryMb: options.fuseMemory === undefined ? undefined : parseInteger(options.fuseMemory, '--fuse-memory', { max: MAX_FUSE_MEMORY_MB, what: 'of MiB' }),
+    cacheDir: resolve(options.cacheDir ?? defaultCacheDir()),
+    cacheBytes: options.cacheSize === undefined ? DEFAULT_CACHE_BYTES : parseByteSize(options.cacheSize, '--cache-size'),
+    allowPaths: options.allowPaths === undefined ? [] : parseAllowPaths(options.allowPaths),
   };
+}
+
+/** Where blobs are cached unless --cache-dir says: the OS's per-user cache directory. */
+export function defaultCacheDir(): string {
+  const base = process.env['XDG_CACHE_HOME'] ?? (process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : join(homedir(), '.cache'));
+  return join(base, 'plateau', 'artifacts');
+}
+
+/** --allow-paths DIR[,DIR]: absolute directories whose files a spec's shared paths may name. */
+export function parseAllowPaths(text: string): string[] {
+  const dirs = text.split(',').map((dir) => dir.trim()).filter((dir) => dir !== '');
+  if (dirs.length === 0 || dirs.some((dir) => !isAbsolute(dir))) throw new OptionValueError('--allow-paths', text, 'absolute directories separated by commas, e.g. /mnt/data');
+  return dirs.map((dir) => resolve(dir));
 }
 
 function programLogger(program: Command): Logger {
@@ -96,7 +123,10 @@ export function registerAgentCommand(program: Command): void {
     .option('--checkpoint-every <epochs>', 'save each trial\'s training state every N epochs; a requeued trial resumes from it (default: off)')
     .option('--checkpoint-dir <dir>', 'where checkpoints go, one folder per trial (default: <tmp>/plateau-checkpoints)')
     .option('--fuse <k>', `train up to K compatible trials of a sweep at once in one slot, as one fused model; 1 turns fusion off (default: ${DEFAULT_FUSE}, or 1 with --checkpoint-every)`)
-    .option('--fuse-memory <mb>', 'memory one slot\'s fused bundle may hold (estimated from the network); a bigger bundle trains in chunks (default: 1024)');
+    .option('--fuse-memory <mb>', 'memory one slot\'s fused bundle may hold (estimated from the network); a bigger bundle trains in chunks (default: 1024)')
+    .option('--cache-dir <dir>', 'where datasets and models fetched from the coordinator are kept, by sha256 (default: $XDG_CACHE_HOME/plateau/artifacts, else ~/.cache/plateau/artifacts)')
+    .option('--cache-size <size>', 'most the cache may hold; least recently used blobs go first, never one in use (default: 20GiB)')
+    .option('--allow-paths <dirs>', 'directories (comma-separated) whose files a spec may name with `location: shared`, read in place (default: none)');
   addClientSecurityOptions(addMetricsOptions(command, 9465)).action(async (raw: AgentCommandOptions) => {
     const logger = programLogger(program);
     let parsed: ParsedAgentCommand;
@@ -113,8 +143,11 @@ export function registerAgentCommand(program: Command): void {
       return;
     }
     const channel = createGrpcAgentChannel(parsed.coordinator, security);
+    const artifactClient = createGrpcArtifactClient(parsed.coordinator, security);
+    const cache = new ArtifactCache({ dir: parsed.cacheDir, maxBytes: parsed.cacheBytes, client: artifactClient, logger });
     try {
       agent = new Agent({
+        files: new WorkloadFiles(cache, parsed.allowPaths),
         channel,
         ...(parsed.slots === undefined ? {} : { slots: parsed.slots }),
         ...(parsed.gpus === undefined ? {} : { gpus: parsed.gpus }),
@@ -185,6 +218,8 @@ export function registerAgentCommand(program: Command): void {
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      cache.close();
+      artifactClient.close();
       channel.close();
       await telemetry?.close();
     }

@@ -9,7 +9,7 @@ import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type M
 import { addServerSecurityOptions, resolveServerSecurity, type SecurityCommandOptions, type ServerSecurity } from '../../security/connection-security.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
-import { parseDuration, parsePort } from '../option-values.js';
+import { parseByteSize, parseDuration, parsePort } from '../option-values.js';
 
 /** Agents heartbeat at a third of the lease: below a second, one slow round trip loses a healthy lease. */
 const MIN_LEASE_TIMEOUT_MS = 1_000;
@@ -19,6 +19,7 @@ interface CoordinatorCommandOptions extends SecurityCommandOptions, MetricsComma
   readonly port: string;
   readonly dataDir: string;
   readonly leaseTimeout: string;
+  readonly maxArtifactSize: string;
 }
 
 export function registerCoordinatorCommand(program: Command): void {
@@ -29,11 +30,13 @@ export function registerCoordinatorCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '50051')
     .requiredOption('--data-dir <dir>', 'directory of the SQLite store (created if missing; reopening resumes)')
-    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s');
+    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s')
+    .option('--max-artifact-size <size>', 'largest file (dataset, model) a client may upload, e.g. 8GiB, 512MiB', '8GiB');
   addServerSecurityOptions(addMetricsOptions(command, 9464)).action(async (options: CoordinatorCommandOptions) => {
     const logger = programLogger(program);
     let port: number;
     let leaseTimeoutMs: number;
+    let maxArtifactBytes: number;
     let security: ServerSecurity;
     let metricsEndpoint: MetricsEndpoint | null;
     try {
@@ -42,6 +45,7 @@ export function registerCoordinatorCommand(program: Command): void {
         minMs: MIN_LEASE_TIMEOUT_MS,
         minReason: 'agents heartbeat three times per lease; a shorter lease expires on one slow round trip',
       });
+      maxArtifactBytes = parseByteSize(options.maxArtifactSize, '--max-artifact-size');
       security = resolveServerSecurity(options);
       metricsEndpoint = resolveMetricsEndpoint(command, options);
     } catch (error) {
@@ -66,6 +70,7 @@ export function registerCoordinatorCommand(program: Command): void {
         port,
         dataDir: options.dataDir,
         leaseTimeoutMs,
+        maxArtifactBytes,
         logger,
         ...security,
         ...(observeCall === undefined ? {} : { observeCall }),

@@ -11,6 +11,7 @@ import { registerWatchCommand } from './watch.js';
 import { registerResultsCommand } from './results.js';
 import { registerCancelCommand } from './cancel.js';
 import { registerTrainCommand } from './train.js';
+import { registerGcCommand } from './gc.js';
 
 // Each command lives in its own module and registers itself here: one line per command.
 export function registerCommands(program: Command): void {
@@ -27,4 +28,5 @@ export function registerCommands(program: Command): void {
   registerResultsCommand(program);
   registerCancelCommand(program);
   registerTrainCommand(program);
+  registerGcCommand(program);
 }

@@ -1,6 +1,11 @@
 // `plateau run sweep.yaml`: the whole product on one machine. A coordinator on loopback
 // with its SQLite store under --out, an agent with N worker processes talking to it over
 // real gRPC, a live progress line, then the ranking and the winner as paste-ready code.
+import { ArtifactStore } from '../../../coordinator/artifact-store.js';
+import { StoreBlobs } from '../../../agent/store-blobs.js';
+import { WorkloadFiles } from '../../../agent/workload-files.js';
+import { stageSpec, StageError } from '../../artifacts/stage.js';
+import { createGrpcArtifactClient } from '../../rpc/grpc-artifact-client.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -144,7 +149,10 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     const checkpoint = run.checkpointEvery === undefined ? {} : { checkpoint: { dir: join(run.outDir, 'checkpoints'), everyEpochs: run.checkpointEvery } };
     const fuse = { ...(run.fuse === undefined ? {} : { fuse: run.fuse }), ...(run.fuseMemoryMb === undefined ? {} : { fuseMemoryMb: run.fuseMemoryMb }) };
     channel = serverStarting.then((started) => createGrpcAgentChannel(started.address));
-    agent = new Agent({ channel, slots: run.agents, backend: run.backend, logger, ...checkpoint, ...fuse });
+    // The agent reads blobs where this process's coordinator stores them: no copy, no download.
+    const blobDir = new ArtifactStore(run.dataDir);
+    const files = new WorkloadFiles(new StoreBlobs((sha256) => blobDir.blobPath(sha256)), []);
+    agent = new Agent({ channel, slots: run.agents, backend: run.backend, logger, files, ...checkpoint, ...fuse });
     const agentStarting = agent.start();
     // Awaited below, after the server: a server that cannot start is the error to report.
     agentStarting.catch(() => undefined);
@@ -152,7 +160,15 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     telemetry?.attachCoordinator(server);
     if (telemetry !== null) process.stderr.write(`Metrics: ${telemetry.url}\n`);
     const coordinator = server.coordinator;
-    const submitted = coordinator.submitSweep(run.spec, run.source);
+    // Staged as `plateau submit` stages, over loopback into this store's blobs: one code path.
+    const artifacts = createGrpcArtifactClient(server.address);
+    let staged: SweepSpec;
+    try {
+      staged = (await stageSpec(run.spec, artifacts, { signal: stopping.signal })).spec;
+    } finally {
+      artifacts.close();
+    }
+    const submitted = coordinator.submitSweep(staged, run.source);
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
@@ -257,6 +273,11 @@ export function registerRunCommand(program: Command): void {
       try {
         process.exitCode = await runSweep(run, logger);
       } catch (error) {
+        if (error instanceof StageError) {
+          process.stderr.write(`${specFile}: ${error.message}\n`);
+          process.exitCode = ExitCode.badInput;
+          return;
+        }
         if (error instanceof MetricsServerBindError) {
           process.stderr.write(`${error.message}\n`);
           process.exitCode = ExitCode.badInput;

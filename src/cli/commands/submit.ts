@@ -4,11 +4,16 @@ import type { Command } from 'commander';
 import { loadSweepSpecFile } from '../../spec/load.js';
 import { SpecError } from '../../spec/spec-error.js';
 import type { SweepSpec } from '../../spec/sweep-spec.js';
+import { formatBytes } from '../../artifacts/format-bytes.js';
+import { stageSpec, StageError } from '../../artifacts/stage.js';
+import { createGrpcArtifactClient } from '../../rpc/grpc-artifact-client.js';
+import { resolveClientSecurity } from '../../security/connection-security.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 
 interface SubmitOptions extends CoordinatorConnectionOptions {
   readonly allowLarge?: boolean;
+  readonly allowPaths?: boolean;
   readonly json?: boolean;
 }
 
@@ -18,7 +23,8 @@ export function registerSubmitCommand(program: Command): void {
     .description('validate a sweep spec and submit it to a running coordinator (resubmitting resumes it)')
     .argument('<spec>', 'sweep spec file (YAML)')
     .option('--allow-large', 'allow grids over the trial limit')
-    .option('--json', 'print {sweepId, name, resumed, totalTrials} as JSON');
+    .option('--allow-paths', "let the spec's CSV / model.json paths point outside its directory")
+    .option('--json', 'print {sweepId, name, resumed, totalTrials, uploadedBytes, resumedBytes} as JSON');
   addCoordinatorOption(command)
     .addHelpText(
       'after',
@@ -28,7 +34,7 @@ export function registerSubmitCommand(program: Command): void {
       let spec: SweepSpec;
       let source: string;
       try {
-        spec = loadSweepSpecFile(specFile, options.allowLarge === true ? { allowLarge: true } : {});
+        spec = loadSweepSpecFile(specFile, { allowLarge: options.allowLarge === true, allowPaths: options.allowPaths === true });
         source = readFileSync(specFile, 'utf8');
       } catch (error) {
         if (!(error instanceof SpecError)) throw error;
@@ -37,9 +43,29 @@ export function registerSubmitCommand(program: Command): void {
         return;
       }
       process.exitCode = await runClientCommand(options, async (client, address) => {
-        const submitted = await client.submit(spec, source);
+        const artifacts = createGrpcArtifactClient(address, resolveClientSecurity(options));
+        let staged: Awaited<ReturnType<typeof stageSpec>>;
+        try {
+          staged = await stageSpec(spec, artifacts, {
+            onUpload: (blob, offset) =>
+              process.stderr.write(`Uploading ${blob.name} (${formatBytes(blob.size - offset)}${offset > 0 ? `, resuming after ${formatBytes(offset)}` : ''})\n`),
+          });
+        } catch (error) {
+          if (!(error instanceof StageError)) throw error;
+          process.stderr.write(`${specFile}: ${error.message}\n`);
+          return ExitCode.badInput;
+        } finally {
+          artifacts.close();
+        }
+        const { report } = staged;
+        if (report.files > 0) {
+          process.stderr.write(`Files: ${report.files} (${formatBytes(report.bytesHashed)}); uploaded ${report.bytesUploaded} bytes in ${report.blobsUploaded} blob${report.blobsUploaded === 1 ? '' : 's'}\n`);
+        }
+        const submitted = await client.submit(staged.spec, source);
         if (options.json === true) {
-          process.stdout.write(`${JSON.stringify({ sweepId: submitted.sweepId, name: spec.name, resumed: submitted.resumed, totalTrials: submitted.totalTrials })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ sweepId: submitted.sweepId, name: spec.name, resumed: submitted.resumed, totalTrials: submitted.totalTrials, uploadedBytes: report.bytesUploaded, resumedBytes: report.bytesResumed })}\n`,
+          );
         } else {
           const verb = submitted.resumed ? 'Resumed' : 'Submitted';
           const note = submitted.resumed ? ' (already known: finished trials are kept, the rest go on)' : '';

@@ -15,7 +15,24 @@ export function holdoutSizes(samples: number, validationSplit: number): { readon
   return { train, validation: samples - train };
 }
 
-/** Splits row-major arrays of `samples` rows into the leading training rows and the trailing validation rows. */
+/** Splits row-major samples into the leading `trainCount` training samples and the trailing validation samples. */
+export function splitSamples(
+  x: Float32Array,
+  y: Float32Array,
+  featureCount: number,
+  targetCount: number,
+  trainCount: number,
+): { readonly train: DatasetSplit; readonly validation: DatasetSplit } {
+  const samples = y.length / targetCount;
+  const part = (from: number, to: number): DatasetSplit => ({
+    count: to - from,
+    x: x.slice(from * featureCount, to * featureCount),
+    y: y.slice(from * targetCount, to * targetCount),
+  });
+  return { train: part(0, trainCount), validation: part(trainCount, samples) };
+}
+
+/** Splits row-major arrays of `samples` rows (one target each) into training rows and validation rows. */
 export function splitHoldout(
   x: Float32Array,
   y: Float32Array,
@@ -23,18 +40,11 @@ export function splitHoldout(
   trainCount: number,
 ): LoadedDataset {
   const featureCount = featureNames.length;
-  const samples = y.length;
-  const part = (from: number, to: number): DatasetSplit => ({
-    count: to - from,
-    x: x.slice(from * featureCount, to * featureCount),
-    y: y.slice(from, to),
-  });
   return {
     featureCount,
     targetCount: 1,
     featureNames,
-    train: part(0, trainCount),
-    validation: part(trainCount, samples),
+    ...splitSamples(x, y, featureCount, 1, trainCount),
   };
 }
 

@@ -1,7 +1,10 @@
 // One entry point for every dataset kind, with a per-process cache: a worker runs many trials
 // of one workload, and they all share the same arrays.
+import { fileRefDisplayName } from '../../artifacts/file-ref.js';
+import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import type { DatasetSpec } from '../../trial/types.js';
 import { loadCsvDataset } from './csv.js';
+import { loadNpzDataset } from './npz.js';
 import type { LoadedDataset } from './loaded-dataset.js';
 import { syntheticRegression } from './synthetic-regression.js';
 import { twoSpirals } from './two-spirals.js';
@@ -16,19 +19,38 @@ function cacheKey(spec: DatasetSpec): string {
   return JSON.stringify(entries);
 }
 
-async function load(spec: DatasetSpec): Promise<LoadedDataset> {
+async function load(spec: DatasetSpec, files: FileResolver): Promise<LoadedDataset> {
   switch (spec.kind) {
     case 'synthetic-regression':
       return syntheticRegression(spec);
     case 'two-spirals':
       return twoSpirals(spec);
     case 'csv':
-      return loadCsvDataset(spec);
+      return loadCsvDataset(spec, files);
+    case 'npz':
+      return loadNpzDataset(
+        {
+          train: files.localPath(spec.train, 'workload.dataset.train'),
+          ...(spec.validation === undefined ? {} : { validation: files.localPath(spec.validation, 'workload.dataset.validation') }),
+          x: spec.x,
+          y: spec.y,
+          validationSplit: spec.validationSplit,
+          standardize: spec.standardize,
+        },
+        {
+          train: fileRefDisplayName(spec.train),
+          ...(spec.validation === undefined ? {} : { validation: fileRefDisplayName(spec.validation) }),
+        },
+      );
   }
 }
 
-/** Loads (or returns the cached) dataset; rejects with DatasetError, which is not cached. */
-export function loadDataset(spec: DatasetSpec): Promise<LoadedDataset> {
+/**
+ * Loads (or returns the cached) dataset, reading its files through `files`; rejects with
+ * DatasetError, which is not cached. The key is the spec: staged files are named by content
+ * hash, so equal keys mean equal data wherever the blob lies.
+ */
+export function loadDataset(spec: DatasetSpec, files: FileResolver = clientFileResolver): Promise<LoadedDataset> {
   const key = cacheKey(spec);
   const cached = cache.get(key);
   if (cached !== undefined) {
@@ -37,7 +59,7 @@ export function loadDataset(spec: DatasetSpec): Promise<LoadedDataset> {
     cache.set(key, cached);
     return cached;
   }
-  const loading = load(spec);
+  const loading = load(spec, files);
   cache.set(key, loading);
   loading.catch(() => {
     if (cache.get(key) === loading) cache.delete(key);

@@ -10,7 +10,12 @@ export interface DatasetSplit {
 
 export interface LoadedDataset {
   readonly featureCount: number;
-  /** Values per sample in y (1 for every built-in and CSV dataset). */
+  /**
+   * The shape of one sample's features as the file held them (numpy's `x.shape[1:]`, e.g.
+   * [28, 28, 1] for images); featureCount is its product. Absent for tabular data.
+   */
+  readonly featureShape?: readonly number[];
+  /** Values per sample in y (1 for every built-in and CSV dataset; k for a NumPy y of shape [n, k]). */
   readonly targetCount: number;
   readonly featureNames: readonly string[];
   readonly train: DatasetSplit;

@@ -14,6 +14,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { Activation, BackendName, LayerSpec, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import { selectBackend } from '../backend.js';
+import type { FileResolver } from '../../artifacts/file-resolver.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import type { LoadedDataset } from '../datasets/loaded-dataset.js';
 import { buildModel } from '../model-builder.js';
@@ -35,6 +36,8 @@ import { NotFusableError } from './not-fusable-error.js';
 
 export interface RunFusedTrialsOptions {
   readonly backend: BackendName;
+  /** Where the workload's files are read (an agent's worker: only what its agent resolved). Default: the client's own files. */
+  readonly files?: FileResolver;
   /** Aborting (reason: a CancelReason) cancels every member still training, at the next batch or epoch boundary. */
   readonly signal?: AbortSignal;
   /** Each member's finished epochs, in order (members of one epoch in bundle order). */
@@ -270,12 +273,12 @@ function reportedResults(specs: readonly TrialSpec[], untrained: ReadonlyMap<str
 }
 
 /** Every member's initial weights: one model per distinct seed, built exactly as runTrial builds it. */
-async function withInitialWeights<T>(members: readonly FusedMember[], shape: { featureCount: number; targetCount: number }, use: (weights: Tensor[][]) => T): Promise<T> {
+async function withInitialWeights<T>(members: readonly FusedMember[], shape: { featureCount: number; targetCount: number }, files: FileResolver | undefined, use: (weights: Tensor[][]) => T): Promise<T> {
   const models = new Map<number, LayersModel>();
   try {
     for (const member of members) {
       const { spec } = member;
-      if (!models.has(spec.seed)) models.set(spec.seed, await buildModel(spec.workload, shape, spec.seed));
+      if (!models.has(spec.seed)) models.set(spec.seed, await buildModel(spec.workload, shape, spec.seed, files));
     }
     return use(
       members.map((member) => {
@@ -313,7 +316,7 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   if (first === undefined) return;
   const { workload } = first.spec;
   await selectBackend(backend, logger);
-  const data = await loadDataset(workload.dataset);
+  const data = await loadDataset(workload.dataset, options.files);
   if (aborted(signal)) return cancelAll(members, signal);
 
   // Members that would not fit the memory budget together train chunk after chunk; same-rate members stay together.
@@ -344,7 +347,7 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
   const engine = engineOrThrow(chooseEngine(options.engine ?? 'auto', getBackend(), layers, workload.loss));
   // The wasm backend runs batched matMuls as a scalar loop; wide 2-D products run on XNNPACK.
   const plan = getBackend() === 'wasm' ? 'gemm' : 'batched';
-  const bundle: FusedEngine = await withInitialWeights(slots, data, (memberWeights) => {
+  const bundle: FusedEngine = await withInitialWeights(slots, data, options.files, (memberWeights) => {
     const common = { data, batchSize, loss: workload.loss, optimizer: workload.optimizer, activations, memberWeights, learningRates: start.rates };
     return engine === 'kernel' ? new KernelBundle({ ...common, layers, seed: first.spec.seed }) : new FusedBundle({ ...common, plan });
   });
@@ -367,7 +370,7 @@ async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], opt
   if (first === undefined) return;
   if (aborted(signal)) return cancelAll(members, signal);
   await selectBackend(backend, logger);
-  const data = await loadDataset(first.spec.workload.dataset);
+  const data = await loadDataset(first.spec.workload.dataset, options.files);
   if (aborted(signal)) return cancelAll(members, signal);
 
   const { epochsDone, batchesDone } = part;

@@ -57,7 +57,7 @@ describe('fusionBlocker', () => {
   });
 
   it.each<[string, TrialSpec]>([
-    ['model.json', trialSpec({ workload: { model: { kind: 'modelJson', path: '/models/model.json' } } })],
+    ['model.json', trialSpec({ workload: { model: { kind: 'modelJson', file: { kind: 'local', path: '/models/model.json' }, weights: {} } } })],
     ['huberLoss', trialSpec({ workload: { loss: 'huberLoss' } })],
     ['metrics', trialSpec({ workload: { metrics: ['mse'] } })],
   ])('refuses a trial with %s and gives it a key of its own', (what, spec) => {
