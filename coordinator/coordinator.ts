@@ -16,6 +16,8 @@ import { LeaseTable, type Lease } from './lease-table.js';
 import { fusionKey } from '../src/train/fused/fusion-key.js';
 import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
 import { summarizeSweep } from './sweep-summary.js';
+import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
+import { workloadScopeOf } from '../src/trial/workload-error.js';
 import { dealBundle, type DealCandidate } from './bundle-dealer.js';
 import { TrialQueue, type QueuedTrial } from './trial-queue.js';
 
@@ -140,13 +142,15 @@ export class Coordinator {
     this.assertOpen();
     const sweep = this.store.getSweep(sweepId);
     if (sweep === undefined) throw new UnknownSweepError(sweepId);
-    return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal));
+    return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal), this.store.sweepError(sweepId));
   }
 
   /** Every sweep, oldest first. */
   listSweeps(): readonly SweepSummary[] {
     this.assertOpen();
-    return this.store.listSweeps().map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal)));
+    return this.store
+      .listSweeps()
+      .map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal), this.store.sweepError(sweep.sweepId)));
   }
 
   /** Queued trials are cancelled now; running ones get a cancel directive on their next heartbeat. */
@@ -257,7 +261,8 @@ export class Coordinator {
     this.store.recordHeartbeat(trial, ref.fencingToken, epochs);
     this.events.emit('trial-heartbeat', { ...trial, agentId: check.lease.agentId, epochs });
     this.changed(trial.sweepId);
-    return this.store.isCancelled(trial.sweepId) ? { kind: 'cancel', reason: 'sweep-cancelled' } : { kind: 'continue' };
+    if (this.store.isCancelled(trial.sweepId)) return { kind: 'cancel', reason: 'sweep-cancelled' };
+    return this.store.isStoppedForWorkload(trial) ? { kind: 'cancel', reason: 'workload-error' } : { kind: 'continue' };
   }
 
   /**
@@ -279,6 +284,11 @@ export class Coordinator {
       throw new InvalidReportError(ref.leaseId, `a result for trial ${result.trialId} on the lease of trial ${trial.trialId}`);
     }
     const { outcome } = result;
+    // A workload error reported as a result (rather than a failed attempt) is handled the same way.
+    if (outcome.status === 'failed' && workloadScopeOf(outcome.error) !== null) {
+      this.failForWorkload(check.lease, trial, outcome.error);
+      return { recorded: false };
+    }
     if (outcome.status === 'cancelled' && handBackReasons.includes(outcome.reason)) {
       this.endLostAttempt(check.lease, trial, { event: 'release', ending: `handed back: ${outcome.reason}` });
       return { recorded: false };
@@ -306,13 +316,20 @@ export class Coordinator {
     return this.store.durable();
   }
 
-  /** This attempt failed: the trial is requeued while attempts are left, else failed for good. */
+  /**
+   * This attempt failed: the trial is requeued while attempts are left, else failed for good. A
+   * workload error (kind WORKLOAD_ERROR_KIND) is never retried: see failForWorkload.
+   */
   fail(ref: LeaseRef, error: TrialErrorInfo): { readonly requeued: boolean } {
     this.assertOpen();
     const check = this.leases.validate(ref.leaseId, ref.fencingToken);
     if (check.status === 'stale') throw this.rejectStale(ref, 'fail');
     const trial = this.heldRef(check.lease);
-    const outcome = this.endLostAttempt(check.lease, trial, { event: 'fail', ending: `failed: ${error.kind}: ${error.message}` });
+    if (workloadScopeOf(error) !== null) {
+      this.failForWorkload(check.lease, trial, error);
+      return { requeued: false };
+    }
+    const outcome = this.endLostAttempt(check.lease, trial, { event: 'fail', ending: failedAttemptEnding(error) });
     return { requeued: outcome.state === 'queued' };
   }
 
@@ -526,6 +543,32 @@ export class Coordinator {
     }
     this.afterTrialEnded(trial.sweepId);
     return outcome;
+  }
+
+  /**
+   * A workload error: the trial fails without a retry, and the first such error of its sweep (or,
+   * for a configuration-specific one, of its configuration) stops the trials that would meet it:
+   * queued ones are cancelled now, running ones get a cancel directive on their next heartbeat.
+   * Logged once per stop; the trials stopped with it are not logged one by one.
+   */
+  private failForWorkload(lease: Lease, trial: TrialRef, error: TrialErrorInfo): void {
+    const scope = workloadScopeOf(error) ?? 'sweep';
+    const failure = this.store.failForWorkload(trial, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, error, scope, nowMs: this.options.clock() });
+    this.releaseLease(lease);
+    if (failure.state === 'failed') this.events.emit('trial-failed', { ...trial, reasons: [failedAttemptEnding(error)] });
+    const { stop } = failure;
+    if (stop !== null) {
+      for (const ref of stop.cancelledQueued) this.queue.remove(trialKeyOf(ref));
+      this.logger.error('sweep.failed-workload', {
+        sweepId: trial.sweepId,
+        trialId: trial.trialId,
+        scope,
+        message: error.message,
+        cancelledQueued: stop.cancelledQueued.length,
+        running: stop.holdingLease.length,
+      });
+    }
+    this.afterTrialEnded(trial.sweepId);
   }
 
   private afterTrialEnded(sweepId: string): void {

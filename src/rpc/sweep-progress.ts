@@ -1,6 +1,7 @@
 // What people and scripts see of a sweep while it runs, in domain terms: the coordinator
 // produces these, the gRPC adapters carry them, the CLI draws them.
 import type { TrialConfig } from '../trial/types.js';
+import type { SweepError } from '../trial/workload-error.js';
 
 /** running: work is left; the others: every trial has ended (cancelled once the user asked). */
 export type SweepState = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -31,6 +32,8 @@ export interface SweepSummary {
   readonly best: BestSoFar | null;
   readonly createdAtMs: number;
   readonly finishedAtMs: number | null;
+  /** The first workload error (one no retry can fix) a trial met; null when none. */
+  readonly error: SweepError | null;
 }
 
 export interface RunningTrialProgress {

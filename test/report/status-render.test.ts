@@ -14,6 +14,7 @@ const summary: SweepSummary = {
   best: { objective: 0.123456, config: baseConfig },
   createdAtMs: Date.UTC(2025, 0, 2, 3, 4, 5),
   finishedAtMs: null,
+  error: null,
 };
 
 const progress: SweepProgress = {
