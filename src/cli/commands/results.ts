@@ -7,6 +7,7 @@ import { writeResultsFiles } from '../../results/write-results.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, displayPath, resultsFolderName, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
+import { describeSweepError } from '../../trial/workload-error.js';
 
 interface ResultsOptions extends CoordinatorConnectionOptions {
   readonly out?: string;
@@ -40,7 +41,7 @@ export function registerResultsCommand(program: Command): void {
         const outDir = resolve(options.out ?? join('runs', resultsFolderName(doc.sweep.name)));
         const files = await writeResultsFiles(outDir, doc);
         if (options.json === true) {
-          process.stdout.write(`${JSON.stringify({ sweepId, state: summary.state, files, ranking: doc.ranking.slice(0, top), best: doc.best })}\n`);
+          process.stdout.write(`${JSON.stringify({ sweepId, state: summary.state, files, ranking: doc.ranking.slice(0, top), best: doc.best, ...(summary.error === null ? {} : { error: summary.error }) })}\n`);
         } else {
           const color = process.stdout.isTTY === true;
           const out = [renderRankingTable(doc, { top, color, ...(process.stdout.columns === undefined ? {} : { width: process.stdout.columns }) })];
@@ -48,6 +49,7 @@ export function registerResultsCommand(program: Command): void {
           if (doc.best !== null) out.push('', 'Best schedule — Keras (Python):', '', doc.best.snippets.keras, '', 'Best schedule — tfjs:', '', doc.best.snippets.tfjs);
           out.push('', `Results: ${displayPath(files.jsonPath)}, ${displayPath(files.csvPath)}`, `Report:  ${displayPath(files.reportPath)}`, '');
           process.stdout.write(out.join('\n'));
+          if (summary.error !== null) process.stderr.write(`Sweep failed: ${describeSweepError(summary.error)}\n`);
         }
         return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;
       });
