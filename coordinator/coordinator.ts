@@ -123,6 +123,12 @@ export class Coordinator {
         for (const trial of requeued) this.enqueue(trial);
         this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
         this.dispatch();
+      } else if (this.store.sweepError(sweepId) !== null) {
+        // Submitted again after a workload error: the data may be fixed, so the stopped trials get their chance.
+        const requeued = this.store.resumeAfterWorkloadError(sweepId);
+        for (const trial of requeued) this.enqueue(trial);
+        this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length, after: 'workload-error' });
+        this.dispatch();
       }
       this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials: existing.totalTrials });
       this.changed(sweepId);

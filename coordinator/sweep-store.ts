@@ -52,7 +52,7 @@ import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers.js';
 import { IllegalTransitionError, isTerminal, terminalStates, transition, type TrialEvent } from './trial-state.js';
 import { configKey } from '../src/rank/config-key.js';
 import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
-import { WORKLOAD_ERROR_MESSAGE_MAX, type SweepError } from '../src/trial/workload-error.js';
+import { WORKLOAD_ERROR_KIND, WORKLOAD_ERROR_MESSAGE_MAX, type SweepError } from '../src/trial/workload-error.js';
 
 export const storeFileName = 'plateau.db';
 const schemaVersion = 1;
@@ -809,6 +809,37 @@ export class SweepStore {
     // Read again after the commit: the cache never runs ahead of what is on disk.
     this.workloadStopCache.delete(ref.sweepId);
     return failure;
+  }
+
+  /**
+   * Resubmitted after a workload error (its data fixed, presumably): the stops are lifted, the
+   * trials they cancelled and those that failed with the workload error are queued again (one
+   * FULL transaction). Nothing happens to a sweep without a workload error, or to trials that
+   * failed otherwise.
+   */
+  resumeAfterWorkloadError(sweepId: string): readonly StoredTrial[] {
+    const requeued = this.full(() => {
+      const stopped = this.statement<[string], { n: number }>(`SELECT COUNT(*) AS n FROM workload_stops WHERE sweep_id = ?`).get(sweepId);
+      if (stopped === undefined || stopped.n === 0) return [];
+      this.statement(`DELETE FROM workload_stops WHERE sweep_id = ?`).run(sweepId);
+      this.statement(`UPDATE sweeps SET finished_at_ms = NULL WHERE sweep_id = ?`).run(sweepId);
+      const again: StoredTrial[] = [];
+      for (const row of this.trialRows(sweepId, ['cancelled', 'failed'])) {
+        const ref = { sweepId, trialId: row.trial_id };
+        if (row.state === 'failed') {
+          const last = this.attemptRows(ref).at(-1);
+          if (last?.ending?.startsWith(failedAttemptEnding({ kind: WORKLOAD_ERROR_KIND, message: '' })) !== true) continue;
+          this.setState(row, this.move(row, { kind: 'retry-workload' }));
+        } else {
+          this.setState(row, this.move(row, { kind: 'resume' }));
+          this.statement(`DELETE FROM results WHERE sweep_id = ? AND trial_id = ?`).run(sweepId, row.trial_id);
+        }
+        again.push(toStoredTrial({ ...row, state: 'queued' }));
+      }
+      return again;
+    });
+    this.workloadStopCache.delete(sweepId);
+    return requeued;
   }
 
   /** Whether a workload error stopped this trial's sweep or configuration (`key`: its configKey, when known). */

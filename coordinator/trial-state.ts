@@ -27,7 +27,9 @@ export type TrialEvent =
   /** Another trial met a workload error that this one would meet too (same sweep, or same configuration). */
   | { readonly kind: 'workload-stop' }
   /** The sweep was resubmitted after a cancel: cancelled trials run again. */
-  | { readonly kind: 'resume' };
+  | { readonly kind: 'resume' }
+  /** The sweep was resubmitted after a workload error (its data fixed): the trial that met it runs again. */
+  | { readonly kind: 'retry-workload' };
 
 export type TrialEventKind = TrialEvent['kind'];
 
@@ -92,5 +94,7 @@ export function transition(from: TrialState, event: TrialEvent): TransitionResul
       return holdsLease ? moved(from, 'signal-cancel') : reject();
     case 'resume':
       return from === 'cancelled' ? moved('queued') : reject();
+    case 'retry-workload':
+      return from === 'failed' ? moved('queued') : reject();
   }
 }

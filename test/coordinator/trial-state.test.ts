@@ -23,6 +23,7 @@ const events: Readonly<Record<string, TrialEvent>> = {
   'cancel-sweep': { kind: 'cancel-sweep' },
   'workload-stop': { kind: 'workload-stop' },
   resume: { kind: 'resume' },
+  'retry-workload': { kind: 'retry-workload' },
 };
 
 type Expected = TrialState | `${TrialState} + signal-cancel` | 'rejected';
@@ -47,6 +48,7 @@ const holdingLease: Readonly<Record<string, Expected>> = {
   release: 'queued',
   'release(sweep cancelled)': 'cancelled',
   resume: 'rejected',
+  'retry-workload': 'rejected',
 };
 
 const allRejected = (overrides: Readonly<Record<string, Expected>>): Readonly<Record<string, Expected>> =>
@@ -58,7 +60,7 @@ const table: Readonly<Record<TrialState, Readonly<Record<string, Expected>>>> = 
   leased: { ...holdingLease, 'cancel-sweep': 'leased + signal-cancel', 'workload-stop': 'leased + signal-cancel' },
   running: { ...holdingLease, 'cancel-sweep': 'running + signal-cancel', 'workload-stop': 'running + signal-cancel' },
   succeeded: allRejected({}),
-  failed: allRejected({}),
+  failed: allRejected({ 'retry-workload': 'queued' }),
   diverged: allRejected({}),
   pruned: allRejected({}),
   cancelled: allRejected({ resume: 'queued' }),

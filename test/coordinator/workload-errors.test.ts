@@ -115,6 +115,23 @@ describe('a workload error', () => {
     expect(restarted.snapshot(sweepId).error).toEqual(before.error);
   });
 
+  it('runs the stopped trials again when the sweep is submitted again (its data fixed), and only those', async () => {
+    const { coordinator, agentId } = start();
+    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const done = await lease(coordinator, agentId);
+    coordinator.complete(done, resultFor(done.trialId, 0.25));
+    const crashed = await lease(coordinator, agentId);
+    const broken = await lease(coordinator, agentId);
+    coordinator.fail(broken, missingColumn);
+    coordinator.fail(crashed, { kind: 'WorkerCrashedError', message: 'exit 137' });
+    expect(coordinator.getSweep(sweepId)).toMatchObject({ state: 'failed', counts: { succeeded: 1, failed: 1, cancelled: 2 } });
+    expect(coordinator.submitSweep(tinySweepSpec(fourTrials), 'src')).toMatchObject({ resumed: true });
+    const summary = coordinator.getSweep(sweepId);
+    expect(summary).toMatchObject({ state: 'running', error: null, finishedAtMs: null, counts: { succeeded: 1, queued: 3, failed: 0, cancelled: 0 } });
+    const retried = await lease(coordinator, agentId);
+    expect(coordinator.heartbeat(retried, [])).toEqual({ kind: 'continue' });
+  });
+
   it('leaves other sweeps on the coordinator running', async () => {
     const { coordinator, agentId } = start();
     const broken = coordinator.submitSweep(tinySweepSpec({ ...fourTrials, name: 'broken' }), 'src');
