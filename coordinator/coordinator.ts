@@ -3,7 +3,7 @@
 // the lease table hold what only matters while this process lives.
 import type { Logger } from '../src/log/logger.js';
 import type { AgentRegistration, HeartbeatDirective, LeaseRef, TrialLease } from '../src/rpc/agent-channel.js';
-import type { SubmittedSweep, SweepProgress, SweepSummary } from '../src/rpc/sweep-progress.js';
+import { FAILURES_SHOWN, type SubmittedSweep, type SweepProgress, type SweepSummary } from '../src/rpc/sweep-progress.js';
 import { expandGrid } from '../src/spec/grid.js';
 import { sweepId as sweepIdOf } from '../src/spec/ids.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
@@ -172,7 +172,9 @@ export class Coordinator {
   }
 
   progress(sweepId: string): SweepProgress {
-    return { summary: this.getSweep(sweepId), running: this.store.runningProgress(sweepId) };
+    const summary = this.getSweep(sweepId);
+    const failures = summary.counts.failed + summary.counts.diverged === 0 ? [] : this.store.failedTrials(sweepId, FAILURES_SHOWN);
+    return { summary, running: this.store.runningProgress(sweepId), failures };
   }
 
   /**

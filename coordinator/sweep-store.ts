@@ -47,11 +47,11 @@ import { join } from 'node:path';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import type { AttemptRecord, SweepSnapshot, TrialRecord, TrialState } from '../src/trial/records.js';
 import type { BackendName, EpochRecord, TrialConfig, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec, WorkloadErrorScope } from '../src/trial/types.js';
-import type { RunningTrialProgress, TrialCounts } from '../src/rpc/sweep-progress.js';
+import type { FailedTrialProgress, RunningTrialProgress, TrialCounts } from '../src/rpc/sweep-progress.js';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers.js';
 import { IllegalTransitionError, isTerminal, terminalStates, transition, type TrialEvent } from './trial-state.js';
 import { configKey } from '../src/rank/config-key.js';
-import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
+import { failedAttemptEnding, lastTrialError } from '../src/trial/attempt-ending.js';
 import { WORKLOAD_ERROR_KIND, WORKLOAD_ERROR_MESSAGE_MAX, type SweepError } from '../src/trial/workload-error.js';
 
 export const storeFileName = 'plateau.db';
@@ -840,6 +840,22 @@ export class SweepStore {
     });
     this.workloadStopCache.delete(sweepId);
     return requeued;
+  }
+
+  /** The first `limit` failed or diverged trials, in grid order, each with its last error (see lastTrialError). */
+  failedTrials(sweepId: string, limit: number): readonly FailedTrialProgress[] {
+    const rows = this
+      .statement<[string, number], { trial_id: string; state: 'failed' | 'diverged'; result_json: string | null }>(
+        `SELECT t.trial_id AS trial_id, t.state AS state, r.result_json AS result_json FROM trials t LEFT JOIN results r USING (sweep_id, trial_id)
+         WHERE t.sweep_id = ? AND t.state IN ('failed', 'diverged') ORDER BY t.ordinal LIMIT ?`,
+      )
+      .all(sweepId, limit);
+    return rows.map((row) => {
+      const outcome = row.result_json === null ? null : readJson<TrialResult>(row.result_json).outcome;
+      const endings = this.attemptRows({ sweepId, trialId: row.trial_id }).map((attempt) => attempt.ending);
+      const error = lastTrialError(true, outcome, endings) ?? { kind: 'unknown', message: 'no error was recorded' };
+      return { trialId: row.trial_id, status: row.state, error };
+    });
   }
 
   /** Whether a workload error stopped this trial's sweep or configuration (`key`: its configKey, when known). */

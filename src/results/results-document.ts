@@ -6,7 +6,7 @@ import { rankConfigs } from '../rank/ranking.js';
 import type { ObjectiveSummary } from '../rank/summary-stats.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { SweepEnvironment, SweepSnapshot, TrialRecord, TrialState } from '../trial/records.js';
-import { errorOfAttemptEnding } from '../trial/attempt-ending.js';
+import { lastTrialError } from '../trial/attempt-ending.js';
 import type { BackendName, EpochRecord, TrialConfig, WorkloadErrorScope } from '../trial/types.js';
 import type { SweepError } from '../trial/workload-error.js';
 import { kerasSnippet, tfjsSnippet } from './snippets.js';
@@ -117,15 +117,9 @@ function sweepState(snapshot: SweepSnapshot): SweepState {
 
 /** The last error of a failed or diverged trial: its result's, else its last failed attempt's. */
 function lastError(record: TrialRecord): ResultsTrialError | undefined {
-  const outcome = record.result?.outcome;
-  if (outcome?.status === 'failed') return { kind: outcome.error.kind, message: outcome.error.message };
-  if (outcome?.status === 'diverged') return { kind: 'diverged', message: `the loss was not a finite number at epoch ${outcome.atEpoch}` };
-  if (record.state !== 'failed') return undefined;
-  for (const attempt of [...record.attempts].reverse()) {
-    const error = errorOfAttemptEnding(attempt.ending);
-    if (error !== null) return { kind: error.kind, message: error.message };
-  }
-  return undefined;
+  const failed = record.state === 'failed' || record.state === 'diverged';
+  const error = lastTrialError(failed, record.result?.outcome ?? null, record.attempts.map((attempt) => attempt.ending));
+  return error === null ? undefined : { kind: error.kind, message: error.message };
 }
 
 /** Why a cancelled trial was: its result says; without one, the sweep's workload error or the user's cancel. */

@@ -2,7 +2,7 @@
 // Wire payloads are decoded and checked once here; NaN/±Infinity travel as IEEE doubles.
 import * as wire from '../../gen/plateau/v1/coordinator.js';
 import type { HeartbeatDirective, TrialLease } from './agent-channel.js';
-import type { RunningTrialProgress, SweepProgress, SweepState, SweepSummary, TrialCounts } from './sweep-progress.js';
+import { FAILURES_SHOWN, type FailedTrialProgress, type RunningTrialProgress, type SweepProgress, type SweepState, type SweepSummary, type TrialCounts } from './sweep-progress.js';
 import { trialSpecSchema, trialSpecShellSchema } from './trial-spec-schema.js';
 import type { BackendName, CancelReason, EpochRecord, TrialConfig, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
 import { parseWorkloadScope, type SweepError } from '../trial/workload-error.js';
@@ -344,10 +344,20 @@ export function decodeRunningTrial(trial: wire.RunningTrial): RunningTrialProgre
   };
 }
 
+function encodeFailedTrial(trial: FailedTrialProgress): wire.FailedTrial {
+  return { trialId: trial.trialId, status: trial.status, errorKind: trial.error.kind, errorMessage: trial.error.message };
+}
+
+function decodeFailedTrial(trial: wire.FailedTrial): FailedTrialProgress {
+  if (trial.status !== 'failed' && trial.status !== 'diverged') throw new WireDecodeError('failures.status', `"${trial.status.slice(0, 40)}" — expected failed or diverged`);
+  return { trialId: trial.trialId, status: trial.status, error: { kind: trial.errorKind, message: trial.errorMessage } };
+}
+
 export function encodeSweepEvent(progress: SweepProgress): wire.SweepEvent {
-  return { sweep: encodeSweepSummary(progress.summary), running: progress.running.map(encodeRunningTrial) };
+  return { sweep: encodeSweepSummary(progress.summary), running: progress.running.map(encodeRunningTrial), failures: progress.failures.map(encodeFailedTrial) };
 }
 
 export function decodeSweepEvent(event: wire.SweepEvent): SweepProgress {
-  return { summary: decodeSweepSummary(event.sweep), running: event.running.map(decodeRunningTrial) };
+  // Bounded whatever the peer sends: a progress event shows the first few failures only.
+  return { summary: decodeSweepSummary(event.sweep), running: event.running.map(decodeRunningTrial), failures: event.failures.slice(0, FAILURES_SHOWN).map(decodeFailedTrial) };
 }

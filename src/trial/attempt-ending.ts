@@ -1,6 +1,6 @@
 // An attempt's `ending` text (AttemptRecord.ending), written by the coordinator and read back
 // by the results document for the last error of a trial that has no result to carry it.
-import type { TrialErrorInfo } from './types.js';
+import type { TrialErrorInfo, TrialOutcome } from './types.js';
 
 /** `failed: <kind>: <message>`: a kind is a class name or a word, never with ': ' in it. */
 export function failedAttemptEnding(error: TrialErrorInfo): string {
@@ -23,5 +23,20 @@ export function errorOfAttemptEnding(ending: string | null): TrialErrorInfo | nu
   }
   if (ending === 'lease-expired') return { kind: 'lease-expired', message: 'the agent stopped heartbeating before the lease timeout' };
   if (ending === 'coordinator-restarted') return { kind: 'coordinator-restarted', message: 'the coordinator restarted while the trial ran' };
+  return null;
+}
+
+/**
+ * The last error of a failed or diverged trial (null for any other): its result's, else that of
+ * its last attempt that ended in an error (a crash, a lost lease, a workload error).
+ */
+export function lastTrialError(failedOrDiverged: boolean, outcome: TrialOutcome | null, endings: readonly (string | null)[]): TrialErrorInfo | null {
+  if (outcome?.status === 'failed') return { kind: outcome.error.kind, message: outcome.error.message };
+  if (outcome?.status === 'diverged') return { kind: 'diverged', message: `the loss was not a finite number at epoch ${outcome.atEpoch}` };
+  if (!failedOrDiverged) return null;
+  for (let index = endings.length - 1; index >= 0; index -= 1) {
+    const error = errorOfAttemptEnding(endings[index] ?? null);
+    if (error !== null) return error;
+  }
   return null;
 }

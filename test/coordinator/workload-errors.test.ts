@@ -132,6 +132,23 @@ describe('a workload error', () => {
     expect(coordinator.heartbeat(retried, [])).toEqual({ kind: 'continue' });
   });
 
+  it('is listed with the other failed trials in the sweep\'s progress, each with its last error', async () => {
+    const { coordinator, agentId } = start();
+    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ ...fourTrials, maxAttempts: 1 }), 'src');
+    const crashed = await lease(coordinator, agentId);
+    coordinator.fail(crashed, { kind: 'WorkerCrashedError', message: 'exit 137' });
+    const broken = await lease(coordinator, agentId);
+    coordinator.fail(broken, missingColumn);
+    const { failures } = coordinator.progress(sweepId);
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        { trialId: crashed.trialId, status: 'failed', error: { kind: 'WorkerCrashedError', message: 'exit 137' } },
+        { trialId: broken.trialId, status: 'failed', error: { kind: 'workload', message: missingColumn.message } },
+      ]),
+    );
+    expect(failures).toHaveLength(2);
+  });
+
   it('leaves other sweeps on the coordinator running', async () => {
     const { coordinator, agentId } = start();
     const broken = coordinator.submitSweep(tinySweepSpec({ ...fourTrials, name: 'broken' }), 'src');

@@ -119,6 +119,7 @@ describe('a sweep whose data cannot be read', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/— failed/);
     expect(status.stdout).toMatch(expectedMessage);
+    expect(status.stdout).toMatch(/^Failed trials:\n.*\n\S+\s+failed\s+workload: .*train\.csv:1: the target column "price" is not in the header/m);
   });
 
   it('makes `plateau results` exit 1 with the one message, and writes it to results.csv and report.html', () => {

@@ -1,6 +1,6 @@
 // `plateau status` and `plateau watch` show a sweep's workload error where the user looks.
 import { describe, expect, it } from 'vitest';
-import { renderSweepList, renderSweepSummary, renderWatchFrame, renderWatchLine } from '../../src/cli/render/sweep-status.js';
+import { renderFailedTrials, renderSweepList, renderSweepSummary, renderWatchFrame, renderWatchLine } from '../../src/cli/render/sweep-status.js';
 import { emptyTrialCounts, type SweepSummary } from '../../src/rpc/sweep-progress.js';
 
 const failed: SweepSummary = {
@@ -27,8 +27,8 @@ describe('a sweep error in status and watch', () => {
   });
 
   it('shows under the progress line of `plateau watch` on a terminal, and in each logged line', () => {
-    expect(renderWatchFrame({ summary: failed, running: [] }, failed.finishedAtMs ?? 0, 400)).toContain(`error: ${line}`);
-    expect(renderWatchLine({ summary: failed, running: [] }, failed.finishedAtMs ?? 0)).toContain(` · error: ${line}`);
+    expect(renderWatchFrame({ summary: failed, running: [], failures: [] }, failed.finishedAtMs ?? 0, 400)).toContain(`error: ${line}`);
+    expect(renderWatchLine({ summary: failed, running: [], failures: [] }, failed.finishedAtMs ?? 0)).toContain(` · error: ${line}`);
   });
 
   it('says when only one configuration was stopped', () => {
@@ -40,3 +40,33 @@ describe('a sweep error in status and watch', () => {
     expect(renderSweepSummary({ ...failed, error: null })).not.toMatch(/error/);
   });
 });
+
+describe('failed trials in status and watch', () => {
+  const crash = { trialId: 't-2', status: 'failed' as const, error: { kind: 'WorkerCrashedError', message: 'worker died during trial t-2 (signal SIGKILL)' } };
+  const boom = { trialId: 't-3', status: 'diverged' as const, error: { kind: 'diverged', message: 'the loss was not a finite number at epoch 4' } };
+  const running = { ...failed, state: 'running' as const, error: null, counts: { ...emptyTrialCounts, failed: 1, diverged: 1, running: 2 } };
+
+  it('lists each failed or diverged trial with its last error', () => {
+    expect(renderFailedTrials({ summary: running, running: [], failures: [crash, boom] }).split('\n')).toEqual([
+      'Failed trials:',
+      'TRIAL  STATUS    LAST ERROR',
+      't-2    failed    WorkerCrashedError: worker died during trial t-2 (signal SIGKILL)',
+      't-3    diverged  diverged: the loss was not a finite number at epoch 4',
+    ]);
+  });
+
+  it('says how many more there are than it shows', () => {
+    const many = { ...running, counts: { ...running.counts, failed: 30 } };
+    expect(renderFailedTrials({ summary: many, running: [], failures: [crash] }).split('\n')[0]).toBe('Failed trials (the first 1 of 31; all in results.json):');
+  });
+
+  it('shows them under the running trials of a watch frame', () => {
+    const frame = renderWatchFrame({ summary: running, running: [], failures: [crash, boom] }, 0, 200);
+    expect(frame.slice(-4, -1)).toEqual(['Failed trials:', 'TRIAL  STATUS    LAST ERROR', `t-2    failed    WorkerCrashedError: ${crash.error.message}`]);
+  });
+
+  it('prints nothing when no trial failed', () => {
+    expect(renderFailedTrials({ summary: { ...running, counts: emptyTrialCounts }, running: [], failures: [] })).toBe('');
+  });
+});
+

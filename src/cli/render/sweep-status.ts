@@ -91,6 +91,16 @@ export function renderRunningTrials(running: readonly RunningTrialProgress[], wi
   return renderColumns(['TRIAL', 'AGENT', 'EPOCH', 'VAL_LOSS', 'LR', 'CONFIG'], rows, [false, false, true, true, true, false], width).join('\n');
 }
 
+/** The failed and diverged trials with their last error, as a table; '' when there are none. */
+export function renderFailedTrials(progress: SweepProgress, width?: number): string {
+  const { failures, summary } = progress;
+  if (failures.length === 0) return '';
+  const total = summary.counts.failed + summary.counts.diverged;
+  const title = total > failures.length ? `Failed trials (the first ${failures.length} of ${total}; all in results.json):` : 'Failed trials:';
+  const rows = failures.map((trial) => [trial.trialId, trial.status, `${trial.error.kind}: ${trial.error.message}`]);
+  return [title, ...renderColumns(['TRIAL', 'STATUS', 'LAST ERROR'], rows, [false, false, false], width)].join('\n');
+}
+
 export function progressStateOf(summary: SweepSummary, nowMs: number): ProgressState {
   return {
     total: summary.totalTrials,
@@ -113,6 +123,7 @@ export function renderWatchFrame(progress: SweepProgress, nowMs: number, width: 
     ...sweepErrorLines(summary, width),
     '',
     ...renderRunningTrials(progress.running, width).split('\n'),
+    ...(progress.failures.length === 0 ? [] : ['', ...renderFailedTrials(progress, width).split('\n')]),
   ];
 }
 
