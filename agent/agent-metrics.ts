@@ -9,7 +9,7 @@ import { createMetricsRegistry } from '../src/metrics/registry.js';
 import { holdoutSizes } from '../src/train/datasets/holdout.js';
 import type { DatasetSpec } from '../src/trial/types.js';
 import type { AgentEventName, AgentListener } from './agent-events.js';
-import { packageVersion } from './package-root.js';
+import { packageVersion } from '../src/package-root.js';
 
 /** What the binding reads of the agent (the real Agent satisfies it). */
 export interface AgentMetricsSource {

@@ -3,7 +3,7 @@ import { hostname as osHostname } from 'node:os';
 import { silentLogger, type Logger } from '../src/log/logger.js';
 import type { AgentChannel } from '../src/rpc/agent-channel.js';
 import { defaultReconnectBackoff, type BackoffPolicy } from './backoff.js';
-import { packageVersion } from './package-root.js';
+import { packageVersion } from '../src/package-root.js';
 import type { BackendRequest } from './worker-protocol.js';
 
 export interface AgentOptions {

@@ -19,6 +19,7 @@ async function loadTraining(): Promise<{
   readonly runFusedTrials: typeof import('../src/train/fused/fused-runner.js').runFusedTrials;
   readonly resumeFusedTrials: typeof import('../src/train/fused/fused-runner.js').resumeFusedTrials;
   readonly trainsOnKernels: typeof import('../src/train/fused/fused-runner.js').trainsOnKernels;
+  readonly notFusableReason: typeof import('../src/train/fused/fused-runner.js').notFusableReason;
   readonly NotFusableError: typeof import('../src/train/fused/not-fusable-error.js').NotFusableError;
 }> {
   const [protocol, trialRunner, fusedRunner, notFusable] = await Promise.all([
@@ -33,6 +34,7 @@ async function loadTraining(): Promise<{
     runFusedTrials: fusedRunner.runFusedTrials,
     resumeFusedTrials: fusedRunner.resumeFusedTrials,
     trainsOnKernels: fusedRunner.trainsOnKernels,
+    notFusableReason: fusedRunner.notFusableReason,
     NotFusableError: notFusable.NotFusableError,
   };
 }
@@ -194,8 +196,10 @@ function startTrial(training: Training, backend: BackendName, message: Extract<P
   const options = { backend, signal: controller.signal, onEpoch: (record: EpochRecord) => sendEpoch(trialId, record), logger: logger.child({ trial: trialId }) };
   // On wasm a lone dense trial trains on the fused kernels as a bundle of one (several times faster than model.fit).
   const { runTrial, runFusedTrials, trainsOnKernels } = training;
+  const onKernels = checkpoint === undefined && trainsOnKernels(message.trial, backend);
+  if (!onKernels) logNotFusableOnce(training, message.trial);
   const trained =
-    checkpoint === undefined && trainsOnKernels(message.trial, backend)
+    onKernels
       ? runFusedTrials([message.trial], { ...options, onEpoch: (_id: string, record: EpochRecord) => options.onEpoch(record) }).then(([result]) => {
           if (result === undefined) throw new Error(`no result for ${trialId}`);
           return result;
@@ -213,6 +217,16 @@ function startTrial(training: Training, backend: BackendName, message: Extract<P
     },
   );
   return { trialId, trialIds: [trialId], controller, done, split: null };
+}
+
+/** Reasons already logged by this worker: a sweep of unfusable trials says why once, not per trial. */
+const loggedNotFusable = new Set<string>();
+
+function logNotFusableOnce(training: Training, trial: TrialSpec): void {
+  const reason = training.notFusableReason(trial);
+  if (reason === undefined || loggedNotFusable.has(reason)) return;
+  if (loggedNotFusable.size < 100) loggedNotFusable.add(reason);
+  logger.info('trial.not-fusable', { trial: trial.id, reason, trainsOn: 'model.fit' });
 }
 
 /**

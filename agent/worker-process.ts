@@ -337,6 +337,10 @@ export class WorkerProcess {
       execArgv: this.options.maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${this.options.maxOldSpaceMb}`],
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // A process group of its own: a terminal's Ctrl-C goes to the whole foreground group, and a
+      // worker that died of it mid-trial cost an attempt. The agent decides how its trials stop;
+      // a worker whose agent is gone exits on the IPC disconnect.
+      detached: true,
     });
     const exited = new Promise<void>((resolve) => {
       processHandle.once('exit', (code, signal) => {

@@ -2,7 +2,7 @@
 // the peer's Python sweep and the like, timed from spawn to close.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { findPackageRoot } from '../agent/package-root.js';
+import { findPackageRoot } from '../src/package-root.js';
 
 /** The CLI as a user starts it (bin/plateau runs the built JS), from sources or from dist/. */
 export const plateauBin = join(findPackageRoot(import.meta.url), 'bin', 'plateau');

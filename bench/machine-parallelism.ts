@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { findPackageRoot } from '../agent/package-root.js';
+import { findPackageRoot } from '../src/package-root.js';
 import { median } from './stats.js';
 
 /** The built child (child processes run built JS, also when this module runs from sources). */

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoordinatorServer } from '../coordinator/grpc-server.js';
-import { findPackageRoot } from '../agent/package-root.js';
+import { findPackageRoot } from '../src/package-root.js';
 import { plateauBin } from './command.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { gridSize } from '../src/spec/grid.js';

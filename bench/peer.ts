@@ -58,19 +58,26 @@ async function exportDataset(spec: SweepSpec, dir: string): Promise<{ dir: strin
   return { dir, featureCount: data.featureCount, trainCount: data.train.count, validationCount: data.validation.count };
 }
 
-function hiddenLayers(spec: SweepSpec): number[] {
+/** A layer before the peer's linear output (bench/peer/optuna_torch_sweep.py builds relu dense layers). */
+type PeerLayer = { readonly kind: 'dense'; readonly units: number } | { readonly kind: 'batchNorm' } | { readonly kind: 'dropout'; readonly rate: number };
+
+function hiddenLayers(spec: SweepSpec): PeerLayer[] {
   const model = spec.workload.model;
   if (model.kind !== 'layers') throw new RangeError('the peer builds layer-list MLPs only');
-  const dense = model.layers.map((layer) => {
-    if (layer.kind !== 'dense') throw new RangeError(`the peer builds dense layers only, not ${layer.kind}`);
-    return layer;
-  });
-  const last = dense[dense.length - 1];
-  if (last?.units !== 1 || dense.slice(0, -1).some((layer) => layer.activation !== 'relu')) {
-    throw new RangeError('the peer builds relu hidden layers and one linear output');
-  }
+  const last = model.layers[model.layers.length - 1];
+  if (last?.kind !== 'dense' || last.units !== 1 || last.activation !== 'linear') throw new RangeError('the peer builds one linear output');
   if (spec.workload.optimizer !== 'adam' || spec.workload.loss !== 'meanSquaredError') throw new RangeError('the peer trains adam + mean squared error');
-  return dense.slice(0, -1).map((layer) => layer.units);
+  return model.layers.slice(0, -1).map((layer): PeerLayer => {
+    switch (layer.kind) {
+      case 'dense':
+        if (layer.activation !== 'relu') throw new RangeError('the peer builds relu hidden layers');
+        return { kind: 'dense', units: layer.units };
+      case 'batchNorm':
+        return { kind: 'batchNorm' };
+      case 'dropout':
+        return { kind: 'dropout', rate: layer.rate };
+    }
+  });
 }
 
 const peerOutputSchema = z.object({
@@ -79,7 +86,7 @@ const peerOutputSchema = z.object({
   versions: z.object({ python: z.string(), torch: z.string(), optuna: z.string(), numpy: z.string() }),
   trials: z.array(
     z.object({
-      config: z.object({ learningRate: z.number(), factor: z.number(), patience: z.number() }),
+      config: z.object({ learningRate: z.number(), factor: z.number(), patience: z.number(), repeat: z.number().optional() }),
       finalValLoss: z.number().nullable(),
     }),
   ),
@@ -209,8 +216,14 @@ export async function comparePeer(options: PeerComparisonOptions): Promise<PeerC
     const spec = loadSweepSpecFile(specFile);
     const job = {
       data: await exportDataset(spec, dir),
-      grid: { learningRate: spec.grid.learningRate, factor: spec.grid.factor, patience: spec.grid.patience },
-      layers: hiddenLayers(spec),
+      grid: {
+        learningRate: spec.grid.learningRate,
+        factor: spec.grid.factor,
+        patience: spec.grid.patience,
+        // Several seeds per configuration: the peer trains each from its own seed too.
+        ...(spec.repeats > 1 ? { repeat: Array.from({ length: spec.repeats }, (_, r) => r) } : {}),
+      },
+      hidden: hiddenLayers(spec),
       epochs: spec.workload.epochs,
       batchSize: spec.workload.batchSize,
       seed: spec.workload.seed,

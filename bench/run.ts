@@ -9,6 +9,7 @@ import { plateauBin, runCommand } from './command.js';
 import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
+import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
@@ -19,7 +20,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -117,8 +118,8 @@ async function main(): Promise<void> {
     `tfjs ${packageVersion('@tensorflow/tfjs-core')} (wasm backend ${packageVersion('@tensorflow/tfjs-backend-wasm')}); better-sqlite3 ${packageVersion('better-sqlite3')}; @grpc/grpc-js ${packageVersion('@grpc/grpc-js')}.`,
     '',
   );
-  if (options.only === 'scale-out') {
-    sections.push(...(await scaleOutSections(options.runs)));
+  if (options.only !== null) {
+    sections.push(...(options.only === 'scale-out' ? await scaleOutSections(options.runs) : await regularizedSweepSections(options.runs, log)));
     writeFileSync(options.out, `${sections.join('\n')}\n`);
     log(`wrote ${options.out}`);
     return;
@@ -227,6 +228,9 @@ async function main(): Promise<void> {
     log(`peer baseline failed: ${String(error)}`);
     sections.push('## Sweep: against the Optuna + PyTorch peer', '', `Not measured: ${String(error).slice(0, 500)}`, '');
   }
+
+  // ── Sweep: MLP with dropout and batch norm against the peer (bench/regularized-sweep.ts) ──
+  sections.push(...(await regularizedSweepSections(options.runs, log)));
 
   // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
   sections.push(...(await scaleOutSections(options.runs)));

@@ -3,6 +3,7 @@
 import type { Logger } from '../src/log/logger.js';
 import type { SweepState } from '../src/rpc/sweep-progress.js';
 import type { EpochRecord, TrialStatus } from '../src/trial/types.js';
+import type { StoreHealth } from './store-health.js';
 
 export type ReportCall = 'heartbeat' | 'complete' | 'fail';
 
@@ -23,6 +24,8 @@ export interface CoordinatorEvents {
   /** Failed for good: no attempts left. `reasons` holds every attempt's ending. */
   'trial-failed': { readonly sweepId: string; readonly trialId: string; readonly reasons: readonly string[] };
   'lease-expired': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly leaseId: string; readonly fencingToken: number };
+  /** The store turned unwritable (disk full, I/O error) or healthy again. */
+  'store-health-changed': { readonly health: StoreHealth };
   'stale-report-rejected': {
     readonly call: ReportCall;
     readonly sweepId: string | null;

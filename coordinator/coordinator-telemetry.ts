@@ -9,6 +9,7 @@ import { startMetricsServer, type HealthReport, type RunningMetricsServer } from
 import { createMetricsRegistry } from '../src/metrics/registry.js';
 import { CoordinatorMetricsBinding, type CoordinatorMetricsSource } from './coordinator-metrics-binding.js';
 import type { HealthState } from './grpc-health.js';
+import type { StoreHealth } from './store-health.js';
 
 /** 'OK', 'NOT_FOUND', … for a gRPC status code. */
 export function grpcCodeName(code: number): string {
@@ -31,7 +32,8 @@ export interface CoordinatorTelemetryOptions {
 
 /** The running coordinator as telemetry sees it: its domain service and its gRPC health. */
 export interface TelemetryTarget {
-  readonly coordinator: CoordinatorMetricsSource;
+  /** `storeHealth`, when given, makes /healthz answer 503 with the store's reason while it cannot write. */
+  readonly coordinator: CoordinatorMetricsSource & { readonly storeHealth?: StoreHealth };
   readonly health?: { readonly current: HealthState };
 }
 
@@ -106,7 +108,12 @@ export class CoordinatorTelemetry {
   private health(): HealthReport {
     const target = this.target;
     if (target === null) return { healthy: false, details: { state: 'starting' } };
-    const serving = target.health === undefined ? !target.coordinator.closed : target.health.current === 'serving' && !target.coordinator.closed;
+    if (target.coordinator.closed) return { healthy: false, details: { state: 'draining' } };
+    const store = target.coordinator.storeHealth;
+    if (store?.state === 'unwritable') {
+      return { healthy: false, details: { state: 'store-unwritable', store: { code: store.code, reason: store.reason, since: new Date(store.sinceMs).toISOString() } } };
+    }
+    const serving = target.health === undefined || target.health.current === 'serving';
     return { healthy: serving, details: { state: serving ? 'serving' : 'draining' } };
   }
 }

@@ -15,6 +15,7 @@ import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAge
 import { LeaseTable, type Lease } from './lease-table.js';
 import { fusionKey } from '../src/train/fused/fusion-key.js';
 import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
+import { StoreUnavailableError, type StoreHealth } from './store-health.js';
 import { summarizeSweep } from './sweep-summary.js';
 import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
 import { workloadScopeOf } from '../src/trial/workload-error.js';
@@ -87,6 +88,11 @@ export class Coordinator {
   private readonly changeWaiters = new Set<() => void>();
   private readonly expiryTimer: NodeJS.Timeout | undefined;
   private lifecycle: Lifecycle = 'open';
+  /**
+   * Leases expired in memory (logged and counted once) whose expiry the store could not record
+   * yet (an unwritable store): retried quietly on each check and when the store recovers.
+   */
+  private readonly expiriesToRecord = new Map<string, { readonly lease: Lease; readonly trial: TrialRef }>();
   private staleResultsRejected = 0;
   private staleHeartbeatsRejected = 0;
 
@@ -97,6 +103,7 @@ export class Coordinator {
     this.leases = new LeaseTable(this.options.newId);
     // One commit per event-loop turn for the hot writes (see the note atop sweep-store.ts).
     this.store = SweepStore.open(this.options.dataDir, this.options.clock(), { commitMode: 'per-turn' });
+    this.store.onHealthChange((health) => this.storeHealthChanged(health));
     for (const trial of this.store.queuedTrials()) this.enqueue(trial);
     if (this.queue.size > 0) this.logger.info('coordinator.resumed', { queued: this.queue.size });
     if (this.options.expiryCheckIntervalMs > 0) {
@@ -108,6 +115,11 @@ export class Coordinator {
 
   get leaseTimeoutMs(): number {
     return this.options.leaseTimeoutMs;
+  }
+
+  /** Whether the store can write now (gRPC health and /healthz follow it). */
+  get storeHealth(): StoreHealth {
+    return this.store.health;
   }
 
   // ── sweeps ──────────────────────────────────────────────────────────────
@@ -236,6 +248,8 @@ export class Coordinator {
   pollBundle(agentId: string, waitMs: number, maxBundle: number, signal?: AbortSignal): Promise<readonly TrialLease[]> {
     this.assertOpen();
     this.assertAgent(agentId);
+    // A lease the store cannot record would be one the agent holds and the store does not.
+    this.assertStoreWritable();
     const bundleLimit = Math.min(MAX_BUNDLE, Math.max(1, Math.floor(maxBundle)));
     this.lastPollMs.set(agentId, this.options.clock());
     const immediate = this.pendingPolls.length === 0 ? this.leaseBundle(agentId, bundleLimit) : [];
@@ -280,6 +294,9 @@ export class Coordinator {
    */
   complete(ref: LeaseRef, result: TrialResult): { readonly recorded: boolean } {
     this.assertOpen();
+    // Before the stale check: a result whose batch failed to commit waits in the store for the
+    // probe, and only once it is recorded can a retry be told `recorded: false`.
+    this.holdLeaseWhileUnwritable(ref);
     const check = this.leases.validate(ref.leaseId, ref.fencingToken);
     if (check.status === 'stale') {
       const attempt = this.store.attemptByLease(ref.leaseId);
@@ -330,6 +347,7 @@ export class Coordinator {
    */
   fail(ref: LeaseRef, error: TrialErrorInfo): { readonly requeued: boolean } {
     this.assertOpen();
+    this.holdLeaseWhileUnwritable(ref);
     const check = this.leases.validate(ref.leaseId, ref.fencingToken);
     if (check.status === 'stale') throw this.rejectStale(ref, 'fail');
     const trial = this.heldRef(check.lease);
@@ -349,9 +367,27 @@ export class Coordinator {
       const trial = this.heldRef(lease);
       this.logger.warn('lease.expired', { sweepId: trial.sweepId, trialId: trial.trialId, agentId: lease.agentId, fencingToken: lease.fencingToken });
       this.events.emit('lease-expired', { ...trial, agentId: lease.agentId, leaseId: lease.leaseId, fencingToken: lease.fencingToken });
-      this.endLostAttempt(lease, trial, { event: 'lease-expired', ending: 'lease-expired' });
+      // Out of the table now, so it never expires twice, whether or not the store can record it yet.
+      this.leases.release(lease.leaseId);
+      this.expiriesToRecord.set(lease.leaseId, { lease, trial });
     }
+    this.recordExpiries();
     return expired.length;
+  }
+
+  /** Records the expiries the store has not taken yet, oldest first; stops quietly while it cannot write. */
+  private recordExpiries(): void {
+    for (const [leaseId, { lease, trial }] of this.expiriesToRecord) {
+      if (this.store.health.state !== 'healthy') return;
+      try {
+        this.endLostAttempt(lease, trial, { event: 'lease-expired', ending: 'lease-expired' });
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) return;
+        this.expiriesToRecord.delete(leaseId);
+        throw error;
+      }
+      this.expiriesToRecord.delete(leaseId);
+    }
   }
 
   stats(): CoordinatorStats {
@@ -385,6 +421,43 @@ export class Coordinator {
     if (this.lifecycle === 'closed') throw new CoordinatorClosedError();
   }
 
+  private assertStoreWritable(): void {
+    const health = this.store.health;
+    if (health.state === 'unwritable') throw new StoreUnavailableError(this.store.file, health.code, health.reason);
+  }
+
+  /**
+   * While the store cannot write, a report is answered UNAVAILABLE (the agent retries) and its
+   * lease, if current, is renewed: the agent is alive, it is the store that cannot listen.
+   */
+  private holdLeaseWhileUnwritable(ref: LeaseRef): void {
+    if (this.store.health.state === 'healthy') return;
+    this.leases.renew(ref.leaseId, ref.fencingToken, this.options.clock());
+    this.assertStoreWritable();
+  }
+
+  private storeHealthChanged(health: StoreHealth): void {
+    if (health.state === 'unwritable') {
+      this.logger.error('store.unwritable', { file: this.store.file, code: health.code, reason: health.reason });
+    } else {
+      this.logger.info('store.recovered', { file: this.store.file });
+    }
+    this.events.emit('store-health-changed', { health });
+    if (health.state !== 'healthy' || this.lifecycle === 'closed') return;
+    // What waited on the store: expiries to record, sweeps whose last result sat in a failed
+    // batch (finished only now that it is recorded), polls waiting for a lease. This runs on the
+    // store's probe timer: an error here must be logged, never thrown into the timer.
+    try {
+      this.recordExpiries();
+      for (const sweep of this.store.listSweeps()) {
+        if (sweep.finishedAtMs === null) this.afterTrialEnded(sweep.sweepId);
+      }
+      this.dispatch();
+    } catch (error) {
+      this.logger.error('store.recovery-failed', { error });
+    }
+  }
+
   private assertAgent(agentId: string): void {
     if (this.knownAgents.has(agentId)) return;
     const stored = this.store.getAgent(agentId);
@@ -402,10 +475,17 @@ export class Coordinator {
 
   /** Pairs waiting polls with queued trials, oldest poll first. */
   private dispatch(): void {
-    while (this.pendingPolls.length > 0 && this.queue.size > 0) {
+    while (this.pendingPolls.length > 0 && this.queue.size > 0 && this.store.health.state === 'healthy') {
       const pending = this.pendingPolls[0];
       if (pending === undefined) return;
-      const leases = this.leaseBundle(pending.agentId, pending.maxBundle);
+      let leases: readonly TrialLease[];
+      try {
+        leases = this.leaseBundle(pending.agentId, pending.maxBundle);
+      } catch (error) {
+        // The poll keeps waiting; the store's recovery dispatches again.
+        if (error instanceof StoreUnavailableError) return;
+        throw error;
+      }
       if (leases.length === 0) return;
       pending.settle(leases);
     }
@@ -439,7 +519,13 @@ export class Coordinator {
         const candidate = candidates.get(id);
         if (candidate === undefined) continue;
         this.queue.remove(candidate.queued.trialKey);
-        leases.push(this.grant(candidate.queued, candidate.trial, agentId));
+        try {
+          leases.push(this.grant(candidate.queued, candidate.trial, agentId));
+        } catch (error) {
+          // The leases granted so far stand (the store keeps their writes for its probe).
+          if (error instanceof StoreUnavailableError) break;
+          throw error;
+        }
       }
     }
     const grant: Grant = { agentId, held: leases.length };
@@ -500,7 +586,15 @@ export class Coordinator {
     const ref = { sweepId: queued.sweepId, trialId: queued.trialId };
     const nowMs = this.options.clock();
     const lease = this.leases.grant({ trialKey: queued.trialKey, agentId, nowMs, timeoutMs: this.options.leaseTimeoutMs });
-    const attempt = this.store.leaseTrial(ref, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId, nowMs });
+    let attempt: number;
+    try {
+      attempt = this.store.leaseTrial(ref, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId, nowMs });
+    } catch (error) {
+      // Not granted after all: the trial goes back to the queue (its token stays spent).
+      this.leases.release(lease.leaseId);
+      this.queue.add(queued);
+      throw error;
+    }
     this.held.set(queued.trialKey, ref);
     this.logger.debug('trial.leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
     this.events.emit('trial-leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });

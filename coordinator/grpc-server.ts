@@ -23,7 +23,8 @@ import { AgentSessions, type CallFailure, type LeaseCallHandlers } from './agent
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
-import { addHealthService, serviceNameOf, type GrpcHealth } from './grpc-health.js';
+import { addHealthService, serviceNameOf, type GrpcHealth, type HealthState } from './grpc-health.js';
+import { StoreUnavailableError, type StoreHealth } from './store-health.js';
 
 export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logger'> {
   readonly host: string;
@@ -55,7 +56,7 @@ export interface RunningCoordinator {
   readonly address: string;
   readonly port: number;
   readonly coordinator: Coordinator;
-  /** grpc.health.v1 status: SERVING once started, NOT_SERVING from the start of close(). */
+  /** grpc.health.v1 status: SERVING once started, NOT_SERVING while the store cannot write and from the start of close(). */
   readonly health: GrpcHealth;
   /** Releases polls and watches, drains in-flight calls, closes the store. Safe to call twice. */
   close(): Promise<void>;
@@ -94,6 +95,8 @@ function toCallFailure(error: unknown, logger: Logger, method: string): CallFail
   if (error instanceof SpecError) return failure(status.INVALID_ARGUMENT, error.format());
   if (error instanceof WireDecodeError || error instanceof InvalidReportError) return failure(status.INVALID_ARGUMENT, error.message);
   if (error instanceof CoordinatorClosedError) return failure(status.UNAVAILABLE, error.message);
+  // The disk is full or failing: the store probes and recovers on its own, so the caller retries.
+  if (error instanceof StoreUnavailableError) return failure(status.UNAVAILABLE, error.message);
   logger.error('rpc.internal-error', { method, error });
   return failure(status.INTERNAL, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
@@ -267,13 +270,19 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     throw error;
   }
   coordinatorRef = coordinator;
-  health.set('serving');
+  let closing: Promise<void> | undefined;
+  // NOT_SERVING while the store cannot write (a full disk), SERVING again once it can; never after close() began.
+  const servingFor = (store: StoreHealth): HealthState => (store.state === 'healthy' ? 'serving' : 'not-serving');
+  const stopFollowingStore = coordinator.events.on('store-health-changed', ({ health: store }) => {
+    if (closing === undefined) health.set(servingFor(store));
+  });
+  health.set(servingFor(coordinator.storeHealth));
   const address = formatHostPort(options.host, port);
   logger.info('coordinator.listening', { address, dataDir: options.dataDir, leaseTimeoutMs: coordinator.leaseTimeoutMs });
 
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
+      stopFollowingStore();
       // First the domain service: pending polls answer empty, watches end, new calls get UNAVAILABLE.
       health.close();
       coordinator.close();

@@ -36,13 +36,23 @@
 // same loss, for the same reasons harmless, as a power loss before the WAL is synced above
 // (leases die with the process; tokens stay below the durable ceiling; a result is still
 // acknowledged only after `durable()`, which commits the batch before its fsync). A FULL write
-// commits the open batch first, and `close()` and `durable()` commit it too. Should that commit
-// fail (disk full, I/O error), the calls that joined it have already answered, so the store
-// stops taking writes (StoreFailedError) rather than go on from a state it no longer matches;
-// a restart recovers from what is on disk. Another connection to the file sees (and can write
-// past) the batch only once it commits: direct users of the store keep the default, 'each-call'.
+// commits the open batch first, and `close()` and `durable()` commit it too. Another connection
+// to the file sees (and can write past) the batch only once it commits: direct users of the
+// store keep the default, 'each-call'.
+//
+// A sick disk (store-health.ts). A write that fails for want of disk (SQLITE_FULL, SQLITE_IOERR*,
+// SQLITE_READONLY*, a failed fsync) makes the store `unwritable`: every write is refused with
+// StoreUnavailableError (UNAVAILABLE on the wire: agents retry) and a probe retries a small
+// FULL write with a capped backoff; the first that commits makes it `healthy` again, no restart
+// needed. Should a per-turn batch fail to commit, the calls that joined it have already
+// answered (a lease granted, a heartbeat taken): their writes are kept, in order, and the probe
+// commits them before anything else, so the store catches up with what the coordinator holds in
+// memory. Nothing else writes in between (all writes are refused), so they replay as they ran.
+// No result is lost: a result is acknowledged only after `durable()`, which fails while the
+// store is unwritable; the agent retries and, once the replay has recorded its result, hears
+// `recorded: false` from the lease that recorded it, after the probe's fsync.
 import Database, { type Statement } from 'better-sqlite3';
-import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import type { AttemptRecord, SweepSnapshot, TrialRecord, TrialState } from '../src/trial/records.js';
@@ -53,6 +63,10 @@ import { IllegalTransitionError, isTerminal, terminalStates, transition, type Tr
 import { configKey } from '../src/rank/config-key.js';
 import { failedAttemptEnding, lastTrialError } from '../src/trial/attempt-ending.js';
 import { WORKLOAD_ERROR_KIND, WORKLOAD_ERROR_MESSAGE_MAX, type SweepError } from '../src/trial/workload-error.js';
+import { dataDirRefusal, storeFileState } from './store-file.js';
+import { diskWriteErrorCode, StoreHealthMonitor, StoreUnavailableError, type StoreHealth, type StoreHealthListener, type WriteProbePolicy } from './store-health.js';
+
+export { StoreUnavailableError, type StoreHealth } from './store-health.js';
 
 export const storeFileName = 'plateau.db';
 const schemaVersion = 1;
@@ -65,6 +79,8 @@ export type StoreCommitMode = 'each-call' | 'per-turn';
 export interface SweepStoreOptions {
   /** Default 'each-call'. See the note above on 'per-turn'. */
   readonly commitMode?: StoreCommitMode;
+  /** How often an unwritable store probes the disk again (store-health.ts). */
+  readonly writeProbe?: WriteProbePolicy;
 }
 
 export interface TrialRef {
@@ -338,17 +354,6 @@ export class StoreClosedError extends Error {
   }
 }
 
-/** A commit of the per-turn batch failed: the store takes no more writes (restart to recover). */
-export class StoreFailedError extends Error {
-  override readonly name = 'StoreFailedError';
-  constructor(
-    readonly file: string,
-    override readonly cause: unknown,
-  ) {
-    super(`${file}: the sweep store failed to commit (${cause instanceof Error ? cause.message : String(cause)}); restart the coordinator`);
-  }
-}
-
 /** A state change asked of a trial that the store does not hold. */
 export class UnknownTrialError extends Error {
   override readonly name = 'UnknownTrialError';
@@ -417,6 +422,13 @@ function toStoredSweep(row: SweepRow, spec: SweepSpec): StoredSweep {
 
 const openStates = stateList(['queued', 'leased', 'running']);
 
+/** An existing file must already be a plateau store: another SQLite database is refused, not taken over. */
+function requireStoreSchema(db: Database.Database, file: string): void {
+  const meta = db.prepare<[], { one: number }>(`SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get();
+  const version = meta === undefined ? undefined : db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).get();
+  if (version === undefined) throw new StoreOpenError(file, 'NOT_A_STORE', 'a SQLite database without the plateau store schema (move it aside to start a new store)');
+}
+
 export class SweepStore {
   private readonly db: Database.Database;
   /** Prepared once per SQL text: preparing costs more than running these small statements. */
@@ -447,12 +459,20 @@ export class SweepStore {
   private readonly workloadStopCache = new Map<string, WorkloadStops>();
   /** A per-turn batch transaction is open (see the note above). */
   private batchOpen = false;
-  private failure: StoreFailedError | undefined;
+  /** The writes of the open batch, in order: kept for the probe should its commit fail. */
+  private batchWrites: (() => unknown)[] = [];
+  /** Writes whose callers were answered but whose batch failed to commit: the probe commits them first. */
+  private pendingWrites: (() => unknown)[] = [];
+  private readonly monitor: StoreHealthMonitor;
 
   private constructor(
     readonly file: string,
     private readonly commitMode: StoreCommitMode,
+    writeProbe: WriteProbePolicy | undefined,
+    /** A brand-new file (under its temporary name): the schema is created, not required. */
+    creating: boolean,
   ) {
+    this.monitor = new StoreHealthMonitor(() => this.probeWrite(), writeProbe);
     try {
       this.db = new Database(file);
     } catch (error) {
@@ -461,7 +481,7 @@ export class SweepStore {
     const transaction = this.db.transaction((work: () => unknown) => work());
     this.transact = <T>(work: () => T): T => transaction(work) as T;
     try {
-      this.configure();
+      this.configure(creating);
     } catch (error) {
       this.db.close();
       if (error instanceof StoreSchemaError || error instanceof StoreOpenError) throw error;
@@ -469,7 +489,7 @@ export class SweepStore {
     }
   }
 
-  private configure(): void {
+  private configure(creating: boolean): void {
     const file = this.file;
     // Relaxed commits are only safe with a WAL (see the note above); elsewhere everything is FULL.
     this.walMode = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
@@ -480,6 +500,7 @@ export class SweepStore {
     // A damaged file is refused at open, with its path, rather than failing some later call.
     const check = this.db.pragma('quick_check(1)', { simple: true });
     if (check !== 'ok') throw new StoreOpenError(file, 'SQLITE_CORRUPT', String(check));
+    if (!creating) requireStoreSchema(this.db, file);
     this.db.exec(schema);
     this.db.exec(workloadStopsSchema);
     const version = this.statement<[], { value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).get();
@@ -491,6 +512,20 @@ export class SweepStore {
     const ceiling = this.statement<[], { value: string }>(`SELECT value FROM meta WHERE key = 'token_ceiling'`).get();
     this.tokenFloorAtOpen = ceiling === undefined ? 0 : Number(ceiling.value);
     this.tokenCeiling = this.tokenFloorAtOpen;
+    // A store that opens but cannot write (a read-only file or mount: SQLite then opens it
+    // read-only without a word) is refused here, not at the first result.
+    try {
+      this.writeProbeRow();
+    } catch (error) {
+      const code = sqliteCode(error);
+      if (!code.startsWith('SQLITE_READONLY')) throw error;
+      throw new StoreOpenError(file, code, 'the store cannot be written (a read-only file or filesystem)');
+    }
+  }
+
+  /** The smallest real write: one row of meta, in its own FULL transaction when none is open. */
+  private writeProbeRow(): void {
+    this.statement(`INSERT OR REPLACE INTO meta (key, value) VALUES ('write_probe_ms', ?)`).run(String(Date.now()));
   }
 
   private statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
@@ -508,28 +543,76 @@ export class SweepStore {
    */
   private relaxed<T>(work: () => T): T {
     this.assertWritable();
-    if (!this.walMode) return this.transact(work);
+    if (!this.walMode) return this.writing(() => this.transact(work));
     if (this.commitMode === 'per-turn') {
       if (!this.batchOpen) this.openBatch();
-      return this.transact(work);
+      const result = this.writing(() => this.transact(work));
+      this.batchWrites.push(work);
+      return result;
     }
-    this.statement('PRAGMA synchronous = NORMAL').run();
-    try {
-      return this.transact(work);
-    } finally {
-      this.statement('PRAGMA synchronous = FULL').run();
-    }
+    return this.writing(() => {
+      this.statement('PRAGMA synchronous = NORMAL').run();
+      try {
+        return this.transact(work);
+      } finally {
+        this.statement('PRAGMA synchronous = FULL').run();
+      }
+    });
   }
 
   /** Runs `work` as one FULL (fsync'd) transaction, after committing the open batch. */
   private full<T>(work: () => T): T {
     this.commitBatch();
     this.assertWritable();
-    return this.transact(work);
+    return this.writing(() => this.transact(work));
+  }
+
+  /** Runs a write; one that fails for want of disk makes the store unwritable (StoreUnavailableError). */
+  private writing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      const code = diskWriteErrorCode(error);
+      if (code === undefined) throw error;
+      // SQLite may have rolled the whole batch back with the failed savepoint: keep the rest for the probe.
+      if (this.batchOpen) this.failBatch(error);
+      else this.monitor.writeFailed(code, error);
+      return this.throwUnavailable();
+    }
   }
 
   private assertWritable(): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.monitor.health.state !== 'healthy') this.throwUnavailable();
+  }
+
+  private throwUnavailable(): never {
+    const health = this.monitor.health;
+    if (health.state === 'healthy') throw new StoreUnavailableError(this.file, 'UNKNOWN', 'a write failed');
+    throw new StoreUnavailableError(this.file, health.code, health.reason);
+  }
+
+  /** Whether the store can write now; `unwritable` carries the disk's reason while a probe retries. */
+  get health(): StoreHealth {
+    return this.monitor.health;
+  }
+
+  /** Called on every change of `health`; returns the function that unsubscribes. */
+  onHealthChange(listener: StoreHealthListener): () => void {
+    return this.monitor.onChange(listener);
+  }
+
+  /**
+   * The probe of an unwritable store: the writes of a batch that failed to commit, then one row,
+   * in one FULL transaction. Its fsync also makes every result committed before it durable.
+   */
+  private probeWrite(): void {
+    if (!this.db.open) return;
+    this.transact(() => {
+      for (const write of this.pendingWrites) write();
+      this.writeProbeRow();
+    });
+    this.pendingWrites = [];
+    this.resultsSynced = this.resultsWritten;
   }
 
   private openBatch(): void {
@@ -539,27 +622,32 @@ export class SweepStore {
     setImmediate(() => this.commitBatch());
   }
 
-  /** Commits the open batch, if any; on failure the store stops taking writes (see the note above). */
+  /** Commits the open batch, if any; on failure the store turns unwritable and keeps its writes (see the note above). */
   private commitBatch(): void {
     if (!this.batchOpen) return;
-    this.batchOpen = false;
     try {
       this.statement('COMMIT').run();
+      this.batchOpen = false;
+      this.batchWrites = [];
+      this.statement('PRAGMA synchronous = FULL').run();
     } catch (error) {
-      this.failure = new StoreFailedError(this.file, error);
-      try {
-        if (this.db.inTransaction) this.statement('ROLLBACK').run();
-      } catch {
-        // The failure above is what is reported; the connection is not used for writes again.
-      }
-      this.settleSync(Number.POSITIVE_INFINITY, this.failure);
-    } finally {
-      try {
-        this.statement('PRAGMA synchronous = FULL').run();
-      } catch {
-        // Only fails with the connection itself: nothing more is written through it.
-      }
+      this.failBatch(error);
     }
+  }
+
+  /** The open batch could not commit: undo it, keep its writes for the probe, refuse writes until it succeeds. */
+  private failBatch(error: unknown): void {
+    this.batchOpen = false;
+    this.pendingWrites.push(...this.batchWrites);
+    this.batchWrites = [];
+    try {
+      if (this.db.inTransaction) this.statement('ROLLBACK').run();
+      this.statement('PRAGMA synchronous = FULL').run();
+    } catch {
+      // Only fails with the connection itself; the probe will say so.
+    }
+    this.monitor.writeFailed(diskWriteErrorCode(error) ?? sqliteCode(error), error);
+    this.settleSync(this.resultsWritten, new StoreUnavailableError(this.file, sqliteCode(error), error instanceof Error ? error.message : String(error)));
   }
 
   /**
@@ -598,8 +686,10 @@ export class SweepStore {
     if (this.syncInFlight || this.resultsSynced >= this.resultsWritten || !this.db.open) return;
     // The results to sync may sit in this turn's batch: commit it (write the WAL) first.
     this.commitBatch();
-    if (this.failure !== undefined) {
-      this.settleSync(this.resultsWritten, this.failure);
+    const health = this.monitor.health;
+    if (health.state === 'unwritable') {
+      // The probe's FULL commit will make them durable; until then nobody is told so.
+      this.settleSync(this.resultsWritten, new StoreUnavailableError(this.file, health.code, health.reason));
       return;
     }
     const upTo = this.resultsWritten;
@@ -615,6 +705,13 @@ export class SweepStore {
     fsync(fd, (error) => {
       this.syncInFlight = false;
       if (this.closeWalAfterSync) this.closeWal();
+      const code = error === null ? undefined : diskWriteErrorCode(error);
+      if (error !== null && code !== undefined && this.db.open) {
+        // A failed fsync is a sick disk too: no result is acknowledged until a probe's FULL commit syncs.
+        this.monitor.writeFailed(code, error);
+        this.settleSync(upTo, new StoreUnavailableError(this.file, code, error.message));
+        return;
+      }
       this.settleSync(upTo, error ?? undefined);
       // Results committed while this fsync ran need another.
       if (this.resultsSynced < this.resultsWritten) this.scheduleSync();
@@ -644,21 +741,42 @@ export class SweepStore {
    * go back to the queue (their attempt counts as a failure): no lease survives a restart.
    */
   static open(dataDir: string, nowMs: number, options: SweepStoreOptions = {}): SweepStore {
+    const dirRefusal = dataDirRefusal(dataDir);
+    if (dirRefusal !== undefined) throw new StoreOpenError(dirRefusal.path, dirRefusal.code, dirRefusal.reason);
+    const file = join(dataDir, storeFileName);
+    const state = storeFileState(file);
+    if (state.kind === 'refused') throw new StoreOpenError(state.refusal.path, state.refusal.code, state.refusal.reason);
+    if (state.kind === 'absent') SweepStore.createFile(file);
+    const store = new SweepStore(file, options.commitMode ?? 'each-call', options.writeProbe, false);
     try {
-      mkdirSync(dataDir, { recursive: true });
+      store.recoverInterrupted(nowMs);
     } catch (error) {
-      throw new StoreOpenError(dataDir, error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN', 'cannot create the data directory');
+      store.close();
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      throw new StoreOpenError(file, error.code, `cannot requeue the trials of the last run: ${error.reason}`);
     }
-    const store = new SweepStore(join(dataDir, storeFileName), options.commitMode ?? 'each-call');
-    store.recoverInterrupted(nowMs);
     return store;
+  }
+
+  /**
+   * A new store is built under a temporary name and renamed into place once it holds its
+   * schema, so an existing store file always has one (a crash mid-creation leaves only the
+   * temporary file, which the next open replaces).
+   */
+  private static createFile(file: string): void {
+    const fresh = `${file}.new`;
+    for (const leftover of [fresh, `${fresh}-wal`, `${fresh}-shm`]) rmSync(leftover, { force: true });
+    new SweepStore(fresh, 'each-call', undefined, true).close();
+    renameSync(fresh, file);
   }
 
   /** A clean close: everything is synced, so the next open needs no token floor. */
   close(): void {
     if (!this.db.open) return;
     this.commitBatch();
-    let closeError: unknown = this.failure;
+    const health = this.monitor.health;
+    this.monitor.close();
+    let closeError: unknown = health.state === 'healthy' ? undefined : new StoreUnavailableError(this.file, health.code, health.reason);
     try {
       this.assertWritable();
       // One FULL commit syncs every relaxed commit before it, and the ceiling with them.

@@ -334,3 +334,7 @@ export function adamax(w: usize, g: usize, m: usize, u: usize, count: i32, beta1
     store<f32>(at(w, i), scale * (mi / (ui + epsilon)) + load<f32>(at(w, i)));
   }
 }
+
+// Dropout and batch normalization live in their own file, compiled into this module (one memory).
+export { scaleByMask, batchNormTrain, batchNormInfer, batchNormBackward } from './regularization-layers';
+export { binaryCrossentropy } from './classification-losses';

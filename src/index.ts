@@ -96,6 +96,8 @@ export { isLoopbackHost } from './security/loopback.js';
 export { InsecureExposureError, decideExposure, tokenAuthInterceptor } from '../coordinator/auth.js';
 export { UnauthenticatedError } from './rpc/rpc-errors.js';
 export { StoreOpenError, StoreSchemaError } from '../coordinator/sweep-store.js';
+export { StoreUnavailableError } from '../coordinator/store-health.js';
+export type { StoreHealth } from '../coordinator/store-health.js';
 export type { TrialCheckpointOptions } from './train/trial-checkpoint.js';
 export { runFusedTrials, type RunFusedTrialsOptions } from './train/fused/fused-runner.js';
 export { fusable, fusionKey, fusionBlocker } from './train/fused/fusion-key.js';

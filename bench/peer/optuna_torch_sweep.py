@@ -9,8 +9,10 @@ this prints on stdout:
     /usr/bin/python3 bench/peer/optuna_torch_sweep.py JOB.json --workers 2
 
 JOB.json: {"data": {"dir", "featureCount", "trainCount", "validationCount"}, "grid": {"learningRate",
-"factor", "patience"}, "layers": [64, 64], "epochs", "batchSize", "seed", "minDelta", "cooldown", "minLr",
-"journal"}. The data files are little-endian float32: x_train.f32, y_train.f32, x_val.f32, y_val.f32.
+"factor", "patience"[, "repeat"]}, "hidden": [{"kind": "dense", "units": 64}, {"kind": "batchNorm"},
+{"kind": "dropout", "rate": 0.1}, ...], "epochs", "batchSize", "seed", "minDelta", "cooldown", "minLr",
+"journal"}. "hidden" is the layer list before the one linear output (dense layers are relu); a grid
+with "repeat" [0, 1, …] trains each configuration once per repeat, from seed + repeat. The data files are little-endian float32: x_train.f32, y_train.f32, x_val.f32, y_val.f32.
 """
 import argparse
 import json
@@ -30,15 +32,23 @@ def load_split(data, name, rows):
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
-def build_model(features, layers, seed):
-    # Keras defaults (glorot-uniform kernels, zero biases) so both sides train the same model
-    # from a seeded start shared by every configuration.
+def build_model(features, hidden, seed):
+    # Keras defaults (glorot-uniform kernels, zero biases; batch norm with momentum 0.99, which is
+    # PyTorch's 0.01, and epsilon 1e-3) so both sides train the same model from a seeded start
+    # shared by every configuration of one seed.
     torch.manual_seed(seed)
     modules = []
     width = features
-    for units in layers:
-        modules += [torch.nn.Linear(width, units), torch.nn.ReLU()]
-        width = units
+    for layer in hidden:
+        if layer["kind"] == "dense":
+            modules += [torch.nn.Linear(width, layer["units"]), torch.nn.ReLU()]
+            width = layer["units"]
+        elif layer["kind"] == "batchNorm":
+            modules.append(torch.nn.BatchNorm1d(width, eps=1e-3, momentum=0.01))
+        elif layer["kind"] == "dropout":
+            modules.append(torch.nn.Dropout(layer["rate"]))
+        else:
+            raise ValueError(f"unknown layer kind {layer['kind']}")
     modules.append(torch.nn.Linear(width, 1))
     model = torch.nn.Sequential(*modules)
     for module in model:
@@ -48,9 +58,11 @@ def build_model(features, layers, seed):
     return model
 
 
-def train(job, data, lr, factor, patience):
+def train(job, data, lr, factor, patience, repeat):
     x_train, y_train, x_val, y_val = data
-    model = build_model(job["data"]["featureCount"], job["layers"], job["seed"])
+    seed = job["seed"] + repeat
+    torch.manual_seed(seed)
+    model = build_model(job["data"]["featureCount"], job["hidden"], seed)
     # eps: Keras and tfjs use 1e-7 (PyTorch's default is 1e-8).
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
     # PyTorch reduces after patience + 1 bad epochs, Keras after patience; and Keras's last cooldown
@@ -68,7 +80,7 @@ def train(job, data, lr, factor, patience):
         min_lr=job["minLr"],
     )
     loss_fn = torch.nn.MSELoss()
-    shuffle = torch.Generator().manual_seed(job["seed"])
+    shuffle = torch.Generator().manual_seed(seed)
     rows = x_train.shape[0]
     batch = job["batchSize"]
     val_loss = float("nan")
@@ -97,13 +109,15 @@ def worker(job):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(job["journal"]))
     study = optuna.load_study(study_name="peer", storage=storage, sampler=optuna.samplers.GridSampler(job["grid"]))
-    total = len(job["grid"]["learningRate"]) * len(job["grid"]["factor"]) * len(job["grid"]["patience"])
+    total = len(job["grid"]["learningRate"]) * len(job["grid"]["factor"]) * len(job["grid"]["patience"]) * len(job["grid"].get("repeat", [0]))
 
     def objective(trial):
         lr = trial.suggest_float("learningRate", min(job["grid"]["learningRate"]), max(job["grid"]["learningRate"]))
         factor = trial.suggest_float("factor", min(job["grid"]["factor"]), max(job["grid"]["factor"]))
         patience = trial.suggest_int("patience", min(job["grid"]["patience"]), max(job["grid"]["patience"]))
-        return train(job, tensors, lr, factor, patience)
+        repeats = job["grid"].get("repeat", [0])
+        repeat = trial.suggest_int("repeat", min(repeats), max(repeats)) if len(repeats) > 1 else 0
+        return train(job, tensors, lr, factor, patience, repeat)
 
     # Stop once every grid point has been started (running ones count), so no worker repeats one.
     study.optimize(objective, callbacks=[optuna.study.MaxTrialsCallback(total, states=None)])

@@ -12,6 +12,7 @@ import { AccessTokenError, TOKEN_ENV } from '../security/access-token.js';
 import { addClientSecurityOptions, resolveClientSecurity, type SecurityCommandOptions } from '../security/connection-security.js';
 import { TlsConfigError } from '../security/tls-files.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { AmbiguousSweepNameError } from './sweep-reference.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:50051';
 
@@ -48,6 +49,16 @@ export function addCoordinatorOption(command: Command): Command {
   return addClientSecurityOptions(command.option('--coordinator <host:port>', 'address of a running `plateau coordinator`', DEFAULT_COORDINATOR));
 }
 
+/** grpc-js's text for an unreachable server ("No connection established. Last error: …") told as one reason a person reads. */
+export function unreachableReason(details: string): string {
+  if (/ECONNREFUSED/.test(details)) return 'nothing listens there';
+  if (/ENOTFOUND|EAI_AGAIN|Name resolution failed|DNS resolution failed/i.test(details)) return 'the host name does not resolve';
+  if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|Deadline exceeded/i.test(details)) return 'no answer in time';
+  if (/ECONNRESET|EPIPE/.test(details)) return 'the connection was reset';
+  if (/SSL|TLS|certificate|handshake/i.test(details)) return 'the TLS handshake failed (check --tls-ca, and whether it serves TLS at all)';
+  return 'no connection could be made';
+}
+
 /**
  * The message and exit code for an error a client command expects (unreachable coordinator,
  * unknown sweep, refused request, invalid results); undefined for anything else (a bug).
@@ -56,13 +67,14 @@ export function describeClientError(error: unknown, address: string): { message:
   if (error instanceof CoordinatorAddressError || error instanceof AccessTokenError || error instanceof TlsConfigError) return { message: error.message, exitCode: ExitCode.badInput };
   if (error instanceof SweepNotFoundError) {
     return {
-      message: `no sweep "${error.sweepId}" on the coordinator at ${address} — \`plateau status --coordinator ${address}\` lists its sweeps`,
+      message: `no sweep with the id or name "${error.sweepId}" on the coordinator at ${address} — \`plateau status --coordinator ${address}\` lists its sweeps`,
       exitCode: ExitCode.badInput,
     };
   }
+  if (error instanceof AmbiguousSweepNameError) return { message: error.message, exitCode: ExitCode.badInput };
   if (error instanceof CoordinatorUnavailableError) {
     return {
-      message: `cannot reach the coordinator at ${address} (${error.details}) — is \`plateau coordinator\` running there? Pass its address with --coordinator HOST:PORT`,
+      message: `cannot reach a coordinator at ${address}: ${unreachableReason(error.details)} — start one with \`plateau coordinator --data-dir DIR\`, or point at a running one with --coordinator HOST:PORT`,
       exitCode: ExitCode.sweepFailed,
     };
   }

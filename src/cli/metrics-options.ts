@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type { Logger } from '../log/logger.js';
 import { MetricsServerBindError } from '../metrics/metrics-server.js';
+import { OptionValueError, parsePort } from './option-values.js';
 
 export interface MetricsCommandOptions {
   readonly metricsPort?: string;
@@ -16,17 +17,6 @@ export interface MetricsEndpoint {
   readonly port: number;
   /** The user chose the port (not the default): failing to bind it is an error. */
   readonly explicit: boolean;
-}
-
-export class MetricsOptionError extends Error {
-  override readonly name = 'MetricsOptionError';
-  constructor(
-    readonly option: string,
-    readonly found: string,
-    readonly expected: string,
-  ) {
-    super(`${option}: "${found}" — expected ${expected}`);
-  }
 }
 
 /** Adds the options; `defaultPort` undefined makes metrics off unless asked for. */
@@ -44,10 +34,8 @@ export function addMetricsOptions(command: Command, defaultPort: number | undefi
 export function resolveMetricsEndpoint(command: Command | undefined, options: MetricsCommandOptions): MetricsEndpoint | null {
   const text = options.metricsPort;
   if (text === undefined || text.trim() === 'off') return null;
-  const port = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port > 65_535) {
-    throw new MetricsOptionError('--metrics-port', text, 'an integer in [0, 65535], or off');
-  }
+  if (!/^\d+$/.test(text.trim())) throw new OptionValueError('--metrics-port', text, 'a port number from 0 to 65535 (0: any free port), or off');
+  const port = parsePort(text, '--metrics-port');
   return { host: options.metricsHost ?? '127.0.0.1', port, explicit: command?.getOptionValueSource('metricsPort') !== 'default' };
 }
 

@@ -361,3 +361,6 @@ export function decodeSweepEvent(event: wire.SweepEvent): SweepProgress {
   // Bounded whatever the peer sends: a progress event shows the first few failures only.
   return { summary: decodeSweepSummary(event.sweep), running: event.running.map(decodeRunningTrial), failures: event.failures.slice(0, FAILURES_SHOWN).map(decodeFailedTrial) };
 }
+
+/** The protocol's package (`plateau.v1`): what `plateau --version --json` reports as the proto. */
+export { protobufPackage as protocolPackage } from '../../gen/plateau/v1/coordinator.js';

@@ -16,6 +16,7 @@ export interface DataShape {
   readonly targetCount: number;
 }
 
+/** `seed`: the trial's weights seed (deriveSeed(trialSeed, SeedStream.weights)). */
 function layerFor(spec: LayerSpec, index: number, seed: number, inputShape: number[] | undefined): layers.Layer {
   const input = inputShape === undefined ? {} : { inputShape };
   switch (spec.kind) {

@@ -28,7 +28,10 @@ describe('reconnect backoff', () => {
   it('draws each delay uniformly below the window (full jitter)', () => {
     expect(failTimes(4, 0).delays).toEqual([0, 0, 0, 0]);
     expect(failTimes(4, 0.5).delays).toEqual([50, 100, 200, 400]);
-    for (const delay of failTimes(4, 0.999).delays) expect(delay).toBeGreaterThanOrEqual(0);
+    failTimes(4, 0.999).delays.forEach((delay, failures) => {
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(backoffCeilingMs(policy, failures));
+    });
   });
 
   it('starts over from the base window after a success', () => {

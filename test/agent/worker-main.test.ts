@@ -69,4 +69,15 @@ describe('worker process (wire)', () => {
     const messages = await converse({ type: 'run', trial: tinyTrial('lone', { epochs: 2 }) }, 1);
     expect(transcript(messages)).toEqual(['ready', 'epochs lone@1', 'epochs lone@2', 'result lone']);
   });
+
+  it('says once, naming the layer, why a lone trial trains on model.fit instead of fused', async () => {
+    const trial = tinyTrial('elu-dropout', { epochs: 1 });
+    const unfusable: TrialSpec = {
+      ...trial,
+      workload: { ...trial.workload, model: { kind: 'layers', layers: [{ kind: 'dense', units: 8, activation: 'elu' }, { kind: 'dropout', rate: 0.1 }, { kind: 'dense', units: 1, activation: 'linear' }] } },
+    };
+    const messages = await converse({ type: 'run', trial: unfusable }, 1);
+    const said = messages.flatMap((message) => (message.type === 'log' && message.event === 'trial.not-fusable' ? [message.fields] : []));
+    expect(said).toEqual([{ trial: 'elu-dropout', reason: expect.stringMatching(/^layer 2 is dropout.*activation elu has no kernel$/) as unknown, trainsOn: 'model.fit' }]);
+  });
 });

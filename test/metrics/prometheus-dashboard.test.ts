@@ -7,13 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createGrpcSweepClient } from '../../src/rpc/grpc-sweep-client.js';
 import type { SweepClient } from '../../src/rpc/sweep-client.js';
 import { loadSweepSpecFile } from '../../src/spec/load.js';
 import { removeTempDirs, tempDir, writeSpec } from '../e2e/fixtures.js';
 import { killAllPlateauProcesses, spawnPlateau } from '../support/plateau-process.js';
+import { describeWithTool } from '../support/required-tool.js';
 import { dashboardQueries, findExecutable, freePort, instantQuery, substituteVariables, waitUntil, type PanelQuery } from './prometheus-support.js';
 
 const prometheusBin = findExecutable('prometheus');
@@ -50,7 +51,7 @@ interface PanelOutcome {
   error: string | null;
 }
 
-describe.runIf(prometheusBin !== null)('the Grafana dashboard against a real Prometheus scraping a real sweep', () => {
+describeWithTool('prometheus', prometheusBin !== null, 'the Grafana dashboard against a real Prometheus scraping a real sweep', () => {
   let prometheus: ChildProcess | undefined;
   let prometheusLog = '';
   let base = '';
@@ -170,8 +171,4 @@ describe.runIf(prometheusBin !== null)('the Grafana dashboard against a real Pro
     const rules = body.data.groups.flatMap((group) => group.rules);
     expect(rules.map((rule) => rule.name).sort()).toEqual(['PlateauCoordinatorDown', 'PlateauLeaseExpiriesRising', 'PlateauNoAgents', 'PlateauTrialsFailing']);
   });
-});
-
-describe.skipIf(prometheusBin !== null)('the Grafana dashboard against a real Prometheus', () => {
-  it.skip('is skipped: the `prometheus` binary is not installed (Debian package prometheus; .ci/run installs it)', () => undefined);
 });

@@ -108,6 +108,25 @@ describe('client commands against a running coordinator', () => {
     expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<title>tiny-report — plateau-sweep report</title>');
   });
 
+  it('addresses a sweep by its name where that name is unique', async () => {
+    const result = await plateau('results', 'tiny-report', '--coordinator', address, '--out', join(dir, 'by-name'), '--json');
+    expectExit(result, 0);
+    expect((JSON.parse(result.stdout) as { sweepId: string }).sweepId).toBe(sweepId);
+  });
+
+  it('lists the matching ids with their creation times, and exits 2, when a name is not unique', async () => {
+    const twin = join(dir, 'twin.yaml');
+    await writeFile(twin, TINY_SPEC.replace('factor: [0.1, 0.5]', 'factor: [0.2, 0.5]'));
+    const submitted = JSON.parse((await plateau('submit', twin, '--coordinator', address, '--json')).stdout) as { sweepId: string; name: string };
+    expect(submitted.name).toBe('tiny-report');
+    const result = await plateau('status', 'tiny-report', '--coordinator', address);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^2 sweeps are named "tiny-report": /);
+    expect(result.stderr).toContain(`${submitted.sweepId} (created 20`);
+    expect(result.stderr).toContain(`${sweepId} (created 20`);
+    await plateau('cancel', submitted.sweepId, '--coordinator', address);
+  });
+
   it('lists every sweep with its state, progress and best objective', async () => {
     const result = await plateau('status', '--coordinator', address);
     expectExit(result, 0);
@@ -119,12 +138,15 @@ describe('client commands against a running coordinator', () => {
 
   it.concurrent.each([['status'], ['watch'], ['results'], ['cancel']])('%s of an unknown sweep says so and exits 2', async (command) => {
     const result = await plateau(command, 'no-such-sweep', '--coordinator', address);
-    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`no sweep "no-such-sweep" on the coordinator at ${address}`) });
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`no sweep with the id or name "no-such-sweep" on the coordinator at ${address}`) });
   });
 
-  it.concurrent('names the address and exits 1 when no coordinator listens there', async () => {
+  it.concurrent('says in one line which address it tried and how to start or point at a coordinator when none listens there', async () => {
     const result = await plateau('status', '--coordinator', '127.0.0.1:1');
-    expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the coordinator at 127.0.0.1:1') });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'cannot reach a coordinator at 127.0.0.1:1: nothing listens there — start one with `plateau coordinator --data-dir DIR`, or point at a running one with --coordinator HOST:PORT',
+    ]);
   });
 
   it.concurrent('refuses an invalid spec with exit 2 before contacting any coordinator', async () => {

@@ -6,12 +6,13 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderReportHtml } from '../../src/report/render-report.js';
 import { parseResultsJson } from '../../src/results/parse-results.js';
 import type { ResultsDocument } from '../../src/results/results-document.js';
 import { mixedSweepDocument } from './report-fixtures.js';
 import { runTinySweep } from './tiny-sweep.js';
+import { describeWithTool } from '../support/required-tool.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -37,7 +38,7 @@ interface OpenedReport {
   readonly requests: string[];
 }
 
-describe.skipIf(!hasChromium)(`report.html in headless chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`, () => {
+describeWithTool(CHROMIUM, hasChromium, 'report.html in headless chromium', () => {
   let browser: Browser;
   let sweepDir: string;
   let doc: ResultsDocument;

@@ -32,11 +32,17 @@ describe('plateau report', () => {
     expect(await readFile(join(dir, 'report.html'), 'utf8')).toBe(renderReportHtml(doc));
   });
 
-  it('writes the report where --out says', async () => {
-    const out = join(dir, 'elsewhere.html');
+  it('writes report.html in the folder --out names, as run and results do, creating it', async () => {
+    const out = join(dir, 'reports', 'mlp');
     const result = await plateau('report', resultsFile, '--out', out);
     expect(result.code).toBe(0);
-    expect(await readFile(out, 'utf8')).toContain('<title>mlp-plateau — plateau-sweep report</title>');
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<title>mlp-plateau — plateau-sweep report</title>');
+  });
+
+  it('refuses an --out that names an .html file, saying it takes a folder', async () => {
+    const result = await plateau('report', resultsFile, '--out', join(dir, 'elsewhere.html'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^--out: ".*elsewhere\.html" — expected a folder \(report\.html is written in it\)/);
   });
 
   it('exits 2 naming the path when the results file does not exist', async () => {

@@ -6,6 +6,7 @@ import { MOMENTUM } from '../../src/train/optimizers.js';
 import type { SweepSpec } from '../../src/spec/sweep-spec.js';
 import type { TrialConfig } from '../../src/trial/types.js';
 import { baseSpec } from '../rank/sweep-fixtures.js';
+import { describeWithTool } from '../support/required-tool.js';
 
 const best: TrialConfig = { learningRate: 0.003, factor: 0.5, patience: 5, minDelta: 1e-4, cooldown: 2, minLr: 1e-6, batchSize: 32 };
 
@@ -44,13 +45,15 @@ describe('kerasSnippet', () => {
     expect(snippet).toContain("model.compile(optimizer=optimizer, loss='mean_squared_error')");
   });
 
-  it.skipIf(!pythonAvailable)('is valid Python', () => {
-    expect(pythonSyntaxErrors(snippet)).toBe('');
-  });
+  describeWithTool('python3', pythonAvailable, 'as Python source', () => {
+    it('is valid Python', () => {
+      expect(pythonSyntaxErrors(snippet)).toBe('');
+    });
 
-  it.skipIf(!pythonAvailable)('stays valid Python for a sweep name and monitor with quotes and line breaks', () => {
-    const odd: SweepSpec = { ...baseSpec, name: 'it\'s "odd"\nname', plateau: { ...baseSpec.plateau, monitor: "val_'loss" } };
-    expect(pythonSyntaxErrors(kerasSnippet(odd, best))).toBe('');
+    it('stays valid Python for a sweep name and monitor with quotes and line breaks', () => {
+      const odd: SweepSpec = { ...baseSpec, name: 'it\'s "odd"\nname', plateau: { ...baseSpec.plateau, monitor: "val_'loss" } };
+      expect(pythonSyntaxErrors(kerasSnippet(odd, best))).toBe('');
+    });
   });
 
   it('writes SGD with momentum for the momentum optimizer', () => {

@@ -12,6 +12,7 @@ import { createGrpcSweepClient, type GrpcSweepClientOptions } from '../../src/rp
 import { CoordinatorUnavailableError, UnauthenticatedError } from '../../src/rpc/rpc-errors.js';
 import { channelTlsCredentials, serverTlsCredentials } from '../../src/security/tls-files.js';
 import { goodToken, hasOpenssl, makeCertificates, removeTempDirs, tempDir, wrongToken, type TestCertificates } from './fixtures.js';
+import { describeWithTool } from '../support/required-tool.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -108,7 +109,7 @@ describe('listening off loopback', () => {
   });
 });
 
-describe.skipIf(!hasOpenssl())('TLS and mutual TLS on 127.0.0.1', () => {
+describeWithTool('openssl', hasOpenssl(), 'TLS and mutual TLS on 127.0.0.1', () => {
   let certs: TestCertificates | undefined;
   const certificates = (): TestCertificates => (certs ??= makeCertificates());
   afterAll(() => {

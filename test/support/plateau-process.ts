@@ -21,6 +21,8 @@ export interface PlateauProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the exit code (or the signal's name). */
   exited(): Promise<number | string>;
+  /** Ctrl-C as a terminal sends it: SIGINT to the process's whole group, children included. */
+  interrupt(): void;
   /**
    * Resolves once the process has exited and its stdout and stderr have ended. Unlike
    * `exited()`, no output can still be on its way: what it carries is everything printed.
@@ -40,6 +42,8 @@ const spawned = new Map<ChildProcess, Promise<unknown>>();
 export function spawnPlateau(args: readonly string[], options: PlateauSpawnOptions = {}): PlateauProcess {
   const child = spawn(process.execPath, [plateauBin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as a shell gives a foreground job, so `interrupt()` reaches what it spawns.
+    detached: true,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     env: { ...process.env, ...options.env },
   });
@@ -77,6 +81,9 @@ export function spawnPlateau(args: readonly string[], options: PlateauSpawnOptio
     stderr: () => err,
     exited: () => exit,
     finished: () => closed,
+    interrupt() {
+      if (child.pid !== undefined && !exitedAlready) process.kill(-child.pid, 'SIGINT');
+    },
     waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);

@@ -13,18 +13,7 @@ import { addClientSecurityOptions, resolveClientSecurity, type ClientSecurity, t
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { ExitCode } from '../exit-codes.js';
 import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
-import { parseDurationMs } from './coordinator.js';
-
-export class AgentCommandError extends Error {
-  override readonly name = 'AgentCommandError';
-  constructor(
-    readonly option: string,
-    readonly found: string,
-    readonly expected: string,
-  ) {
-    super(`${option}: "${found}" — expected ${expected}`);
-  }
-}
+import { MAX_EPOCHS, MAX_FUSE, MAX_FUSE_MEMORY_MB, MAX_SLOTS, OptionValueError, parseDuration, parseInteger } from '../option-values.js';
 
 interface AgentCommandOptions extends SecurityCommandOptions, MetricsCommandOptions {
   readonly coordinator: string;
@@ -53,41 +42,35 @@ interface ParsedAgentCommand {
   readonly fuseMemoryMb: number | undefined;
 }
 
-function positiveInteger(option: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(value) || value < 1) throw new AgentCommandError(option, text, 'a positive integer');
-  return value;
-}
-
 /** '0,1' → [0, 1]. */
 export function parseGpuList(text: string): number[] {
   const parts = text.split(',').map((part) => part.trim());
-  if (parts.some((part) => !/^\d+$/.test(part))) throw new AgentCommandError('--gpus', text, 'GPU indices separated by commas, e.g. 0,1');
+  if (parts.some((part) => !/^\d+$/.test(part))) throw new OptionValueError('--gpus', text, 'GPU indices separated by commas, e.g. 0,1');
   const gpus = parts.map(Number);
-  if (new Set(gpus).size !== gpus.length) throw new AgentCommandError('--gpus', text, 'distinct GPU indices');
+  if (new Set(gpus).size !== gpus.length) throw new OptionValueError('--gpus', text, 'distinct GPU indices');
   return gpus;
 }
 
 export function parseAgentCommand(options: AgentCommandOptions): ParsedAgentCommand {
   if (!/^[^\s:]+:\d+$/.test(options.coordinator) && !/^\[[^\]]+\]:\d+$/.test(options.coordinator)) {
-    throw new AgentCommandError('--coordinator', options.coordinator, 'HOST:PORT, e.g. coordinator.internal:50051');
+    throw new OptionValueError('--coordinator', options.coordinator, 'HOST:PORT, e.g. coordinator.internal:50051');
   }
   const backend = parseBackendRequest(options.backend);
-  if (backend === null) throw new AgentCommandError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
+  if (backend === null) throw new OptionValueError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
   return {
     coordinator: options.coordinator,
-    slots: options.slots === undefined ? undefined : positiveInteger('--slots', options.slots),
+    slots: options.slots === undefined ? undefined : parseInteger(options.slots, '--slots', { max: MAX_SLOTS, what: 'of slots' }),
     gpus: options.gpus === undefined ? undefined : parseGpuList(options.gpus),
     backend,
-    drainMs: options.drain.trim() === '0' ? 0 : parseDurationMs(options.drain, '--drain'),
-    epochTimeoutMs: options.epochTimeout === undefined ? undefined : parseDurationMs(options.epochTimeout, '--epoch-timeout'),
-    maxOldSpaceMb: options.maxOldSpace === undefined ? undefined : positiveInteger('--max-old-space', options.maxOldSpace),
+    drainMs: parseDuration(options.drain, '--drain', { allowZero: true }),
+    epochTimeoutMs: options.epochTimeout === undefined ? undefined : parseDuration(options.epochTimeout, '--epoch-timeout', { minMs: 1_000, minReason: 'a shorter timeout kills workers whose epochs are merely slow' }),
+    maxOldSpaceMb: options.maxOldSpace === undefined ? undefined : parseInteger(options.maxOldSpace, '--max-old-space', { min: 64, max: 1_048_576, what: 'of MiB' }),
     checkpoint:
       options.checkpointEvery === undefined
         ? undefined
-        : { dir: resolve(options.checkpointDir ?? join(tmpdir(), 'plateau-checkpoints')), everyEpochs: positiveInteger('--checkpoint-every', options.checkpointEvery) },
-    fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
-    fuseMemoryMb: options.fuseMemory === undefined ? undefined : positiveInteger('--fuse-memory', options.fuseMemory),
+        : { dir: resolve(options.checkpointDir ?? join(tmpdir(), 'plateau-checkpoints')), everyEpochs: parseInteger(options.checkpointEvery, '--checkpoint-every', { max: MAX_EPOCHS, what: 'of epochs' }) },
+    fuse: options.fuse === undefined ? undefined : parseInteger(options.fuse, '--fuse', { max: MAX_FUSE, what: 'of trials' }),
+    fuseMemoryMb: options.fuseMemory === undefined ? undefined : parseInteger(options.fuseMemory, '--fuse-memory', { max: MAX_FUSE_MEMORY_MB, what: 'of MiB' }),
   };
 }
 

@@ -9,33 +9,10 @@ import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type M
 import { addServerSecurityOptions, resolveServerSecurity, type SecurityCommandOptions, type ServerSecurity } from '../../security/connection-security.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
+import { parseDuration, parsePort } from '../option-values.js';
 
-const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-export class DurationError extends Error {
-  override readonly name = 'DurationError';
-  constructor(
-    readonly option: string,
-    readonly found: string,
-  ) {
-    super(`${option}: "${found}" — expected a duration such as 30s, 500ms, 2m`);
-  }
-}
-
-/** '30s' | '500ms' | '2m' | '1h' | '1500' (milliseconds) → milliseconds. */
-export function parseDurationMs(text: string, option: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  const amount = match?.[1];
-  if (match === null || amount === undefined) throw new DurationError(option, text);
-  const ms = Number(amount) * (durationUnits[match[2] ?? 'ms'] ?? 1);
-  if (!Number.isFinite(ms) || ms <= 0) throw new DurationError(option, text);
-  return Math.round(ms);
-}
-
-function parsePort(text: string): number | undefined {
-  const port = Number(text);
-  return Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : undefined;
-}
+/** Agents heartbeat at a third of the lease: below a second, one slow round trip loses a healthy lease. */
+const MIN_LEASE_TIMEOUT_MS = 1_000;
 
 interface CoordinatorCommandOptions extends SecurityCommandOptions, MetricsCommandOptions {
   readonly host: string;
@@ -55,21 +32,20 @@ export function registerCoordinatorCommand(program: Command): void {
     .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s');
   addServerSecurityOptions(addMetricsOptions(command, 9464)).action(async (options: CoordinatorCommandOptions) => {
     const logger = programLogger(program);
-    const port = parsePort(options.port);
+    let port: number;
     let leaseTimeoutMs: number;
     let security: ServerSecurity;
     let metricsEndpoint: MetricsEndpoint | null;
     try {
-      leaseTimeoutMs = parseDurationMs(options.leaseTimeout, '--lease-timeout');
+      port = parsePort(options.port, '--port');
+      leaseTimeoutMs = parseDuration(options.leaseTimeout, '--lease-timeout', {
+        minMs: MIN_LEASE_TIMEOUT_MS,
+        minReason: 'agents heartbeat three times per lease; a shorter lease expires on one slow round trip',
+      });
       security = resolveServerSecurity(options);
       metricsEndpoint = resolveMetricsEndpoint(command, options);
     } catch (error) {
       logger.error('coordinator.bad-option', { error });
-      process.exitCode = ExitCode.badInput;
-      return;
-    }
-    if (port === undefined) {
-      logger.error('coordinator.bad-option', { option: '--port', found: options.port, expected: 'an integer in [0, 65535]' });
       process.exitCode = ExitCode.badInput;
       return;
     }

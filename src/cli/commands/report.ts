@@ -1,6 +1,6 @@
 // `plateau report results.json`: (re)write report.html from a results file, e.g. one copied
 // off a cluster or written by an older run.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { renderReportHtml } from '../../report/render-report.js';
@@ -20,13 +20,18 @@ export function registerReportCommand(program: Command): void {
     .command('report')
     .description('write report.html (charts, ranking, best config; opens offline) from a results.json')
     .argument('<results>', 'a results.json written by `plateau run` or `plateau results`')
-    .option('--out <file>', 'where to write the report (default: report.html next to the results file)')
+    .option('--out <dir>', 'folder to write report.html in, as for `run` and `results` (default: the results file\'s folder)')
     .option('--json', 'print {reportPath} as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  $ plateau report runs/quick/results.json --out quick-report.html\n\nExit codes:\n  0  ok\n  2  the results file is missing, unreadable or not a plateau-sweep results document\n',
+      '\nExample:\n  $ plateau report runs/quick/results.json --out reports/quick\n\nExit codes:\n  0  ok\n  2  the results file is missing, unreadable or not a plateau-sweep results document\n',
     )
     .action(async (resultsFile: string, options: ReportOptions) => {
+      if (options.out !== undefined && /\.html?$/i.test(options.out)) {
+        process.stderr.write(`--out: "${options.out}" — expected a folder (report.html is written in it), as for \`plateau run\` and \`plateau results\`\n`);
+        process.exitCode = ExitCode.badInput;
+        return;
+      }
       const source = resolve(resultsFile);
       let text: string;
       try {
@@ -46,7 +51,8 @@ export function registerReportCommand(program: Command): void {
         process.exitCode = ExitCode.badInput;
         return;
       }
-      const reportPath = resolve(options.out ?? join(dirname(source), REPORT_HTML_FILE));
+      const reportPath = join(resolve(options.out ?? dirname(source)), REPORT_HTML_FILE);
+      await mkdir(dirname(reportPath), { recursive: true });
       await writeFileAtomic(reportPath, html);
       process.stdout.write(options.json === true ? `${JSON.stringify({ reportPath })}\n` : `Report: ${displayPath(reportPath)}\n`);
     });

@@ -7,6 +7,8 @@ import { writeResultsFiles } from '../../results/write-results.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, displayPath, resultsFolderName, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
+import { MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
+import { resolveSweepReference } from '../sweep-reference.js';
 import { describeSweepError } from '../../trial/workload-error.js';
 
 interface ResultsOptions extends CoordinatorConnectionOptions {
@@ -19,7 +21,7 @@ export function registerResultsCommand(program: Command): void {
   const command = program
     .command('results')
     .description('fetch a sweep\'s results: write results.json, results.csv and report.html, print the ranking and the best config')
-    .argument('<sweep>', 'sweep id (from `plateau submit` or `plateau status`)')
+    .argument('<sweep>', 'sweep id (from `plateau submit` or `plateau status`), or its name where unique')
     .option('--out <dir>', 'output folder (default: runs/<sweep name>)')
     .option('--top <n>', 'rows of the ranking table to print', '10')
     .option('--json', 'print {sweepId, state, files, ranking, best} as JSON instead of the table');
@@ -28,14 +30,18 @@ export function registerResultsCommand(program: Command): void {
       'after',
       `\nA sweep that is still running gives its results so far. Exit 1 when the sweep failed.\n\nExample:\n  $ plateau results 3f9c2a7d1b04 --coordinator 127.0.0.1:50051 --out runs/quick\n  $ open runs/quick/report.html\n${CLIENT_EXIT_CODES_HELP}\n`,
     )
-    .action(async (sweepId: string, options: ResultsOptions) => {
-      const top = Number(options.top);
-      if (!/^\d+$/.test(options.top.trim()) || top < 1) {
-        process.stderr.write(`--top: "${options.top}" — expected a positive integer\n`);
+    .action(async (reference: string, options: ResultsOptions) => {
+      let top: number;
+      try {
+        top = parseInteger(options.top, '--top', { max: MAX_TABLE_ROWS, what: 'of rows' });
+      } catch (error) {
+        if (!(error instanceof OptionValueError)) throw error;
+        process.stderr.write(`${error.message}\n`);
         process.exitCode = ExitCode.badInput;
         return;
       }
       process.exitCode = await runClientCommand(options, async (client, address) => {
+        const sweepId = await resolveSweepReference(client, reference);
         const summary = await client.get(sweepId);
         const doc = parseResultsDocument(await client.results(sweepId), `the results of sweep ${sweepId} from ${address}`);
         const outDir = resolve(options.out ?? join('runs', resultsFolderName(doc.sweep.name)));

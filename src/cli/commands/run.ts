@@ -2,7 +2,7 @@
 // with its SQLite store under --out, an agent with N worker processes talking to it over
 // real gRPC, a live progress line, then the ranking and the winner as paste-ready code.
 import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Agent } from '../../../agent/agent.js';
 import { parseBackendRequest, type BackendRequest } from '../../../agent/worker-protocol.js';
@@ -14,7 +14,9 @@ import { writeResultsFiles, type ResultsFilePaths } from '../../results/write-re
 import type { AgentChannel } from '../../rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../rpc/grpc-agent-channel.js';
 import { finishedCount, type SweepProgress } from '../../rpc/sweep-progress.js';
+import { expandGrid } from '../../spec/grid.js';
 import { loadSweepSpecFile } from '../../spec/load.js';
+import { fusionBlocker } from '../../train/fused/fusion-key.js';
 import { SpecError } from '../../spec/spec-error.js';
 import type { SweepSpec } from '../../spec/sweep-spec.js';
 import { describeSweepError } from '../../trial/workload-error.js';
@@ -22,7 +24,9 @@ import { displayPath, resultsFolderName } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { EmbeddedTelemetry } from '../embedded-telemetry.js';
-import { MetricsOptionError, resolveMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
+import { MAX_EPOCHS, MAX_FUSE, MAX_FUSE_MEMORY_MB, MAX_SLOTS, MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
+import { resolveMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
+import { pasteableCommand } from '../pasteable-command.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 import { ProgressLine, type ProgressState } from '../render/progress-bar.js';
 import { renderRankingTable } from '../render/ranking-table.js';
@@ -40,23 +44,6 @@ interface RunCommandOptions extends MetricsCommandOptions {
   readonly checkpointEvery?: string;
   readonly fuse?: string;
   readonly fuseMemory?: string;
-}
-
-export class RunOptionError extends Error {
-  override readonly name = 'RunOptionError';
-  constructor(
-    readonly option: string,
-    readonly found: string,
-    readonly expected: string,
-  ) {
-    super(`${option}: "${found}" — expected ${expected}`);
-  }
-}
-
-function positiveInteger(option: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < 1) throw new RunOptionError(option, text, 'a positive integer');
-  return value;
 }
 
 function progressState(progress: SweepProgress, startedAtMs: number, nowMs: number): ProgressState {
@@ -93,10 +80,10 @@ interface RunPlan {
 }
 
 function plan(specFile: string, options: RunCommandOptions): RunPlan {
-  const agents = positiveInteger('--agents', options.agents);
-  const top = positiveInteger('--top', options.top);
+  const agents = parseInteger(options.agents, '--agents', { max: MAX_SLOTS, what: 'of agent slots' });
+  const top = parseInteger(options.top, '--top', { max: MAX_TABLE_ROWS, what: 'of rows' });
   const backend = parseBackendRequest(options.backend);
-  if (backend === null) throw new RunOptionError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
+  if (backend === null) throw new OptionValueError('--backend', options.backend, 'auto, tensorflow-gpu, tensorflow, wasm or cpu');
   const spec = loadSweepSpecFile(specFile, { allowLarge: options.allowLarge === true, allowPaths: options.allowPaths === true });
   const outDir = resolve(options.out ?? join('runs', resultsFolderName(spec.name)));
   return {
@@ -110,20 +97,17 @@ function plan(specFile: string, options: RunCommandOptions): RunPlan {
     top,
     json: options.json === true,
     metrics: resolveMetricsEndpoint(undefined, options),
-    checkpointEvery: options.checkpointEvery === undefined ? undefined : positiveInteger('--checkpoint-every', options.checkpointEvery),
-    fuse: options.fuse === undefined ? undefined : positiveInteger('--fuse', options.fuse),
-    fuseMemoryMb: options.fuseMemory === undefined ? undefined : positiveInteger('--fuse-memory', options.fuseMemory),
+    checkpointEvery: options.checkpointEvery === undefined ? undefined : parseInteger(options.checkpointEvery, '--checkpoint-every', { max: MAX_EPOCHS, what: 'of epochs' }),
+    fuse: options.fuse === undefined ? undefined : parseInteger(options.fuse, '--fuse', { max: MAX_FUSE, what: 'of trials' }),
+    fuseMemoryMb: options.fuseMemory === undefined ? undefined : parseInteger(options.fuseMemory, '--fuse-memory', { max: MAX_FUSE_MEMORY_MB, what: 'of MiB' }),
   };
 }
 
-function shellQuote(text: string): string {
-  return /^[\w./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
+/** Absolute paths and the program's own path: it works pasted into any folder. */
 function resumeCommand(run: RunPlan): string {
-  const out = relative(process.cwd(), run.outDir) || '.';
-  // Relative on purpose: the command is meant to be pasted back into the same folder.
-  return `plateau run ${shellQuote(run.specFile)} --out ${shellQuote(out)} --agents ${run.agents}`;
+  const dataDir = run.dataDir === join(run.outDir, 'store') ? [] : ['--data-dir', run.dataDir];
+  const backend = run.backend === 'auto' ? [] : ['--backend', run.backend];
+  return pasteableCommand(['run', resolve(run.specFile), '--out', run.outDir, ...dataDir, '--agents', String(run.agents), ...backend]);
 }
 
 function printResults(doc: ResultsDocument, run: RunPlan, paths: ResultsFilePaths): void {
@@ -173,6 +157,10 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
+    // The sweep's trials share their model, loss and metrics: one line says why they cannot fuse.
+    const firstTrial = expandGrid(run.spec)[0];
+    const notFusable = firstTrial === undefined ? undefined : fusionBlocker(firstTrial);
+    if (notFusable !== undefined) process.stderr.write(`Not fused: ${notFusable}; each trial trains alone through tfjs model.fit\n`);
     telemetry?.attachAgent(agent);
     await agentStarting;
     let latest: SweepProgress | undefined;
@@ -184,6 +172,8 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     const watching = new AbortController();
     const stopWatching = (): void => watching.abort('finished');
     stopping.signal.addEventListener('abort', stopWatching, { once: true });
+    // A Ctrl-C during start-up came before the listener: the run stops here, not at the sweep's end.
+    if (stopping.signal.aborted) stopWatching();
     const offFinished = coordinator.events.on('sweep-finished', ({ sweepId }) => {
       if (sweepId === submitted.sweepId) stopWatching();
     });
@@ -260,7 +250,7 @@ export function registerRunCommand(program: Command): void {
           process.exitCode = ExitCode.badInput;
           return;
         }
-        if (error instanceof RunOptionError || error instanceof MetricsOptionError) {
+        if (error instanceof OptionValueError) {
           process.stderr.write(`${error.message}\n`);
           process.exitCode = ExitCode.badInput;
           return;

@@ -5,6 +5,7 @@ import type { SweepProgress } from '../../rpc/sweep-progress.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderFailedTrials, renderRunningTrials, renderSweepList, renderSweepSummary } from '../render/sweep-status.js';
+import { resolveSweepReference } from '../sweep-reference.js';
 
 interface StatusOptions extends CoordinatorConnectionOptions {
   readonly json?: boolean;
@@ -26,22 +27,22 @@ export function registerStatusCommand(program: Command): void {
   const command = program
     .command('status')
     .description('list the sweeps on a coordinator, or show one sweep and its running trials')
-    .argument('[sweep]', 'sweep id; without it, every sweep')
+    .argument('[sweep]', 'sweep id, or its name where unique; without it, every sweep')
     .option('--json', 'print the summaries (and running trials) as JSON');
   addCoordinatorOption(command)
     .addHelpText(
       'after',
       `\nExamples:\n  $ plateau status --coordinator 127.0.0.1:50051\n  $ plateau status 3f9c2a7d1b04 --json | jq '.running[] | {trialId, epoch, valLoss}'\n${CLIENT_EXIT_CODES_HELP}\n`,
     )
-    .action(async (sweepId: string | undefined, options: StatusOptions) => {
+    .action(async (reference: string | undefined, options: StatusOptions) => {
       const width = process.stdout.isTTY === true ? process.stdout.columns : undefined;
       process.exitCode = await runClientCommand(options, async (client) => {
-        if (sweepId === undefined) {
+        if (reference === undefined) {
           const sweeps = await client.list();
           process.stdout.write(options.json === true ? `${JSON.stringify(sweeps)}\n` : `${renderSweepList(sweeps, width)}\n`);
           return ExitCode.ok;
         }
-        const progress = await currentProgress(client, sweepId);
+        const progress = await currentProgress(client, await resolveSweepReference(client, reference));
         process.stdout.write(
           options.json === true ? `${JSON.stringify(progress)}\n` : `${[renderSweepSummary(progress.summary), renderRunningTrials(progress.running, width), renderFailedTrials(progress, width)].filter((part) => part !== '').join('\n\n')}\n`,
         );

@@ -7,6 +7,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { nextStopSignal } from '../program-logger.js';
 import { LiveFrame } from '../render/live-frame.js';
 import { renderFailedTrials, renderSweepSummary, renderWatchFrame, renderWatchLine, watchLineKey } from '../render/sweep-status.js';
+import { resolveSweepReference } from '../sweep-reference.js';
 
 interface WatchOptions extends CoordinatorConnectionOptions {
   readonly json?: boolean;
@@ -38,14 +39,14 @@ export function registerWatchCommand(program: Command): void {
   const command = program
     .command('watch')
     .description('follow a sweep live: progress, ETA, best so far, and each running trial (epoch, val_loss, LR)')
-    .argument('<sweep>', 'sweep id (from `plateau submit` or `plateau status`)')
+    .argument('<sweep>', 'sweep id (from `plateau submit` or `plateau status`), or its name where unique')
     .option('--json', 'print every progress event as one JSON line');
   addCoordinatorOption(command)
     .addHelpText(
       'after',
       `\nIt returns when the sweep ends: exit 0 when it succeeded (or was cancelled), 1 when trials failed.\n\nExample:\n  $ plateau watch 3f9c2a7d1b04 --coordinator 127.0.0.1:50051\n${CLIENT_EXIT_CODES_HELP}\n`,
     )
-    .action(async (sweepId: string, options: WatchOptions) => {
+    .action(async (reference: string, options: WatchOptions) => {
       const stopping = new AbortController();
       const interrupted = nextStopSignal(stopping.signal).then((signal) => {
         if (signal !== null) stopping.abort('interrupted');
@@ -53,6 +54,7 @@ export function registerWatchCommand(program: Command): void {
       });
       try {
         process.exitCode = await runClientCommand(options, async (client, address): Promise<ExitCodeValue> => {
+          const sweepId = await resolveSweepReference(client, reference, stopping.signal);
           const view = viewFor(options);
           let latest: SweepProgress | undefined;
           // On a terminal, elapsed time and ETA keep moving between coordinator events.

@@ -3,7 +3,7 @@
 // equal to single trials on cpu) and KernelBundle (the wasm kernels in kernels/, for dense
 // networks on the wasm backend, within float32 noise of tfjs and several times faster).
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { Activation, LossName, OptimizerName } from '../../trial/types.js';
+import type { Activation, LayerSpec, LossName, OptimizerName } from '../../trial/types.js';
 import type { LoadedDataset } from '../datasets/loaded-dataset.js';
 import type { EngineState } from './bundle-part.js';
 
@@ -15,6 +15,13 @@ export interface FusedEngineOptions {
   readonly optimizer: OptimizerName;
   /** One per dense layer. */
   readonly activations: readonly Activation[];
+  /**
+   * The whole layer list where it holds more than dense layers (dropout, batchNorm: only
+   * KernelBundle trains those); absent, the network is the dense layers of `activations`.
+   */
+  readonly layers?: readonly LayerSpec[];
+  /** The trials' seed (a bundle's members share it): where dropout masks come from (seeded-dropout.ts). */
+  readonly seed?: number;
   /** Member m's initial [kernel₀, bias₀, …] as a tfjs Dense stack holds them (copied, not kept). */
   readonly memberWeights: readonly (readonly Tensor[])[];
   /** Member m's initial float32 learning rate. */
@@ -25,8 +32,11 @@ export interface FusedEngine {
   readonly memberCount: number;
   /** Rows of each validation batch, as Model.evaluate splits them (batchSize rows, the last one shorter). */
   readonly validationBatchSizes: readonly number[];
-  /** One optimizer step for every member on the given training rows. */
-  trainBatch(rows: Uint32Array): void;
+  /**
+   * One optimizer step for every member on the given training rows. `step`: training batches
+   * before this one in the run (epoch · batchesPerEpoch + batch), which picks the dropout masks.
+   */
+  trainBatch(rows: Uint32Array, step: number): void;
   /** The batch losses since the last call: `losses[b · K + m]` is member m's mean loss on batch b. Clears them. */
   takeEpochLosses(): Promise<{ readonly losses: Float32Array; readonly batchSizes: number[] }>;
   /** Every member's mean loss on each validation batch: `means[m · B + b]`, B = validationBatchSizes.length. */

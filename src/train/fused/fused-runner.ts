@@ -12,7 +12,7 @@
 import { getBackend, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import type { Activation, BackendName, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
+import type { Activation, BackendName, LayerSpec, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import { selectBackend } from '../backend.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import type { LoadedDataset } from '../datasets/loaded-dataset.js';
@@ -63,14 +63,35 @@ export interface RunFusedTrialsOptions {
 
 export type FusedEngineChoice = 'auto' | 'tfjs' | 'kernel';
 
-/** Whether the wasm kernels train this network on this tfjs backend (they replace tfjs's wasm backend only). */
-function kernelsApply(backend: string, activations: readonly Activation[], loss: LossName): boolean {
-  return backend === 'wasm' && kernelBlocker(activations, loss) === undefined;
+/**
+ * Why the tfjs-ops engine (FusedBundle) cannot train this network, or undefined when it can: it
+ * stacks dense layers only.
+ */
+function tfjsEngineBlocker(layers: readonly LayerSpec[]): string | undefined {
+  const index = layers.findIndex((layer) => layer.kind !== 'dense');
+  const layer = layers[index];
+  return layer === undefined ? undefined : `layer ${index + 1} is ${layer.kind}: only the wasm kernels train ${layer.kind} fused`;
 }
 
-function chooseEngine(choice: FusedEngineChoice, activations: readonly Activation[], loss: LossName): 'tfjs' | 'kernel' {
-  if (choice !== 'auto') return choice;
-  return kernelsApply(getBackend(), activations, loss) ? 'kernel' : 'tfjs';
+/**
+ * The engine a bundle of this network trains on, or why none can. 'auto': the kernels on tfjs's
+ * wasm backend (they replace it), tfjs ops elsewhere (bit for bit equal to runTrial on cpu), and
+ * the kernels on any backend for the layers only they train (dropout, batchNorm). A forced
+ * 'kernel' is always granted (KernelBundle then refuses a network it lacks a kernel for).
+ */
+function chooseEngine(choice: FusedEngineChoice, backend: string, layers: readonly LayerSpec[], loss: LossName): { engine: 'tfjs' | 'kernel' } | { blocker: string } {
+  if (choice === 'kernel') return { engine: 'kernel' };
+  const tfjsBlocker = tfjsEngineBlocker(layers);
+  if (choice === 'tfjs') return tfjsBlocker === undefined ? { engine: 'tfjs' } : { blocker: tfjsBlocker };
+  const kernelBlocked = kernelBlocker(layers, loss);
+  if (kernelBlocked === undefined && (backend === 'wasm' || tfjsBlocker !== undefined)) return { engine: 'kernel' };
+  if (tfjsBlocker === undefined) return { engine: 'tfjs' };
+  return { blocker: `${tfjsBlocker}, and the kernels cannot: ${kernelBlocked ?? ''}` };
+}
+
+function engineOrThrow(choice: ReturnType<typeof chooseEngine>): 'tfjs' | 'kernel' {
+  if ('blocker' in choice) throw new Error(choice.blocker);
+  return choice.engine;
 }
 
 /** Throws NotFusableError unless every spec can join one bundle (equal fusionKey, no fusionBlocker). */
@@ -94,17 +115,16 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function denseLayers(spec: TrialSpec): { readonly activation: Activation; readonly units: number }[] {
+/** The spec's layer list (a layers model; a model.json is not fusable). */
+function networkLayers(spec: TrialSpec): readonly LayerSpec[] {
   const { model } = spec.workload;
   if (model.kind !== 'layers') throw new NotFusableError([spec.id], 'not a layers model');
-  return model.layers.map((layer) => {
-    if (layer.kind !== 'dense') throw new NotFusableError([spec.id], `${layer.kind} layer`);
-    return layer;
-  });
+  return model.layers;
 }
 
+/** One activation per dense layer (what the tfjs-ops engine stacks). */
 function denseActivations(spec: TrialSpec): Activation[] {
-  return denseLayers(spec).map((layer) => layer.activation);
+  return networkLayers(spec).flatMap((layer) => (layer.kind === 'dense' ? [layer.activation] : []));
 }
 
 /**
@@ -114,7 +134,20 @@ function denseActivations(spec: TrialSpec): Activation[] {
  * which alone writes checkpoints.)
  */
 export function trainsOnKernels(spec: TrialSpec, backend: BackendName): boolean {
-  return fusionBlocker(spec) === undefined && kernelsApply(backend, denseActivations(spec), spec.workload.loss);
+  if (fusionBlocker(spec) !== undefined) return false;
+  const choice = chooseEngine('auto', backend, networkLayers(spec), spec.workload.loss);
+  return 'engine' in choice && choice.engine === 'kernel';
+}
+
+/**
+ * Why `spec` cannot train fused on any backend (as a bundle, or alone on the kernels), naming the
+ * layer where one is the cause; undefined when it can.
+ */
+export function notFusableReason(spec: TrialSpec): string | undefined {
+  const blocker = fusionBlocker(spec);
+  if (blocker !== undefined) return blocker;
+  const choice = chooseEngine('auto', 'wasm', networkLayers(spec), spec.workload.loss);
+  return 'blocker' in choice ? choice.blocker : undefined;
 }
 
 /** The result of a trial that never trained (cancelled before it began, or refused as runTrial refuses it). */
@@ -135,6 +168,11 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
   if (specs.length === 0) return [];
   assertOneBundle(specs);
   const { backend, signal } = options;
+  const lead = specs[0];
+  if (lead === undefined) return [];
+  // Refused before training (the worker then trains them one by one, and logs why once).
+  const planned = chooseEngine(options.engine ?? 'auto', backend, networkLayers(lead), lead.workload.loss);
+  if ('blocker' in planned) throw new NotFusableError(specs.map((spec) => spec.id), planned.blocker);
 
   const untrained = new Map<string, TrialResult>();
   const members: FusedMember[] = [];
@@ -243,7 +281,8 @@ async function withInitialWeights<T>(members: readonly FusedMember[], shape: { f
       members.map((member) => {
         const model = models.get(member.spec.seed);
         if (model === undefined) throw new Error(`no model for seed ${member.spec.seed}`);
-        return model.getWeights();
+        // Layer by layer (model.getWeights() puts every non-trainable weight, batchNorm's moving statistics, last).
+        return model.layers.flatMap((layer) => layer.getWeights());
       }),
     );
   } finally {
@@ -278,7 +317,8 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
   if (aborted(signal)) return cancelAll(members, signal);
 
   // Members that would not fit the memory budget together train chunk after chunk; same-rate members stay together.
-  const layerUnits = workload.model.kind === 'layers' ? workload.model.layers.map((layer) => (layer.kind === 'dense' ? layer.units : 0)) : [];
+  // The dense layers' widths: a dropout or batchNorm layer keeps its input's width (its few floats per unit are not counted).
+  const layerUnits = workload.model.kind === 'layers' ? workload.model.layers.flatMap((layer) => (layer.kind === 'dense' ? [layer.units] : [])) : [];
   const memberBytes = fusedMemberBytes(layerUnits, data.featureCount, first.spec.config.batchSize, workload.optimizer);
   const capacity = membersWithinBudget(memberBytes, options.memoryBudgetBytes ?? DEFAULT_FUSED_MEMORY_BYTES);
   const chunks = chunksOf(members, (member) => String(member.lr), capacity);
@@ -300,12 +340,13 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
   const start = initialSlots(members.map((member) => member.lr));
   const slots = start.sources.map((_, s) => members[start.memberSlots.indexOf(s)] ?? first);
   const activations = denseActivations(first.spec);
-  const engine = chooseEngine(options.engine ?? 'auto', activations, workload.loss);
+  const layers = networkLayers(first.spec);
+  const engine = engineOrThrow(chooseEngine(options.engine ?? 'auto', getBackend(), layers, workload.loss));
   // The wasm backend runs batched matMuls as a scalar loop; wide 2-D products run on XNNPACK.
   const plan = getBackend() === 'wasm' ? 'gemm' : 'batched';
   const bundle: FusedEngine = await withInitialWeights(slots, data, (memberWeights) => {
     const common = { data, batchSize, loss: workload.loss, optimizer: workload.optimizer, activations, memberWeights, learningRates: start.rates };
-    return engine === 'kernel' ? new KernelBundle(common) : new FusedBundle({ ...common, plan });
+    return engine === 'kernel' ? new KernelBundle({ ...common, layers, seed: first.spec.seed }) : new FusedBundle({ ...common, plan });
   });
   logger.debug('fused.bundle', { members: members.length, slots: bundle.memberCount, backend, engine, ...(engine === 'tfjs' ? { plan } : {}) });
   // `epoch`: the epochs finished when the slots took this shape (they train from the next one on).
@@ -352,14 +393,14 @@ async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], opt
 /** The engine a handed-off part resumes on: the kind it was exported from, holding its state. */
 function resumedEngine(state: EngineState, spec: TrialSpec, data: LoadedDataset): FusedEngine {
   const { workload } = spec;
-  const layers = denseLayers(spec);
   return new KernelBundle({
     data,
     batchSize: spec.config.batchSize,
     loss: workload.loss,
     optimizer: workload.optimizer,
-    activations: layers.map((layer) => layer.activation),
-    units: layers.map((layer) => layer.units),
+    activations: denseActivations(spec),
+    layers: networkLayers(spec),
+    seed: spec.seed,
     state,
   });
 }
@@ -406,7 +447,7 @@ async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger
       }
       const rows = batches[b];
       if (rows === undefined) break;
-      bundle.trainBatch(rows);
+      bundle.trainBatch(rows, epoch * batches.length + b);
       // Lets an abort, a heartbeat, a split request or a timer run mid-epoch, as the single-trial runner does.
       await yieldToEventLoop();
       // An epoch cut short by an abort is not a result: the histories keep finished epochs only.

@@ -13,18 +13,16 @@ import type { LossName, TrialSpec } from '../../trial/types.js';
 export const FUSABLE_LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy'];
 
 /**
- * Why `spec` cannot join a fused bundle, or undefined when it can. Fusable for now: a `layers`
- * model of dense layers only (any activation), no extra metrics, one of FUSABLE_LOSSES and any
- * optimizer (each has a stacked twin: createStackedOptimizer's switch is exhaustive). Not
- * fusable for now: dropout (the bundle would have to draw each seeded mask once and share it
- * across members), batchNorm (per-member moving statistics), model.json models, extra metrics
- * such as accuracy, and huberLoss.
+ * Why `spec` cannot join a fused bundle, or undefined when it can. Fusable: a `layers` model of
+ * dense (any activation), dropout and batchNorm layers, no extra metrics, one of FUSABLE_LOSSES
+ * and any optimizer (each has a stacked twin: createStackedOptimizer's switch is exhaustive).
+ * Dropout and batchNorm train on the wasm kernels only (the runner refuses them, naming the
+ * layer, where neither engine can: e.g. dropout next to an activation the kernels lack). Not
+ * fusable for now: model.json models, extra metrics such as accuracy, and huberLoss.
  */
 export function fusionBlocker(spec: TrialSpec): string | undefined {
   const { model, loss, metrics } = spec.workload;
   if (model.kind !== 'layers') return 'a model.json model is not fusable yet';
-  const other = model.layers.findIndex((layer) => layer.kind !== 'dense');
-  if (other >= 0) return `layer ${other + 1} is ${model.layers[other]?.kind ?? 'unknown'}: only dense layers are fusable yet`;
   if (model.layers.length === 0) return 'the model has no layers';
   if (!FUSABLE_LOSSES.includes(loss)) return `loss ${loss} is not fusable yet (fusable: ${FUSABLE_LOSSES.join(', ')})`;
   if (metrics.length > 0) return `extra metrics (${metrics.join(', ')}) are not computed by the fused trainer yet`;

@@ -32,6 +32,14 @@ describe('fusable', () => {
 });
 
 describe('fusionBlocker', () => {
+  it('accepts dropout and batchNorm layers between dense ones', () => {
+    const spec = trialSpec({
+      workload: { model: { kind: 'layers', layers: [{ kind: 'dense', units: 4, activation: 'relu' }, { kind: 'dropout', rate: 0.2 }, { kind: 'batchNorm' }, { kind: 'dense', units: 1, activation: 'linear' }] } },
+    });
+    expect(fusionBlocker(spec)).toBeUndefined();
+    expect(fusable(spec, { ...spec, id: 'twin', config: { ...spec.config, learningRate: 0.3 } })).toBe(true);
+  });
+
   it('accepts a dense model with any activations', () => {
     const spec = trialSpec({
       workload: {
@@ -49,8 +57,6 @@ describe('fusionBlocker', () => {
   });
 
   it.each<[string, TrialSpec]>([
-    ['dropout', trialSpec({ workload: { model: { kind: 'layers', layers: [{ kind: 'dense', units: 4, activation: 'relu' }, { kind: 'dropout', rate: 0.2 }, { kind: 'dense', units: 1, activation: 'linear' }] } } })],
-    ['batchNorm', trialSpec({ workload: { model: { kind: 'layers', layers: [{ kind: 'batchNorm' }, { kind: 'dense', units: 1, activation: 'linear' }] } } })],
     ['model.json', trialSpec({ workload: { model: { kind: 'modelJson', path: '/models/model.json' } } })],
     ['huberLoss', trialSpec({ workload: { loss: 'huberLoss' } })],
     ['metrics', trialSpec({ workload: { metrics: ['mse'] } })],

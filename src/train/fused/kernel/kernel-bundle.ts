@@ -1,13 +1,17 @@
-// The fused engine on the wasm kernels: K members of one dense network, each a block of P
-// float32 weights ([kernel₀, bias₀, kernel₁, bias₁, …], tfjs's Dense layouts) in one kernel
-// instance's memory, with its optimizer slots beside it. A step runs member after member
-// (forward, loss, backward, update) with no tfjs op and no allocation, so a bundle of a few
-// members costs what their arithmetic costs; the tfjs engine pays ~100 op dispatches per step.
-// Its members' state exports as plain floats (exportMembers) and a bundle resumes from it, so a
-// part of a bundle can move to another process between any two batches.
+// The fused engine on the wasm kernels: K members of one network of dense, dropout and
+// batchNormalization layers, each a block of float32s in one kernel instance's memory (the
+// trainable weights [kernel₀, bias₀, …, γ, β, …] in layer order, tfjs's layouts, then each
+// batchNorm's moving mean and variance), with its optimizer slots beside it. A step runs member
+// after member (forward, loss, backward, update) with no tfjs op in the arithmetic and no
+// allocation, so a bundle of a few members costs what their arithmetic costs; the tfjs engine
+// pays ~100 op dispatches per step. Dropout masks are drawn once per step and layer from the
+// trials' seed (seeded-dropout.ts: every member shares it), so a member's training does not
+// depend on the others. Its members' state exports as plain floats (exportMembers) and a bundle
+// resumes from it, so a part of a bundle can move to another process between any two batches.
 import { backend } from '@tensorflow/tfjs-core';
-import type { Activation, LossName } from '../../../trial/types.js';
+import type { Activation, LayerSpec, LossName } from '../../../trial/types.js';
 import { MOMENTUM } from '../../optimizers.js';
+import { dropoutLayerSeed, dropoutMultipliersInto } from '../../seeded-dropout.js';
 import { batchSizes, gatherRowsInto } from '../../shuffled-batches.js';
 import { OPTIMIZER_SLOTS } from '../bundle-memory.js';
 import type { KernelEngineState } from '../bundle-part.js';
@@ -16,14 +20,21 @@ import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.
 
 /** Activation codes of kernels/fused-mlp.ts. */
 const ACTIVATION_CODES: Partial<Record<Activation, number>> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 };
-/** Loss codes of kernels/fused-mlp.ts. */
-const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1 };
+/** Loss codes of kernels/fused-mlp.ts's loss(); binaryCrossentropy has a function of its own (kernels/classification-losses.ts). */
+const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1, binaryCrossentropy: 2 };
+const BINARY_CROSSENTROPY = 2;
 
-/** Why the kernel engine cannot train this network, or undefined when it can. */
-export function kernelBlocker(activations: readonly Activation[], loss: LossName): string | undefined {
-  const unsupported = activations.find((activation) => ACTIVATION_CODES[activation] === undefined);
-  if (unsupported !== undefined) return `activation ${unsupported} has no kernel`;
+/** tfjs-layers' BatchNormalization defaults (Keras's): moving averages with momentum 0.99, ε = 1e-3. */
+const BATCH_NORM_MOMENTUM = 0.99;
+const BATCH_NORM_EPSILON = 1e-3;
+
+/** Why the kernel engine cannot train this network, or undefined when it can (dense, dropout and batchNorm layers). */
+export function kernelBlocker(layers: readonly LayerSpec[], loss: LossName): string | undefined {
+  const index = layers.findIndex((layer) => layer.kind === 'dense' && ACTIVATION_CODES[layer.activation] === undefined);
+  const unsupported = layers[index];
+  if (unsupported?.kind === 'dense') return `activation ${unsupported.activation} has no kernel`;
   if (LOSS_CODES[loss] === undefined) return `loss ${loss} has no kernel`;
+  if (!layers.some((layer) => layer.kind === 'dense')) return 'the network has no dense layer';
   return undefined;
 }
 
@@ -32,19 +43,33 @@ export type KernelNetworkOptions = Omit<FusedEngineOptions, 'memberWeights' | 'l
 
 /** A KernelBundle that resumes exported members (exportMembers) instead of starting from initial weights; needs no tfjs tensor. */
 export interface KernelResumeOptions extends KernelNetworkOptions {
-  /** Units of each dense layer (the weights' shapes, which initial weights would otherwise give). */
-  readonly units: readonly number[];
+  /** The whole layer list (the weights' shapes, which initial weights would otherwise give). */
+  readonly layers: readonly LayerSpec[];
   readonly state: KernelEngineState;
 }
 
-interface DenseLayer {
-  readonly inputs: number;
-  readonly units: number;
-  readonly activation: number;
-  /** Float offsets of the kernel and bias inside a member's block. */
-  readonly kernelAt: number;
-  readonly biasAt: number;
-}
+/** One layer of the network, with its float offsets in a member block and byte offsets of its work buffers. */
+type Stage =
+  | { readonly kind: 'dense'; readonly inputs: number; readonly units: number; readonly activation: number; readonly kernelAt: number; readonly biasAt: number; readonly out: number }
+  | { readonly kind: 'dropout'; readonly units: number; readonly rate: number; readonly layerSeed: number; readonly mask: number; readonly out: number }
+  | {
+      readonly kind: 'batchNorm';
+      readonly units: number;
+      readonly gammaAt: number;
+      readonly betaAt: number;
+      readonly meanAt: number;
+      readonly varianceAt: number;
+      readonly xhat: number;
+      /** The batch's mean, variance and 1/√(var + ε), cols floats each (batchNormTrain). */
+      readonly stats: number;
+      readonly out: number;
+    };
+
+/** A stage's shape before its buffers are laid out. */
+type StagePlan =
+  | { readonly kind: 'dense'; readonly inputs: number; readonly units: number; readonly activation: number; readonly kernelAt: number; readonly biasAt: number }
+  | { readonly kind: 'dropout'; readonly units: number; readonly rate: number; readonly layerSeed: number }
+  | { readonly kind: 'batchNorm'; readonly units: number; readonly gammaAt: number; readonly betaAt: number; readonly meanAt: number; readonly varianceAt: number };
 
 const BYTES = 4;
 const ALIGN = 16;
@@ -61,8 +86,6 @@ const ADAGRAD_INITIAL_ACCUMULATOR = f32(0.1);
 interface Scratch {
   readonly x: number;
   readonly y: number;
-  /** Activations of each layer, [rows, units]. */
-  readonly h: readonly number[];
   /** Two ping-pong buffers for the gradient flowing backwards. */
   readonly back: readonly [number, number];
   readonly transposed: number;
@@ -73,12 +96,50 @@ interface Scratch {
   readonly end: number;
 }
 
+/**
+ * The layers' offsets in a member block: trainable weights first, in layer order (what the
+ * optimizer steps), then the batchNorm moving statistics. Returns the plan, the trainable floats
+ * and the block's floats.
+ */
+function planStages(layers: readonly LayerSpec[], featureCount: number, seed: number, unitsOf: (layer: number) => number): { stages: StagePlan[]; trainable: number; size: number } {
+  let at = 0;
+  let inputs = featureCount;
+  const shaped = layers.map((layer, index): StagePlan => {
+    switch (layer.kind) {
+      case 'dense': {
+        const units = unitsOf(index);
+        const stage = { kind: 'dense' as const, inputs, units, activation: ACTIVATION_CODES[layer.activation] ?? 0, kernelAt: at, biasAt: at + inputs * units };
+        at += inputs * units + units;
+        inputs = units;
+        return stage;
+      }
+      case 'dropout':
+        return { kind: 'dropout', units: inputs, rate: layer.rate, layerSeed: dropoutLayerSeed(seed, index) };
+      case 'batchNorm': {
+        const stage = { kind: 'batchNorm' as const, units: inputs, gammaAt: at, betaAt: at + inputs, meanAt: -1, varianceAt: -1 };
+        at += 2 * inputs;
+        return stage;
+      }
+    }
+  });
+  const trainable = at;
+  const stages = shaped.map((stage) => {
+    if (stage.kind !== 'batchNorm') return stage;
+    const placed = { ...stage, meanAt: at, varianceAt: at + stage.units };
+    at += 2 * stage.units;
+    return placed;
+  });
+  return { stages, trainable, size: at };
+}
+
 export class KernelBundle implements FusedEngine {
   readonly validationBatchSizes: readonly number[];
   private readonly kernel: FusedMlpKernel;
-  private readonly layers: DenseLayer[];
-  /** Floats per member block. */
+  private readonly stages: Stage[];
+  /** Floats per member block: trainable weights, then batchNorm moving statistics. */
   private readonly size: number;
+  /** The block's leading floats the optimizer steps. */
+  private readonly trainable: number;
   private readonly slotCount: number;
   private readonly scratch: Scratch;
   private readonly lossCode: number;
@@ -96,11 +157,14 @@ export class KernelBundle implements FusedEngine {
 
   /** From initial weights and rates (FusedEngineOptions), or from an exported state (KernelResumeOptions). */
   constructor(start: FusedEngineOptions | KernelResumeOptions) {
-    const { data, batchSize, activations, loss, optimizer } = start;
-    this.options = { data, batchSize, activations, loss, optimizer };
-    const blocker = kernelBlocker(activations, loss);
+    const { data, batchSize, activations, loss, optimizer, seed } = start;
+    this.options = { data, batchSize, activations, loss, optimizer, ...(start.layers === undefined ? {} : { layers: start.layers }), ...(seed === undefined ? {} : { seed }) };
+    // Without a layer list (a dense network given by its activations) the widths come from the initial weights.
+    const layers: readonly LayerSpec[] = start.layers ?? activations.map((activation, l) => ({ kind: 'dense', activation, units: 'state' in start ? 0 : (start.memberWeights[0]?.[2 * l + 1]?.shape[0] ?? 0) }));
+    const blocker = kernelBlocker(layers, loss);
     if (blocker !== undefined) throw new RangeError(blocker);
-    if ('state' in start && start.units.length !== activations.length) throw new RangeError(`KernelBundle: ${start.units.length} layer widths for ${activations.length} layers`);
+    const hasDropout = layers.some((layer) => layer.kind === 'dropout');
+    if (hasDropout && seed === undefined) throw new RangeError('KernelBundle: a network with dropout needs the trials\' seed');
     this.kernel = instantiateFusedMlpKernel();
     this.lossCode = LOSS_CODES[loss] ?? 0;
     this.epsilon = f32(backend().epsilon());
@@ -108,36 +172,44 @@ export class KernelBundle implements FusedEngine {
     this.accBeta1 = 'state' in start ? start.state.accBeta1 : ADAM_BETA1;
     this.accBeta2 = 'state' in start ? start.state.accBeta2 : ADAM_BETA2;
 
-    let at = 0;
-    let inputs = data.featureCount;
-    this.layers = activations.map((activation, l) => {
-      const units = 'state' in start ? start.units[l] : start.memberWeights[0]?.[2 * l + 1]?.shape[0];
-      if (units === undefined) throw new RangeError(`KernelBundle: no units for layer ${l}`);
-      const layer = { inputs, units, activation: ACTIVATION_CODES[activation] ?? 0, kernelAt: at, biasAt: at + inputs * units };
-      at += inputs * units + units;
-      inputs = units;
-      return layer;
+    const plan = planStages(layers, data.featureCount, seed ?? 0, (l) => {
+      const layer = layers[l];
+      const units = layer?.kind === 'dense' ? layer.units : 0;
+      if (!(Number.isInteger(units) && units > 0)) throw new RangeError(`KernelBundle: no units for layer ${l + 1}`);
+      return units;
     });
-    this.size = at;
-    const last = this.layers[this.layers.length - 1];
+    this.size = plan.size;
+    this.trainable = plan.trainable;
+    const last = plan.stages[plan.stages.length - 1];
     if (last === undefined) throw new RangeError('KernelBundle: no layers');
     if (last.units !== data.targetCount) throw new RangeError(`KernelBundle: the network has ${last.units} outputs for ${data.targetCount} targets`);
 
     // Training and validation both run batchSize rows at a time.
     const rows = batchSize;
-    const widest = Math.max(data.featureCount, ...this.layers.map((layer) => layer.units));
+    const widest = Math.max(data.featureCount, ...plan.stages.map((stage) => stage.units));
     let offset = align(this.kernel.heapBase());
     const take = (floats: number): number => {
       const start = offset;
       offset = align(offset + floats * BYTES);
       return start;
     };
+    this.stages = plan.stages.map((stage): Stage => {
+      const out = take(rows * stage.units);
+      switch (stage.kind) {
+        case 'dense':
+          return { ...stage, out };
+        case 'dropout':
+          return { ...stage, out, mask: take(rows * stage.units) };
+        case 'batchNorm':
+          return { ...stage, out, xhat: take(rows * stage.units), stats: take(3 * stage.units) };
+      }
+    });
+    const denseStages = plan.stages.filter((stage) => stage.kind === 'dense');
     this.scratch = {
       x: take(rows * data.featureCount),
       y: take(rows * data.targetCount),
-      h: this.layers.map((layer) => take(rows * layer.units)),
       back: [take(rows * widest), take(rows * widest)],
-      transposed: take(Math.max(...this.layers.map((layer) => layer.inputs * layer.units))),
+      transposed: take(Math.max(...denseStages.map((stage) => stage.inputs * stage.units))),
       grad: take(this.size),
       validationX: take(data.validation.count * data.featureCount),
       validationY: take(data.validation.count * data.targetCount),
@@ -159,16 +231,30 @@ export class KernelBundle implements FusedEngine {
     this.validationBatchSizes = batchSizes(data.validation.count, batchSize);
   }
 
-  /** Writes every member's initial weights and optimizer slots; returns the rates. */
+  /** Writes every member's initial weights (each layer's getWeights(), in layer order) and optimizer slots; returns the rates. */
   private initialize({ memberWeights, learningRates, optimizer }: FusedEngineOptions): Float32Array {
     memberWeights.forEach((weights, m) => {
-      this.layers.forEach((layer, l) => {
-        const kernel = weights[2 * l];
-        const bias = weights[2 * l + 1];
-        if (kernel === undefined || bias === undefined) throw new RangeError(`KernelBundle: member ${m} lacks layer ${l}'s weights`);
-        this.heap.set(kernel.dataSync(), this.memberAt(m) / BYTES + layer.kernelAt);
-        this.heap.set(bias.dataSync(), this.memberAt(m) / BYTES + layer.biasAt);
+      const base = this.memberAt(m) / BYTES;
+      let next = 0;
+      const put = (floatAt: number, what: string): void => {
+        const weight = weights[next];
+        if (weight === undefined) throw new RangeError(`KernelBundle: member ${m} lacks its ${what} (weight ${next})`);
+        this.heap.set(weight.dataSync(), base + floatAt);
+        next += 1;
+      };
+      this.stages.forEach((stage, l) => {
+        if (stage.kind === 'dense') {
+          put(stage.kernelAt, `layer ${l + 1} kernel`);
+          put(stage.biasAt, `layer ${l + 1} bias`);
+        } else if (stage.kind === 'batchNorm') {
+          // tfjs-layers' BatchNormalization weights: gamma, beta, moving_mean, moving_variance.
+          put(stage.gammaAt, `layer ${l + 1} gamma`);
+          put(stage.betaAt, `layer ${l + 1} beta`);
+          put(stage.meanAt, `layer ${l + 1} moving mean`);
+          put(stage.varianceAt, `layer ${l + 1} moving variance`);
+        }
       });
+      if (next !== weights.length) throw new RangeError(`KernelBundle: member ${m} has ${weights.length} weights for a network of ${next}`);
       for (let s = 0; s < this.slotCount; s++) {
         const start = this.slotAt(s, m) / BYTES;
         this.heap.fill(optimizer === 'adagrad' ? ADAGRAD_INITIAL_ACCUMULATOR : 0, start, start + this.size);
@@ -214,12 +300,16 @@ export class KernelBundle implements FusedEngine {
     return this.count;
   }
 
-  trainBatch(rows: Uint32Array): void {
+  trainBatch(rows: Uint32Array, step: number): void {
     const { data, batchSize } = this.options;
     // The work buffers hold batchSize rows: a longer batch would run into the next buffer.
     if (rows.length > batchSize) throw new RangeError(`KernelBundle: a batch of ${rows.length} rows, over the batch size ${batchSize}`);
     const { scratch } = this;
     const heap = this.view();
+    // One mask per dropout layer and step, the same for every member (they share the seed).
+    for (const stage of this.stages) {
+      if (stage.kind === 'dropout' && stage.rate > 0) dropoutMultipliersInto(heap, stage.mask / BYTES, rows.length * stage.units, stage.rate, stage.layerSeed, step);
+    }
     const { featureCount, targetCount } = data;
     gatherRowsInto(heap, scratch.x / BYTES, data.train.x, featureCount, rows);
     gatherRowsInto(heap, scratch.y / BYTES, data.train.y, targetCount, rows);
@@ -358,45 +448,84 @@ export class KernelBundle implements FusedEngine {
     return this.heap;
   }
 
-  /** Runs the network of the member at `weights` on `rows` rows at x; returns the mean loss (and leaves dLoss/dOutput in back[0] when `withGrad`). */
-  private forward(weights: number, x: number, y: number, rows: number, withGrad: boolean): number {
+  /** Runs the network of the member at `weights` on `rows` rows at x; returns the mean loss (and leaves dLoss/dOutput in back[0] when `training`). */
+  private forward(weights: number, x: number, y: number, rows: number, training: boolean): number {
     const { kernel, scratch } = this;
     let input = x;
-    this.layers.forEach((layer, l) => {
-      const h = scratch.h[l] ?? 0;
-      kernel.gemm(input, layer.inputs, 1, weights + layer.kernelAt * BYTES, h, rows, layer.inputs, layer.units, 0);
-      kernel.biasActivate(h, weights + layer.biasAt * BYTES, rows, layer.units, layer.activation);
-      input = h;
-    });
-    return kernel.loss(this.lossCode, input, y, rows, this.options.data.targetCount, withGrad ? scratch.back[0] : 0);
+    for (const stage of this.stages) {
+      switch (stage.kind) {
+        case 'dense':
+          kernel.gemm(input, stage.inputs, 1, weights + stage.kernelAt * BYTES, stage.out, rows, stage.inputs, stage.units, 0);
+          kernel.biasActivate(stage.out, weights + stage.biasAt * BYTES, rows, stage.units, stage.activation);
+          input = stage.out;
+          break;
+        case 'dropout':
+          // Inference passes through; training multiplies by this step's mask.
+          if (training && stage.rate > 0) {
+            kernel.scaleByMask(input, stage.mask, stage.out, rows * stage.units);
+            input = stage.out;
+          }
+          break;
+        case 'batchNorm': {
+          const [gamma, beta, mean, variance] = [stage.gammaAt, stage.betaAt, stage.meanAt, stage.varianceAt].map((at) => weights + at * BYTES) as [number, number, number, number];
+          if (training) kernel.batchNormTrain(input, stage.out, stage.xhat, stage.stats, rows, stage.units, gamma, beta, mean, variance, f32(1 - BATCH_NORM_MOMENTUM), f32(BATCH_NORM_EPSILON));
+          else kernel.batchNormInfer(input, stage.out, rows, stage.units, gamma, beta, mean, variance, f32(BATCH_NORM_EPSILON));
+          input = stage.out;
+          break;
+        }
+      }
+    }
+    const grad = training ? scratch.back[0] : 0;
+    const targets = this.options.data.targetCount;
+    if (this.lossCode === BINARY_CROSSENTROPY) return kernel.binaryCrossentropy(input, y, rows, targets, grad, this.epsilon);
+    return kernel.loss(this.lossCode, input, y, rows, targets, grad);
   }
 
-  /** Gradients of every weight into scratch.grad, from dLoss/dOutput in back[0] and the activations forward left. */
+  /** Gradients of every trainable weight into scratch.grad, from dLoss/dOutput in back[0] and what forward left in the stages' buffers. */
   private backward(weights: number, rows: number): void {
     const { kernel, scratch } = this;
     let current: 0 | 1 = 0;
-    for (let l = this.layers.length - 1; l >= 0; l--) {
-      const layer = this.layers[l];
-      if (layer === undefined) continue;
+    for (let l = this.stages.length - 1; l >= 0; l--) {
+      const stage = this.stages[l];
+      if (stage === undefined) continue;
       const dz = scratch.back[current];
-      kernel.activationGrad(dz, scratch.h[l] ?? 0, rows * layer.units, layer.activation);
-      const input = l === 0 ? scratch.x : (scratch.h[l - 1] ?? 0);
+      if (stage.kind === 'dropout') {
+        if (l > 0 && stage.rate > 0) kernel.scaleByMask(dz, stage.mask, dz, rows * stage.units);
+        continue;
+      }
+      if (stage.kind === 'batchNorm') {
+        kernel.batchNormBackward(dz, stage.xhat, stage.stats, weights + stage.gammaAt * BYTES, rows, stage.units, scratch.grad + stage.gammaAt * BYTES, scratch.grad + stage.betaAt * BYTES);
+        continue;
+      }
+      kernel.activationGrad(dz, stage.out, rows * stage.units, stage.activation);
+      const input = this.stageInput(l);
       // dW = inputᵀ · dz: the input read transposed through its strides.
-      kernel.gemm(input, 1, layer.inputs, dz, scratch.grad + layer.kernelAt * BYTES, layer.inputs, rows, layer.units, 0);
-      kernel.columnSums(dz, rows, layer.units, scratch.grad + layer.biasAt * BYTES);
+      kernel.gemm(input, 1, stage.inputs, dz, scratch.grad + stage.kernelAt * BYTES, stage.inputs, rows, stage.units, 0);
+      kernel.columnSums(dz, rows, stage.units, scratch.grad + stage.biasAt * BYTES);
       if (l > 0) {
         // d input = dz · Wᵀ, with Wᵀ made contiguous for the product's fast path.
-        kernel.transpose(weights + layer.kernelAt * BYTES, layer.inputs, layer.units, scratch.transposed);
+        kernel.transpose(weights + stage.kernelAt * BYTES, stage.inputs, stage.units, scratch.transposed);
         const next: 0 | 1 = current === 0 ? 1 : 0;
-        kernel.gemm(dz, layer.units, 1, scratch.transposed, scratch.back[next], rows, layer.units, layer.inputs, 0);
+        kernel.gemm(dz, stage.units, 1, scratch.transposed, scratch.back[next], rows, stage.units, stage.inputs, 0);
         current = next;
       }
     }
   }
 
+  /** Where layer l's training input is (byte offset): the batch, or the last output before it (a dropout with rate 0 passes its input on). */
+  private stageInput(l: number): number {
+    for (let before = l - 1; before >= 0; before--) {
+      const stage = this.stages[before];
+      if (stage !== undefined && !(stage.kind === 'dropout' && stage.rate <= 0)) return stage.out;
+    }
+    return this.scratch.x;
+  }
+
   /** One optimizer step of member m from scratch.grad. */
   private update(m: number, weights: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number): void {
-    const { kernel, size, epsilon } = this;
+    const { kernel, epsilon } = this;
+    // Only the trainable weights: the batchNorm moving statistics after them are not stepped.
+    const size = this.trainable;
     const g = this.scratch.grad;
     const lr = this.rates[m] ?? Number.NaN;
     const negLr = -lr;

@@ -43,9 +43,14 @@ export interface FusedMlpKernel {
   adagrad(w: Ptr, g: Ptr, acc: Ptr, count: number, epsilon: number, negLr: number): void;
   adadelta(w: Ptr, g: Ptr, accGrad: Ptr, accUpdate: Ptr, count: number, rho: number, oneMinusRho: number, epsilon: number, negLr: number): void;
   adamax(w: Ptr, g: Ptr, m: Ptr, u: Ptr, count: number, beta1: number, oneMinusBeta1: number, beta2: number, epsilon: number, scale: number): void;
+  binaryCrossentropy(pred: Ptr, target: Ptr, rows: number, cols: number, grad: Ptr, epsilon: number): number;
+  scaleByMask(h: Ptr, mask: Ptr, out: Ptr, count: number): void;
+  batchNormTrain(x: Ptr, out: Ptr, xhat: Ptr, stats: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, movingMean: Ptr, movingVariance: Ptr, decay: number, epsilon: number): void;
+  batchNormInfer(x: Ptr, out: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, movingMean: Ptr, movingVariance: Ptr, epsilon: number): void;
+  batchNormBackward(dy: Ptr, xhat: Ptr, stats: Ptr, gamma: Ptr, rows: number, cols: number, dGamma: Ptr, dBeta: Ptr): void;
 }
 
-const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const;
+const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'scaleByMask', 'batchNormTrain', 'batchNormInfer', 'batchNormBackward', 'binaryCrossentropy'] as const;
 
 let compiled: object | undefined;
 
