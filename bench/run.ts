@@ -13,6 +13,7 @@ import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
+import { exactnessSection, measureSpecExactness } from './exactness.js';
 import { timeFusedEngines } from './fused.js';
 import { timeKernelReferenceTrial, timeReferenceTrial, type ReferenceTrialTiming } from './reference-trial.js';
 import { median } from './stats.js';
@@ -20,7 +21,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -104,6 +105,23 @@ async function scaleOutSections(runs: number): Promise<string[]> {
   return [...scaleOutSection(scaleOut, runs), ...warmScaleOutSection(warm)];
 }
 
+/** Engines against each other over whole sweeps (bench/exactness.ts): one run each, exactness is not timing. */
+async function exactnessSections(): Promise<string[]> {
+  const specs = [
+    { label: 'examples/quick.yaml', file: join(root, 'examples', 'quick.yaml') },
+    { label: 'bench/specs/sweep27.yaml', file: SWEEP27_SPEC },
+    { label: 'examples/heating-load.yaml', file: join(root, 'examples', 'heating-load.yaml') },
+  ];
+  log(`exactness: ${specs.map((spec) => spec.label).join(', ')}, each trained four ways`);
+  const measured = [];
+  for (const spec of specs) {
+    const figures = await measureSpecExactness(spec.file, spec.label, log);
+    log(`exactness figures: ${JSON.stringify(figures)}`);
+    measured.push(figures);
+  }
+  return exactnessSection(measured);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const sections: string[] = [];
@@ -119,7 +137,8 @@ async function main(): Promise<void> {
     '',
   );
   if (options.only !== null) {
-    sections.push(...(options.only === 'scale-out' ? await scaleOutSections(options.runs) : await regularizedSweepSections(options.runs, log)));
+    const only = { 'scale-out': () => scaleOutSections(options.runs), 'mlp-dropout-bn': () => regularizedSweepSections(options.runs, log), exactness: () => exactnessSections() };
+    sections.push(...(await only[options.only]()));
     writeFileSync(options.out, `${sections.join('\n')}\n`);
     log(`wrote ${options.out}`);
     return;
@@ -176,15 +195,20 @@ async function main(): Promise<void> {
     'wasm kernels, interleaved. Trials that have trained at the same learning rates so far are bit-identical, so they train as one',
     'until their schedules part (prefix sharing, both engines).',
     '',
-    '| engine | wall (s) | member-epochs asked | member-epochs trained | GFLOP/s | max rel. diff vs tfjs | schedules agree |',
+    '| engine | wall (s) | member-epochs asked | member-epochs trained | GFLOP/s | max rel. diff vs the tfjs-ops bundle | schedules agree |',
     '|---|---:|---:|---:|---:|---:|---|',
     `| tfjs ops | ${fmt(fused.tfjsSeconds)} | ${fused.memberEpochs} | ${fused.trainedMemberEpochs} | ${fmt((fused.trainedMemberEpochs * referenceEpochFlops) / fused.tfjsSeconds / 1e9)} | — | — |`,
     `| wasm kernels | ${fmt(fused.kernelSeconds)} | ${fused.memberEpochs} | ${fused.trainedMemberEpochs} | ${fmt(kernelGflops)} | ${fused.maxRelativeDifference.toExponential(1)} | ${fused.schedulesAgree ? 'yes' : 'no'} |`,
     '',
     `The kernels are **${fmt(fused.tfjsSeconds / fused.kernelSeconds)}×** tfjs ops on this bundle (${fmt((100 * kernelGflops) / peaks.kernel.gflops, 0)}% of their gemm peak on 64×64×64);`,
     `prefix sharing trains ${fused.trainedMemberEpochs} of the ${fused.memberEpochs} member-epochs (${fmt(fused.memberEpochs / fused.trainedMemberEpochs)}× less work).`,
+    'The difference column compares the kernels with the tfjs-ops bundle on the same backend, not with `model.fit`: against',
+    '`model.fit`, over whole sweeps, see "Exactness: engines over whole sweeps".',
     '',
   );
+
+  // ── Exactness: the engines against each other over whole sweeps (bench/exactness.ts) ──
+  sections.push(...(await exactnessSections()));
 
   // ── Sweep: scale-out of the embedded run ─────────────────────────────────
   // Fused (the default) and one trial per lease (--fuse 1): fusion packs the whole quick grid into

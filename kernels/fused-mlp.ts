@@ -163,7 +163,7 @@ export function biasActivate(z: usize, bias: usize, rows: i32, cols: i32, activa
 
 /**
  * dh[count] ← dh · act'(z), from the activation's OUTPUT h (tfjs's gradients: relu dy·step(x),
- * which is h > 0; tanh dy·(1 − y²); sigmoid dy·y·(1 − y)).
+ * which is h > 0; tanh dy·(1 − y²); sigmoid dy·(y·(1 − y)), the product in tfjs's order).
  */
 export function activationGrad(dh: usize, h: usize, count: i32, activation: i32): void {
   if (activation == LINEAR) return;
@@ -181,7 +181,7 @@ export function activationGrad(dh: usize, h: usize, count: i32, activation: i32)
     let g: f32 = d;
     if (activation == RELU) g = y > 0 ? d : 0;
     else if (activation == TANH) g = d * (<f32>1 - y * y);
-    else if (activation == SIGMOID) g = d * y * (<f32>1 - y);
+    else if (activation == SIGMOID) g = d * (y * (<f32>1 - y)); // Sigmoid_grad.js: mul(dy, mul(y, sub(1, y)))
     store<f32>(at(dh, i), g);
   }
 }
@@ -204,13 +204,16 @@ export function columnSums(dz: usize, rows: i32, cols: i32, out: usize): void {
 // ---------------------------------------------------------------------------------------------
 // Losses (tfjs-layers' meanSquaredError / meanAbsoluteError: the mean over the target columns,
 // then over the rows). Each returns the mean loss of the rows and, when grad ≠ 0, writes the
-// gradient of that mean with respect to pred.
+// gradient of that mean with respect to pred. Both means are tfjs-backend-wasm's Mean: a float32
+// sum in order, then one float32 division. The gradient runs back through them as tfjs-core's
+// Mean_grad.js does, a division each (1/rows, then /cols), then Square_grad.js dy·(x·2) or
+// Abs_grad.js dy·step(x, −1), which is −dy at a residual of exactly 0.
 const MEAN_SQUARED_ERROR = 0;
 const MEAN_ABSOLUTE_ERROR = 1;
 
 export function loss(kind: i32, pred: usize, target: usize, rows: i32, cols: i32, grad: usize): f32 {
-  const scale: f32 = <f32>1 / <f32>(rows * cols);
-  let total: f64 = 0;
+  const scale: f32 = <f32>1 / <f32>rows / <f32>cols;
+  let total: f32 = 0;
   for (let i = 0; i < rows; i++) {
     let rowTotal: f32 = 0;
     for (let j = 0; j < cols; j++) {
@@ -218,13 +221,13 @@ export function loss(kind: i32, pred: usize, target: usize, rows: i32, cols: i32
       const diff: f32 = load<f32>(at(pred, index)) - load<f32>(at(target, index));
       rowTotal += kind == MEAN_SQUARED_ERROR ? diff * diff : Mathf.abs(diff);
       if (grad != 0) {
-        const g: f32 = kind == MEAN_SQUARED_ERROR ? <f32>2 * diff : diff > 0 ? <f32>1 : diff < 0 ? <f32>-1 : <f32>0;
-        store<f32>(at(grad, index), g * scale);
+        const g: f32 = kind == MEAN_SQUARED_ERROR ? diff * <f32>2 : diff > 0 ? <f32>1 : isNaN(diff) ? diff : <f32>-1;
+        store<f32>(at(grad, index), scale * g);
       }
     }
-    total += <f64>(rowTotal / <f32>cols);
+    total += rowTotal / <f32>cols;
   }
-  return <f32>(total / <f64>rows);
+  return total / <f32>rows;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import type { TrialRecord, TrialState } from '../trial/records.js';
 import type { ObjectiveSpec, TrialConfig } from '../trial/types.js';
 import { compareConfigs, configKey } from './config-key.js';
+import { withinEngineNoise } from './engine-noise.js';
 import { scheduleFlags, type ConfigFlag } from './schedule-flags.js';
 import { summarize, type ObjectiveSummary } from './summary-stats.js';
 
@@ -55,7 +56,8 @@ export function groupByConfig(trials: readonly TrialRecord[]): Map<string, Trial
 }
 
 /**
- * Ranks every configuration among `trials`, best first. Order: rank group (healthy,
+ * Ranks every configuration among `trials`, best first, and flags `within-noise` each healthy
+ * config whose mean objective is within engine noise of the one ranked just above it. Order: rank group (healthy,
  * diverged, failed, no objective), then mean objective (ascending for `minimize`,
  * descending for `maximize`; configs without one last in their group), then the config
  * itself axis by axis ascending (learningRate, factor, patience, minDelta, cooldown, minLr,
@@ -97,6 +99,12 @@ export function rankConfigs(trials: readonly TrialRecord[], objective: Objective
     objective: entry.objective,
     trialIds: entry.trialIds,
     statuses: entry.statuses,
-    flags: entry.flags,
+    flags: nearAbove(entry, unranked[index - 1]) ? [...entry.flags, 'within-noise'] : entry.flags,
   }));
+}
+
+/** Whether a healthy config's mean objective is within engine noise of the healthy config ranked just above it. */
+function nearAbove(entry: { readonly group: RankGroup; readonly objective: ObjectiveSummary | null }, above: { readonly group: RankGroup; readonly objective: ObjectiveSummary | null } | undefined): boolean {
+  if (above === undefined || entry.group !== 0 || above.group !== 0 || entry.objective === null || above.objective === null) return false;
+  return withinEngineNoise(entry.objective.mean, above.objective.mean);
 }

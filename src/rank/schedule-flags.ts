@@ -14,10 +14,15 @@ export type ConfigFlag =
    */
   | 'schedule-cannot-fire'
   /** It could have fired, but no succeeded repeat reduced the LR. */
-  | 'schedule-never-fired';
+  | 'schedule-never-fired'
+  /**
+   * Its mean objective is within engine noise (src/rank/engine-noise.ts) of the config ranked
+   * just above it: their order could flip on another engine (set by rankConfigs).
+   */
+  | 'within-noise';
 
 /** Display order of flags, most serious first. */
-export const CONFIG_FLAGS = ['diverged', 'failed', 'schedule-cannot-fire', 'schedule-never-fired'] as const satisfies readonly ConfigFlag[];
+export const CONFIG_FLAGS = ['diverged', 'failed', 'schedule-cannot-fire', 'schedule-never-fired', 'within-noise'] as const satisfies readonly ConfigFlag[];
 
 /** True when Keras's ReduceLROnPlateau could never reduce the LR for this trial's settings. */
 export function scheduleCannotFire(trial: TrialRecord): boolean {

@@ -14,6 +14,7 @@ const FLAG_TEXT: Readonly<Record<ConfigFlag, string>> = {
   failed: 'failed',
   'schedule-cannot-fire': "schedule can't fire",
   'schedule-never-fired': 'schedule never fired',
+  'within-noise': '≈ the config above (within engine noise)',
 };
 
 const STATUS_ORDER: readonly ResultsTrialStatus[] = ['succeeded', 'diverged', 'failed', 'pruned', 'cancelled', 'running', 'queued'];

@@ -21,7 +21,7 @@ export function formatEpochLine(record: EpochRecord, epochs: number, seconds: nu
 export function formatTrialHeader(spec: TrialSpec, index: number, count: number): string {
   const { learningRate, factor, patience, minDelta, cooldown, minLr, batchSize } = spec.config;
   return (
-    `Trial ${index + 1}/${count} (${spec.id}): learningRate=${pythonFloatRepr(learningRate)} factor=${pythonFloatRepr(factor)} ` +
+    `Trial index ${index} of 0..${count - 1} (${spec.id}): learningRate=${pythonFloatRepr(learningRate)} factor=${pythonFloatRepr(factor)} ` +
     `patience=${patience} minDelta=${pythonFloatRepr(minDelta)} cooldown=${cooldown} minLr=${pythonFloatRepr(minLr)} ` +
     `batchSize=${batchSize} epochs=${spec.workload.epochs} optimizer=${spec.workload.optimizer} seed=${spec.seed}`
   );

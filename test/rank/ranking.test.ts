@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configKey } from '../../src/rank/config-key.js';
+import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../src/rank/engine-noise.js';
 import { rankConfigs } from '../../src/rank/ranking.js';
 import { maximize, minimize, trial } from './sweep-fixtures.js';
 
@@ -126,5 +127,30 @@ describe('configKey', () => {
     expect(configKey({ learningRate: 0.003, factor: 0.5, patience: 5, minDelta: 1e-4, cooldown: 0, minLr: 1e-7, batchSize: 32 })).toBe(
       'learningRate=0.003,factor=0.5,patience=5,minDelta=0.0001,cooldown=0,minLr=1e-7,batchSize=32',
     );
+  });
+});
+
+describe('rankConfigs: configs within engine noise', () => {
+  // ENGINE_NOISE_RELATIVE_TOLERANCE is the relative gap below which the order of two neighbours
+  // could flip on another engine; these objectives sit just inside and just outside it.
+  const inside = 0.1 * (1 + ENGINE_NOISE_RELATIVE_TOLERANCE / 2);
+  const outside = inside * (1 + ENGINE_NOISE_RELATIVE_TOLERANCE * 2);
+
+  it('flags a config within-noise when its objective is within the tolerance of the config ranked just above it', () => {
+    const ranking = rankConfigs([trial({ config: A, objective: 0.1 }), trial({ config: B, objective: inside }), trial({ config: C, objective: outside })], minimize);
+    expect(ranking.map((entry) => entry.config)).toMatchObject([A, B, C]);
+    expect(ranking.map((entry) => entry.flags.includes('within-noise'))).toEqual([false, true, false]);
+  });
+
+  it('never flags the best config, nor a diverged or failed one next to a healthy one', () => {
+    const ranking = rankConfigs([trial({ config: A, objective: 0.1 }), trial({ config: D, repeat: 0, objective: 0.1 }), trial({ config: D, repeat: 1, state: 'diverged' })], minimize);
+    expect(ranking.map((entry) => entry.flags.includes('within-noise'))).toEqual([false, false]);
+  });
+
+  it('compares relative gaps, so it holds for objectives of any scale and for maximize', () => {
+    const big = rankConfigs([trial({ config: A, objective: 1000 }), trial({ config: B, objective: 1000 * (1 + ENGINE_NOISE_RELATIVE_TOLERANCE / 2) })], minimize);
+    expect(big[1]?.flags).toContain('within-noise');
+    const max = rankConfigs([trial({ config: A, objective: 0.9 }), trial({ config: B, objective: 0.9 * (1 - ENGINE_NOISE_RELATIVE_TOLERANCE / 2) })], maximize);
+    expect(max[1]?.flags).toContain('within-noise');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderRankingTable } from '../../src/cli/render/ranking-table.js';
+import { renderRankingTable, withinNoiseLegend } from '../../src/cli/render/ranking-table.js';
+import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../src/rank/engine-noise.js';
 import { buildResultsDocument } from '../../src/results/results-document.js';
 import { baseSpec, snapshot, trial } from '../rank/sweep-fixtures.js';
 
@@ -94,5 +95,23 @@ describe('renderRankingTable', () => {
     expect(bodyRows(rendered)[0]).toMatch(/^\*\s+1\s+0\.01\s/);
     expect(rendered).toContain('objective: val_acc, maximize, best epoch');
     expect(rendered).toContain('learningRate matters most: 0.01 → 0.9, 0.001 → 0.7');
+  });
+
+  it('marks a config within engine noise of the one ranked above with ≈ and explains the marker once', () => {
+    const close = renderRankingTable(
+      buildResultsDocument(
+        snapshot([
+          trial({ config: { learningRate: 0.003 }, objective: 0.05, lrReductions: [3] }),
+          trial({ config: { learningRate: 0.01 }, objective: 0.05 * (1 + ENGINE_NOISE_RELATIVE_TOLERANCE / 4), lrReductions: [3] }),
+          trial({ config: { learningRate: 0.03 }, objective: 0.08, lrReductions: [3] }),
+        ]),
+      ),
+    );
+    const rows = bodyRows(close);
+    expect(rows[1]).toMatch(/\s2\s+0\.01\s.*≈ rank 1$/);
+    expect(rows[0]).not.toContain('≈');
+    expect(rows[2]).not.toContain('≈');
+    expect(close.split('\n').filter((line) => line === withinNoiseLegend())).toHaveLength(1);
+    expect(text).not.toContain('≈');
   });
 });

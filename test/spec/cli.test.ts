@@ -40,14 +40,15 @@ describe('plateau validate', () => {
     expect(stdout).toMatch(/learningRate\s+0\.003, 0\.01, 0\.03/);
   });
 
-  it('lists the trials it would run, the first 20 and a count of the rest', () => {
+  it('lists the trials it would run by their train --index (from 0), the first 20 and a count of the rest', () => {
     const directory = scratchDir();
     const file = join(directory, 'many.yaml');
     writeFileSync(file, readFileSync(quick, 'utf8').replace('repeats: 1', 'repeats: 3'));
     const { stdout } = validate(file);
     const trialRows = stdout.split('\n').filter((line) => /^\s+\d+\s+[0-9a-f]{16}\s/.test(line));
     expect(trialRows).toHaveLength(20);
-    expect(trialRows[0]).toMatch(/^\s+1\s+[0-9a-f]{16}\s+0\s+42\s+0\.003\s+0\.2\s+2$/);
+    expect(stdout).toMatch(/^\s+index\s+id\s+repeat\s+seed\s/m);
+    expect(trialRows[0]).toMatch(/^\s+0\s+[0-9a-f]{16}\s+0\s+42\s+0\.003\s+0\.2\s+2$/);
     expect(stdout).toContain('… 16 more');
   });
 

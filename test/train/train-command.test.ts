@@ -30,7 +30,7 @@ describe('plateau train', () => {
     const run = await runPlateau(['train', oneTrial, '--backend', 'cpu']);
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines[0]).toMatch(/^Trial 1\/1 \([0-9a-f]+\): learningRate=0\.01 factor=0\.5 patience=1 /);
+    expect(lines[0]).toMatch(/^Trial index 0 of 0\.\.0 \([0-9a-f]+\): learningRate=0\.01 factor=0\.5 patience=1 /);
     expect(lines.filter((line) => /^Epoch \d\/4 - loss: [\d.]+ - val_loss: [\d.]+ - lr: [\d.]+ - [\d.]+s$/.test(line))).toHaveLength(4);
     const reduction = lines.findIndex((line) => line.startsWith('Epoch 2: ReduceLROnPlateau reducing learning rate to 0.00499999'));
     // Printed right after its epoch's line, as Keras does.

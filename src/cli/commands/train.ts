@@ -1,6 +1,8 @@
 // `plateau train trial.yaml`: one grid point of a sweep spec, trained in the foreground with a
 // line per epoch and Keras's reduction lines on stdout, then a summary. For trying a workload
-// or a schedule before sweeping it.
+// or a schedule before sweeping it, and for rerunning one trial of a sweep: by default it trains
+// on the engine `plateau run` trains that trial on (the fused runner: the wasm kernels on wasm),
+// so its history is the sweep's bit for bit; `--engine fit` trains through tfjs's model.fit.
 import type { Command } from 'commander';
 import type { LogFields, Logger } from '../../log/logger.js';
 import { loadSweepSpecFile } from '../../spec/load.js';
@@ -8,12 +10,18 @@ import { expandGrid } from '../../spec/grid.js';
 import { SpecError } from '../../spec/spec-error.js';
 import { BackendUnavailableError, isBackendRequest } from '../../train/backend-request.js';
 import { formatEpochLine, formatTrialHeader, formatTrialSummary } from '../../train/trial-report.js';
-import type { TrialResult, TrialSpec } from '../../trial/types.js';
+import { fusionBlocker } from '../../train/fused/fusion-key.js';
+import type { EpochRecord, TrialResult, TrialSpec } from '../../trial/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 
+/** `run`: the engine `plateau run` trains the trial on (default); `fit`: tfjs-layers' model.fit. */
+export const TRAIN_ENGINES = ['run', 'fit'] as const;
+export type TrainEngine = (typeof TRAIN_ENGINES)[number];
+
 interface TrainCommandOptions {
   readonly backend: string;
+  readonly engine: string;
   readonly index?: string;
   readonly json?: boolean;
 }
@@ -61,6 +69,12 @@ function reductionPrinter(logger: Logger, reductionEvent: string, print: (line: 
   };
 }
 
+/** Which engine trains the trial, in words, for the line under the header. */
+function engineText(fused: boolean, onKernels: boolean, chosen: TrainEngine, backend: string): string {
+  if (fused) return `${onKernels ? 'the wasm kernels' : `the fused runner on tfjs ops, ${backend}`}, as plateau run trains this trial (--engine fit for tfjs model.fit)`;
+  return chosen === 'fit' ? `tfjs model.fit on ${backend} (--engine fit)` : `tfjs model.fit on ${backend}, as plateau run trains this trial`;
+}
+
 function exitCodeFor(result: TrialResult): number {
   switch (result.outcome.status) {
     case 'succeeded':
@@ -76,13 +90,25 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
   if (!isBackendRequest(options.backend)) {
     throw new TrainOptionError('--backend', JSON.stringify(options.backend), 'expected auto, tensorflow-gpu, tensorflow, wasm or cpu');
   }
+  const engine = TRAIN_ENGINES.find((name) => name === options.engine);
+  if (engine === undefined) throw new TrainOptionError('--engine', JSON.stringify(options.engine), `expected ${TRAIN_ENGINES.join(' or ')}`);
   const trials = expandGrid(loadSweepSpecFile(specFile));
   const { trial, index } = pickTrial(trials, options.index);
   // tfjs loads here, not when the CLI starts: every other command starts without it.
-  const [{ selectBackend }, { LR_REDUCED_EVENT, runTrial }] = await Promise.all([import('../../train/backend.js'), import('../../train/trial-runner.js')]);
+  const [{ selectBackend }, { LR_REDUCED_EVENT, runTrial }, { runFusedTrials, trainsOnKernels }] = await Promise.all([
+    import('../../train/backend.js'),
+    import('../../train/trial-runner.js'),
+    import('../../train/fused/fused-runner.js'),
+  ]);
   const selection = await selectBackend(options.backend, logger);
+  // As the agent's worker trains it: a dense network in the fused runner (as a bundle of one;
+  // members of a bundle report what they would alone, bit for bit), anything else through model.fit.
+  const fused = engine === 'run' && fusionBlocker(trial) === undefined;
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
-  if (options.json !== true) print(formatTrialHeader(trial, index, trials.length));
+  if (options.json !== true) {
+    print(formatTrialHeader(trial, index, trials.length));
+    print(`Engine: ${engineText(fused, trainsOnKernels(trial, selection.name), engine, selection.name)}`);
+  }
 
   const stopping = new AbortController();
   const interrupted = nextStopSignal(stopping.signal).then((signal) => {
@@ -90,17 +116,22 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
   });
   let epochStarted = performance.now();
   let result: TrialResult;
+  const onEpoch = (record: EpochRecord): void => {
+    const now = performance.now();
+    if (options.json !== true) print(formatEpochLine(record, trial.workload.epochs, (now - epochStarted) / 1000));
+    epochStarted = now;
+  };
+  const common = {
+    backend: selection.name,
+    signal: stopping.signal,
+    logger: options.json === true ? logger : reductionPrinter(logger, LR_REDUCED_EVENT, print),
+  };
   try {
-    result = await runTrial(trial, {
-      backend: selection.name,
-      signal: stopping.signal,
-      logger: options.json === true ? logger : reductionPrinter(logger, LR_REDUCED_EVENT, print),
-      onEpoch: (record) => {
-        const now = performance.now();
-        if (options.json !== true) print(formatEpochLine(record, trial.workload.epochs, (now - epochStarted) / 1000));
-        epochStarted = now;
-      },
-    });
+    if (fused) {
+      const [only] = await runFusedTrials([trial], { ...common, onEpoch: (_trialId, record) => onEpoch(record) });
+      if (only === undefined) throw new Error(`the fused runner reported no result for ${trial.id}`);
+      result = only;
+    } else result = await runTrial(trial, { ...common, onEpoch });
   } finally {
     // Stops listening for Ctrl-C (an abort after the trial ended changes nothing).
     stopping.abort('shutdown');
@@ -117,9 +148,10 @@ export function registerTrainCommand(program: Command): void {
     .description('train one grid point of a sweep spec in the foreground, a line per epoch')
     .argument('<spec>', 'sweep spec file (YAML) whose grid holds the trial')
     .option('--backend <backend>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'auto')
-    .option('--index <n>', 'which grid point (0-based; learningRate varies slowest, then factor, then patience); required when the grid has more than one')
+    .option('--index <n>', 'which grid point (0-based, as `plateau validate` lists them; learningRate varies slowest, then factor, then patience); required when the grid has more than one')
+    .option('--engine <engine>', 'run: the engine plateau run trains this trial on, so the history is the sweep\'s bit for bit | fit: tfjs model.fit', 'run')
     .option('--json', 'print the TrialResult as JSON on stdout instead of the epoch lines')
-    .addHelpText('after', '\nExample:\n  $ plateau train examples/quick.yaml --index 4 --backend wasm\n')
+    .addHelpText('after', '\nExamples:\n  $ plateau train examples/quick.yaml --index 4 --backend wasm\n  $ plateau train examples/quick.yaml --index 4 --engine fit\n')
     .action(async (specFile: string, options: TrainCommandOptions) => {
       const logger = programLogger(program);
       try {

@@ -44,11 +44,11 @@ export function describeSweepPlan(spec: SweepSpec, trials: readonly TrialSpec[] 
   const fixed = GRID_AXIS_ORDER.filter((axis) => !axes.includes(axis)).map((axis) => `${axis} ${axisValues(spec, axis).join('')}`);
   lines.push(`fixed: ${fixed.join(', ')}; monitor ${spec.plateau.monitor} (${spec.plateau.mode}); ${spec.workload.epochs} epochs`);
   lines.push(`objective: ${spec.objective.goal} ${spec.objective.metric} at the ${spec.objective.use} epoch`);
-  lines.push('trials:');
-  const header = ['#', 'id', 'repeat', 'seed', ...axes];
+  lines.push('trials (train one with `plateau train SPEC --index N`):');
+  const header = ['index', 'id', 'repeat', 'seed', ...axes];
   const rows = trials
     .slice(0, shown)
-    .map((trial, index) => [String(index + 1), trial.id, String(trial.repeat), String(trial.seed), ...axes.map((axis) => String(trial.config[axis]))]);
+    .map((trial, index) => [String(index), trial.id, String(trial.repeat), String(trial.seed), ...axes.map((axis) => String(trial.config[axis]))]);
   lines.push(...table([header, ...rows]));
   if (trials.length > shown) lines.push(`  … ${trials.length - shown} more`);
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@
 // failed configs last and shouted, then which knob mattered most.
 import { axesBySpread, type AxisEffect } from '../../rank/axis-effects.js';
 import { CONFIG_AXIS_LABEL, configKey, shownAxes } from '../../rank/config-key.js';
+import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../rank/engine-noise.js';
 import type { ConfigFlag } from '../../rank/schedule-flags.js';
 import type { ResultsDocument, ResultsRankingEntry, ResultsTrial, ResultsTrialStatus } from '../../results/results-document.js';
 import { formatObjective, formatSpread, styled, truncate } from './text-format.js';
@@ -52,10 +53,15 @@ function statusCell(entry: ResultsRankingEntry, isBest: boolean): string {
     if (count > 0) parts.push(`${label} ${count}/${entry.statuses.length}`);
   }
   for (const flag of entry.flags) {
-    const text = FLAG_TEXT[flag];
+    const text = flag === 'within-noise' ? `≈ rank ${entry.rank - 1}` : FLAG_TEXT[flag];
     if (text !== undefined) parts.push(text);
   }
   return parts.join(', ');
+}
+
+/** The legend of the ≈ marker, when a shown config carries it. */
+export function withinNoiseLegend(): string {
+  return `≈ rank N: within ${String(ENGINE_NOISE_RELATIVE_TOLERANCE * 100)}% of rank N's objective, where engines' float32 noise can swap them (docs/fused-training.md)`;
 }
 
 function isBad(entry: ResultsRankingEntry): boolean {
@@ -157,6 +163,7 @@ export function renderRankingTable(doc: ResultsDocument, options: RankingTableOp
     const lost = [diverged > 0 ? `${diverged} diverged` : '', failed > 0 ? `${failed} failed` : ''].filter((text) => text !== '');
     lines.push(fit(`… ${hidden.length} more config${hidden.length === 1 ? '' : 's'} not shown${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`));
   }
+  if (shown.some((entry) => entry.flags.includes('within-noise'))) lines.push(fit(withinNoiseLegend()));
   if (doc.ranking.length === 0) lines.push('(no trials)');
   const effects = effectLines(doc);
   if (effects.length > 0) lines.push('', ...effects.map(fit));
