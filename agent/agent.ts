@@ -9,6 +9,7 @@ import type { Logger } from '../src/log/logger.js';
 import { LeaseLostError, type AgentChannel, type AgentRegistration, type LeaseRef, type TrialLease } from '../src/rpc/agent-channel.js';
 import { UnregisteredAgentError } from '../src/rpc/rpc-errors.js';
 import { trialObjective } from '../src/train/objective.js';
+import { asWorkloadError } from '../src/trial/workload-error.js';
 import type { BackendName, CancelReason, TrialErrorInfo, TrialResult, TrialSpec, WorkloadSpec } from '../src/trial/types.js';
 import { WorkloadFileError, type AcquiredFiles } from './workload-files.js';
 import { AgentEvents, type AgentEventName, type AgentListener, type TrialReport } from './agent-events.js';
@@ -663,6 +664,10 @@ export class Agent {
   }
 
   private async reportResult(slot: number, lease: TrialLease, result: TrialResult): Promise<TrialReport> {
+    // A workload error (no retry can fix it) is a failed attempt of kind 'workload': the
+    // coordinator then fails the trial without a retry and stops the trials that would meet it.
+    const workload = result.outcome.status === 'failed' ? asWorkloadError(result.outcome.error) : null;
+    if (workload !== null) return this.reportFailure(slot, lease, workload);
     return this.report(slot, lease, async (ref, signal) => {
       const { recorded } = await this.channel.complete(ref, result, signal);
       return { kind: 'completed', recorded };

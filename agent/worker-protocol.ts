@@ -11,6 +11,7 @@ import type { SkippedBackend } from '../src/train/backend.js';
 import type { BundlePart, BundlePartMember, EngineState } from '../src/train/fused/bundle-part.js';
 import type { PlateauSchedulerState } from '../src/plateau/scheduler.js';
 import type { BackendName, CancelReason, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../src/trial/types.js';
+import { CANCEL_REASONS } from '../src/trial/types.js';
 
 export type { BackendRequest, SkippedBackend };
 // The environment a worker reads lives in worker-env.ts (no zod there); re-exported for the parent's side.
@@ -74,7 +75,7 @@ const metricValue = z.custom<number>((value) => typeof value === 'number', { mes
 const count = z.number().int().nonnegative();
 
 const backendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']) satisfies z.ZodType<BackendName>;
-const cancelReason = z.enum(['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted']) satisfies z.ZodType<CancelReason>;
+const cancelReason = z.enum(CANCEL_REASONS) satisfies z.ZodType<CancelReason>;
 
 const epochRecord: z.ZodType<EpochRecord> = z
   .object({ epoch: count, loss: metricValue, val_loss: metricValue, lr: metricValue })
@@ -82,7 +83,7 @@ const epochRecord: z.ZodType<EpochRecord> = z
 
 const trialEpoch: z.ZodType<TrialEpoch> = z.object({ trialId: z.string(), record: epochRecord });
 
-const errorInfo: z.ZodType<TrialErrorInfo> = z.object({ kind: z.string(), message: z.string() });
+const errorInfo: z.ZodType<TrialErrorInfo> = z.object({ kind: z.string(), message: z.string(), scope: z.enum(['sweep', 'config']).optional() });
 
 const trialOutcome: z.ZodType<TrialOutcome> = z.discriminatedUnion('status', [
   z.object({ status: z.literal('succeeded') }),
@@ -194,7 +195,7 @@ export function decodeWorkerMessage(value: unknown): Decoded<WorkerToParent> {
   return decodeWith(workerToParent, value);
 }
 
-const cancelReasons: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
+const cancelReasons: readonly CancelReason[] = CANCEL_REASONS;
 
 /** An AbortSignal's reason as a CancelReason; anything else (e.g. a bare abort()) is 'interrupted'. */
 export function toCancelReason(reason: unknown): CancelReason {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { workloadFiles } from '../src/artifacts/workload-files.js';
 import type { Logger } from '../src/log/logger.js';
 import type { AgentRegistration, HeartbeatDirective, LeaseRef, TrialLease } from '../src/rpc/agent-channel.js';
-import type { SubmittedSweep, SweepProgress, SweepSummary } from '../src/rpc/sweep-progress.js';
+import { FAILURES_SHOWN, type SubmittedSweep, type SweepProgress, type SweepSummary } from '../src/rpc/sweep-progress.js';
 import { expandGrid } from '../src/spec/grid.js';
 import { sweepId as sweepIdOf } from '../src/spec/ids.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
@@ -20,6 +20,8 @@ import { fusionKey } from '../src/train/fused/fusion-key.js';
 import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
 import { StoreUnavailableError, type StoreHealth } from './store-health.js';
 import { summarizeSweep } from './sweep-summary.js';
+import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
+import { workloadScopeOf } from '../src/trial/workload-error.js';
 import { dealBundle, type DealCandidate } from './bundle-dealer.js';
 import { TrialQueue, type QueuedTrial } from './trial-queue.js';
 
@@ -140,6 +142,12 @@ export class Coordinator {
         for (const trial of requeued) this.enqueue(trial);
         this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
         this.dispatch();
+      } else if (this.store.sweepError(sweepId) !== null) {
+        // Submitted again after a workload error: the data may be fixed, so the stopped trials get their chance.
+        const requeued = this.store.resumeAfterWorkloadError(sweepId);
+        for (const trial of requeued) this.enqueue(trial);
+        this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length, after: 'workload-error' });
+        this.dispatch();
       }
       this.store.recordSweepArtifacts(sweepId, blobs);
       this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials: existing.totalTrials });
@@ -181,13 +189,15 @@ export class Coordinator {
     this.assertOpen();
     const sweep = this.store.getSweep(sweepId);
     if (sweep === undefined) throw new UnknownSweepError(sweepId);
-    return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal));
+    return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal), this.store.sweepError(sweepId));
   }
 
   /** Every sweep, oldest first. */
   listSweeps(): readonly SweepSummary[] {
     this.assertOpen();
-    return this.store.listSweeps().map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal)));
+    return this.store
+      .listSweeps()
+      .map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal), this.store.sweepError(sweep.sweepId)));
   }
 
   /** Queued trials are cancelled now; running ones get a cancel directive on their next heartbeat. */
@@ -203,7 +213,9 @@ export class Coordinator {
   }
 
   progress(sweepId: string): SweepProgress {
-    return { summary: this.getSweep(sweepId), running: this.store.runningProgress(sweepId) };
+    const summary = this.getSweep(sweepId);
+    const failures = summary.counts.failed + summary.counts.diverged === 0 ? [] : this.store.failedTrials(sweepId, FAILURES_SHOWN);
+    return { summary, running: this.store.runningProgress(sweepId), failures };
   }
 
   /**
@@ -300,7 +312,8 @@ export class Coordinator {
     this.store.recordHeartbeat(trial, ref.fencingToken, epochs);
     this.events.emit('trial-heartbeat', { ...trial, agentId: check.lease.agentId, epochs });
     this.changed(trial.sweepId);
-    return this.store.isCancelled(trial.sweepId) ? { kind: 'cancel', reason: 'sweep-cancelled' } : { kind: 'continue' };
+    if (this.store.isCancelled(trial.sweepId)) return { kind: 'cancel', reason: 'sweep-cancelled' };
+    return this.store.isStoppedForWorkload(trial) ? { kind: 'cancel', reason: 'workload-error' } : { kind: 'continue' };
   }
 
   /**
@@ -325,6 +338,11 @@ export class Coordinator {
       throw new InvalidReportError(ref.leaseId, `a result for trial ${result.trialId} on the lease of trial ${trial.trialId}`);
     }
     const { outcome } = result;
+    // A workload error reported as a result (rather than a failed attempt) is handled the same way.
+    if (outcome.status === 'failed' && workloadScopeOf(outcome.error) !== null) {
+      this.failForWorkload(check.lease, trial, outcome.error);
+      return { recorded: false };
+    }
     if (outcome.status === 'cancelled' && handBackReasons.includes(outcome.reason)) {
       this.endLostAttempt(check.lease, trial, { event: 'release', ending: `handed back: ${outcome.reason}` });
       return { recorded: false };
@@ -352,14 +370,21 @@ export class Coordinator {
     return this.store.durable();
   }
 
-  /** This attempt failed: the trial is requeued while attempts are left, else failed for good. */
+  /**
+   * This attempt failed: the trial is requeued while attempts are left, else failed for good. A
+   * workload error (kind WORKLOAD_ERROR_KIND) is never retried: see failForWorkload.
+   */
   fail(ref: LeaseRef, error: TrialErrorInfo): { readonly requeued: boolean } {
     this.assertOpen();
     this.holdLeaseWhileUnwritable(ref);
     const check = this.leases.validate(ref.leaseId, ref.fencingToken);
     if (check.status === 'stale') throw this.rejectStale(ref, 'fail');
     const trial = this.heldRef(check.lease);
-    const outcome = this.endLostAttempt(check.lease, trial, { event: 'fail', ending: `failed: ${error.kind}: ${error.message}` });
+    if (workloadScopeOf(error) !== null) {
+      this.failForWorkload(check.lease, trial, error);
+      return { requeued: false };
+    }
+    const outcome = this.endLostAttempt(check.lease, trial, { event: 'fail', ending: failedAttemptEnding(error) });
     return { requeued: outcome.state === 'queued' };
   }
 
@@ -649,6 +674,32 @@ export class Coordinator {
     }
     this.afterTrialEnded(trial.sweepId);
     return outcome;
+  }
+
+  /**
+   * A workload error: the trial fails without a retry, and the first such error of its sweep (or,
+   * for a configuration-specific one, of its configuration) stops the trials that would meet it:
+   * queued ones are cancelled now, running ones get a cancel directive on their next heartbeat.
+   * Logged once per stop; the trials stopped with it are not logged one by one.
+   */
+  private failForWorkload(lease: Lease, trial: TrialRef, error: TrialErrorInfo): void {
+    const scope = workloadScopeOf(error) ?? 'sweep';
+    const failure = this.store.failForWorkload(trial, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, error, scope, nowMs: this.options.clock() });
+    this.releaseLease(lease);
+    if (failure.state === 'failed') this.events.emit('trial-failed', { ...trial, reasons: [failedAttemptEnding(error)] });
+    const { stop } = failure;
+    if (stop !== null) {
+      for (const ref of stop.cancelledQueued) this.queue.remove(trialKeyOf(ref));
+      this.logger.error('sweep.failed-workload', {
+        sweepId: trial.sweepId,
+        trialId: trial.trialId,
+        scope,
+        message: error.message,
+        cancelledQueued: stop.cancelledQueued.length,
+        running: stop.holdingLease.length,
+      });
+    }
+    this.afterTrialEnded(trial.sweepId);
   }
 
   private afterTrialEnded(sweepId: string): void {

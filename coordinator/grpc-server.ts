@@ -15,7 +15,7 @@ import {
 import * as wire from '../gen/plateau/v1/coordinator.js';
 import { silentLogger, type Logger } from '../src/log/logger.js';
 import { maxMessageBytes, trialIdMetadataKey } from '../src/rpc/grpc-call.js';
-import { decodeEpoch, decodeTrialResult, encodeDirective, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
+import { decodeEpoch, decodeTrialError, decodeTrialResult, encodeDirective, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
 import { buildResultsDocument, serializeResultsDocument } from '../src/results/results-document.js';
 import { parseSweepSpecJson } from '../src/spec/load.js';
 import { SpecError } from '../src/spec/spec-error.js';
@@ -311,7 +311,8 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     },
     fail: (request) => {
       if (request.errorKind === '') throw new WireDecodeError('error_kind', 'a failed attempt says what failed');
-      return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, { kind: request.errorKind, message: request.errorMessage });
+      const error = decodeTrialError(request.errorKind, request.errorMessage, request.errorScope, 'error_scope');
+      return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, error);
     },
   };
   const sessions = new AgentSessions({

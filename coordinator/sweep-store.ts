@@ -56,10 +56,13 @@ import { closeSync, fsync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import type { AttemptRecord, SweepSnapshot, TrialRecord, TrialState } from '../src/trial/records.js';
-import type { BackendName, EpochRecord, TrialConfig, TrialOutcome, TrialResult, TrialSpec } from '../src/trial/types.js';
-import type { RunningTrialProgress, TrialCounts } from '../src/rpc/sweep-progress.js';
+import type { BackendName, EpochRecord, TrialConfig, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec, WorkloadErrorScope } from '../src/trial/types.js';
+import type { FailedTrialProgress, RunningTrialProgress, TrialCounts } from '../src/rpc/sweep-progress.js';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers.js';
 import { IllegalTransitionError, isTerminal, terminalStates, transition, type TrialEvent } from './trial-state.js';
+import { configKey } from '../src/rank/config-key.js';
+import { failedAttemptEnding, lastTrialError } from '../src/trial/attempt-ending.js';
+import { WORKLOAD_ERROR_KIND, WORKLOAD_ERROR_MESSAGE_MAX, type SweepError } from '../src/trial/workload-error.js';
 import { dataDirRefusal, storeFileState } from './store-file.js';
 import { diskWriteErrorCode, StoreHealthMonitor, StoreUnavailableError, type StoreHealth, type StoreHealthListener, type WriteProbePolicy } from './store-health.js';
 
@@ -151,6 +154,24 @@ export interface LostAttemptOutcome {
   readonly state: TrialState;
   /** Every attempt's ending so far, for the reason of a trial failed for good. */
   readonly endings: readonly string[];
+}
+
+/** What a workload error changed (see failForWorkload). */
+export interface WorkloadFailure {
+  /** The reporting trial's new state: failed, or cancelled when its scope was already stopped. */
+  readonly state: TrialState;
+  /** Set when this error stopped a scope: the first workload error of the sweep or configuration. */
+  readonly stop: {
+    readonly scope: WorkloadErrorScope;
+    readonly cancelledQueued: readonly TrialRef[];
+    readonly holdingLease: readonly TrialRef[];
+  } | null;
+}
+
+interface WorkloadStops {
+  readonly wholeSweep: boolean;
+  /** configKeys of the stopped configurations. */
+  readonly configs: ReadonlySet<string>;
 }
 
 interface SweepRow {
@@ -285,6 +306,21 @@ BEGIN SELECT RAISE(ABORT, 'a result needs its trial ended with the same status')
 -- Only a cancelled trial's partial result may go away (the sweep was resubmitted and it runs again).
 CREATE TRIGGER IF NOT EXISTS results_kept BEFORE DELETE ON results WHEN OLD.status <> 'cancelled'
 BEGIN SELECT RAISE(ABORT, 'a finished trial result is never deleted'); END;
+`;
+
+// Workload errors (errors no retry can fix) and what they stopped: a row per stopped scope, the
+// whole sweep (config_key '') or one configuration (its configKey). The sweep's error is its
+// first row. Added to schema version 1 as a new table: an older file gains it at open.
+const workloadStopsSchema = `
+CREATE TABLE IF NOT EXISTS workload_stops (
+  sweep_id TEXT NOT NULL REFERENCES sweeps(sweep_id),
+  config_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL,
+  trial_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (sweep_id, config_key)
+);
 `;
 
 export class StoreSchemaError extends Error {
@@ -425,6 +461,8 @@ export class SweepStore {
   private readonly transact: <T>(work: () => T) => T;
   /** Whether each sweep is cancelled, as last written or read (every heartbeat asks). */
   private readonly cancelledSweeps = new Map<string, boolean>();
+  /** What workload errors stopped, per sweep, as last read (see workloadStopsOf). */
+  private readonly workloadStopCache = new Map<string, WorkloadStops>();
   /** A per-turn batch transaction is open (see the note above). */
   private batchOpen = false;
   /** The writes of the open batch, in order: kept for the probe should its commit fail. */
@@ -470,6 +508,7 @@ export class SweepStore {
     if (check !== 'ok') throw new StoreOpenError(file, 'SQLITE_CORRUPT', String(check));
     if (!creating) requireStoreSchema(this.db, file);
     this.db.exec(schema);
+    this.db.exec(workloadStopsSchema);
     const version = this.statement<[], { value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).get();
     if (version === undefined) {
       this.statement(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(schemaVersion));
@@ -877,6 +916,139 @@ export class SweepStore {
     this.full(() => this.statement(`UPDATE sweeps SET stale_results_rejected = stale_results_rejected + 1 WHERE sweep_id = ?`).run(sweepId));
   }
 
+  // ── workload errors ─────────────────────────────────────────────────────
+
+  /**
+   * Ends the current attempt on a workload error (no retry can fix it), in one FULL
+   * transaction. The trial fails without a retry, or is cancelled when its sweep is cancelled or
+   * its scope already stopped (one failed trial per stop, however many met the error at once).
+   * The first time, the scope is stopped: the sweep (`sweep`) or the trial's configuration
+   * (`config`); its queued trials are cancelled, and those holding a lease are returned for the
+   * cancel directive of their next heartbeat.
+   */
+  failForWorkload(
+    ref: TrialRef,
+    input: { leaseId: string; fencingToken: number; error: TrialErrorInfo; scope: WorkloadErrorScope; nowMs: number },
+  ): WorkloadFailure {
+    const message = input.error.message.slice(0, WORKLOAD_ERROR_MESSAGE_MAX);
+    const failure = this.full((): WorkloadFailure => {
+      const row = this.requireCurrent(ref, input.fencingToken);
+      const sweep = this.requireSweepRow(ref.sweepId);
+      const key = configKey(this.specOf(ref).config);
+      const stoppedBefore = sweep.cancelled === 1 || this.isStoppedForWorkload(ref, key);
+      const failures = row.failures + 1;
+      const next = this.move(row, { kind: 'fail', attemptsLeft: sweep.max_attempts - failures, sweepCancelled: stoppedBefore, workload: true });
+      this.statement(`UPDATE trials SET state = ?, failures = ? WHERE sweep_id = ? AND trial_id = ?`).run(next, failures, ref.sweepId, ref.trialId);
+      this.endAttemptRow(input.leaseId, input.nowMs, next === 'failed' ? failedAttemptEnding({ kind: input.error.kind, message }) : 'cancelled: workload-error');
+      if (next !== 'failed') return { state: next, stop: null };
+      const stoppedKey = input.scope === 'sweep' ? '' : key;
+      this
+        .statement(`INSERT INTO workload_stops (sweep_id, config_key, kind, message, trial_id, at_ms) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(ref.sweepId, stoppedKey, input.error.kind, message, ref.trialId, input.nowMs);
+      const cancelledQueued: TrialRef[] = [];
+      const holdingLease: TrialRef[] = [];
+      for (const open of this.trialRows(ref.sweepId, ['queued', 'leased', 'running'])) {
+        if (input.scope === 'config' && configKey(readJson<TrialSpec>(open.spec_json).config) !== key) continue;
+        const stopped = this.move(open, { kind: 'workload-stop' });
+        const openRef = { sweepId: ref.sweepId, trialId: open.trial_id };
+        if (stopped === 'cancelled') {
+          this.setState(open, stopped);
+          cancelledQueued.push(openRef);
+        } else {
+          holdingLease.push(openRef);
+        }
+      }
+      return { state: next, stop: { scope: input.scope, cancelledQueued, holdingLease } };
+    });
+    // Read again after the commit: the cache never runs ahead of what is on disk.
+    this.workloadStopCache.delete(ref.sweepId);
+    return failure;
+  }
+
+  /**
+   * Resubmitted after a workload error (its data fixed, presumably): the stops are lifted, the
+   * trials they cancelled and those that failed with the workload error are queued again (one
+   * FULL transaction). Nothing happens to a sweep without a workload error, or to trials that
+   * failed otherwise.
+   */
+  resumeAfterWorkloadError(sweepId: string): readonly StoredTrial[] {
+    const requeued = this.full(() => {
+      const stopped = this.statement<[string], { n: number }>(`SELECT COUNT(*) AS n FROM workload_stops WHERE sweep_id = ?`).get(sweepId);
+      if (stopped === undefined || stopped.n === 0) return [];
+      this.statement(`DELETE FROM workload_stops WHERE sweep_id = ?`).run(sweepId);
+      this.statement(`UPDATE sweeps SET finished_at_ms = NULL WHERE sweep_id = ?`).run(sweepId);
+      const again: StoredTrial[] = [];
+      for (const row of this.trialRows(sweepId, ['cancelled', 'failed'])) {
+        const ref = { sweepId, trialId: row.trial_id };
+        if (row.state === 'failed') {
+          const last = this.attemptRows(ref).at(-1);
+          if (last?.ending?.startsWith(failedAttemptEnding({ kind: WORKLOAD_ERROR_KIND, message: '' })) !== true) continue;
+          this.setState(row, this.move(row, { kind: 'retry-workload' }));
+        } else {
+          this.setState(row, this.move(row, { kind: 'resume' }));
+          this.statement(`DELETE FROM results WHERE sweep_id = ? AND trial_id = ?`).run(sweepId, row.trial_id);
+        }
+        again.push(toStoredTrial({ ...row, state: 'queued' }));
+      }
+      return again;
+    });
+    this.workloadStopCache.delete(sweepId);
+    return requeued;
+  }
+
+  /** The first `limit` failed or diverged trials, in grid order, each with its last error (see lastTrialError). */
+  failedTrials(sweepId: string, limit: number): readonly FailedTrialProgress[] {
+    const rows = this
+      .statement<[string, number], { trial_id: string; state: 'failed' | 'diverged'; result_json: string | null }>(
+        `SELECT t.trial_id AS trial_id, t.state AS state, r.result_json AS result_json FROM trials t LEFT JOIN results r USING (sweep_id, trial_id)
+         WHERE t.sweep_id = ? AND t.state IN ('failed', 'diverged') ORDER BY t.ordinal LIMIT ?`,
+      )
+      .all(sweepId, limit);
+    return rows.map((row) => {
+      const outcome = row.result_json === null ? null : readJson<TrialResult>(row.result_json).outcome;
+      const endings = this.attemptRows({ sweepId, trialId: row.trial_id }).map((attempt) => attempt.ending);
+      const error = lastTrialError(true, outcome, endings) ?? { kind: 'unknown', message: 'no error was recorded' };
+      return { trialId: row.trial_id, status: row.state, error };
+    });
+  }
+
+  /** Whether a workload error stopped this trial's sweep or configuration (`key`: its configKey, when known). */
+  isStoppedForWorkload(ref: TrialRef, key?: string): boolean {
+    const stops = this.workloadStopsOf(ref.sweepId);
+    if (stops.wholeSweep) return true;
+    if (stops.configs.size === 0) return false;
+    return stops.configs.has(key ?? configKey(this.specOf(ref).config));
+  }
+
+  /** The sweep's first workload error, or null. */
+  sweepError(sweepId: string): SweepError | null {
+    const row = this
+      .statement<[string], { config_key: string; kind: string; message: string; trial_id: string; at_ms: number }>(
+        `SELECT config_key, kind, message, trial_id, at_ms FROM workload_stops WHERE sweep_id = ? ORDER BY at_ms, rowid LIMIT 1`,
+      )
+      .get(sweepId);
+    if (row === undefined) return null;
+    return { kind: row.kind, message: row.message, trialId: row.trial_id, atMs: row.at_ms, scope: row.config_key === '' ? 'sweep' : 'config' };
+  }
+
+  /** What workload errors stopped in a sweep; kept in memory once read (every heartbeat asks). */
+  private workloadStopsOf(sweepId: string): WorkloadStops {
+    const known = this.workloadStopCache.get(sweepId);
+    if (known !== undefined) return known;
+    const keys = this.statement<[string], { config_key: string }>(`SELECT config_key FROM workload_stops WHERE sweep_id = ?`).all(sweepId).map((row) => row.config_key);
+    const stops: WorkloadStops = { wholeSweep: keys.includes(''), configs: new Set(keys.filter((key) => key !== '')) };
+    // Bounded like the other per-sweep memos: a coordinator that served very many sweeps reads again.
+    if (this.workloadStopCache.size >= 10_000) this.workloadStopCache.clear();
+    this.workloadStopCache.set(sweepId, stops);
+    return stops;
+  }
+
+  private specOf(ref: TrialRef): TrialSpec {
+    const row = this.trialRow(ref);
+    if (row === undefined) throw new UnknownTrialError(ref);
+    return readJson<TrialSpec>(row.spec_json);
+  }
+
   // ── agents ──────────────────────────────────────────────────────────────
 
   registerAgent(agent: StoredAgent, nowMs: number): void {
@@ -995,11 +1167,15 @@ export class SweepStore {
       const row = this.requireCurrent(ref, input.fencingToken);
       const sweep = this.requireSweepRow(ref.sweepId);
       const failures = row.failures + (input.lost.event === 'release' ? 0 : 1);
-      const sweepCancelled = sweep.cancelled === 1;
+      // A trial that a workload error stopped goes no further than a cancelled sweep's would.
+      const sweepCancelled = sweep.cancelled === 1 || this.isStoppedForWorkload(ref);
+      const attemptsLeft = sweep.max_attempts - failures;
       const event: TrialEvent =
         input.lost.event === 'release'
           ? { kind: 'release', sweepCancelled }
-          : { kind: input.lost.event, attemptsLeft: sweep.max_attempts - failures, sweepCancelled };
+          : input.lost.event === 'fail'
+            ? { kind: 'fail', attemptsLeft, sweepCancelled, workload: false }
+            : { kind: 'lease-expired', attemptsLeft, sweepCancelled };
       const next = this.move(row, event);
       this.statement(`UPDATE trials SET state = ?, failures = ? WHERE sweep_id = ? AND trial_id = ?`).run(next, failures, ref.sweepId, ref.trialId);
       this.endAttemptRow(input.leaseId, input.nowMs, input.lost.ending);
@@ -1120,6 +1296,7 @@ export class SweepStore {
       createdAtMs: sweep.createdAtMs,
       finishedAtMs: sweep.finishedAtMs,
       cancelled: sweep.cancelled,
+      error: this.sweepError(sweepId),
       environment: { backends: [...backends].sort(), hosts: [...new Set(agents.map((agent) => agent.hostname))], versions },
       trials,
     };

@@ -11,16 +11,25 @@ export type TrialEvent =
   | { readonly kind: 'heartbeat' }
   /** The worker reported how the trial ended. */
   | { readonly kind: 'complete'; readonly outcome: TrialOutcome }
-  /** The attempt failed (crash, OOM, timeout); attemptsLeft counts attempts after this one. */
-  | { readonly kind: 'fail'; readonly attemptsLeft: number; readonly sweepCancelled: boolean }
+  /**
+   * The attempt failed (crash, OOM, timeout); attemptsLeft counts attempts after this one. A
+   * workload error (no retry can fix it) fails the trial whatever attempts are left.
+   * `sweepCancelled` here and below: the sweep was cancelled, or stopped by a workload error
+   * that this trial would meet too (its sweep's, or its configuration's).
+   */
+  | { readonly kind: 'fail'; readonly attemptsLeft: number; readonly sweepCancelled: boolean; readonly workload: boolean }
   /** The agent handed the trial back unfinished (it is draining): not a failed attempt. */
   | { readonly kind: 'release'; readonly sweepCancelled: boolean }
   /** Heartbeats stopped (or the coordinator restarted) before the trial ended. */
   | { readonly kind: 'lease-expired'; readonly attemptsLeft: number; readonly sweepCancelled: boolean }
   /** The user cancelled the sweep. */
   | { readonly kind: 'cancel-sweep' }
+  /** Another trial met a workload error that this one would meet too (same sweep, or same configuration). */
+  | { readonly kind: 'workload-stop' }
   /** The sweep was resubmitted after a cancel: cancelled trials run again. */
-  | { readonly kind: 'resume' };
+  | { readonly kind: 'resume' }
+  /** The sweep was resubmitted after a workload error (its data fixed): the trial that met it runs again. */
+  | { readonly kind: 'retry-workload' };
 
 export type TrialEventKind = TrialEvent['kind'];
 
@@ -56,8 +65,9 @@ export class IllegalTransitionError extends Error {
 
 const moved = (state: TrialState, effect: TransitionEffect = 'none'): TransitionResult => ({ ok: true, state, effect });
 
-function afterLostAttempt(attemptsLeft: number, sweepCancelled: boolean): TrialState {
+function afterLostAttempt(attemptsLeft: number, sweepCancelled: boolean, workload: boolean): TrialState {
   if (sweepCancelled) return 'cancelled';
+  if (workload) return 'failed';
   return attemptsLeft > 0 ? 'queued' : 'failed';
 }
 
@@ -72,15 +82,19 @@ export function transition(from: TrialState, event: TrialEvent): TransitionResul
     case 'complete':
       return holdsLease ? moved(event.outcome.status) : reject();
     case 'fail':
+      return holdsLease ? moved(afterLostAttempt(event.attemptsLeft, event.sweepCancelled, event.workload)) : reject();
     case 'lease-expired':
-      return holdsLease ? moved(afterLostAttempt(event.attemptsLeft, event.sweepCancelled)) : reject();
+      return holdsLease ? moved(afterLostAttempt(event.attemptsLeft, event.sweepCancelled, false)) : reject();
     case 'release':
       return holdsLease ? moved(event.sweepCancelled ? 'cancelled' : 'queued') : reject();
     case 'cancel-sweep':
+    case 'workload-stop':
       if (from === 'queued') return moved('cancelled');
       // A trial that holds a lease finishes on its agent: the next heartbeat says cancel.
       return holdsLease ? moved(from, 'signal-cancel') : reject();
     case 'resume':
       return from === 'cancelled' ? moved('queued') : reject();
+    case 'retry-workload':
+      return from === 'failed' ? moved('queued') : reject();
   }
 }

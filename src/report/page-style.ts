@@ -69,6 +69,12 @@ table.kv td { padding: 4px 0; font-variant-numeric: tabular-nums; word-break: br
 details { margin-top: 14px; }
 details summary { cursor: pointer; color: var(--accent); }
 details pre { background: #f8fafc; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; overflow-x: auto; }
+.sweep-error { background: var(--bad-bg); border: 1px solid #fecaca; border-left: 5px solid var(--bad); border-radius: 10px; padding: 14px 18px; margin-bottom: 16px; color: var(--bad); }
+.sweep-error h2 { margin: 0 0 6px; }
+.sweep-error p { margin: 4px 0; color: var(--ink); word-break: break-word; }
+.sweep-error .detail { color: var(--muted); font-size: 13px; }
+.state-failed { background: var(--bad-bg); color: var(--bad); }
+table.failures td.message { white-space: normal; word-break: break-word; }
 footer { color: var(--muted); font-size: 13px; text-align: center; margin-top: 28px; }
 @media (max-width: 760px) { .snippets { grid-template-columns: 1fr; } .chart-grid { grid-template-columns: 1fr; } main { padding: 16px; } }
 @media print { :root { background: #fff; } section.panel { break-inside: avoid; border: none; padding: 0; } }

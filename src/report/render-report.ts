@@ -3,6 +3,7 @@
 import type { ResultsDocument } from '../results/results-document.js';
 import { curveCharts } from './curve-charts.js';
 import { effectChart } from './effect-chart.js';
+import { failedTrialsHtml, sweepErrorBannerHtml } from './error-sections.js';
 import { loadEchartsBundle } from './echarts-bundle.js';
 import { heatmapCharts } from './heatmap-charts.js';
 import { escapeHtml, jsonForScriptElement, scriptForInlineElement } from './html-text.js';
@@ -41,8 +42,10 @@ export function renderReportHtml(doc: ResultsDocument): string {
   const all = [...charts.curves, ...charts.heatmaps, ...(charts.effects === null ? [] : [charts.effects]), ...(charts.parallel === null ? [] : [charts.parallel])];
   const pageData = { charts: all.map((chart) => ({ id: chart.id, option: chart.option, ...(chart.axisTooltip === undefined ? {} : { axisTooltip: chart.axisTooltip }) })) };
   const hasCurves = doc.trials.some((trial) => trial.history.length > 0);
+  const failures = failedTrialsHtml(doc);
   const sections = [
     section('ranking-section', 'Ranking', `Configs best first, aggregated over repeats; diverged and failed configs last.`, rankingTableHtml(doc)),
+    failures === '' ? '' : section('failures', 'Failed and diverged trials', 'Each with its last error.', failures),
     hasCurves
       ? section('curves', 'Training curves', 'How each trial trained, epoch by epoch.', `<div class="chart-grid">${charts.curves.map(chartHtml).join('\n')}</div>`)
       : '',
@@ -67,6 +70,7 @@ export function renderReportHtml(doc: ResultsDocument): string {
 <body>
 <main>
 ${headerHtml(doc)}
+${sweepErrorBannerHtml(doc)}
 ${summaryHtml(doc)}
 ${sections.join('\n')}
 <footer>Written by plateau-sweep from results.json (schema v${doc.schemaVersion}). Works offline.</footer>

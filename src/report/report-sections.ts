@@ -52,7 +52,8 @@ export function headerHtml(doc: ResultsDocument): string {
   const duration = sweepDuration(doc);
   const facts = [
     `sweep <code>${escapeHtml(sweep.id)}</code>`,
-    `<span class="state state-${escapeHtml(sweep.state)}">${escapeHtml(sweep.state)}</span>`,
+    // A workload error that stopped the sweep failed it, whatever its trials' ends were.
+    ((state: string) => `<span class="state state-${escapeHtml(state)}">${escapeHtml(state)}</span>`)(sweep.error?.scope === 'sweep' ? 'failed' : sweep.state),
     `objective: ${escapeHtml(objectiveText(doc))}`,
     `started ${escapeHtml(sweep.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}${duration === null ? '' : `, took ${duration}`}`,
   ];

@@ -63,6 +63,7 @@ const trialSchema = z.object({
   wallSeconds: finite.nullable(),
   divergedAtEpoch: count.optional(),
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
+  cancelReason: z.string().optional(),
 });
 
 const flagSchema = z.enum(CONFIG_FLAGS);
@@ -77,6 +78,9 @@ const resultsDocumentSchema = z.object({
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
     state: z.enum(['running', 'finished', 'cancelled']),
+    error: z
+      .object({ kind: z.string(), message: z.string(), trialId: z.string(), scope: z.enum(['sweep', 'config']), at: z.string() })
+      .optional(),
   }),
   environment: z.object({
     backends: z.array(z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])),

@@ -6,7 +6,9 @@ import { rankConfigs } from '../rank/ranking.js';
 import type { ObjectiveSummary } from '../rank/summary-stats.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { SweepEnvironment, SweepSnapshot, TrialRecord, TrialState } from '../trial/records.js';
-import type { BackendName, EpochRecord, TrialConfig, TrialErrorInfo } from '../trial/types.js';
+import { lastTrialError } from '../trial/attempt-ending.js';
+import type { BackendName, EpochRecord, TrialConfig, WorkloadErrorScope } from '../trial/types.js';
+import type { SweepError } from '../trial/workload-error.js';
 import { kerasSnippet, tfjsSnippet } from './snippets.js';
 
 /** Bump on any change a reader of an older document would misread. */
@@ -38,8 +40,30 @@ export interface ResultsTrial {
   readonly wallSeconds: number | null;
   /** Present for diverged trials: the epoch whose loss was NaN/Inf. */
   readonly divergedAtEpoch?: number;
-  /** Present for failed trials. */
-  readonly error?: TrialErrorInfo;
+  /**
+   * Present for failed and diverged trials: the last error, from the result or, for a trial that
+   * failed without one (a crash, a lost lease, a workload error), its last failed attempt.
+   */
+  readonly error?: ResultsTrialError;
+  /** Present for cancelled trials: why (`sweep-cancelled`, `workload-error`, …). */
+  readonly cancelReason?: string;
+}
+
+export interface ResultsTrialError {
+  /** An error class (`WorkerCrashedError`), `workload` (no retry can fix it), `lease-expired` or `diverged`. */
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** The error that failed the sweep (or one configuration), once: see src/trial/workload-error.ts. */
+export interface ResultsSweepError {
+  readonly kind: string;
+  readonly message: string;
+  readonly trialId: string;
+  /** `sweep`: every trial was stopped; `config`: the trials of that trial's configuration. */
+  readonly scope: WorkloadErrorScope;
+  /** ISO 8601. */
+  readonly at: string;
 }
 
 export interface ResultsRankingEntry {
@@ -69,6 +93,8 @@ export interface ResultsDocument {
     readonly createdAt: string;
     readonly finishedAt: string | null;
     readonly state: SweepState;
+    /** Present when a workload error failed the sweep or one of its configurations (the first one). */
+    readonly error?: ResultsSweepError;
   };
   readonly environment: SweepEnvironment;
   readonly trials: readonly ResultsTrial[];
@@ -89,7 +115,25 @@ function sweepState(snapshot: SweepSnapshot): SweepState {
   return snapshot.finishedAtMs === null ? 'running' : 'finished';
 }
 
-function resultsTrial(record: TrialRecord): ResultsTrial {
+/** The last error of a failed or diverged trial: its result's, else its last failed attempt's. */
+function lastError(record: TrialRecord): ResultsTrialError | undefined {
+  const failed = record.state === 'failed' || record.state === 'diverged';
+  const error = lastTrialError(failed, record.result?.outcome ?? null, record.attempts.map((attempt) => attempt.ending));
+  return error === null ? undefined : { kind: error.kind, message: error.message };
+}
+
+/** Why a cancelled trial was: its result says; without one, the sweep's workload error or the user's cancel. */
+function cancelReasonOf(record: TrialRecord, snapshot: SweepSnapshot): string | undefined {
+  if (record.state !== 'cancelled') return undefined;
+  const outcome = record.result?.outcome;
+  if (outcome?.status === 'cancelled') return outcome.reason;
+  const ending = record.attempts[record.attempts.length - 1]?.ending ?? null;
+  if (ending === 'cancelled: workload-error') return 'workload-error';
+  if (snapshot.cancelled) return 'sweep-cancelled';
+  return snapshot.error === null ? undefined : 'workload-error';
+}
+
+function resultsTrial(record: TrialRecord, snapshot: SweepSnapshot): ResultsTrial {
   const { spec, result } = record;
   const trial: ResultsTrial = {
     id: spec.id,
@@ -106,9 +150,19 @@ function resultsTrial(record: TrialRecord): ResultsTrial {
     wallSeconds: result?.wallSeconds ?? null,
   };
   const outcome = result?.outcome;
-  if (outcome?.status === 'diverged') return { ...trial, divergedAtEpoch: outcome.atEpoch };
-  if (outcome?.status === 'failed') return { ...trial, error: { kind: outcome.error.kind, message: outcome.error.message } };
-  return trial;
+  const error = lastError(record);
+  const cancelReason = cancelReasonOf(record, snapshot);
+  return {
+    ...trial,
+    ...(outcome?.status === 'diverged' ? { divergedAtEpoch: outcome.atEpoch } : {}),
+    ...(error === undefined ? {} : { error }),
+    ...(cancelReason === undefined ? {} : { cancelReason }),
+  };
+}
+
+function resultsSweepError(error: SweepError | null): { readonly error?: ResultsSweepError } {
+  if (error === null) return {};
+  return { error: { kind: error.kind, message: error.message, trialId: error.trialId, scope: error.scope, at: new Date(error.atMs).toISOString() } };
 }
 
 /** Builds results.json's content from the store's snapshot of one sweep. */
@@ -128,13 +182,14 @@ export function buildResultsDocument(snapshot: SweepSnapshot): ResultsDocument {
       createdAt: new Date(snapshot.createdAtMs).toISOString(),
       finishedAt: snapshot.finishedAtMs === null ? null : new Date(snapshot.finishedAtMs).toISOString(),
       state: sweepState(snapshot),
+      ...resultsSweepError(snapshot.error),
     },
     environment: {
       backends: [...snapshot.environment.backends],
       hosts: [...snapshot.environment.hosts],
       versions: { ...snapshot.environment.versions },
     },
-    trials: snapshot.trials.map(resultsTrial),
+    trials: snapshot.trials.map((record) => resultsTrial(record, snapshot)),
     ranking,
     axisEffects: computeAxisEffects(snapshot.trials, spec.objective),
     best:

@@ -19,7 +19,7 @@ import { LeaseLostError, type AgentChannel, type AgentRegistration, type Heartbe
 import { bearerTokenInterceptor } from '../security/client-auth.js';
 import { callUnary, maxMessageBytes, trialIdMetadataKey } from './grpc-call.js';
 import { isServiceError, toRpcError, UnregisteredAgentError, type RpcMethod } from './rpc-errors.js';
-import { decodeDirective, decodeLease, encodeEpoch, encodeTrialResult } from './wire.js';
+import { decodeDirective, decodeLease, encodeEpoch, encodeTrialError, encodeTrialResult } from './wire.js';
 import type { BackendName, EpochRecord, TrialErrorInfo, TrialResult } from '../trial/types.js';
 
 export interface GrpcAgentChannelOptions {
@@ -114,7 +114,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
   /** Hands a lease we cannot run straight back as a failed attempt, with the reason, rather than leaving it to expire silently. */
   const refuse = async (wireLease: Lease, error: unknown, signal: AbortSignal | undefined): Promise<void> => {
     const reason = { kind: error instanceof Error ? error.name : 'WireDecodeError', message: error instanceof Error ? error.message : String(error) };
-    const request = { leaseId: wireLease.leaseId, fencingToken: wireLease.fencingToken, errorKind: reason.kind, errorMessage: reason.message };
+    const request = { leaseId: wireLease.leaseId, fencingToken: wireLease.fencingToken, ...encodeTrialError(reason) };
     await leaseCalls.fail(request, { deadlineMs: callTimeoutMs, signal }).catch(() => undefined);
   };
 
@@ -181,7 +181,7 @@ export function createGrpcAgentChannel(address: string, options: GrpcAgentChanne
 
     async fail(ref: LeaseRef, error: TrialErrorInfo, signal?: AbortSignal): Promise<{ requeued: boolean }> {
       try {
-        const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, errorKind: error.kind, errorMessage: error.message };
+        const request = { leaseId: ref.leaseId, fencingToken: ref.fencingToken, ...encodeTrialError(error) };
         const response = await leaseCalls.fail(request, { deadlineMs: callTimeoutMs, signal });
         return { requeued: response.requeued };
       } catch (caught) {

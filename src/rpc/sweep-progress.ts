@@ -1,6 +1,7 @@
 // What people and scripts see of a sweep while it runs, in domain terms: the coordinator
 // produces these, the gRPC adapters carry them, the CLI draws them.
-import type { TrialConfig } from '../trial/types.js';
+import type { TrialConfig, TrialErrorInfo } from '../trial/types.js';
+import type { SweepError } from '../trial/workload-error.js';
 
 /** running: work is left; the others: every trial has ended (cancelled once the user asked). */
 export type SweepState = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -31,6 +32,8 @@ export interface SweepSummary {
   readonly best: BestSoFar | null;
   readonly createdAtMs: number;
   readonly finishedAtMs: number | null;
+  /** The first workload error (one no retry can fix) a trial met; null when none. */
+  readonly error: SweepError | null;
 }
 
 export interface RunningTrialProgress {
@@ -53,9 +56,21 @@ export interface SubmittedSweep {
   readonly totalTrials: number;
 }
 
+/** A failed or diverged trial with its last error (what `status` and `watch` show). */
+export interface FailedTrialProgress {
+  readonly trialId: string;
+  readonly status: 'failed' | 'diverged';
+  readonly error: TrialErrorInfo;
+}
+
+/** At most this many failed trials travel with a progress event (the counts say how many in all). */
+export const FAILURES_SHOWN = 10;
+
 export interface SweepProgress {
   readonly summary: SweepSummary;
   readonly running: readonly RunningTrialProgress[];
+  /** The first FAILURES_SHOWN failed or diverged trials, in grid order. */
+  readonly failures: readonly FailedTrialProgress[];
 }
 
 export const emptyTrialCounts: TrialCounts = { queued: 0, running: 0, succeeded: 0, failed: 0, diverged: 0, pruned: 0, cancelled: 0 };

@@ -2,9 +2,11 @@
 // Wire payloads are decoded and checked once here; NaN/±Infinity travel as IEEE doubles.
 import * as wire from '../../gen/plateau/v1/coordinator.js';
 import type { HeartbeatDirective, TrialLease } from './agent-channel.js';
-import type { RunningTrialProgress, SweepProgress, SweepState, SweepSummary, TrialCounts } from './sweep-progress.js';
+import { FAILURES_SHOWN, type FailedTrialProgress, type RunningTrialProgress, type SweepProgress, type SweepState, type SweepSummary, type TrialCounts } from './sweep-progress.js';
 import { trialSpecSchema, trialSpecShellSchema } from './trial-spec-schema.js';
-import type { BackendName, CancelReason, EpochRecord, TrialConfig, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
+import type { BackendName, CancelReason, EpochRecord, TrialConfig, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
+import { parseWorkloadScope, type SweepError } from '../trial/workload-error.js';
+import { CANCEL_REASONS } from '../trial/types.js';
 
 /** A wire message that does not say what the protocol promises. */
 export class WireDecodeError extends Error {
@@ -18,7 +20,7 @@ export class WireDecodeError extends Error {
 }
 
 const backendNames: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-const cancelReasons: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
+const cancelReasons: readonly CancelReason[] = CANCEL_REASONS;
 
 export function parseBackendName(value: string, field: string): BackendName {
   const found = backendNames.find((name) => name === value);
@@ -150,6 +152,29 @@ export function decodeEpoch(report: wire.EpochReport): EpochRecord {
   return { ...report.metrics, epoch: report.epoch, loss: report.loss, val_loss: report.valLoss, lr: report.lr };
 }
 
+// ── errors ────────────────────────────────────────────────────────────────
+
+/** The wire fields of a FailTrialRequest or a failed TrialResult (kind, message, scope). */
+export function encodeTrialError(error: TrialErrorInfo): { errorKind: string; errorMessage: string; errorScope: string } {
+  return { errorKind: error.kind, errorMessage: error.message, errorScope: error.scope ?? '' };
+}
+
+export function decodeTrialError(kind: string, message: string, scopeText: string, field: string): TrialErrorInfo {
+  const scope = parseWorkloadScope(scopeText);
+  if (scope === null) throw new WireDecodeError(field, `"${scopeText.slice(0, 40)}" is not a workload error scope (sweep, config)`);
+  return scope === undefined ? { kind, message } : { kind, message, scope };
+}
+
+function encodeSweepError(error: SweepError): wire.SweepError {
+  return { kind: error.kind, message: error.message, trialId: error.trialId, atMs: error.atMs, scope: error.scope };
+}
+
+function decodeSweepError(error: wire.SweepError): SweepError {
+  const scope = parseWorkloadScope(error.scope);
+  if (scope === null) throw new WireDecodeError('sweep.error.scope', `"${error.scope.slice(0, 40)}" is not a workload error scope (sweep, config)`);
+  return { kind: error.kind, message: error.message, trialId: error.trialId, atMs: error.atMs, scope: scope ?? 'sweep' };
+}
+
 // ── results ───────────────────────────────────────────────────────────────
 
 const statusToWire: Readonly<Record<TrialOutcome['status'], wire.TrialStatus>> = {
@@ -175,6 +200,7 @@ export function encodeTrialResult(result: TrialResult): wire.TrialResult {
     errorKind: outcome.status === 'failed' ? outcome.error.kind : '',
     errorMessage: outcome.status === 'failed' ? outcome.error.message : '',
     cancelReason: outcome.status === 'cancelled' ? outcome.reason : '',
+    errorScope: outcome.status === 'failed' ? (outcome.error.scope ?? '') : '',
   };
 }
 
@@ -187,7 +213,7 @@ function decodeOutcome(result: wire.TrialResult): TrialOutcome {
       return { status: 'diverged', atEpoch: result.divergedAtEpoch };
     case wire.TrialStatus.TRIAL_STATUS_FAILED:
       if (result.errorKind === '') throw new WireDecodeError('result.error_kind', 'a failed trial says what failed');
-      return { status: 'failed', error: { kind: result.errorKind, message: result.errorMessage } };
+      return { status: 'failed', error: decodeTrialError(result.errorKind, result.errorMessage, result.errorScope, 'result.error_scope') };
     case wire.TrialStatus.TRIAL_STATUS_PRUNED:
       return { status: 'pruned' };
     case wire.TrialStatus.TRIAL_STATUS_CANCELLED:
@@ -262,6 +288,7 @@ export function encodeSweepSummary(summary: SweepSummary): wire.SweepSummary {
     bestConfigJson: summary.best === null ? '' : JSON.stringify(summary.best.config),
     createdAtMs: summary.createdAtMs,
     finishedAtMs: summary.finishedAtMs ?? undefined,
+    error: summary.error === null ? undefined : encodeSweepError(summary.error),
   };
 }
 
@@ -289,6 +316,7 @@ export function decodeSweepSummary(summary: wire.SweepSummary | undefined): Swee
     best,
     createdAtMs: summary.createdAtMs,
     finishedAtMs: summary.finishedAtMs ?? null,
+    error: summary.error === undefined ? null : decodeSweepError(summary.error),
   };
 }
 
@@ -316,12 +344,22 @@ export function decodeRunningTrial(trial: wire.RunningTrial): RunningTrialProgre
   };
 }
 
+function encodeFailedTrial(trial: FailedTrialProgress): wire.FailedTrial {
+  return { trialId: trial.trialId, status: trial.status, errorKind: trial.error.kind, errorMessage: trial.error.message };
+}
+
+function decodeFailedTrial(trial: wire.FailedTrial): FailedTrialProgress {
+  if (trial.status !== 'failed' && trial.status !== 'diverged') throw new WireDecodeError('failures.status', `"${trial.status.slice(0, 40)}" — expected failed or diverged`);
+  return { trialId: trial.trialId, status: trial.status, error: { kind: trial.errorKind, message: trial.errorMessage } };
+}
+
 export function encodeSweepEvent(progress: SweepProgress): wire.SweepEvent {
-  return { sweep: encodeSweepSummary(progress.summary), running: progress.running.map(encodeRunningTrial) };
+  return { sweep: encodeSweepSummary(progress.summary), running: progress.running.map(encodeRunningTrial), failures: progress.failures.map(encodeFailedTrial) };
 }
 
 export function decodeSweepEvent(event: wire.SweepEvent): SweepProgress {
-  return { summary: decodeSweepSummary(event.sweep), running: event.running.map(decodeRunningTrial) };
+  // Bounded whatever the peer sends: a progress event shows the first few failures only.
+  return { summary: decodeSweepSummary(event.sweep), running: event.running.map(decodeRunningTrial), failures: event.failures.slice(0, FAILURES_SHOWN).map(decodeFailedTrial) };
 }
 
 /** The protocol's package (`plateau.v1`): what `plateau --version --json` reports as the proto. */

@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import { reductionLogLine, type ReduceLROnPlateauCallback } from '../plateau/callback.js';
 import { readLearningRate } from '../plateau/optimizer-learning-rate.js';
 import type { CancelReason, EpochRecord } from '../trial/types.js';
+import { CANCEL_REASONS } from '../trial/types.js';
 
 /** Logged (info) for every LR reduction, with the Keras-style line in `line`. */
 export const LR_REDUCED_EVENT = 'lr.reduced';
@@ -17,8 +18,6 @@ export type EarlyStop =
   | { readonly kind: 'cancelled'; readonly reason: CancelReason };
 
 type Logs = Record<string, number | Scalar>;
-
-const CANCEL_REASONS: readonly CancelReason[] = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted'];
 
 /** The signal's reason when it is one of ours; an abort without one (or a foreign one) is 'interrupted'. */
 export function cancelReason(signal: AbortSignal): CancelReason {

@@ -27,6 +27,7 @@ import {
   type TrialCheckpointOptions,
 } from './trial-checkpoint.js';
 import { checkTrainable } from './trial-spec-error.js';
+import { workloadErrorScope } from './workload-error-scope.js';
 
 export { LR_REDUCED_EVENT } from './trial-progress.js';
 
@@ -54,7 +55,8 @@ export function errorInfo(error: unknown): TrialErrorInfo {
   if (error instanceof Error) {
     // tfjs's own errors keep the name 'Error'; the class name says more.
     const kind = error.name === 'Error' && error.constructor.name !== 'Error' ? error.constructor.name : error.name;
-    return { kind, message: error.message };
+    const scope = workloadErrorScope(error);
+    return scope === undefined ? { kind, message: error.message } : { kind, message: error.message, scope };
   }
   return { kind: 'UnknownError', message: String(error) };
 }

@@ -2,6 +2,7 @@
 // input of the results document, the ranking and the report.
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { BackendName, TrialResult, TrialSpec, TrialStatus } from './types.js';
+import type { SweepError } from './workload-error.js';
 
 /** queued → leased → running → one of TrialStatus (see coordinator/trial-state.ts). */
 export type TrialState = 'queued' | 'leased' | 'running' | TrialStatus;
@@ -39,6 +40,8 @@ export interface SweepSnapshot {
   readonly createdAtMs: number;
   readonly finishedAtMs: number | null;
   readonly cancelled: boolean;
+  /** The first workload error (one no retry can fix) a trial met; null when none. */
+  readonly error: SweepError | null;
   readonly environment: SweepEnvironment;
   readonly trials: readonly TrialRecord[];
 }

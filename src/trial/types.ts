@@ -135,13 +135,24 @@ export interface EpochRecord {
 export type TrialStatus = 'succeeded' | 'failed' | 'diverged' | 'pruned' | 'cancelled';
 
 /** Why a running trial was stopped from outside (one AbortSignal carries it). */
-export type CancelReason = 'sweep-cancelled' | 'pruned' | 'lease-lost' | 'shutdown' | 'interrupted';
+/** `workload-error`: another trial met an error no retry can fix, which this trial would meet too. */
+export const CANCEL_REASONS = ['sweep-cancelled', 'pruned', 'lease-lost', 'shutdown', 'interrupted', 'workload-error'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 export interface TrialErrorInfo {
-  /** Error class name, e.g. 'WorkerCrashedError', 'DatasetError'. */
+  /** Error class name, e.g. 'WorkerCrashedError', 'DatasetError'; WORKLOAD_ERROR_KIND once reported as one. */
   readonly kind: string;
   readonly message: string;
+  /** Only on a workload error (see workload-error.ts): which trials it stops. */
+  readonly scope?: WorkloadErrorScope;
 }
+
+/**
+ * Which trials a workload error (one no retry can fix) concerns: `sweep` when it does not depend
+ * on the configuration (a dataset or model every trial shares), `config` when only the trials of
+ * the failing configuration would meet it (a value of a grid axis the workload cannot take).
+ */
+export type WorkloadErrorScope = 'sweep' | 'config';
 
 /** How a trial ended: a tagged union, never a bag of optional fields. */
 export type TrialOutcome =

@@ -10,16 +10,20 @@ const events: Readonly<Record<string, TrialEvent>> = {
   'complete(failed)': { kind: 'complete', outcome: { status: 'failed', error: { kind: 'DatasetError', message: 'bad row' } } },
   'complete(pruned)': { kind: 'complete', outcome: { status: 'pruned' } },
   'complete(cancelled)': { kind: 'complete', outcome: { status: 'cancelled', reason: 'sweep-cancelled' } },
-  'fail(attempts left)': { kind: 'fail', attemptsLeft: 1, sweepCancelled: false },
-  'fail(none left)': { kind: 'fail', attemptsLeft: 0, sweepCancelled: false },
-  'fail(sweep cancelled)': { kind: 'fail', attemptsLeft: 1, sweepCancelled: true },
+  'fail(attempts left)': { kind: 'fail', attemptsLeft: 1, sweepCancelled: false, workload: false },
+  'fail(none left)': { kind: 'fail', attemptsLeft: 0, sweepCancelled: false, workload: false },
+  'fail(sweep cancelled)': { kind: 'fail', attemptsLeft: 1, sweepCancelled: true, workload: false },
+  'fail(workload, attempts left)': { kind: 'fail', attemptsLeft: 2, sweepCancelled: false, workload: true },
+  'fail(workload, already stopped)': { kind: 'fail', attemptsLeft: 2, sweepCancelled: true, workload: true },
   'lease-expired(attempts left)': { kind: 'lease-expired', attemptsLeft: 2, sweepCancelled: false },
   'lease-expired(none left)': { kind: 'lease-expired', attemptsLeft: 0, sweepCancelled: false },
   'lease-expired(sweep cancelled)': { kind: 'lease-expired', attemptsLeft: 2, sweepCancelled: true },
   release: { kind: 'release', sweepCancelled: false },
   'release(sweep cancelled)': { kind: 'release', sweepCancelled: true },
   'cancel-sweep': { kind: 'cancel-sweep' },
+  'workload-stop': { kind: 'workload-stop' },
   resume: { kind: 'resume' },
+  'retry-workload': { kind: 'retry-workload' },
 };
 
 type Expected = TrialState | `${TrialState} + signal-cancel` | 'rejected';
@@ -35,12 +39,16 @@ const holdingLease: Readonly<Record<string, Expected>> = {
   'fail(attempts left)': 'queued',
   'fail(none left)': 'failed',
   'fail(sweep cancelled)': 'cancelled',
+  // A workload error is never retried; once its sweep (or configuration) is stopped, the others that met it are cancelled.
+  'fail(workload, attempts left)': 'failed',
+  'fail(workload, already stopped)': 'cancelled',
   'lease-expired(attempts left)': 'queued',
   'lease-expired(none left)': 'failed',
   'lease-expired(sweep cancelled)': 'cancelled',
   release: 'queued',
   'release(sweep cancelled)': 'cancelled',
   resume: 'rejected',
+  'retry-workload': 'rejected',
 };
 
 const allRejected = (overrides: Readonly<Record<string, Expected>>): Readonly<Record<string, Expected>> =>
@@ -48,11 +56,11 @@ const allRejected = (overrides: Readonly<Record<string, Expected>>): Readonly<Re
 
 // Every (state, event) pair and its result: the whole lifecycle on one page.
 const table: Readonly<Record<TrialState, Readonly<Record<string, Expected>>>> = {
-  queued: allRejected({ lease: 'leased', 'cancel-sweep': 'cancelled' }),
-  leased: { ...holdingLease, 'cancel-sweep': 'leased + signal-cancel' },
-  running: { ...holdingLease, 'cancel-sweep': 'running + signal-cancel' },
+  queued: allRejected({ lease: 'leased', 'cancel-sweep': 'cancelled', 'workload-stop': 'cancelled' }),
+  leased: { ...holdingLease, 'cancel-sweep': 'leased + signal-cancel', 'workload-stop': 'leased + signal-cancel' },
+  running: { ...holdingLease, 'cancel-sweep': 'running + signal-cancel', 'workload-stop': 'running + signal-cancel' },
   succeeded: allRejected({}),
-  failed: allRejected({}),
+  failed: allRejected({ 'retry-workload': 'queued' }),
   diverged: allRejected({}),
   pruned: allRejected({}),
   cancelled: allRejected({ resume: 'queued' }),

@@ -14,7 +14,7 @@ import {
   WireDecodeError,
 } from '../../src/rpc/wire.js';
 import { expandGrid } from '../../src/spec/grid.js';
-import type { TrialOutcome } from '../../src/trial/types.js';
+import type { TrialOutcome, TrialResult } from '../../src/trial/types.js';
 import { resultFor, tinySweepSpec } from './fixtures.js';
 
 /** Through real protobuf bytes, as the network carries it. */
@@ -86,9 +86,40 @@ describe('wire conversions', () => {
       best: { objective: 0.125, config: trial.config },
       createdAtMs: 1_700_000_000_000,
       finishedAtMs: null,
+      error: null,
     };
     expect(decodeSweepSummary(overTheWire(gen.SweepSummary, encodeSweepSummary(summary)))).toEqual(summary);
     const empty = { ...summary, best: null, state: 'failed' as const, finishedAtMs: 1_700_000_100_000 };
     expect(decodeSweepSummary(overTheWire(gen.SweepSummary, encodeSweepSummary(empty)))).toEqual(empty);
+  });
+
+  it('round-trips a sweep summary with the workload error that failed it', () => {
+    const failed: SweepSummary = {
+      sweepId: 'abc',
+      name: 'tiny',
+      state: 'failed',
+      totalTrials: 4,
+      counts: { queued: 0, running: 0, succeeded: 0, failed: 1, diverged: 0, pruned: 0, cancelled: 3 },
+      best: null,
+      createdAtMs: 1_700_000_000_000,
+      finishedAtMs: 1_700_000_000_500,
+      error: { kind: 'workload', message: 'train.csv:1: the target column "y" is not in the header', trialId: 't-1', scope: 'sweep', atMs: 1_700_000_000_400 },
+    };
+    expect(decodeSweepSummary(overTheWire(gen.SweepSummary, encodeSweepSummary(failed)))).toEqual(failed);
+  });
+
+  it('carries a workload error\'s scope in a failed result and refuses a scope it does not know', () => {
+    const result: TrialResult = {
+      trialId: 't-1',
+      outcome: { status: 'failed', error: { kind: 'workload', message: 'batch size 512 — too big', scope: 'config' } },
+      history: [],
+      lrReductions: [],
+      objective: null,
+      wallSeconds: 0.1,
+      backend: 'cpu',
+      seed: 7,
+    };
+    expect(decodeTrialResult(overTheWire(gen.TrialResult, encodeTrialResult(result)))).toEqual(result);
+    expect(() => decodeTrialResult({ ...encodeTrialResult(result), errorScope: 'galaxy' })).toThrow(/result\.error_scope/);
   });
 });

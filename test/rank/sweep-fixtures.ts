@@ -125,6 +125,7 @@ export function snapshot(trials: readonly TrialRecord[], overrides: Partial<Swee
     createdAtMs: Date.UTC(2025, 0, 2, 3, 4, 5),
     finishedAtMs: Date.UTC(2025, 0, 2, 3, 9, 5),
     cancelled: false,
+    error: null,
     environment: { backends: ['cpu'], hosts: ['host-a'], versions: { node: '20.19.0', 'plateau-sweep': '0.1.0' } },
     trials,
     ...overrides,

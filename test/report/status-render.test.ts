@@ -14,6 +14,7 @@ const summary: SweepSummary = {
   best: { objective: 0.123456, config: baseConfig },
   createdAtMs: Date.UTC(2025, 0, 2, 3, 4, 5),
   finishedAtMs: null,
+  error: null,
 };
 
 const progress: SweepProgress = {
@@ -22,6 +23,7 @@ const progress: SweepProgress = {
     { trialId: 't-early', agentId: 'host-a-1', epoch: 2, epochs: 10, valLoss: 0.5, lr: 0.01, config: baseConfig },
     { trialId: 't-late', agentId: 'host-b-1', epoch: 8, epochs: 10, valLoss: 0.25, lr: 0.005, config: { ...baseConfig, factor: 0.1 } },
   ],
+  failures: [],
 };
 
 describe('status tables', () => {
@@ -46,7 +48,7 @@ describe('status tables', () => {
 describe('watch output', () => {
   it('prints a log line only when a trial starts or ends, not on every epoch', () => {
     const nextEpoch: SweepProgress = { ...progress, running: progress.running.map((trial) => ({ ...trial, epoch: trial.epoch + 1 })) };
-    const oneMoreDone: SweepProgress = { summary: { ...summary, counts: { ...summary.counts, succeeded: 6, running: 1 } }, running: progress.running.slice(1) };
+    const oneMoreDone: SweepProgress = { summary: { ...summary, counts: { ...summary.counts, succeeded: 6, running: 1 } }, running: progress.running.slice(1), failures: [] };
     expect(watchLineKey(nextEpoch)).toBe(watchLineKey(progress));
     expect(watchLineKey(oneMoreDone)).not.toBe(watchLineKey(progress));
     expect(renderWatchLine(progress, summary.createdAtMs + 60_000)).toContain('6/12 done (50%), 2 running, 1 failed');

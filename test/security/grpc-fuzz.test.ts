@@ -154,6 +154,7 @@ describe('the coordinator\'s handlers under fuzzing', () => {
       errorKind: '',
       errorMessage: '',
       cancelReason: '',
+      errorScope: '',
       ...overrides,
     });
     const complete = (r: wire.TrialResult, fencingToken = ref.fencingToken): Uint8Array =>
@@ -170,7 +171,9 @@ describe('the coordinator\'s handlers under fuzzing', () => {
       ['a result with 200,000 epochs, one of them 0', 'CompleteTrial', complete(result({ history: [...Array.from({ length: 200_000 }, (_, i) => epoch(i + 1)), epoch(0)] }))],
       ['a result with a stale token', 'CompleteTrial', complete(result({}), ref.fencingToken + 7)],
       ['a result message missing', 'CompleteTrial', wire.CompleteTrialRequest.encode({ ...ref, result: undefined }).finish()],
-      ['a failure without a kind', 'FailTrial', wire.FailTrialRequest.encode({ ...ref, errorKind: '', errorMessage: 'x' }).finish()],
+      ['a failure without a kind', 'FailTrial', wire.FailTrialRequest.encode({ ...ref, errorKind: '', errorMessage: 'x', errorScope: '' }).finish()],
+      ['a workload failure with an unknown scope', 'FailTrial', wire.FailTrialRequest.encode({ ...ref, errorKind: 'workload', errorMessage: 'x', errorScope: 'galaxy' }).finish()],
+      ['a failed result with an unknown scope', 'CompleteTrial', complete(result({ status: wire.TrialStatus.TRIAL_STATUS_FAILED, errorKind: 'workload', errorMessage: 'x', errorScope: 'x'.repeat(10_000) }))],
       ['a registration with no hostname', 'RegisterAgent', wire.RegisterAgentRequest.encode({ hostname: '', slots: 1, backend: 'cpu', version: '' }).finish()],
       ['a registration with 0 slots', 'RegisterAgent', wire.RegisterAgentRequest.encode({ hostname: 'h', slots: 0, backend: 'cpu', version: '' }).finish()],
       ['a registration with an unknown backend', 'RegisterAgent', wire.RegisterAgentRequest.encode({ hostname: 'h', slots: 1, backend: 'x'.repeat(100_000), version: '' }).finish()],

@@ -9,6 +9,7 @@ import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
 import { MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
 import { resolveSweepReference } from '../sweep-reference.js';
+import { describeSweepError } from '../../trial/workload-error.js';
 
 interface ResultsOptions extends CoordinatorConnectionOptions {
   readonly out?: string;
@@ -46,7 +47,7 @@ export function registerResultsCommand(program: Command): void {
         const outDir = resolve(options.out ?? join('runs', resultsFolderName(doc.sweep.name)));
         const files = await writeResultsFiles(outDir, doc);
         if (options.json === true) {
-          process.stdout.write(`${JSON.stringify({ sweepId, state: summary.state, files, ranking: doc.ranking.slice(0, top), best: doc.best })}\n`);
+          process.stdout.write(`${JSON.stringify({ sweepId, state: summary.state, files, ranking: doc.ranking.slice(0, top), best: doc.best, ...(summary.error === null ? {} : { error: summary.error }) })}\n`);
         } else {
           const color = process.stdout.isTTY === true;
           const out = [renderRankingTable(doc, { top, color, ...(process.stdout.columns === undefined ? {} : { width: process.stdout.columns }) })];
@@ -54,6 +55,7 @@ export function registerResultsCommand(program: Command): void {
           if (doc.best !== null) out.push('', 'Best schedule — Keras (Python):', '', doc.best.snippets.keras, '', 'Best schedule — tfjs:', '', doc.best.snippets.tfjs);
           out.push('', `Results: ${displayPath(files.jsonPath)}, ${displayPath(files.csvPath)}`, `Report:  ${displayPath(files.reportPath)}`, '');
           process.stdout.write(out.join('\n'));
+          if (summary.error !== null) process.stderr.write(`Sweep failed: ${describeSweepError(summary.error)}\n`);
         }
         return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;
       });

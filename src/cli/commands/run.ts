@@ -24,6 +24,7 @@ import { loadSweepSpecFile } from '../../spec/load.js';
 import { fusionBlocker } from '../../train/fused/fusion-key.js';
 import { SpecError } from '../../spec/spec-error.js';
 import type { SweepSpec } from '../../spec/sweep-spec.js';
+import { describeSweepError } from '../../trial/workload-error.js';
 import { displayPath, resultsFolderName } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
@@ -116,7 +117,7 @@ function resumeCommand(run: RunPlan): string {
 
 function printResults(doc: ResultsDocument, run: RunPlan, paths: ResultsFilePaths): void {
   if (run.json) {
-    process.stdout.write(`${JSON.stringify({ sweepId: doc.sweep.id, results: paths, ranking: doc.ranking.slice(0, run.top), best: doc.best })}\n`);
+    process.stdout.write(`${JSON.stringify({ sweepId: doc.sweep.id, results: paths, ranking: doc.ranking.slice(0, run.top), best: doc.best, ...(doc.sweep.error === undefined ? {} : { error: doc.sweep.error }) })}\n`);
     return;
   }
   const color = process.stdout.isTTY === true;
@@ -220,6 +221,8 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     const [paths] = await Promise.all([writeResultsFiles(run.outDir, doc), stopped]);
     printResults(doc, run, paths);
     const summary = coordinator.getSweep(submitted.sweepId);
+    // A workload error ends the run at its first failed attempt: its one line is the last word.
+    if (summary.error !== null) process.stderr.write(`Sweep failed: ${describeSweepError(summary.error)}\n`);
     return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;
   } finally {
     if (ticker !== undefined) clearInterval(ticker);

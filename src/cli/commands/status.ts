@@ -4,7 +4,7 @@ import type { SweepClient } from '../../rpc/sweep-client.js';
 import type { SweepProgress } from '../../rpc/sweep-progress.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
-import { renderRunningTrials, renderSweepList, renderSweepSummary } from '../render/sweep-status.js';
+import { renderFailedTrials, renderRunningTrials, renderSweepList, renderSweepSummary } from '../render/sweep-status.js';
 import { resolveSweepReference } from '../sweep-reference.js';
 
 interface StatusOptions extends CoordinatorConnectionOptions {
@@ -20,7 +20,7 @@ export async function currentProgress(client: SweepClient, sweepId: string): Pro
     stop.abort();
   }
   // A watch ends without an event only when aborted; fall back to the summary.
-  return { summary: await client.get(sweepId), running: [] };
+  return { summary: await client.get(sweepId), running: [], failures: [] };
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -44,7 +44,7 @@ export function registerStatusCommand(program: Command): void {
         }
         const progress = await currentProgress(client, await resolveSweepReference(client, reference));
         process.stdout.write(
-          options.json === true ? `${JSON.stringify(progress)}\n` : `${renderSweepSummary(progress.summary)}\n\n${renderRunningTrials(progress.running, width)}\n`,
+          options.json === true ? `${JSON.stringify(progress)}\n` : `${[renderSweepSummary(progress.summary), renderRunningTrials(progress.running, width), renderFailedTrials(progress, width)].filter((part) => part !== '').join('\n\n')}\n`,
         );
         return ExitCode.ok;
       });

@@ -6,7 +6,7 @@ import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CO
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { nextStopSignal } from '../program-logger.js';
 import { LiveFrame } from '../render/live-frame.js';
-import { renderSweepSummary, renderWatchFrame, renderWatchLine, watchLineKey } from '../render/sweep-status.js';
+import { renderFailedTrials, renderSweepSummary, renderWatchFrame, renderWatchLine, watchLineKey } from '../render/sweep-status.js';
 import { resolveSweepReference } from '../sweep-reference.js';
 
 interface WatchOptions extends CoordinatorConnectionOptions {
@@ -71,8 +71,9 @@ export function registerWatchCommand(program: Command): void {
           // The stream ends when the sweep does; read the final state once more.
           const summary = await client.get(sweepId);
           if (options.json !== true) {
-            if (latest === undefined || latest.summary.state !== summary.state) view.show({ summary, running: [] });
-            process.stdout.write(`\n${renderSweepSummary(summary)}\nResults: plateau results ${sweepId} --coordinator ${address}\n`);
+            if (latest === undefined || latest.summary.state !== summary.state) view.show({ summary, running: [], failures: latest?.failures ?? [] });
+            const failures = latest === undefined ? '' : renderFailedTrials({ ...latest, summary });
+            process.stdout.write(`\n${renderSweepSummary(summary)}\n${failures === '' ? '' : `\n${failures}\n\n`}Results: plateau results ${sweepId} --coordinator ${address}\n`);
           }
           return summary.state === 'failed' ? ExitCode.sweepFailed : ExitCode.ok;
         });

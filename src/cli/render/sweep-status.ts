@@ -3,6 +3,7 @@
 // lines out.
 import { finishedCount, type RunningTrialProgress, type SweepProgress, type SweepSummary } from '../../rpc/sweep-progress.js';
 import type { TrialConfig } from '../../trial/types.js';
+import { describeSweepError } from '../../trial/workload-error.js';
 import { renderProgress, type ProgressState } from './progress-bar.js';
 import { formatObjective, truncate } from './text-format.js';
 
@@ -32,9 +33,19 @@ function minuteOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** `plateau status`: every sweep, oldest first. */
+/** The sweep's error as one line for people, or none. */
+export function sweepErrorLines(summary: SweepSummary, width?: number): string[] {
+  return summary.error === null ? [] : [truncate(`error: ${describeSweepError(summary.error)}`, width)];
+}
+
+/** `plateau status`: every sweep, oldest first; below the table, the error of each sweep that has one. */
 export function renderSweepList(sweeps: readonly SweepSummary[], width?: number): string {
   if (sweeps.length === 0) return 'No sweeps on this coordinator yet — `plateau submit spec.yaml` starts one.';
+  const errors = sweeps.flatMap((sweep) => (sweep.error === null ? [] : [truncate(`${sweep.sweepId}: ${describeSweepError(sweep.error)}`, width)]));
+  return [renderSweepTable(sweeps, width), ...(errors.length === 0 ? [] : ['', ...errors])].join('\n');
+}
+
+function renderSweepTable(sweeps: readonly SweepSummary[], width?: number): string {
   const rows = sweeps.map((sweep) => [
     sweep.sweepId,
     sweep.name,
@@ -64,6 +75,7 @@ export function renderSweepSummary(summary: SweepSummary): string {
     `Sweep "${summary.name}" (${summary.sweepId}) — ${summary.state}`,
     `${finishedCount(counts)}/${summary.totalTrials} trials done: ${parts.join(', ')}`,
     `best so far: ${bestCell(summary)}`,
+    ...sweepErrorLines(summary),
   ].join('\n');
 }
 
@@ -77,6 +89,16 @@ export function renderRunningTrials(running: readonly RunningTrialProgress[], wi
   const sorted = [...running].sort((a, b) => b.epoch / Math.max(1, b.epochs) - a.epoch / Math.max(1, a.epochs) || a.trialId.localeCompare(b.trialId));
   const rows = sorted.map((trial) => [trial.trialId, trial.agentId, `${trial.epoch}/${trial.epochs}`, optionalNumber(trial.valLoss), optionalNumber(trial.lr), shortConfig(trial.config)]);
   return renderColumns(['TRIAL', 'AGENT', 'EPOCH', 'VAL_LOSS', 'LR', 'CONFIG'], rows, [false, false, true, true, true, false], width).join('\n');
+}
+
+/** The failed and diverged trials with their last error, as a table; '' when there are none. */
+export function renderFailedTrials(progress: SweepProgress, width?: number): string {
+  const { failures, summary } = progress;
+  if (failures.length === 0) return '';
+  const total = summary.counts.failed + summary.counts.diverged;
+  const title = total > failures.length ? `Failed trials (the first ${failures.length} of ${total}; all in results.json):` : 'Failed trials:';
+  const rows = failures.map((trial) => [trial.trialId, trial.status, `${trial.error.kind}: ${trial.error.message}`]);
+  return [title, ...renderColumns(['TRIAL', 'STATUS', 'LAST ERROR'], rows, [false, false, false], width)].join('\n');
 }
 
 export function progressStateOf(summary: SweepSummary, nowMs: number): ProgressState {
@@ -98,18 +120,21 @@ export function renderWatchFrame(progress: SweepProgress, nowMs: number, width: 
   return [
     truncate(`Sweep "${summary.name}" (${summary.sweepId}) — ${summary.state}`, width),
     renderProgress(progressStateOf(summary, nowMs), width),
+    ...sweepErrorLines(summary, width),
     '',
     ...renderRunningTrials(progress.running, width).split('\n'),
+    ...(progress.failures.length === 0 ? [] : ['', ...renderFailedTrials(progress, width).split('\n')]),
   ];
 }
 
 /** One line for logs (not a TTY): the progress, and which trials run at which epoch. */
 export function renderWatchLine(progress: SweepProgress, nowMs: number): string {
   const running = progress.running.map((trial) => `${trial.trialId} ${trial.epoch}/${trial.epochs}`).join(', ');
-  return `${renderProgress(progressStateOf(progress.summary, nowMs), 200)}${running === '' ? '' : ` · running: ${running}`}`;
+  const error = progress.summary.error === null ? '' : ` · error: ${describeSweepError(progress.summary.error)}`;
+  return `${renderProgress(progressStateOf(progress.summary, nowMs), 200)}${running === '' ? '' : ` · running: ${running}`}${error}`;
 }
 
 /** Changes when a log reader would want a new line: a trial finished or started. */
 export function watchLineKey(progress: SweepProgress): string {
-  return `${progress.summary.state}|${finishedCount(progress.summary.counts)}|${progress.running.map((trial) => trial.trialId).sort().join(',')}`;
+  return `${progress.summary.state}|${progress.summary.error?.atMs ?? ''}|${finishedCount(progress.summary.counts)}|${progress.running.map((trial) => trial.trialId).sort().join(',')}`;
 }
