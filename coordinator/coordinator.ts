@@ -4,7 +4,7 @@
 import type { Logger } from '../src/log/logger.js';
 import type { AgentRegistration, HeartbeatDirective, LeaseRef, TrialLease } from '../src/rpc/agent-channel.js';
 import type { SubmittedSweep, SweepProgress, SweepSummary } from '../src/rpc/sweep-progress.js';
-import { expandGrid } from '../src/spec/grid.js';
+import { expandGridInChunks, gridSize } from '../src/spec/grid.js';
 import { sweepId as sweepIdOf } from '../src/spec/ids.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import type { SweepSnapshot } from '../src/trial/records.js';
@@ -12,7 +12,7 @@ import type { CancelReason, EpochRecord, TrialErrorInfo, TrialResult, TrialSpec 
 import { CoordinatorEventBus, type ReportCall } from './coordinator-events.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
-import { LeaseTable, type Lease } from './lease-table.js';
+import { LeaseTable, loopStallMs, type Lease } from './lease-table.js';
 import { fusionKey } from '../src/train/fused/fusion-key.js';
 import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
 import { summarizeSweep } from './sweep-summary.js';
@@ -46,6 +46,12 @@ interface PendingPoll {
   readonly settle: (leases: readonly TrialLease[]) => void;
 }
 
+/**
+ * Trials expanded, written (one transaction) and queued per event-loop turn when a sweep is
+ * submitted: a few milliseconds of work, so heartbeats are answered during a big submit.
+ */
+export const SUBMIT_CHUNK_TRIALS = 500;
+
 /** A bundle is never larger than this, whatever an agent asks for (a bound on one poll's work). */
 export const MAX_BUNDLE = 256;
 
@@ -69,6 +75,8 @@ export class Coordinator {
   private readonly leases: LeaseTable;
   /** Trial refs of the leases held now, by trial key. */
   private readonly held = new Map<string, TrialRef>();
+  /** The epoch count of each held trial, by trial key: what a report may carry at most. */
+  private readonly heldEpochs = new Map<string, number>();
   private readonly knownAgents = new Set<string>();
   /** Slots of each known agent, for splitting a sweep's work between an agent's idle slots. */
   private readonly agentSlots = new Map<string, number>();
@@ -80,11 +88,15 @@ export class Coordinator {
   /** fusionKeyOf's memo: by sweep, seed and batch size. */
   private readonly fusionKeys = new Map<string, string>();
   private readonly pendingPolls: PendingPoll[] = [];
+  /** Sweeps being written by submitSweep, not yet visible: their submit resolves once they are. */
+  private readonly creating = new Map<string, Promise<SubmittedSweep>>();
   /** Bumped on every change of a sweep, so a watcher never misses one between two reads. */
   private readonly changeVersion = new Map<string, number>();
   private readonly changeWaiters = new Set<() => void>();
   private readonly expiryTimer: NodeJS.Timeout | undefined;
   private lifecycle: Lifecycle = 'open';
+  /** When the timer last looked for expired leases (see checkLeasesSafely). */
+  private lastExpiryCheckMs: number;
   private staleResultsRejected = 0;
   private staleHeartbeatsRejected = 0;
 
@@ -97,6 +109,7 @@ export class Coordinator {
     this.store = SweepStore.open(this.options.dataDir, this.options.clock(), { commitMode: 'per-turn' });
     for (const trial of this.store.queuedTrials()) this.enqueue(trial);
     if (this.queue.size > 0) this.logger.info('coordinator.resumed', { queued: this.queue.size });
+    this.lastExpiryCheckMs = this.options.clock();
     if (this.options.expiryCheckIntervalMs > 0) {
       this.expiryTimer = setInterval(() => this.checkLeasesSafely(), this.options.expiryCheckIntervalMs);
       // The timer keeps watch; it must not keep a finished process alive.
@@ -110,35 +123,64 @@ export class Coordinator {
 
   // ── sweeps ──────────────────────────────────────────────────────────────
 
-  /** Creates the sweep, or resumes it when a sweep with the same id exists (cancelled trials run again). */
-  submitSweep(spec: SweepSpec, source: string): SubmittedSweep {
-    this.assertOpen();
-    const sweepId = sweepIdOf(spec);
-    const existing = this.store.getSweep(sweepId);
-    if (existing !== undefined) {
-      if (existing.cancelled) {
-        const requeued = this.store.resumeSweep(sweepId);
-        for (const trial of requeued) this.enqueue(trial);
-        this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
-        this.dispatch();
-      }
-      this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials: existing.totalTrials });
-      this.changed(sweepId);
-      return { sweepId, resumed: true, totalTrials: existing.totalTrials };
+  /**
+   * Creates the sweep, or resumes it when a sweep with the same id exists (cancelled trials run
+   * again). A big grid is expanded, written and queued a chunk per event-loop turn (see
+   * SUBMIT_CHUNK_TRIALS); until it is all written the sweep is not listed, and a second submit
+   * of the same sweep waits for the first.
+   */
+  submitSweep(spec: SweepSpec, source: string): Promise<SubmittedSweep> {
+    try {
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const trials = expandGrid(spec);
-    this.store.createSweep({ sweepId, spec, specSource: source, trials, nowMs: this.options.clock() });
-    for (const trial of this.store.queuedTrials(sweepId)) this.enqueue(trial);
-    this.logger.info('sweep.submitted', { sweepId, name: spec.name, trials: trials.length });
-    this.events.emit('sweep-submitted', { sweepId, resumed: false, totalTrials: trials.length });
+    const sweepId = sweepIdOf(spec);
+    const creating = this.creating.get(sweepId);
+    if (creating !== undefined) return creating.then(({ totalTrials }) => ({ sweepId, resumed: true, totalTrials }));
+    const existing = this.store.getSweep(sweepId);
+    if (existing !== undefined) return Promise.resolve(this.resubmit(sweepId, existing.cancelled, existing.totalTrials));
+    const created = this.createSweep(sweepId, spec, source);
+    this.creating.set(sweepId, created);
+    // Only a sweep written in full leaves `creating`: a failed one stays hidden until a restart drops it.
+    created.then(() => this.creating.delete(sweepId), () => undefined);
+    return created;
+  }
+
+  private resubmit(sweepId: string, cancelled: boolean, totalTrials: number): SubmittedSweep {
+    if (cancelled) {
+      const requeued = this.store.resumeSweep(sweepId);
+      for (const trial of requeued) this.enqueue(trial);
+      this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
+      this.dispatch();
+    }
+    this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials });
     this.changed(sweepId);
-    this.dispatch();
-    return { sweepId, resumed: false, totalTrials: trials.length };
+    return { sweepId, resumed: true, totalTrials };
+  }
+
+  private async createSweep(sweepId: string, spec: SweepSpec, source: string): Promise<SubmittedSweep> {
+    const totalTrials = gridSize(spec);
+    const queued = await this.store.createSweepInChunks({ sweepId, spec, specSource: source, totalTrials, chunks: expandGridInChunks(spec, SUBMIT_CHUNK_TRIALS), nowMs: this.options.clock() });
+    this.assertOpen();
+    // Queued a chunk per turn too (each add is a sorted insert), dispatching as they come.
+    for (let start = 0; start < queued.length; start += SUBMIT_CHUNK_TRIALS) {
+      if (start > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.assertOpen();
+      }
+      for (const trial of queued.slice(start, start + SUBMIT_CHUNK_TRIALS)) this.enqueue(trial);
+      this.dispatch();
+    }
+    this.logger.info('sweep.submitted', { sweepId, name: spec.name, trials: totalTrials });
+    this.events.emit('sweep-submitted', { sweepId, resumed: false, totalTrials });
+    this.changed(sweepId);
+    return { sweepId, resumed: false, totalTrials };
   }
 
   getSweep(sweepId: string): SweepSummary {
     this.assertOpen();
-    const sweep = this.store.getSweep(sweepId);
+    const sweep = this.creating.has(sweepId) ? undefined : this.store.getSweep(sweepId);
     if (sweep === undefined) throw new UnknownSweepError(sweepId);
     return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal));
   }
@@ -146,13 +188,16 @@ export class Coordinator {
   /** Every sweep, oldest first. */
   listSweeps(): readonly SweepSummary[] {
     this.assertOpen();
-    return this.store.listSweeps().map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal)));
+    return this.store
+      .listSweeps()
+      .filter((sweep) => !this.creating.has(sweep.sweepId))
+      .map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal)));
   }
 
   /** Queued trials are cancelled now; running ones get a cancel directive on their next heartbeat. */
   cancelSweep(sweepId: string): SweepSummary {
     this.assertOpen();
-    if (this.store.getSweep(sweepId) === undefined) throw new UnknownSweepError(sweepId);
+    if (this.creating.has(sweepId) || this.store.getSweep(sweepId) === undefined) throw new UnknownSweepError(sweepId);
     const { cancelledQueued, holdingLease } = this.store.cancelSweep(sweepId);
     for (const ref of cancelledQueued) this.queue.remove(trialKeyOf(ref));
     this.logger.info('sweep.cancelled', { sweepId, cancelledQueued: cancelledQueued.length, running: holdingLease.length });
@@ -187,7 +232,7 @@ export class Coordinator {
   /** What the results document is built from. */
   snapshot(sweepId: string): SweepSnapshot {
     this.assertOpen();
-    const snapshot = this.store.snapshot(sweepId, { node: process.version, ...this.options.versions });
+    const snapshot = this.creating.has(sweepId) ? undefined : this.store.snapshot(sweepId, { node: process.version, ...this.options.versions });
     if (snapshot === undefined) throw new UnknownSweepError(sweepId);
     return snapshot;
   }
@@ -251,6 +296,10 @@ export class Coordinator {
   /** Renews the lease, stores the epochs; says cancel when the sweep was cancelled. */
   heartbeat(ref: LeaseRef, epochs: readonly EpochRecord[]): HeartbeatDirective {
     this.assertOpen();
+    const current = this.leases.validate(ref.leaseId, ref.fencingToken);
+    if (current.status === 'stale') throw this.rejectStale(ref, 'heartbeat');
+    // Refused before it renews anything: a report no honest worker could make.
+    this.checkEpochs(current.lease, epochs, 'heartbeat');
     const check = this.leases.renew(ref.leaseId, ref.fencingToken, this.options.clock());
     if (check.status === 'stale') throw this.rejectStale(ref, 'heartbeat');
     const trial = this.heldRef(check.lease);
@@ -278,6 +327,7 @@ export class Coordinator {
     if (result.trialId !== trial.trialId) {
       throw new InvalidReportError(ref.leaseId, `a result for trial ${result.trialId} on the lease of trial ${trial.trialId}`);
     }
+    this.checkEpochs(check.lease, result.history, 'result');
     const { outcome } = result;
     if (outcome.status === 'cancelled' && handBackReasons.includes(outcome.reason)) {
       this.endLostAttempt(check.lease, trial, { event: 'release', ending: `handed back: ${outcome.reason}` });
@@ -477,6 +527,7 @@ export class Coordinator {
     const lease = this.leases.grant({ trialKey: queued.trialKey, agentId, nowMs, timeoutMs: this.options.leaseTimeoutMs });
     const attempt = this.store.leaseTrial(ref, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId, nowMs });
     this.held.set(queued.trialKey, ref);
+    this.heldEpochs.set(queued.trialKey, trial.spec.workload.epochs);
     this.logger.debug('trial.leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
     this.events.emit('trial-leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
     this.changed(ref.sweepId);
@@ -491,6 +542,20 @@ export class Coordinator {
     };
   }
 
+  /**
+   * A trial reports at most its own epoch count, each epoch numbered within it: anything more
+   * (500,000 epochs of a 4-epoch trial) would only fill the store and block the loop.
+   */
+  private checkEpochs(lease: Lease, epochs: readonly EpochRecord[], what: 'heartbeat' | 'result'): void {
+    const trialEpochs = this.heldEpochs.get(lease.trialKey);
+    if (trialEpochs === undefined) throw new Error(`lease ${lease.leaseId} has no trial`);
+    if (epochs.length > trialEpochs) {
+      throw new InvalidReportError(lease.leaseId, `${epochs.length} epochs in one ${what}, but the trial has ${trialEpochs}`);
+    }
+    const beyond = epochs.find((record) => record.epoch > trialEpochs);
+    if (beyond !== undefined) throw new InvalidReportError(lease.leaseId, `epoch ${beyond.epoch} in a ${what}, but the trial has ${trialEpochs} epochs`);
+  }
+
   private heldRef(lease: Lease): TrialRef {
     const ref = this.held.get(lease.trialKey);
     // The lease table and `held` change together; a miss is a bug, not a client error.
@@ -501,6 +566,7 @@ export class Coordinator {
   private releaseLease(lease: Lease): void {
     this.leases.release(lease.leaseId);
     this.held.delete(lease.trialKey);
+    this.heldEpochs.delete(lease.trialKey);
     const grant = this.grantOfLease.get(lease.leaseId);
     if (grant === undefined) return;
     this.grantOfLease.delete(lease.leaseId);
@@ -552,12 +618,26 @@ export class Coordinator {
     return new StaleLeaseError(ref.leaseId, ref.fencingToken, trialId, current?.fencingToken ?? null);
   }
 
+  /**
+   * The timer's check. Time the loop was stalled (a long task ran instead of this timer) is
+   * added to every lease first, and the check itself runs after this turn's I/O, so heartbeats
+   * that arrived during the stall are answered (and renew their leases) before any expires.
+   */
   private checkLeasesSafely(): void {
-    try {
-      this.checkLeases();
-    } catch (error) {
-      this.logger.error('lease.check-failed', { error });
+    const nowMs = this.options.clock();
+    const stallMs = loopStallMs(this.lastExpiryCheckMs, nowMs, this.options.expiryCheckIntervalMs);
+    this.lastExpiryCheckMs = nowMs;
+    if (stallMs > 0) {
+      this.leases.extendAll(stallMs);
+      if (stallMs >= this.options.heartbeatIntervalMs) this.logger.warn('lease.stall-forgiven', { stallMs, leases: this.leases.size });
     }
+    setImmediate(() => {
+      try {
+        this.checkLeases();
+      } catch (error) {
+        this.logger.error('lease.check-failed', { error });
+      }
+    });
   }
 
   private changed(sweepId: string): void {

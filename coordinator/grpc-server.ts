@@ -25,6 +25,13 @@ import type { CoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
 import { addHealthService, serviceNameOf, type GrpcHealth } from './grpc-health.js';
 
+/**
+ * The default `--max-trials`: a sweep this size expands, is written and queued in a few
+ * seconds of chunked work (never blocking the event loop for long) and takes about 100 MB of
+ * store. 10× the client's default limit, so `--allow-large` has room.
+ */
+export const DEFAULT_MAX_TRIALS_PER_SWEEP = 100_000;
+
 export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logger'> {
   readonly host: string;
   /** 0 picks a free port (tests). */
@@ -33,9 +40,9 @@ export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logg
   /** Default: insecure (what loopback needs). */
   readonly credentials?: ServerCredentials;
   /**
-   * Refuse sweeps with more trials than this. Default 1,000,000: the client already checked
-   * its own limit (--allow-large lifts it), but a grid whose expansion would exhaust the
-   * coordinator's memory is refused whatever the client says.
+   * Refuse sweeps with more trials than this (`--max-trials`). Default
+   * DEFAULT_MAX_TRIALS_PER_SWEEP: the client already checked its own limit (--allow-large lifts
+   * it), but the coordinator bounds what one request may make it expand and store.
    */
   readonly maxTrialsPerSweep?: number;
   /** How long close() waits for in-flight calls before cutting them. Default 5 s. */
@@ -162,7 +169,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     submitSweep: unary<wire.SubmitSweepRequest, wire.SubmitSweepResponse>('SubmitSweep', (request) => {
       const spec = parseSweepSpecJson(
         parseSpecJson(request.specJson),
-        { maxTrials: options.maxTrialsPerSweep ?? 1_000_000 },
+        { maxTrials: options.maxTrialsPerSweep ?? DEFAULT_MAX_TRIALS_PER_SWEEP, overLimitAdvice: "the coordinator's --max-trials limit, which --allow-large does not lift" },
       );
       return domain().submitSweep(spec, request.specSource);
     }),

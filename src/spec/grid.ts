@@ -57,6 +57,14 @@ export function expandConfigs(spec: SweepSpec): TrialConfig[] {
 }
 
 export function expandGrid(spec: SweepSpec): TrialSpec[] {
+  return [...expandGridInChunks(spec, Number.MAX_SAFE_INTEGER)].flat();
+}
+
+/**
+ * The trials of expandGrid, in the same order, `chunkSize` at a time: a caller that must not
+ * block (the coordinator expanding a 100,000-trial sweep) yields to the event loop between chunks.
+ */
+export function* expandGridInChunks(spec: SweepSpec, chunkSize: number): Generator<TrialSpec[], void, undefined> {
   const configs = expandConfigs(spec);
   const plateau = { monitor: spec.plateau.monitor, mode: spec.plateau.mode };
   // Trials of one batch size share one workload object (never mutated): its canonical JSON is hashed once.
@@ -71,13 +79,17 @@ export function expandGrid(spec: SweepSpec): TrialSpec[] {
     return workload;
   };
   const idOf = trialIdHasher();
-  const trials: TrialSpec[] = [];
+  let chunk: TrialSpec[] = [];
   for (let repeat = 0; repeat < spec.repeats; repeat++) {
     const seed = repeatSeed(spec.workload.seed, repeat);
     for (const config of configs) {
       const identity = { workload: workloadFor(config.batchSize), plateau, config, repeat, objective: spec.objective };
-      trials.push({ id: idOf(identity), ...identity, seed });
+      chunk.push({ id: idOf(identity), ...identity, seed });
+      if (chunk.length >= chunkSize) {
+        yield chunk;
+        chunk = [];
+      }
     }
   }
-  return trials;
+  if (chunk.length > 0) yield chunk;
 }

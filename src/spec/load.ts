@@ -18,6 +18,8 @@ export interface SpecLoadOptions {
   readonly allowLarge?: boolean;
   /** Refuse more trials (configs × repeats) than this; default 10,000. */
   readonly maxTrials?: number;
+  /** What the size refusal advises instead of `--allow-large` (the coordinator's own limit). */
+  readonly overLimitAdvice?: string;
   /** Check that CSV and model.json files exist; default true for YAML, false for JSON. */
   readonly checkFiles?: boolean;
   /** Let CSV / model.json paths point outside the spec's directory (`--allow-paths`); default false for YAML. */
@@ -129,6 +131,7 @@ export function parseSweepSpecJson(value: unknown, options: SpecLoadOptions = {}
   const checks: SpecCheckOptions = {
     allowLarge: options.allowLarge ?? options.maxTrials === undefined,
     maxTrials: options.maxTrials ?? DEFAULT_MAX_TRIALS,
+    ...(options.overLimitAdvice === undefined ? {} : { overLimitAdvice: options.overLimitAdvice }),
     checkFiles: options.checkFiles ?? false,
     // Paths of a submitted spec were confined (or allowed) where it was loaded; they name files on the agents.
     confineTo: null,

@@ -72,7 +72,7 @@ function watch(bytes: Uint8Array): Promise<Answer> {
 beforeAll(async () => {
   server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: tempDir(), leaseTimeoutMs: 60_000, maxPollWaitMs: 50 });
   raw = new Client(server.address, credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
-  sweepId = server.coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1, 0.2], factor: [0.5], patience: [1] } }), 'fuzz').sweepId;
+  sweepId = (await server.coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1, 0.2], factor: [0.5], patience: [1] } }), 'fuzz')).sweepId;
   const agent = createGrpcAgentChannel(server.address);
   const { agentId } = await agent.register({ hostname: 'fuzz', slots: 1, backend: 'cpu', version: '0' });
   const granted = await agent.poll({ agentId, waitMs: 0 });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InsecureExposureError } from '../../../coordinator/auth.js';
 import { CoordinatorTelemetry } from '../../../coordinator/coordinator-telemetry.js';
-import { ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
+import { DEFAULT_MAX_TRIALS_PER_SWEEP, ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
 import { StoreOpenError, StoreSchemaError } from '../../../coordinator/sweep-store.js';
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
@@ -37,11 +37,25 @@ function parsePort(text: string): number | undefined {
   return Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : undefined;
 }
 
+export class MaxTrialsOptionError extends Error {
+  override readonly name = 'MaxTrialsOptionError';
+  constructor(readonly found: string) {
+    super(`--max-trials: ${JSON.stringify(found)} — expected a whole number ≥ 1`);
+  }
+}
+
+function parseMaxTrials(text: string): number {
+  const value = /^[0-9]{1,12}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1) throw new MaxTrialsOptionError(text);
+  return value;
+}
+
 interface CoordinatorCommandOptions extends SecurityCommandOptions, MetricsCommandOptions {
   readonly host: string;
   readonly port: string;
   readonly dataDir: string;
   readonly leaseTimeout: string;
+  readonly maxTrials: string;
 }
 
 export function registerCoordinatorCommand(program: Command): void {
@@ -52,15 +66,18 @@ export function registerCoordinatorCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '50051')
     .requiredOption('--data-dir <dir>', 'directory of the SQLite store (created if missing; reopening resumes)')
-    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s');
+    .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s')
+    .option('--max-trials <count>', 'refuse sweeps of more trials than this, whatever the client allows', String(DEFAULT_MAX_TRIALS_PER_SWEEP));
   addServerSecurityOptions(addMetricsOptions(command, 9464)).action(async (options: CoordinatorCommandOptions) => {
     const logger = programLogger(program);
     const port = parsePort(options.port);
     let leaseTimeoutMs: number;
+    let maxTrialsPerSweep: number;
     let security: ServerSecurity;
     let metricsEndpoint: MetricsEndpoint | null;
     try {
       leaseTimeoutMs = parseDurationMs(options.leaseTimeout, '--lease-timeout');
+      maxTrialsPerSweep = parseMaxTrials(options.maxTrials);
       security = resolveServerSecurity(options);
       metricsEndpoint = resolveMetricsEndpoint(command, options);
     } catch (error) {
@@ -90,6 +107,7 @@ export function registerCoordinatorCommand(program: Command): void {
         port,
         dataDir: options.dataDir,
         leaseTimeoutMs,
+        maxTrialsPerSweep,
         logger,
         ...security,
         ...(observeCall === undefined ? {} : { observeCall }),

@@ -168,7 +168,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     telemetry?.attachCoordinator(server);
     if (telemetry !== null) process.stderr.write(`Metrics: ${telemetry.url}\n`);
     const coordinator = server.coordinator;
-    const submitted = coordinator.submitSweep(run.spec, run.source);
+    const submitted = await coordinator.submitSweep(run.spec, run.source);
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
