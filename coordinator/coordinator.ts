@@ -14,7 +14,7 @@ import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordi
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
 import { LeaseTable, loopStallMs, type Lease } from './lease-table.js';
 import { fusionKey } from '../src/train/fused/fusion-key.js';
-import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
+import { SweepStore, trialKeyOf, type SweepPosition, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
 import { summarizeSweep } from './sweep-summary.js';
 import { dealBundle, type DealCandidate } from './bundle-dealer.js';
 import { TrialQueue, type QueuedTrial } from './trial-queue.js';
@@ -59,6 +59,24 @@ export const MAX_BUNDLE = 256;
 interface Grant {
   readonly agentId: string;
   held: number;
+}
+
+/** Most sweeps in one page of ListSweeps. */
+export const MAX_LIST_PAGE = 1_000;
+
+export class InvalidPageTokenError extends Error {
+  override readonly name = 'InvalidPageTokenError';
+  constructor(readonly token: string) {
+    super(`page_token: ${JSON.stringify(token.slice(0, 40))} is not a token from a previous ListSweeps page`);
+  }
+}
+
+/** '' → the first page; else the `<createdAtMs>/<sweepId>` of the previous page's last sweep. */
+function parsePageToken(token: string): SweepPosition | null {
+  if (token === '') return null;
+  const match = /^([0-9]{1,16})\/([A-Za-z0-9_-]{1,128})$/.exec(token);
+  if (match === null || match[1] === undefined || match[2] === undefined) throw new InvalidPageTokenError(token);
+  return { createdAtMs: Number(match[1]), sweepId: match[2] };
 }
 
 function sanitizeHostname(hostname: string): string {
@@ -183,6 +201,25 @@ export class Coordinator {
     const sweep = this.creating.has(sweepId) ? undefined : this.store.getSweep(sweepId);
     if (sweep === undefined) throw new UnknownSweepError(sweepId);
     return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal));
+  }
+
+  /**
+   * A page of listSweeps: up to `pageSize` sweeps after the one `pageToken` names (from the
+   * previous page; '' for the first), and the token of the next page ('' on the last).
+   */
+  listSweepsPage(pageToken: string, pageSize: number): { readonly sweeps: readonly SweepSummary[]; readonly nextPageToken: string } {
+    this.assertOpen();
+    const size = Math.min(MAX_LIST_PAGE, Math.max(1, Math.floor(pageSize)));
+    // One more than asked for says whether another page follows.
+    const page = this.store.listSweepsAfter(parsePageToken(pageToken), size + 1);
+    const shown = page.slice(0, size);
+    const last = shown.at(-1);
+    return {
+      sweeps: shown
+        .filter((sweep) => !this.creating.has(sweep.sweepId))
+        .map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal))),
+      nextPageToken: page.length > size && last !== undefined ? `${last.createdAtMs}/${last.sweepId}` : '',
+    };
   }
 
   /** Every sweep, oldest first. */

@@ -14,13 +14,13 @@ import {
 import * as wire from '../gen/plateau/v1/coordinator.js';
 import { silentLogger, type Logger } from '../src/log/logger.js';
 import { maxMessageBytes, trialIdMetadataKey } from '../src/rpc/grpc-call.js';
-import { decodeEpoch, decodeTrialResult, encodeDirective, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
+import { boundedString, boundedText, decodeEpoch, decodeId, decodeTrialError, decodeTrialResult, encodeDirective, WIRE_LIMITS, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
 import { buildResultsDocument, serializeResultsDocument } from '../src/results/results-document.js';
 import { parseSweepSpecJson } from '../src/spec/load.js';
 import { SpecError } from '../src/spec/spec-error.js';
 import { decideExposure, InsecureExposureError, tokenAuthInterceptor } from './auth.js';
 import { AgentSessions, type CallFailure, type LeaseCallHandlers } from './agent-session.js';
-import { Coordinator } from './coordinator.js';
+import { Coordinator, InvalidPageTokenError } from './coordinator.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { CoordinatorClosedError, InvalidReportError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
 import { addHealthService, serviceNameOf, type GrpcHealth } from './grpc-health.js';
@@ -31,6 +31,9 @@ import { addHealthService, serviceNameOf, type GrpcHealth } from './grpc-health.
  * store. 10× the client's default limit, so `--allow-large` has room.
  */
 export const DEFAULT_MAX_TRIALS_PER_SWEEP = 100_000;
+
+/** Sweeps per ListSweeps page when the client does not say. */
+const DEFAULT_LIST_PAGE = 100;
 
 export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logger'> {
   readonly host: string;
@@ -99,7 +102,7 @@ function toCallFailure(error: unknown, logger: Logger, method: string): CallFail
   if (error instanceof StaleLeaseError) return failure(status.FAILED_PRECONDITION, error.message, error.trialId ?? '');
   if (error instanceof UnknownSweepError || error instanceof UnknownAgentError) return failure(status.NOT_FOUND, error.message);
   if (error instanceof SpecError) return failure(status.INVALID_ARGUMENT, error.format());
-  if (error instanceof WireDecodeError || error instanceof InvalidReportError) return failure(status.INVALID_ARGUMENT, error.message);
+  if (error instanceof WireDecodeError || error instanceof InvalidReportError || error instanceof InvalidPageTokenError) return failure(status.INVALID_ARGUMENT, error.message);
   if (error instanceof CoordinatorClosedError) return failure(status.UNAVAILABLE, error.message);
   logger.error('rpc.internal-error', { method, error });
   return failure(status.INTERNAL, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -168,26 +171,27 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   const sweepService: wire.SweepServiceServer = {
     submitSweep: unary<wire.SubmitSweepRequest, wire.SubmitSweepResponse>('SubmitSweep', (request) => {
       const spec = parseSweepSpecJson(
-        parseSpecJson(request.specJson),
+        parseSpecJson(boundedText(request.specJson, 'spec_json', WIRE_LIMITS.specJsonBytes)),
         { maxTrials: options.maxTrialsPerSweep ?? DEFAULT_MAX_TRIALS_PER_SWEEP, overLimitAdvice: "the coordinator's --max-trials limit, which --allow-large does not lift" },
       );
-      return domain().submitSweep(spec, request.specSource);
+      return domain().submitSweep(spec, boundedText(request.specSource, 'spec_source', WIRE_LIMITS.specSourceBytes));
     }),
     getSweep: unary<wire.GetSweepRequest, wire.GetSweepResponse>('GetSweep', (request) => ({
-      sweep: encodeSweepSummary(domain().getSweep(request.sweepId)),
+      sweep: encodeSweepSummary(domain().getSweep(decodeId(request.sweepId, 'sweep_id'))),
     })),
-    listSweeps: unary<wire.ListSweepsRequest, wire.ListSweepsResponse>('ListSweeps', () => ({
-      sweeps: domain().listSweeps().map(encodeSweepSummary),
-    })),
+    listSweeps: unary<wire.ListSweepsRequest, wire.ListSweepsResponse>('ListSweeps', (request) => {
+      const page = domain().listSweepsPage(request.pageToken, request.pageSize === 0 ? DEFAULT_LIST_PAGE : request.pageSize);
+      return { sweeps: page.sweeps.map(encodeSweepSummary), nextPageToken: page.nextPageToken };
+    }),
     cancelSweep: unary<wire.CancelSweepRequest, wire.CancelSweepResponse>('CancelSweep', (request) => ({
-      sweep: encodeSweepSummary(domain().cancelSweep(request.sweepId)),
+      sweep: encodeSweepSummary(domain().cancelSweep(decodeId(request.sweepId, 'sweep_id'))),
     })),
     watchSweep: (call: ServerWritableStream<wire.WatchSweepRequest, wire.SweepEvent>): void => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       void (async () => {
         try {
-          for await (const progress of domain().watch(call.request.sweepId, abort.signal)) {
+          for await (const progress of domain().watch(decodeId(call.request.sweepId, 'sweep_id'), abort.signal)) {
             if (abort.signal.aborted) return;
             call.write(encodeSweepEvent(progress));
           }
@@ -200,24 +204,24 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
       })();
     },
     getResults: unary<wire.GetResultsRequest, wire.GetResultsResponse>('GetResults', (request) => ({
-      resultsJson: serializeResultsDocument(buildResultsDocument(domain().snapshot(request.sweepId))),
+      resultsJson: serializeResultsDocument(buildResultsDocument(domain().snapshot(decodeId(request.sweepId, 'sweep_id')))),
     })),
   };
 
   // The lease calls, shared by their unary handlers and the AgentSession stream.
   const leaseCalls: LeaseCallHandlers = {
-    poll: async (request, signal) => encodePollResponse(await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, signal)),
-    heartbeat: (request) => encodeDirective(domain().heartbeat({ leaseId: request.leaseId, fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
+    poll: async (request, signal) => encodePollResponse(await domain().pollBundle(decodeId(request.agentId, 'agent_id'), request.waitMs, request.maxBundle ?? 1, signal)),
+    heartbeat: (request) => encodeDirective(domain().heartbeat({ leaseId: decodeId(request.leaseId, 'lease_id'), fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
     complete: async (request) => {
       const coordinator = domain();
-      const recorded = coordinator.complete({ leaseId: request.leaseId, fencingToken: request.fencingToken }, decodeTrialResult(request.result));
+      const recorded = coordinator.complete({ leaseId: decodeId(request.leaseId, 'lease_id'), fencingToken: request.fencingToken }, decodeTrialResult(request.result));
       // The agent forgets its result once told it is recorded: it must be on disk by then.
       await coordinator.durable();
       return recorded;
     },
     fail: (request) => {
-      if (request.errorKind === '') throw new WireDecodeError('error_kind', 'a failed attempt says what failed');
-      return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, { kind: request.errorKind, message: request.errorMessage });
+      const error = decodeTrialError(request.errorKind, request.errorMessage, 'error_kind');
+      return domain().fail({ leaseId: decodeId(request.leaseId, 'lease_id'), fencingToken: request.fencingToken }, error);
     },
   };
   const sessions = new AgentSessions({
@@ -229,9 +233,11 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   const agentService: wire.AgentServiceServer = {
     registerAgent: unary<wire.RegisterAgentRequest, wire.RegisterAgentResponse>('RegisterAgent', (request) => {
       if (request.hostname === '') throw new WireDecodeError('hostname', 'empty');
+      const hostname = boundedString(request.hostname, 'hostname', WIRE_LIMITS.hostname);
+      const version = boundedString(request.version, 'version', WIRE_LIMITS.version);
       if (request.slots < 1) throw new WireDecodeError('slots', `${request.slots} — expected ≥ 1`);
       const backend = parseBackendName(request.backend, 'backend');
-      return domain().registerAgent({ hostname: request.hostname, slots: request.slots, backend, version: request.version });
+      return domain().registerAgent({ hostname, slots: request.slots, backend, version });
     }),
     pollTrial: unary<wire.PollTrialRequest, wire.PollTrialResponse>('PollTrial', async (request, call) => {
       const abort = new AbortController();

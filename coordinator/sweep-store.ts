@@ -74,6 +74,12 @@ export function trialKeyOf(ref: TrialRef): string {
   return `${ref.sweepId}/${ref.trialId}`;
 }
 
+/** Where a sweep sits in listing order (oldest first, ties by id). */
+export interface SweepPosition {
+  readonly createdAtMs: number;
+  readonly sweepId: string;
+}
+
 export interface StoredSweep {
   readonly sweepId: string;
   readonly spec: SweepSpec;
@@ -720,6 +726,17 @@ export class SweepStore {
   getSweep(sweepId: string): StoredSweep | undefined {
     const row = this.statement<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
     return row === undefined ? undefined : toStoredSweep(row, this.sweepSpecOf(row));
+  }
+
+  /** Up to `limit` sweeps after `after` (exclusive), oldest first: a page of listSweeps. */
+  listSweepsAfter(after: SweepPosition | null, limit: number): readonly StoredSweep[] {
+    const rows =
+      after === null
+        ? this.statement<[number], SweepRow>(`SELECT * FROM sweeps ORDER BY created_at_ms, sweep_id LIMIT ?`).all(limit)
+        : this.statement<[number, number, string, number], SweepRow>(
+            `SELECT * FROM sweeps WHERE created_at_ms > ? OR (created_at_ms = ? AND sweep_id > ?) ORDER BY created_at_ms, sweep_id LIMIT ?`,
+          ).all(after.createdAtMs, after.createdAtMs, after.sweepId, limit);
+    return rows.map((row) => toStoredSweep(row, this.sweepSpecOf(row)));
   }
 
   /** Every sweep, oldest first. */

@@ -11,6 +11,7 @@ import {
   loss,
   metric,
   nonEmptyString,
+  sweepName,
   nonNegative,
   objectiveGoal,
   objectiveUse,
@@ -140,7 +141,7 @@ const objective = z.strictObject({
 
 export const sweepSpecInputSchema = z.strictObject(
   {
-    name: nonEmptyString('a sweep name'),
+    name: sweepName(),
     workload,
     plateau: plateau.optional(),
     grid,
