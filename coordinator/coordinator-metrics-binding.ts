@@ -64,6 +64,8 @@ export class CoordinatorMetricsBinding {
   private readonly startedAtMs: number;
   private readonly agents = new Map<string, KnownAgent>();
   private readonly leases = new Map<string, HeldLease>();
+  /** Agents that reported epochs of each running sweep: the plateau_epochs_total series to remove when it ends. */
+  private readonly sweepAgents = new Map<string, Set<string>>();
   /** When each sweep's trials were queued (submit or resume); a requeued trial has its own time. */
   private readonly sweepQueuedAt = new Map<string, number>();
   private readonly trialQueuedAt = new Map<string, number>();
@@ -141,6 +143,7 @@ export class CoordinatorMetricsBinding {
         const key = trialKey(sweepId, trialId);
         for (const record of epochs) {
           m.epochs.inc({ sweep: sweepId, agent: agentId });
+          this.agentsOfSweep(sweepId).add(agentId);
           const previous = this.lastLr.get(key);
           if (previous !== undefined && record.lr < previous) m.lrReductions.inc({ sweep: sweepId });
           this.lastLr.set(key, record.lr);
@@ -165,6 +168,10 @@ export class CoordinatorMetricsBinding {
         this.endTrial(sweepId, trialId);
       }),
       events.on('lease-expired', ({ sweepId }) => m.leaseExpiries.inc({ sweep: sweepId })),
+      events.on('sweep-finished', ({ sweepId, state }) => {
+        m.sweepsFinished.inc({ state });
+        this.forgetSweep(sweepId);
+      }),
       events.on('stale-report-rejected', ({ call }) => m.staleReports.inc({ call })),
     );
   }
@@ -189,6 +196,33 @@ export class CoordinatorMetricsBinding {
   }
 
   /** The trial holds no lease any more: its running series go away. */
+  private agentsOfSweep(sweepId: string): Set<string> {
+    let agents = this.sweepAgents.get(sweepId);
+    if (agents === undefined) {
+      agents = new Set();
+      this.sweepAgents.set(sweepId, agents);
+    }
+    return agents;
+  }
+
+  /** Removes every series labelled with an ended sweep (see the note atop coordinator-metrics.ts). */
+  private forgetSweep(sweepId: string): void {
+    const m = this.metrics;
+    const sweep = { sweep: sweepId };
+    for (const status of finalStatuses) {
+      m.trialsFinished.remove({ sweep: sweepId, status });
+      m.trialDuration.remove({ sweep: sweepId, status });
+    }
+    for (const status of trialCountStatuses) m.sweepTrials.remove({ sweep: sweepId, status });
+    for (const state of sweepStates) m.sweepState.remove({ sweep: sweepId, state });
+    for (const gauge of [m.sweepPlannedTrials, m.sweepBestObjective, m.sweepStartTime]) gauge.remove(sweep);
+    for (const counter of [m.lrReductions, m.leaseExpiries, m.retries]) counter.remove(sweep);
+    for (const agent of this.sweepAgents.get(sweepId) ?? []) m.epochs.remove({ sweep: sweepId, agent });
+    this.sweepAgents.delete(sweepId);
+    this.sweepQueuedAt.delete(sweepId);
+    for (const [key, labels] of [...this.running]) if (labels.sweep === sweepId) this.removeRunning(key);
+  }
+
   private endTrial(sweepId: string, trialId: string): void {
     const key = trialKey(sweepId, trialId);
     this.leases.delete(key);
@@ -208,6 +242,8 @@ export class CoordinatorMetricsBinding {
   // ── refresh ─────────────────────────────────────────────────────────────
 
   private refreshSweep(sweep: SweepSummary): void {
+    // An ended sweep has no series (removed when it ended, or never made after a restart).
+    if (sweep.finishedAtMs !== null) return;
     const m = this.metrics;
     const sweepLabel = { sweep: sweep.sweepId };
     for (const status of finalStatuses) m.trialsFinished.inc({ sweep: sweep.sweepId, status }, 0);
