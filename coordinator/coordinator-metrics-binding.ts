@@ -29,6 +29,11 @@ export interface CoordinatorMetricsBindingOptions {
   readonly agentLivenessMs?: number;
   /** Refresh the gauges this often even when nobody scrapes; 0 turns the timer off. Default 15 s. */
   readonly refreshIntervalMs?: number;
+  /**
+   * How long an ended sweep keeps its series, so scrapes see its final state (best objective,
+   * counts, durations) before they go. Default 5 minutes (a few scrape intervals).
+   */
+  readonly endedSweepSeriesMs?: number;
   readonly logger?: Logger;
 }
 
@@ -64,6 +69,9 @@ export class CoordinatorMetricsBinding {
   private readonly startedAtMs: number;
   private readonly agents = new Map<string, KnownAgent>();
   private readonly leases = new Map<string, HeldLease>();
+  /** When each sweep that ended in this process ended, until its series are removed. */
+  private readonly endedAt = new Map<string, number>();
+  private readonly endedSweepSeriesMs: number;
   /** Agents that reported epochs of each running sweep: the plateau_epochs_total series to remove when it ends. */
   private readonly sweepAgents = new Map<string, Set<string>>();
   /** When each sweep's trials were queued (submit or resume); a requeued trial has its own time. */
@@ -80,6 +88,7 @@ export class CoordinatorMetricsBinding {
   ) {
     this.now = options.now ?? (() => performance.now());
     this.livenessMs = options.agentLivenessMs ?? 90_000;
+    this.endedSweepSeriesMs = options.endedSweepSeriesMs ?? 300_000;
     this.logger = (options.logger ?? silentLogger).child({ component: 'coordinator-metrics' });
     this.startedAtMs = this.now();
     this.subscribe();
@@ -98,6 +107,7 @@ export class CoordinatorMetricsBinding {
   refresh(): void {
     if (this.closed || this.source.closed) return;
     try {
+      this.forgetEndedSweeps();
       const sweeps = this.source.listSweeps();
       for (const sweep of sweeps) this.refreshSweep(sweep);
       this.refreshAgents();
@@ -170,7 +180,8 @@ export class CoordinatorMetricsBinding {
       events.on('lease-expired', ({ sweepId }) => m.leaseExpiries.inc({ sweep: sweepId })),
       events.on('sweep-finished', ({ sweepId, state }) => {
         m.sweepsFinished.inc({ state });
-        this.forgetSweep(sweepId);
+        this.endedAt.set(sweepId, this.now());
+        this.forgetEndedSweeps();
       }),
       events.on('stale-report-rejected', ({ call }) => m.staleReports.inc({ call })),
     );
@@ -203,6 +214,16 @@ export class CoordinatorMetricsBinding {
       this.sweepAgents.set(sweepId, agents);
     }
     return agents;
+  }
+
+  /** Forgets the sweeps that ended longer than endedSweepSeriesMs ago. */
+  private forgetEndedSweeps(): void {
+    const nowMs = this.now();
+    for (const [sweepId, endedAtMs] of [...this.endedAt]) {
+      if (nowMs - endedAtMs < this.endedSweepSeriesMs) continue;
+      this.endedAt.delete(sweepId);
+      this.forgetSweep(sweepId);
+    }
   }
 
   /** Removes every series labelled with an ended sweep (see the note atop coordinator-metrics.ts). */
@@ -242,8 +263,8 @@ export class CoordinatorMetricsBinding {
   // ── refresh ─────────────────────────────────────────────────────────────
 
   private refreshSweep(sweep: SweepSummary): void {
-    // An ended sweep has no series (removed when it ended, or never made after a restart).
-    if (sweep.finishedAtMs !== null) return;
+    // An ended sweep keeps its series only for a while after it ended here (never after a restart).
+    if (sweep.finishedAtMs !== null && !this.endedAt.has(sweep.sweepId)) return;
     const m = this.metrics;
     const sweepLabel = { sweep: sweep.sweepId };
     for (const status of finalStatuses) m.trialsFinished.inc({ sweep: sweep.sweepId, status }, 0);

@@ -2,8 +2,8 @@
 // registry is passed in so tests get a fresh one. Labels stay bounded: sweep, status,
 // agent, call, state (and method/code for gRPC); a trial id appears only on gauges of
 // trials running now, and those series are removed when the trial ends. Series labelled with
-// a sweep live while it runs and are removed once it ends (1,000 finished sweeps left 21,260
-// lines in every scrape); what stays of ended sweeps is sweepsFinished, without a sweep label.
+// a sweep live while it runs and are removed a while after it ends (1,000 finished sweeps
+// left 21,260 lines in every scrape); what stays of ended sweeps is sweepsFinished, without a sweep label.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Every status a trial of a sweep can be counted under (queued and running included). */

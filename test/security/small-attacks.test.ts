@@ -35,7 +35,8 @@ interface Harness {
 
 async function start(): Promise<Harness> {
   const dataDir = tempDir();
-  const telemetry = await CoordinatorTelemetry.start({ host: '127.0.0.1', port: 0, dataDir, refreshIntervalMs: 0 });
+  // Ended sweeps' series go at the next scrape (the default keeps them 5 minutes for scrapers to see).
+  const telemetry = await CoordinatorTelemetry.start({ host: '127.0.0.1', port: 0, dataDir, refreshIntervalMs: 0, endedSweepSeriesMs: 0 });
   cleanups.push(() => telemetry.close());
   const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir, maxPollWaitMs: 50, shutdownGraceMs: 500 });
   cleanups.push(() => server.close());
