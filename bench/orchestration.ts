@@ -118,7 +118,7 @@ export async function timeOrchestration(
   try {
     const ready = await agent.next();
     if (ready.kind !== 'ready') throw new Error(`the no-op agent said ${ready.kind === 'failed' ? ready.message : ready.kind} before ready`);
-    server.coordinator.submitSweep(spec, '');
+    await server.coordinator.submitSweep(spec, '');
     agent.child.send({ kind: 'go' });
     // The agent says when its warm-up trials are done: the coordinator's CPU is counted from then.
     const warm = await agent.next();

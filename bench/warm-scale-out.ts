@@ -140,7 +140,7 @@ async function runSweep(server: RunningCoordinator, agent: AgentProcess, spec: S
   });
   const started = performance.now();
   // submitSweep is synchronous: no event of this sweep can fire before `id` is set.
-  const submitted = server.coordinator.submitSweep(spec, '');
+  const submitted = await server.coordinator.submitSweep(spec, '');
   id = submitted.sweepId;
   if (submitted.resumed) throw new Error(`sweep ${spec.name} was already in this store: a timed sweep must be new`);
   await Promise.race([finished, agent.exited]);

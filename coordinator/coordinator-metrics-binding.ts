@@ -29,6 +29,11 @@ export interface CoordinatorMetricsBindingOptions {
   readonly agentLivenessMs?: number;
   /** Refresh the gauges this often even when nobody scrapes; 0 turns the timer off. Default 15 s. */
   readonly refreshIntervalMs?: number;
+  /**
+   * How long an ended sweep keeps its series, so scrapes see its final state (best objective,
+   * counts, durations) before they go. Default 5 minutes (a few scrape intervals).
+   */
+  readonly endedSweepSeriesMs?: number;
   readonly logger?: Logger;
 }
 
@@ -64,6 +69,11 @@ export class CoordinatorMetricsBinding {
   private readonly startedAtMs: number;
   private readonly agents = new Map<string, KnownAgent>();
   private readonly leases = new Map<string, HeldLease>();
+  /** When each sweep that ended in this process ended, until its series are removed. */
+  private readonly endedAt = new Map<string, number>();
+  private readonly endedSweepSeriesMs: number;
+  /** Agents that reported epochs of each running sweep: the plateau_epochs_total series to remove when it ends. */
+  private readonly sweepAgents = new Map<string, Set<string>>();
   /** When each sweep's trials were queued (submit or resume); a requeued trial has its own time. */
   private readonly sweepQueuedAt = new Map<string, number>();
   private readonly trialQueuedAt = new Map<string, number>();
@@ -78,6 +88,7 @@ export class CoordinatorMetricsBinding {
   ) {
     this.now = options.now ?? (() => performance.now());
     this.livenessMs = options.agentLivenessMs ?? 90_000;
+    this.endedSweepSeriesMs = options.endedSweepSeriesMs ?? 300_000;
     this.logger = (options.logger ?? silentLogger).child({ component: 'coordinator-metrics' });
     this.startedAtMs = this.now();
     this.subscribe();
@@ -96,6 +107,7 @@ export class CoordinatorMetricsBinding {
   refresh(): void {
     if (this.closed || this.source.closed) return;
     try {
+      this.forgetEndedSweeps();
       const sweeps = this.source.listSweeps();
       for (const sweep of sweeps) this.refreshSweep(sweep);
       this.refreshAgents();
@@ -141,6 +153,7 @@ export class CoordinatorMetricsBinding {
         const key = trialKey(sweepId, trialId);
         for (const record of epochs) {
           m.epochs.inc({ sweep: sweepId, agent: agentId });
+          this.agentsOfSweep(sweepId).add(agentId);
           const previous = this.lastLr.get(key);
           if (previous !== undefined && record.lr < previous) m.lrReductions.inc({ sweep: sweepId });
           this.lastLr.set(key, record.lr);
@@ -165,6 +178,11 @@ export class CoordinatorMetricsBinding {
         this.endTrial(sweepId, trialId);
       }),
       events.on('lease-expired', ({ sweepId }) => m.leaseExpiries.inc({ sweep: sweepId })),
+      events.on('sweep-finished', ({ sweepId, state }) => {
+        m.sweepsFinished.inc({ state });
+        this.endedAt.set(sweepId, this.now());
+        this.forgetEndedSweeps();
+      }),
       events.on('stale-report-rejected', ({ call }) => m.staleReports.inc({ call })),
     );
   }
@@ -189,6 +207,43 @@ export class CoordinatorMetricsBinding {
   }
 
   /** The trial holds no lease any more: its running series go away. */
+  private agentsOfSweep(sweepId: string): Set<string> {
+    let agents = this.sweepAgents.get(sweepId);
+    if (agents === undefined) {
+      agents = new Set();
+      this.sweepAgents.set(sweepId, agents);
+    }
+    return agents;
+  }
+
+  /** Forgets the sweeps that ended longer than endedSweepSeriesMs ago. */
+  private forgetEndedSweeps(): void {
+    const nowMs = this.now();
+    for (const [sweepId, endedAtMs] of [...this.endedAt]) {
+      if (nowMs - endedAtMs < this.endedSweepSeriesMs) continue;
+      this.endedAt.delete(sweepId);
+      this.forgetSweep(sweepId);
+    }
+  }
+
+  /** Removes every series labelled with an ended sweep (see the note atop coordinator-metrics.ts). */
+  private forgetSweep(sweepId: string): void {
+    const m = this.metrics;
+    const sweep = { sweep: sweepId };
+    for (const status of finalStatuses) {
+      m.trialsFinished.remove({ sweep: sweepId, status });
+      m.trialDuration.remove({ sweep: sweepId, status });
+    }
+    for (const status of trialCountStatuses) m.sweepTrials.remove({ sweep: sweepId, status });
+    for (const state of sweepStates) m.sweepState.remove({ sweep: sweepId, state });
+    for (const gauge of [m.sweepPlannedTrials, m.sweepBestObjective, m.sweepStartTime]) gauge.remove(sweep);
+    for (const counter of [m.lrReductions, m.leaseExpiries, m.retries]) counter.remove(sweep);
+    for (const agent of this.sweepAgents.get(sweepId) ?? []) m.epochs.remove({ sweep: sweepId, agent });
+    this.sweepAgents.delete(sweepId);
+    this.sweepQueuedAt.delete(sweepId);
+    for (const [key, labels] of [...this.running]) if (labels.sweep === sweepId) this.removeRunning(key);
+  }
+
   private endTrial(sweepId: string, trialId: string): void {
     const key = trialKey(sweepId, trialId);
     this.leases.delete(key);
@@ -208,6 +263,8 @@ export class CoordinatorMetricsBinding {
   // ── refresh ─────────────────────────────────────────────────────────────
 
   private refreshSweep(sweep: SweepSummary): void {
+    // An ended sweep keeps its series only for a while after it ended here (never after a restart).
+    if (sweep.finishedAtMs !== null && !this.endedAt.has(sweep.sweepId)) return;
     const m = this.metrics;
     const sweepLabel = { sweep: sweep.sweepId };
     for (const status of finalStatuses) m.trialsFinished.inc({ sweep: sweep.sweepId, status }, 0);

@@ -28,6 +28,8 @@ export interface CoordinatorTelemetryOptions {
   readonly registry?: Registry;
   /** Gauge refresh without scrapes; 0 turns it off. Default 15 s. */
   readonly refreshIntervalMs?: number;
+  /** How long an ended sweep's series stay (see CoordinatorMetricsBinding). Default 5 minutes. */
+  readonly endedSweepSeriesMs?: number;
 }
 
 /** The running coordinator as telemetry sees it: its domain service and its gRPC health. */
@@ -92,6 +94,7 @@ export class CoordinatorTelemetry {
       dataDir: this.options.dataDir,
       logger: this.options.logger ?? silentLogger,
       ...(this.options.refreshIntervalMs === undefined ? {} : { refreshIntervalMs: this.options.refreshIntervalMs }),
+      ...(this.options.endedSweepSeriesMs === undefined ? {} : { endedSweepSeriesMs: this.options.endedSweepSeriesMs }),
     });
     this.binding.refresh();
   }

@@ -6,7 +6,7 @@ import { workloadFiles } from '../src/artifacts/workload-files.js';
 import type { Logger } from '../src/log/logger.js';
 import type { AgentRegistration, HeartbeatDirective, LeaseRef, TrialLease } from '../src/rpc/agent-channel.js';
 import { FAILURES_SHOWN, type SubmittedSweep, type SweepProgress, type SweepSummary } from '../src/rpc/sweep-progress.js';
-import { expandGrid } from '../src/spec/grid.js';
+import { expandGridInChunks, gridSize } from '../src/spec/grid.js';
 import { sweepId as sweepIdOf } from '../src/spec/ids.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import type { SweepSnapshot } from '../src/trial/records.js';
@@ -15,9 +15,9 @@ import { CoordinatorEventBus, type ReportCall } from './coordinator-events.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { ArtifactStore } from './artifact-store.js';
 import { CoordinatorClosedError, InvalidReportError, MissingArtifactError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
-import { LeaseTable, type Lease } from './lease-table.js';
+import { LeaseTable, loopStallMs, type Lease } from './lease-table.js';
 import { fusionKey } from '../src/train/fused/fusion-key.js';
-import { SweepStore, trialKeyOf, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
+import { SweepStore, trialKeyOf, type SweepPosition, type LostAttempt, type LostAttemptOutcome, type QueuedTrialRef, type StoredTrial, type TrialRef } from './sweep-store.js';
 import { StoreUnavailableError, type StoreHealth } from './store-health.js';
 import { summarizeSweep } from './sweep-summary.js';
 import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
@@ -52,6 +52,12 @@ interface PendingPoll {
   readonly settle: (leases: readonly TrialLease[]) => void;
 }
 
+/**
+ * Trials expanded, written (one transaction) and queued per event-loop turn when a sweep is
+ * submitted: a few milliseconds of work, so heartbeats are answered during a big submit.
+ */
+export const SUBMIT_CHUNK_TRIALS = 500;
+
 /** A bundle is never larger than this, whatever an agent asks for (a bound on one poll's work). */
 export const MAX_BUNDLE = 256;
 
@@ -59,6 +65,24 @@ export const MAX_BUNDLE = 256;
 interface Grant {
   readonly agentId: string;
   held: number;
+}
+
+/** Most sweeps in one page of ListSweeps. */
+export const MAX_LIST_PAGE = 1_000;
+
+export class InvalidPageTokenError extends Error {
+  override readonly name = 'InvalidPageTokenError';
+  constructor(readonly token: string) {
+    super(`page_token: ${JSON.stringify(token.slice(0, 40))} is not a token from a previous ListSweeps page`);
+  }
+}
+
+/** '' → the first page; else the `<createdAtMs>/<sweepId>` of the previous page's last sweep. */
+function parsePageToken(token: string): SweepPosition | null {
+  if (token === '') return null;
+  const match = /^([0-9]{1,16})\/([A-Za-z0-9_-]{1,128})$/.exec(token);
+  if (match === null || match[1] === undefined || match[2] === undefined) throw new InvalidPageTokenError(token);
+  return { createdAtMs: Number(match[1]), sweepId: match[2] };
 }
 
 function sanitizeHostname(hostname: string): string {
@@ -77,6 +101,8 @@ export class Coordinator {
   private readonly leases: LeaseTable;
   /** Trial refs of the leases held now, by trial key. */
   private readonly held = new Map<string, TrialRef>();
+  /** The epoch count of each held trial, by trial key: what a report may carry at most. */
+  private readonly heldEpochs = new Map<string, number>();
   private readonly knownAgents = new Set<string>();
   /** Slots of each known agent, for splitting a sweep's work between an agent's idle slots. */
   private readonly agentSlots = new Map<string, number>();
@@ -88,6 +114,8 @@ export class Coordinator {
   /** fusionKeyOf's memo: by sweep, seed and batch size. */
   private readonly fusionKeys = new Map<string, string>();
   private readonly pendingPolls: PendingPoll[] = [];
+  /** Sweeps being written by submitSweep, not yet visible: their submit resolves once they are. */
+  private readonly creating = new Map<string, Promise<SubmittedSweep>>();
   /** Bumped on every change of a sweep, so a watcher never misses one between two reads. */
   private readonly changeVersion = new Map<string, number>();
   private readonly changeWaiters = new Set<() => void>();
@@ -98,6 +126,8 @@ export class Coordinator {
    * yet (an unwritable store): retried quietly on each check and when the store recovers.
    */
   private readonly expiriesToRecord = new Map<string, { readonly lease: Lease; readonly trial: TrialRef }>();
+  /** When the timer last looked for expired leases (see checkLeasesSafely). */
+  private lastExpiryCheckMs: number;
   private staleResultsRejected = 0;
   private staleHeartbeatsRejected = 0;
 
@@ -112,6 +142,7 @@ export class Coordinator {
     this.artifacts = new ArtifactStore(this.options.dataDir, this.options.maxArtifactBytes);
     for (const trial of this.store.queuedTrials()) this.enqueue(trial);
     if (this.queue.size > 0) this.logger.info('coordinator.resumed', { queued: this.queue.size });
+    this.lastExpiryCheckMs = this.options.clock();
     if (this.options.expiryCheckIntervalMs > 0) {
       this.expiryTimer = setInterval(() => this.checkLeasesSafely(), this.options.expiryCheckIntervalMs);
       // The timer keeps watch; it must not keep a finished process alive.
@@ -130,39 +161,75 @@ export class Coordinator {
 
   // ── sweeps ──────────────────────────────────────────────────────────────
 
-  /** Creates the sweep, or resumes it when a sweep with the same id exists (cancelled trials run again). */
-  submitSweep(spec: SweepSpec, source: string): SubmittedSweep {
-    this.assertOpen();
-    const blobs = this.heldArtifactsOf(spec);
+  /**
+   * Creates the sweep, or resumes it when a sweep with the same id exists (cancelled trials run
+   * again; after a workload error, the stopped trials too). A big grid is expanded, written and
+   * queued a chunk per event-loop turn (see SUBMIT_CHUNK_TRIALS); until it is all written the
+   * sweep is not listed, and a second submit of the same sweep waits for the first.
+   */
+  submitSweep(spec: SweepSpec, source: string): Promise<SubmittedSweep> {
+    let blobs: readonly string[];
+    try {
+      this.assertOpen();
+      blobs = this.heldArtifactsOf(spec);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const sweepId = sweepIdOf(spec);
+    const creating = this.creating.get(sweepId);
+    if (creating !== undefined) return creating.then(({ totalTrials }) => ({ sweepId, resumed: true, totalTrials }));
     const existing = this.store.getSweep(sweepId);
     if (existing !== undefined) {
-      if (existing.cancelled) {
-        const requeued = this.store.resumeSweep(sweepId);
-        for (const trial of requeued) this.enqueue(trial);
-        this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
-        this.dispatch();
-      } else if (this.store.sweepError(sweepId) !== null) {
-        // Submitted again after a workload error: the data may be fixed, so the stopped trials get their chance.
-        const requeued = this.store.resumeAfterWorkloadError(sweepId);
-        for (const trial of requeued) this.enqueue(trial);
-        this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length, after: 'workload-error' });
-        this.dispatch();
+      try {
+        return Promise.resolve(this.resubmit(sweepId, existing.cancelled, existing.totalTrials, blobs));
+      } catch (error) {
+        return Promise.reject(error);
       }
-      this.store.recordSweepArtifacts(sweepId, blobs);
-      this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials: existing.totalTrials });
-      this.changed(sweepId);
-      return { sweepId, resumed: true, totalTrials: existing.totalTrials };
     }
-    const trials = expandGrid(spec);
-    this.store.createSweep({ sweepId, spec, specSource: source, trials, nowMs: this.options.clock() });
+    const created = this.createSweep(sweepId, spec, source, blobs);
+    this.creating.set(sweepId, created);
+    // Only a sweep written in full leaves `creating`: a failed one stays hidden until a restart drops it.
+    created.then(() => this.creating.delete(sweepId), () => undefined);
+    return created;
+  }
+
+  private resubmit(sweepId: string, cancelled: boolean, totalTrials: number, blobs: readonly string[]): SubmittedSweep {
+    if (cancelled) {
+      const requeued = this.store.resumeSweep(sweepId);
+      for (const trial of requeued) this.enqueue(trial);
+      this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length });
+      this.dispatch();
+    } else if (this.store.sweepError(sweepId) !== null) {
+      // Submitted again after a workload error: the data may be fixed, so the stopped trials get their chance.
+      const requeued = this.store.resumeAfterWorkloadError(sweepId);
+      for (const trial of requeued) this.enqueue(trial);
+      this.logger.info('sweep.resumed', { sweepId, requeued: requeued.length, after: 'workload-error' });
+      this.dispatch();
+    }
     this.store.recordSweepArtifacts(sweepId, blobs);
-    for (const trial of this.store.queuedTrials(sweepId)) this.enqueue(trial);
-    this.logger.info('sweep.submitted', { sweepId, name: spec.name, trials: trials.length });
-    this.events.emit('sweep-submitted', { sweepId, resumed: false, totalTrials: trials.length });
+    this.events.emit('sweep-submitted', { sweepId, resumed: true, totalTrials });
     this.changed(sweepId);
-    this.dispatch();
-    return { sweepId, resumed: false, totalTrials: trials.length };
+    return { sweepId, resumed: true, totalTrials };
+  }
+
+  private async createSweep(sweepId: string, spec: SweepSpec, source: string, blobs: readonly string[]): Promise<SubmittedSweep> {
+    const totalTrials = gridSize(spec);
+    const queued = await this.store.createSweepInChunks({ sweepId, spec, specSource: source, totalTrials, chunks: expandGridInChunks(spec, SUBMIT_CHUNK_TRIALS), nowMs: this.options.clock() });
+    this.assertOpen();
+    this.store.recordSweepArtifacts(sweepId, blobs);
+    // Queued a chunk per turn too (each add is a sorted insert), dispatching as they come.
+    for (let start = 0; start < queued.length; start += SUBMIT_CHUNK_TRIALS) {
+      if (start > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.assertOpen();
+      }
+      for (const trial of queued.slice(start, start + SUBMIT_CHUNK_TRIALS)) this.enqueue(trial);
+      this.dispatch();
+    }
+    this.logger.info('sweep.submitted', { sweepId, name: spec.name, trials: totalTrials });
+    this.events.emit('sweep-submitted', { sweepId, resumed: false, totalTrials });
+    this.changed(sweepId);
+    return { sweepId, resumed: false, totalTrials };
   }
 
   /**
@@ -187,9 +254,28 @@ export class Coordinator {
 
   getSweep(sweepId: string): SweepSummary {
     this.assertOpen();
-    const sweep = this.store.getSweep(sweepId);
+    const sweep = this.creating.has(sweepId) ? undefined : this.store.getSweep(sweepId);
     if (sweep === undefined) throw new UnknownSweepError(sweepId);
     return summarizeSweep(sweep, this.store.counts(sweepId), this.store.best(sweepId, sweep.spec.objective.goal), this.store.sweepError(sweepId));
+  }
+
+  /**
+   * A page of listSweeps: up to `pageSize` sweeps after the one `pageToken` names (from the
+   * previous page; '' for the first), and the token of the next page ('' on the last).
+   */
+  listSweepsPage(pageToken: string, pageSize: number): { readonly sweeps: readonly SweepSummary[]; readonly nextPageToken: string } {
+    this.assertOpen();
+    const size = Math.min(MAX_LIST_PAGE, Math.max(1, Math.floor(pageSize)));
+    // One more than asked for says whether another page follows.
+    const page = this.store.listSweepsAfter(parsePageToken(pageToken), size + 1);
+    const shown = page.slice(0, size);
+    const last = shown.at(-1);
+    return {
+      sweeps: shown
+        .filter((sweep) => !this.creating.has(sweep.sweepId))
+        .map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal), this.store.sweepError(sweep.sweepId))),
+      nextPageToken: page.length > size && last !== undefined ? `${last.createdAtMs}/${last.sweepId}` : '',
+    };
   }
 
   /** Every sweep, oldest first. */
@@ -197,13 +283,14 @@ export class Coordinator {
     this.assertOpen();
     return this.store
       .listSweeps()
+      .filter((sweep) => !this.creating.has(sweep.sweepId))
       .map((sweep) => summarizeSweep(sweep, this.store.counts(sweep.sweepId), this.store.best(sweep.sweepId, sweep.spec.objective.goal), this.store.sweepError(sweep.sweepId)));
   }
 
   /** Queued trials are cancelled now; running ones get a cancel directive on their next heartbeat. */
   cancelSweep(sweepId: string): SweepSummary {
     this.assertOpen();
-    if (this.store.getSweep(sweepId) === undefined) throw new UnknownSweepError(sweepId);
+    if (this.creating.has(sweepId) || this.store.getSweep(sweepId) === undefined) throw new UnknownSweepError(sweepId);
     const { cancelledQueued, holdingLease } = this.store.cancelSweep(sweepId);
     for (const ref of cancelledQueued) this.queue.remove(trialKeyOf(ref));
     this.logger.info('sweep.cancelled', { sweepId, cancelledQueued: cancelledQueued.length, running: holdingLease.length });
@@ -240,7 +327,7 @@ export class Coordinator {
   /** What the results document is built from. */
   snapshot(sweepId: string): SweepSnapshot {
     this.assertOpen();
-    const snapshot = this.store.snapshot(sweepId, { node: process.version, ...this.options.versions });
+    const snapshot = this.creating.has(sweepId) ? undefined : this.store.snapshot(sweepId, { node: process.version, ...this.options.versions });
     if (snapshot === undefined) throw new UnknownSweepError(sweepId);
     return snapshot;
   }
@@ -306,6 +393,10 @@ export class Coordinator {
   /** Renews the lease, stores the epochs; says cancel when the sweep was cancelled. */
   heartbeat(ref: LeaseRef, epochs: readonly EpochRecord[]): HeartbeatDirective {
     this.assertOpen();
+    const current = this.leases.validate(ref.leaseId, ref.fencingToken);
+    if (current.status === 'stale') throw this.rejectStale(ref, 'heartbeat');
+    // Refused before it renews anything: a report no honest worker could make.
+    this.checkEpochs(current.lease, epochs, 'heartbeat');
     const check = this.leases.renew(ref.leaseId, ref.fencingToken, this.options.clock());
     if (check.status === 'stale') throw this.rejectStale(ref, 'heartbeat');
     const trial = this.heldRef(check.lease);
@@ -337,6 +428,7 @@ export class Coordinator {
     if (result.trialId !== trial.trialId) {
       throw new InvalidReportError(ref.leaseId, `a result for trial ${result.trialId} on the lease of trial ${trial.trialId}`);
     }
+    this.checkEpochs(check.lease, result.history, 'result');
     const { outcome } = result;
     // A workload error reported as a result (rather than a failed attempt) is handled the same way.
     if (outcome.status === 'failed' && workloadScopeOf(outcome.error) !== null) {
@@ -625,6 +717,7 @@ export class Coordinator {
       throw error;
     }
     this.held.set(queued.trialKey, ref);
+    this.heldEpochs.set(queued.trialKey, trial.spec.workload.epochs);
     this.logger.debug('trial.leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
     this.events.emit('trial-leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
     this.changed(ref.sweepId);
@@ -639,6 +732,20 @@ export class Coordinator {
     };
   }
 
+  /**
+   * A trial reports at most its own epoch count, each epoch numbered within it: anything more
+   * (500,000 epochs of a 4-epoch trial) would only fill the store and block the loop.
+   */
+  private checkEpochs(lease: Lease, epochs: readonly EpochRecord[], what: 'heartbeat' | 'result'): void {
+    const trialEpochs = this.heldEpochs.get(lease.trialKey);
+    if (trialEpochs === undefined) throw new Error(`lease ${lease.leaseId} has no trial`);
+    if (epochs.length > trialEpochs) {
+      throw new InvalidReportError(lease.leaseId, `${epochs.length} epochs in one ${what}, but the trial has ${trialEpochs}`);
+    }
+    const beyond = epochs.find((record) => record.epoch > trialEpochs);
+    if (beyond !== undefined) throw new InvalidReportError(lease.leaseId, `epoch ${beyond.epoch} in a ${what}, but the trial has ${trialEpochs} epochs`);
+  }
+
   private heldRef(lease: Lease): TrialRef {
     const ref = this.held.get(lease.trialKey);
     // The lease table and `held` change together; a miss is a bug, not a client error.
@@ -649,6 +756,7 @@ export class Coordinator {
   private releaseLease(lease: Lease): void {
     this.leases.release(lease.leaseId);
     this.held.delete(lease.trialKey);
+    this.heldEpochs.delete(lease.trialKey);
     const grant = this.grantOfLease.get(lease.leaseId);
     if (grant === undefined) return;
     this.grantOfLease.delete(lease.leaseId);
@@ -726,12 +834,26 @@ export class Coordinator {
     return new StaleLeaseError(ref.leaseId, ref.fencingToken, trialId, current?.fencingToken ?? null);
   }
 
+  /**
+   * The timer's check. Time the loop was stalled (a long task ran instead of this timer) is
+   * added to every lease first, and the check itself runs after this turn's I/O, so heartbeats
+   * that arrived during the stall are answered (and renew their leases) before any expires.
+   */
   private checkLeasesSafely(): void {
-    try {
-      this.checkLeases();
-    } catch (error) {
-      this.logger.error('lease.check-failed', { error });
+    const nowMs = this.options.clock();
+    const stallMs = loopStallMs(this.lastExpiryCheckMs, nowMs, this.options.expiryCheckIntervalMs);
+    this.lastExpiryCheckMs = nowMs;
+    if (stallMs > 0) {
+      this.leases.extendAll(stallMs);
+      if (stallMs >= this.options.heartbeatIntervalMs) this.logger.warn('lease.stall-forgiven', { stallMs, leases: this.leases.size });
     }
+    setImmediate(() => {
+      try {
+        this.checkLeases();
+      } catch (error) {
+        this.logger.error('lease.check-failed', { error });
+      }
+    });
   }
 
   private changed(sweepId: string): void {

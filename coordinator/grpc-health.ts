@@ -12,6 +12,13 @@ import {
 
 export type HealthState = 'serving' | 'not-serving';
 
+/**
+ * Most Watch streams held open at once. Health calls need no credentials (probes carry none),
+ * so without a bound anyone who can reach the port could hold thousands of streams (20,000
+ * took 216 MB); a watch past the bound ends at once with RESOURCE_EXHAUSTED.
+ */
+export const MAX_HEALTH_WATCHERS = 100;
+
 type Watcher = ServerWritableStream<HealthCheckRequest, HealthCheckResponse>;
 
 /** The service name of a generated service definition, e.g. 'plateau.v1.AgentService'. */
@@ -31,7 +38,10 @@ export class GrpcHealth {
   private readonly services: ReadonlySet<string>;
   readonly implementation: HealthServer;
 
-  constructor(serviceNames: readonly string[]) {
+  constructor(
+    serviceNames: readonly string[],
+    private readonly maxWatchers: number = MAX_HEALTH_WATCHERS,
+  ) {
     this.services = new Set(['', ...serviceNames]);
     this.implementation = {
       check: (call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) => {
@@ -42,6 +52,10 @@ export class GrpcHealth {
         callback(null, { status: this.servingStatus() });
       },
       watch: (call: Watcher) => {
+        if (this.watchers.size >= this.maxWatchers) {
+          call.emit('error', { code: status.RESOURCE_EXHAUSTED, details: `${this.watchers.size} health watches open, the limit is ${this.maxWatchers}: use Check, or close a watch`, metadata: new Metadata() });
+          return;
+        }
         if (!this.services.has(call.request.service)) {
           call.write({ status: ServingStatus.SERVICE_UNKNOWN });
         } else {
@@ -49,6 +63,7 @@ export class GrpcHealth {
         }
         this.watchers.add(call);
         call.on('cancelled', () => this.watchers.delete(call));
+        call.on('close', () => this.watchers.delete(call));
       },
     };
   }

@@ -15,18 +15,28 @@ import {
 import * as wire from '../gen/plateau/v1/coordinator.js';
 import { silentLogger, type Logger } from '../src/log/logger.js';
 import { maxMessageBytes, trialIdMetadataKey } from '../src/rpc/grpc-call.js';
-import { decodeEpoch, decodeTrialError, decodeTrialResult, encodeDirective, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
+import { boundedString, boundedText, decodeEpoch, decodeId, decodeTrialError, decodeTrialResult, encodeDirective, WIRE_LIMITS, encodePollResponse, encodeSweepEvent, encodeSweepSummary, parseBackendName, WireDecodeError } from '../src/rpc/wire.js';
 import { buildResultsDocument, serializeResultsDocument } from '../src/results/results-document.js';
 import { parseSweepSpecJson } from '../src/spec/load.js';
 import { SpecError } from '../src/spec/spec-error.js';
 import { decideExposure, InsecureExposureError, tokenAuthInterceptor } from './auth.js';
 import { AgentSessions, type CallFailure, type LeaseCallHandlers } from './agent-session.js';
-import { Coordinator } from './coordinator.js';
+import { Coordinator, InvalidPageTokenError } from './coordinator.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { ArtifactError, type ArtifactStore, type UploadHeader } from './artifact-store.js';
 import { CoordinatorClosedError, InvalidReportError, MissingArtifactError, StaleLeaseError, UnknownAgentError, UnknownSweepError } from './errors.js';
 import { addHealthService, serviceNameOf, type GrpcHealth, type HealthState } from './grpc-health.js';
 import { StoreUnavailableError, type StoreHealth } from './store-health.js';
+
+/**
+ * The default `--max-trials`: a sweep this size expands, is written and queued in a few
+ * seconds of chunked work (never blocking the event loop for long) and takes about 100 MB of
+ * store. 10× the client's default limit, so `--allow-large` has room.
+ */
+export const DEFAULT_MAX_TRIALS_PER_SWEEP = 100_000;
+
+/** Sweeps per ListSweeps page when the client does not say. */
+const DEFAULT_LIST_PAGE = 100;
 
 export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logger'> {
   readonly host: string;
@@ -36,9 +46,9 @@ export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'logg
   /** Default: insecure (what loopback needs). */
   readonly credentials?: ServerCredentials;
   /**
-   * Refuse sweeps with more trials than this. Default 1,000,000: the client already checked
-   * its own limit (--allow-large lifts it), but a grid whose expansion would exhaust the
-   * coordinator's memory is refused whatever the client says.
+   * Refuse sweeps with more trials than this (`--max-trials`). Default
+   * DEFAULT_MAX_TRIALS_PER_SWEEP: the client already checked its own limit (--allow-large lifts
+   * it), but the coordinator bounds what one request may make it expand and store.
    */
   readonly maxTrialsPerSweep?: number;
   /** How long close() waits for in-flight calls before cutting them. Default 5 s. */
@@ -154,7 +164,7 @@ function toCallFailure(error: unknown, logger: Logger, method: string): CallFail
   if (error instanceof StaleLeaseError) return failure(status.FAILED_PRECONDITION, error.message, error.trialId ?? '');
   if (error instanceof UnknownSweepError || error instanceof UnknownAgentError) return failure(status.NOT_FOUND, error.message);
   if (error instanceof SpecError) return failure(status.INVALID_ARGUMENT, error.format());
-  if (error instanceof WireDecodeError || error instanceof InvalidReportError) return failure(status.INVALID_ARGUMENT, error.message);
+  if (error instanceof WireDecodeError || error instanceof InvalidReportError || error instanceof InvalidPageTokenError) return failure(status.INVALID_ARGUMENT, error.message);
   if (error instanceof CoordinatorClosedError) return failure(status.UNAVAILABLE, error.message);
   // The disk is full or failing: the store probes and recovers on its own, so the caller retries.
   if (error instanceof StoreUnavailableError) return failure(status.UNAVAILABLE, error.message);
@@ -227,26 +237,27 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   const sweepService: wire.SweepServiceServer = {
     submitSweep: unary<wire.SubmitSweepRequest, wire.SubmitSweepResponse>('SubmitSweep', (request) => {
       const spec = parseSweepSpecJson(
-        parseSpecJson(request.specJson),
-        { maxTrials: options.maxTrialsPerSweep ?? 1_000_000 },
+        parseSpecJson(boundedText(request.specJson, 'spec_json', WIRE_LIMITS.specJsonBytes)),
+        { maxTrials: options.maxTrialsPerSweep ?? DEFAULT_MAX_TRIALS_PER_SWEEP, overLimitAdvice: "the coordinator's --max-trials limit, which --allow-large does not lift" },
       );
-      return domain().submitSweep(spec, request.specSource);
+      return domain().submitSweep(spec, boundedText(request.specSource, 'spec_source', WIRE_LIMITS.specSourceBytes));
     }),
     getSweep: unary<wire.GetSweepRequest, wire.GetSweepResponse>('GetSweep', (request) => ({
-      sweep: encodeSweepSummary(domain().getSweep(request.sweepId)),
+      sweep: encodeSweepSummary(domain().getSweep(decodeId(request.sweepId, 'sweep_id'))),
     })),
-    listSweeps: unary<wire.ListSweepsRequest, wire.ListSweepsResponse>('ListSweeps', () => ({
-      sweeps: domain().listSweeps().map(encodeSweepSummary),
-    })),
+    listSweeps: unary<wire.ListSweepsRequest, wire.ListSweepsResponse>('ListSweeps', (request) => {
+      const page = domain().listSweepsPage(request.pageToken, request.pageSize === 0 ? DEFAULT_LIST_PAGE : request.pageSize);
+      return { sweeps: page.sweeps.map(encodeSweepSummary), nextPageToken: page.nextPageToken };
+    }),
     cancelSweep: unary<wire.CancelSweepRequest, wire.CancelSweepResponse>('CancelSweep', (request) => ({
-      sweep: encodeSweepSummary(domain().cancelSweep(request.sweepId)),
+      sweep: encodeSweepSummary(domain().cancelSweep(decodeId(request.sweepId, 'sweep_id'))),
     })),
     watchSweep: (call: ServerWritableStream<wire.WatchSweepRequest, wire.SweepEvent>): void => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       void (async () => {
         try {
-          for await (const progress of domain().watch(call.request.sweepId, abort.signal)) {
+          for await (const progress of domain().watch(decodeId(call.request.sweepId, 'sweep_id'), abort.signal)) {
             if (abort.signal.aborted) return;
             call.write(encodeSweepEvent(progress));
           }
@@ -259,7 +270,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
       })();
     },
     getResults: unary<wire.GetResultsRequest, wire.GetResultsResponse>('GetResults', (request) => ({
-      resultsJson: serializeResultsDocument(buildResultsDocument(domain().snapshot(request.sweepId))),
+      resultsJson: serializeResultsDocument(buildResultsDocument(domain().snapshot(decodeId(request.sweepId, 'sweep_id')))),
     })),
   };
 
@@ -300,11 +311,11 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
 
   // The lease calls, shared by their unary handlers and the AgentSession stream.
   const leaseCalls: LeaseCallHandlers = {
-    poll: async (request, signal) => encodePollResponse(await domain().pollBundle(request.agentId, request.waitMs, request.maxBundle ?? 1, signal)),
-    heartbeat: (request) => encodeDirective(domain().heartbeat({ leaseId: request.leaseId, fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
+    poll: async (request, signal) => encodePollResponse(await domain().pollBundle(decodeId(request.agentId, 'agent_id'), request.waitMs, request.maxBundle ?? 1, signal)),
+    heartbeat: (request) => encodeDirective(domain().heartbeat({ leaseId: decodeId(request.leaseId, 'lease_id'), fencingToken: request.fencingToken }, request.epochs.map(decodeEpoch))),
     complete: async (request) => {
       const coordinator = domain();
-      const recorded = coordinator.complete({ leaseId: request.leaseId, fencingToken: request.fencingToken }, decodeTrialResult(request.result));
+      const recorded = coordinator.complete({ leaseId: decodeId(request.leaseId, 'lease_id'), fencingToken: request.fencingToken }, decodeTrialResult(request.result));
       // The agent forgets its result once told it is recorded: it must be on disk by then.
       await coordinator.durable();
       return recorded;
@@ -312,7 +323,7 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
     fail: (request) => {
       if (request.errorKind === '') throw new WireDecodeError('error_kind', 'a failed attempt says what failed');
       const error = decodeTrialError(request.errorKind, request.errorMessage, request.errorScope, 'error_scope');
-      return domain().fail({ leaseId: request.leaseId, fencingToken: request.fencingToken }, error);
+      return domain().fail({ leaseId: decodeId(request.leaseId, 'lease_id'), fencingToken: request.fencingToken }, error);
     },
   };
   const sessions = new AgentSessions({
@@ -324,9 +335,11 @@ export async function startCoordinatorServer(options: CoordinatorServerOptions):
   const agentService: wire.AgentServiceServer = {
     registerAgent: unary<wire.RegisterAgentRequest, wire.RegisterAgentResponse>('RegisterAgent', (request) => {
       if (request.hostname === '') throw new WireDecodeError('hostname', 'empty');
+      const hostname = boundedString(request.hostname, 'hostname', WIRE_LIMITS.hostname);
+      const version = boundedString(request.version, 'version', WIRE_LIMITS.version);
       if (request.slots < 1) throw new WireDecodeError('slots', `${request.slots} — expected ≥ 1`);
       const backend = parseBackendName(request.backend, 'backend');
-      return domain().registerAgent({ hostname: request.hostname, slots: request.slots, backend, version: request.version });
+      return domain().registerAgent({ hostname, slots: request.slots, backend, version });
     }),
     pollTrial: unary<wire.PollTrialRequest, wire.PollTrialResponse>('PollTrial', async (request, call) => {
       const abort = new AbortController();

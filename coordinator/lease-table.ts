@@ -1,5 +1,6 @@
 // Who holds which trial, until when. Pure bookkeeping: time comes in as an argument, so
-// expiry is tested without timers; the Coordinator owns the timer that asks `expired`.
+// expiry is tested without timers; the Coordinator owns the timer that asks `expired`, and
+// extends every lease by the time its own event loop stalled (loopStallMs, extendAll).
 // Fencing tokens are strictly increasing per trial (the store keeps the last one, and
 // `restoreToken` raises the floor after a restart), so a late result from an older lease
 // can always be told apart from the current one.
@@ -79,6 +80,19 @@ export class LeaseTable {
     return { status: 'current', lease: renewed };
   }
 
+  /**
+   * Moves every lease's expiry `ms` later: time the coordinator itself was not answering (its
+   * event loop blocked, see loopStallMs) is no agent's fault, and must not expire its lease.
+   */
+  extendAll(ms: number): void {
+    if (!(ms > 0)) return;
+    for (const lease of this.byId.values()) {
+      const extended: Lease = { ...lease, expiresAtMs: lease.expiresAtMs + ms };
+      this.byId.set(lease.leaseId, extended);
+      this.byTrial.set(lease.trialKey, extended);
+    }
+  }
+
   /** Forgets a lease (its trial ended, or the lease expired). Unknown ids are ignored. */
   release(leaseId: string): void {
     const lease = this.byId.get(leaseId);
@@ -99,4 +113,12 @@ export class LeaseTable {
   get size(): number {
     return this.byId.size;
   }
+}
+
+/**
+ * How long the event loop was stalled between two runs of a check meant to run every
+ * `intervalMs`: the time past the interval (0 when on time, or when the clock went backwards).
+ */
+export function loopStallMs(previousCheckMs: number, nowMs: number, intervalMs: number): number {
+  return Math.max(0, nowMs - previousCheckMs - intervalMs);
 }

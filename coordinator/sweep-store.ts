@@ -93,6 +93,12 @@ export function trialKeyOf(ref: TrialRef): string {
   return `${ref.sweepId}/${ref.trialId}`;
 }
 
+/** Where a sweep sits in listing order (oldest first, ties by id). */
+export interface SweepPosition {
+  readonly createdAtMs: number;
+  readonly sweepId: string;
+}
+
 export interface StoredSweep {
   readonly sweepId: string;
   readonly spec: SweepSpec;
@@ -566,6 +572,19 @@ export class SweepStore {
     });
   }
 
+  /** Runs `work` as one transaction of its own without fsync, after committing the open batch. */
+  private unsynced<T>(work: () => T): T {
+    this.commitBatch();
+    this.assertWritable();
+    if (!this.walMode) return this.transact(work);
+    this.statement('PRAGMA synchronous = NORMAL').run();
+    try {
+      return this.transact(work);
+    } finally {
+      this.statement('PRAGMA synchronous = FULL').run();
+    }
+  }
+
   /** Runs `work` as one FULL (fsync'd) transaction, after committing the open batch. */
   private full<T>(work: () => T): T {
     this.commitBatch();
@@ -755,6 +774,7 @@ export class SweepStore {
     if (state.kind === 'absent') SweepStore.createFile(file);
     const store = new SweepStore(file, options.commitMode ?? 'each-call', options.writeProbe, false);
     try {
+      store.dropIncompleteSweeps();
       store.recoverInterrupted(nowMs);
     } catch (error) {
       store.close();
@@ -844,9 +864,72 @@ export class SweepStore {
     }
   }
 
+  /**
+   * The same rows as createSweep, written a chunk per FULL transaction with a turn of the event
+   * loop between chunks, so a 100,000-trial sweep never blocks the coordinator for longer than
+   * one chunk (heartbeats keep being answered). Until the last chunk commits the sweep is
+   * incomplete: the caller keeps it to itself, and a process that dies in between leaves rows
+   * that the next open drops (dropIncompleteSweeps). Returns the queued trials written.
+   */
+  async createSweepInChunks(input: { sweepId: string; spec: SweepSpec; specSource: string; totalTrials: number; chunks: Iterable<readonly TrialSpec[]>; nowMs: number }): Promise<readonly QueuedTrialRef[]> {
+    const insertTrial = this.statement(
+      `INSERT INTO trials (sweep_id, trial_id, ordinal, repeat, spec_json, state) VALUES (?, ?, ?, ?, ?, 'queued')`,
+    );
+    this.full(() => {
+      this.statement(
+        `INSERT INTO sweeps (sweep_id, name, spec_json, spec_source, created_at_ms, total_trials, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(input.sweepId, input.spec.name, JSON.stringify(input.spec), input.specSource, input.nowMs, input.totalTrials, input.spec.maxAttempts);
+    });
+    const queued: QueuedTrialRef[] = [];
+    // The generator's work (hashing trial ids) happens between yields too: pull one chunk per turn.
+    for (const chunk of input.chunks) {
+      const first = queued.length;
+      // Without fsync: until the closing FULL commit below the sweep is incomplete, and an
+      // incomplete sweep is dropped at the next open, so these rows need no durability of their own.
+      this.unsynced(() => {
+        chunk.forEach((trial, index) => {
+          insertTrial.run(input.sweepId, trial.id, first + index, trial.repeat, JSON.stringify(trial));
+          queued.push({ ref: { sweepId: input.sweepId, trialId: trial.id }, ordinal: first + index, repeat: trial.repeat, fencingToken: 0 });
+        });
+      });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (queued.length !== input.totalTrials) throw new Error(`sweep ${input.sweepId}: ${queued.length} trials written, ${input.totalTrials} expected`);
+    // One FULL commit syncs the WAL, and with it every chunk written before.
+    this.full(() => this.statement(`UPDATE sweeps SET created_at_ms = ? WHERE sweep_id = ?`).run(input.nowMs, input.sweepId));
+    return queued;
+  }
+
+  /**
+   * Drops sweeps whose trials were not all written (the process died during createSweepInChunks):
+   * nobody was told they exist, and none of their trials was ever queued or leased.
+   */
+  private dropIncompleteSweeps(): void {
+    const incomplete = this.statement<[], { sweep_id: string }>(
+      `SELECT sweep_id FROM sweeps s WHERE total_trials <> (SELECT COUNT(*) FROM trials t WHERE t.sweep_id = s.sweep_id)`,
+    ).all();
+    for (const { sweep_id: sweepId } of incomplete) {
+      this.full(() => {
+        this.statement(`DELETE FROM trials WHERE sweep_id = ?`).run(sweepId);
+        this.statement(`DELETE FROM sweeps WHERE sweep_id = ?`).run(sweepId);
+      });
+    }
+  }
+
   getSweep(sweepId: string): StoredSweep | undefined {
     const row = this.statement<[string], SweepRow>(`SELECT * FROM sweeps WHERE sweep_id = ?`).get(sweepId);
     return row === undefined ? undefined : toStoredSweep(row, this.sweepSpecOf(row));
+  }
+
+  /** Up to `limit` sweeps after `after` (exclusive), oldest first: a page of listSweeps. */
+  listSweepsAfter(after: SweepPosition | null, limit: number): readonly StoredSweep[] {
+    const rows =
+      after === null
+        ? this.statement<[number], SweepRow>(`SELECT * FROM sweeps ORDER BY created_at_ms, sweep_id LIMIT ?`).all(limit)
+        : this.statement<[number, number, string, number], SweepRow>(
+            `SELECT * FROM sweeps WHERE created_at_ms > ? OR (created_at_ms = ? AND sweep_id > ?) ORDER BY created_at_ms, sweep_id LIMIT ?`,
+          ).all(after.createdAtMs, after.createdAtMs, after.sweepId, limit);
+    return rows.map((row) => toStoredSweep(row, this.sweepSpecOf(row)));
   }
 
   /** Every sweep, oldest first. */

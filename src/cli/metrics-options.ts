@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Logger } from '../log/logger.js';
 import { MetricsServerBindError } from '../metrics/metrics-server.js';
 import { OptionValueError, parsePort } from './option-values.js';
+import { isLoopbackHost } from '../security/loopback.js';
 
 export interface MetricsCommandOptions {
   readonly metricsPort?: string;
@@ -48,6 +49,13 @@ export async function startMetricsEndpoint<T>(
   logger: Logger,
   start: (host: string, port: number) => Promise<T>,
 ): Promise<T | null> {
+  if (!isLoopbackHost(endpoint.host)) {
+    // /metrics and /healthz take no credentials: off loopback, anyone who can reach the port reads them.
+    logger.warn('metrics.exposed', {
+      host: endpoint.host,
+      warning: '/metrics and /healthz answer anyone who can reach this address, without authentication (sweep ids, agent names, trial progress): keep the port behind a firewall or use 127.0.0.1',
+    });
+  }
   try {
     return await start(endpoint.host, endpoint.port);
   } catch (error) {

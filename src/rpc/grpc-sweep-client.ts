@@ -68,14 +68,21 @@ export function createGrpcSweepClient(address: string, options: GrpcSweepClientO
       return decodeSweepSummary(response.sweep);
     },
 
+    /** Every sweep, following ListSweeps' pages to the last. */
     async list(signal?: AbortSignal): Promise<readonly SweepSummary[]> {
-      let response;
-      try {
-        response = await callUnary(client.listSweeps.bind(client), {}, { deadlineMs, signal });
-      } catch (error) {
-        throw failed('ListSweeps', error);
-      }
-      return response.sweeps.map((sweep) => decodeSweepSummary(sweep));
+      const sweeps: SweepSummary[] = [];
+      let pageToken = '';
+      do {
+        let response;
+        try {
+          response = await callUnary(client.listSweeps.bind(client), { pageSize: 0, pageToken }, { deadlineMs, signal });
+        } catch (error) {
+          throw failed('ListSweeps', error);
+        }
+        for (const sweep of response.sweeps) sweeps.push(decodeSweepSummary(sweep));
+        pageToken = response.nextPageToken;
+      } while (pageToken !== '');
+      return sweeps;
     },
 
     async cancel(sweepId: string, signal?: AbortSignal): Promise<SweepSummary> {

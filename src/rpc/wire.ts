@@ -4,6 +4,7 @@ import * as wire from '../../gen/plateau/v1/coordinator.js';
 import type { HeartbeatDirective, TrialLease } from './agent-channel.js';
 import { FAILURES_SHOWN, type FailedTrialProgress, type RunningTrialProgress, type SweepProgress, type SweepState, type SweepSummary, type TrialCounts } from './sweep-progress.js';
 import { trialSpecSchema, trialSpecShellSchema } from './trial-spec-schema.js';
+import { MAX_SWEEP_NAME_LENGTH } from '../spec/rules.js';
 import type { BackendName, CancelReason, EpochRecord, TrialConfig, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
 import { parseWorkloadScope, type SweepError } from '../trial/workload-error.js';
 import { CANCEL_REASONS } from '../trial/types.js';
@@ -19,18 +20,74 @@ export class WireDecodeError extends Error {
   }
 }
 
+/**
+ * Longest value each string field on the wire may carry, in UTF-16 code units. A hostile peer
+ * can send 32 MiB in any string; every one is bounded here, at decode time, before it is
+ * stored, logged or echoed.
+ */
+export const WIRE_LIMITS = {
+  /** Sweep, trial, lease and agent ids (ours are under 64). */
+  id: 128,
+  hostname: 255,
+  version: 128,
+  errorKind: 128,
+  /** Longer error messages are clipped, not refused: the failure itself must still be recorded. */
+  errorMessage: 4_096,
+  metricName: 128,
+  metricsPerEpoch: 64,
+  /** The spec's YAML text, kept for provenance: the same bound as a spec file. */
+  specSourceBytes: 1_048_576,
+  /** The compiled spec: a few KiB for a real one. */
+  specJsonBytes: 4_194_304,
+} as const;
+
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+/** A short quote of a hostile value for an error message (never the whole of it). */
+function quote(value: string): string {
+  return JSON.stringify(value.length <= 40 ? value : `${value.slice(0, 40)}…`);
+}
+
+/** A string field at most `max` long, without control characters (ids, names: logged and shown). */
+export function boundedString(value: string, field: string, max: number): string {
+  if (value.length > max) throw new WireDecodeError(field, `${value.length.toLocaleString('en-US')} characters, over the limit of ${max.toLocaleString('en-US')}`);
+  if (controlCharacters.test(value)) throw new WireDecodeError(field, `${quote(value)} holds control characters`);
+  return value;
+}
+
+/** A required id: non-empty and bounded. */
+export function decodeId(value: string, field: string): string {
+  if (value === '') throw new WireDecodeError(field, 'empty');
+  return boundedString(value, field, WIRE_LIMITS.id);
+}
+
+/** A free-text message clipped to `max` (a failure is still recorded, just not all of it). */
+export function clipText(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
+/** A text field whose UTF-8 size is bounded (spec_json, spec_source). */
+export function boundedText(value: string, field: string, maxBytes: number): string {
+  // Cheap first: a string's UTF-8 size is at most 3 bytes per UTF-16 code unit.
+  if (value.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > maxBytes) throw new WireDecodeError(field, `${bytes.toLocaleString('en-US')} bytes, over the limit of ${maxBytes.toLocaleString('en-US')}`);
+  }
+  return value;
+}
+
 const backendNames: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 const cancelReasons: readonly CancelReason[] = CANCEL_REASONS;
 
 export function parseBackendName(value: string, field: string): BackendName {
   const found = backendNames.find((name) => name === value);
-  if (found === undefined) throw new WireDecodeError(field, `"${value}" is not a backend (${backendNames.join(', ')})`);
+  if (found === undefined) throw new WireDecodeError(field, `${quote(value)} is not a backend (${backendNames.join(', ')})`);
   return found;
 }
 
 function parseCancelReason(value: string, field: string): CancelReason {
   const found = cancelReasons.find((reason) => reason === value);
-  if (found === undefined) throw new WireDecodeError(field, `"${value}" is not a cancel reason (${cancelReasons.join(', ')})`);
+  if (found === undefined) throw new WireDecodeError(field, `${quote(value)} is not a cancel reason (${cancelReasons.join(', ')})`);
   return found;
 }
 
@@ -149,6 +206,11 @@ export function encodeEpoch(record: EpochRecord): wire.EpochReport {
 
 export function decodeEpoch(report: wire.EpochReport): EpochRecord {
   if (report.epoch < 1) throw new WireDecodeError('epoch.epoch', `${report.epoch} — epochs are 1-based`);
+  // Loss may be NaN or infinite (a diverged epoch); a learning rate never is, nor negative.
+  if (!Number.isFinite(report.lr) || report.lr < 0) throw new WireDecodeError('epoch.lr', `${report.lr} — a learning rate is a finite number ≥ 0`);
+  const names = Object.keys(report.metrics);
+  if (names.length > WIRE_LIMITS.metricsPerEpoch) throw new WireDecodeError('epoch.metrics', `${names.length} metrics, over the limit of ${WIRE_LIMITS.metricsPerEpoch}`);
+  for (const name of names) boundedString(name, 'epoch.metrics key', WIRE_LIMITS.metricName);
   return { ...report.metrics, epoch: report.epoch, loss: report.loss, val_loss: report.valLoss, lr: report.lr };
 }
 
@@ -162,7 +224,8 @@ export function encodeTrialError(error: TrialErrorInfo): { errorKind: string; er
 export function decodeTrialError(kind: string, message: string, scopeText: string, field: string): TrialErrorInfo {
   const scope = parseWorkloadScope(scopeText);
   if (scope === null) throw new WireDecodeError(field, `"${scopeText.slice(0, 40)}" is not a workload error scope (sweep, config)`);
-  return scope === undefined ? { kind, message } : { kind, message, scope };
+  const bounded = { kind: boundedString(kind, 'error_kind', WIRE_LIMITS.errorKind), message: clipText(message, WIRE_LIMITS.errorMessage) };
+  return scope === undefined ? bounded : { ...bounded, scope };
 }
 
 function encodeSweepError(error: SweepError): wire.SweepError {
@@ -225,9 +288,11 @@ function decodeOutcome(result: wire.TrialResult): TrialOutcome {
 
 export function decodeTrialResult(result: wire.TrialResult | undefined): TrialResult {
   if (result === undefined) throw new WireDecodeError('result', 'missing');
-  if (result.trialId === '') throw new WireDecodeError('result.trial_id', 'empty');
+  if (!Number.isFinite(result.wallSeconds) || result.wallSeconds < 0) {
+    throw new WireDecodeError('result.wall_seconds', `${result.wallSeconds} — a duration is a finite number of seconds ≥ 0`);
+  }
   return {
-    trialId: result.trialId,
+    trialId: decodeId(result.trialId, 'result.trial_id'),
     outcome: decodeOutcome(result),
     history: result.history.map(decodeEpoch),
     lrReductions: [...result.lrReductions],
@@ -280,7 +345,8 @@ function decodeSweepState(state: wire.SweepState): SweepState {
 export function encodeSweepSummary(summary: SweepSummary): wire.SweepSummary {
   return {
     sweepId: summary.sweepId,
-    name: summary.name,
+    // Clipped: a name stored before names were bounded must not make ListSweeps overflow.
+    name: clipText(summary.name, MAX_SWEEP_NAME_LENGTH),
     state: sweepStateToWire[summary.state],
     totalTrials: summary.totalTrials,
     counts: { ...summary.counts },

@@ -15,6 +15,8 @@ import type { SweepSpec } from './sweep-spec.js';
 export interface SpecCheckOptions {
   readonly allowLarge: boolean;
   readonly maxTrials: number;
+  /** What the size refusal tells the user to do. Default: shrink the grid, or pass --allow-large. */
+  readonly overLimitAdvice?: string;
   readonly checkFiles: boolean;
   /** Data files must lie inside this directory (the spec's own); null: anywhere (`--allow-paths`). Checked even without checkFiles. */
   readonly confineTo: string | null;
@@ -147,7 +149,7 @@ function checkSize(spec: SweepSpec, source: SpecSource, options: SpecCheckOption
       target: 'key',
       expected: `at most ${count(options.maxTrials)} trials`,
       found: `${count(trials)} trials`,
-      message: `${count(configs)} configs × ${count(spec.repeats)} repeats = ${count(trials)} trials, over the limit of ${count(options.maxTrials)} — shrink the grid, or pass --allow-large`,
+      message: `${count(configs)} configs × ${count(spec.repeats)} repeats = ${count(trials)} trials, over the limit of ${count(options.maxTrials)} — ${options.overLimitAdvice ?? 'shrink the grid, or pass --allow-large'}`,
     }),
   ];
 }

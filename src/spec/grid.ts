@@ -40,24 +40,43 @@ export function gridSize(spec: SweepSpec): number {
 
 /** Every configuration: nested in GRID_AXIS_ORDER, the first axis outermost. */
 export function expandConfigs(spec: SweepSpec): TrialConfig[] {
-  const values = (axis: GridAxisName): readonly number[] => axisValues(spec, axis);
-  return values('learningRate').flatMap((learningRate) =>
-    values('factor').flatMap((factor) =>
-      values('patience').flatMap((patience) =>
-        values('minDelta').flatMap((minDelta) =>
-          values('cooldown').flatMap((cooldown) =>
-            values('minLr').flatMap((minLr) =>
-              values('batchSize').map((batchSize) => ({ learningRate, factor, patience, minDelta, cooldown, minLr, batchSize })),
-            ),
-          ),
-        ),
-      ),
-    ),
-  );
+  return [...configsInOrder(spec)];
+}
+
+/**
+ * The configurations of expandConfigs one at a time (an odometer over the axes, the last axis
+ * turning fastest), so a big grid is never built as one array in one go.
+ */
+export function* configsInOrder(spec: SweepSpec): Generator<TrialConfig, void, undefined> {
+  const axes = GRID_AXIS_ORDER.map((axis) => axisValues(spec, axis));
+  if (axes.some((values) => values.length === 0)) return;
+  const at = axes.map(() => 0);
+  for (;;) {
+    const value = (axis: number): number => axes[axis]?.[at[axis] ?? 0] ?? Number.NaN;
+    yield { learningRate: value(0), factor: value(1), patience: value(2), minDelta: value(3), cooldown: value(4), minLr: value(5), batchSize: value(6) };
+    let axis = axes.length - 1;
+    while (axis >= 0) {
+      const next = (at[axis] ?? 0) + 1;
+      if (next < (axes[axis]?.length ?? 0)) {
+        at[axis] = next;
+        break;
+      }
+      at[axis] = 0;
+      axis -= 1;
+    }
+    if (axis < 0) return;
+  }
 }
 
 export function expandGrid(spec: SweepSpec): TrialSpec[] {
-  const configs = expandConfigs(spec);
+  return [...expandGridInChunks(spec, Number.MAX_SAFE_INTEGER)].flat();
+}
+
+/**
+ * The trials of expandGrid, in the same order, `chunkSize` at a time: a caller that must not
+ * block (the coordinator expanding a 100,000-trial sweep) yields to the event loop between chunks.
+ */
+export function* expandGridInChunks(spec: SweepSpec, chunkSize: number): Generator<TrialSpec[], void, undefined> {
   const plateau = { monitor: spec.plateau.monitor, mode: spec.plateau.mode };
   // Trials of one batch size share one workload object (never mutated): its canonical JSON is hashed once.
   const workloads = new Map<number, TrialSpec['workload']>();
@@ -71,13 +90,17 @@ export function expandGrid(spec: SweepSpec): TrialSpec[] {
     return workload;
   };
   const idOf = trialIdHasher();
-  const trials: TrialSpec[] = [];
+  let chunk: TrialSpec[] = [];
   for (let repeat = 0; repeat < spec.repeats; repeat++) {
     const seed = repeatSeed(spec.workload.seed, repeat);
-    for (const config of configs) {
+    for (const config of configsInOrder(spec)) {
       const identity = { workload: workloadFor(config.batchSize), plateau, config, repeat, objective: spec.objective };
-      trials.push({ id: idOf(identity), ...identity, seed });
+      chunk.push({ id: idOf(identity), ...identity, seed });
+      if (chunk.length >= chunkSize) {
+        yield chunk;
+        chunk = [];
+      }
     }
   }
-  return trials;
+  if (chunk.length > 0) yield chunk;
 }

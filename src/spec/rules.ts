@@ -113,10 +113,25 @@ export const seed = numberOf('a seed (an integer in [0, 4294967295])').refine(
   rule('an integer in [0, 4294967295]', 'a seed must be an integer in [0, 4294967295]'),
 );
 
-export function nonEmptyString(what: string): z.ZodString {
+/** Longest sweep name: it is listed, logged and shown in every status table. */
+export const MAX_SWEEP_NAME_LENGTH = 200;
+/** Longest other spec string (paths, column and metric names). */
+export const MAX_SPEC_STRING_LENGTH = 4_096;
+
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+/** A non-empty string of at most `maxLength` characters, none of them control characters. */
+export function nonEmptyString(what: string, maxLength: number = MAX_SPEC_STRING_LENGTH): z.ZodString {
   return z
     .string({ error: (issue) => (issue.code === 'invalid_type' ? `expected ${what} (a string)` : undefined) })
-    .refine((s) => s.trim() !== '', rule(`${what} (a non-empty string)`, `${what} must not be empty`));
+    .refine((s) => s.trim() !== '', rule(`${what} (a non-empty string)`, `${what} must not be empty`))
+    .refine((s) => s.length <= maxLength, rule(`${what} of at most ${maxLength.toLocaleString('en-US')} characters`, `${what} must be at most ${maxLength.toLocaleString('en-US')} characters`))
+    .refine((s) => !controlCharacters.test(s), rule(`${what} without control characters`, `${what} must not hold control characters (tabs, newlines, NUL…)`));
+}
+
+/** The sweep's name. */
+export function sweepName(): z.ZodString {
+  return nonEmptyString('a sweep name', MAX_SWEEP_NAME_LENGTH);
 }
 
 /** The longest array key accepted in an .npz spec (numpy keys are Python identifiers in practice). */

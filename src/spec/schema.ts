@@ -12,6 +12,7 @@ import {
   loss,
   metric,
   nonEmptyString,
+  sweepName,
   nonNegative,
   objectiveGoal,
   objectiveUse,
@@ -155,7 +156,7 @@ const objective = z.strictObject({
 
 export const sweepSpecInputSchema = z.strictObject(
   {
-    name: nonEmptyString('a sweep name'),
+    name: sweepName(),
     workload,
     plateau: plateau.optional(),
     grid,

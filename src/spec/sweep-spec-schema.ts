@@ -12,6 +12,7 @@ import {
   learningRate,
   loss,
   nonEmptyString,
+  sweepName,
   nonNegative,
   objectiveGoal,
   objectiveUse,
@@ -66,7 +67,7 @@ const model = z.discriminatedUnion('kind', [
 ]);
 
 export const sweepSpecSchema = z.strictObject({
-  name: nonEmptyString('a sweep name'),
+  name: sweepName(),
   workload: z.strictObject({
     dataset,
     model,

@@ -42,14 +42,14 @@ describe('AgentSession', () => {
   it('answers a result while a poll on the same session is still waiting', async () => {
     const server = await serve();
     const { channel, agentId } = await agentOn(server);
-    server.coordinator.submitSweep(oneConfig(), '');
+    await server.coordinator.submitSweep(oneConfig(), '');
     const lease = await channel.poll({ agentId, waitMs: 0 });
     if (lease === null) throw new Error('expected a lease');
     const pollWaiting = nextEvent(server.coordinator, 'poll-waiting');
     const waiting = channel.poll({ agentId, waitMs: 30_000 });
     await pollWaiting;
     await expect(channel.complete(lease, resultFor(lease.trialId, 0.25))).resolves.toEqual({ recorded: true });
-    server.coordinator.submitSweep(tinySweepSpec({ name: 'second', grid: { learningRate: [0.2], factor: [0.5], patience: [1] } }), '');
+    await server.coordinator.submitSweep(tinySweepSpec({ name: 'second', grid: { learningRate: [0.2], factor: [0.5], patience: [1] } }), '');
     await expect(waiting).resolves.toMatchObject({ attempt: 1 });
   });
 
@@ -65,7 +65,7 @@ describe('AgentSession', () => {
     const secondWaiting = nextEvent(server.coordinator, 'poll-waiting');
     const next = channel.poll({ agentId, waitMs: 30_000 });
     await secondWaiting;
-    const { sweepId } = server.coordinator.submitSweep(oneConfig(), '');
+    const { sweepId } = await server.coordinator.submitSweep(oneConfig(), '');
     await expect(next).resolves.toMatchObject({ sweepId, attempt: 1 });
   });
 
@@ -73,7 +73,7 @@ describe('AgentSession', () => {
     const calls: string[] = [];
     const server = await serve({ calls });
     const { channel, agentId } = await agentOn(server);
-    server.coordinator.submitSweep(oneConfig(), '');
+    await server.coordinator.submitSweep(oneConfig(), '');
     const lease = await channel.poll({ agentId, waitMs: 0 });
     if (lease === null) throw new Error('expected a lease');
     await channel.heartbeat(lease, []);
@@ -112,7 +112,7 @@ describe('AgentSession', () => {
     await first.close();
     await expect(channel.poll({ agentId, waitMs: 0 })).rejects.toBeInstanceOf(CoordinatorUnavailableError);
     const second = await serve({ dataDir, port: first.port });
-    const { sweepId } = second.coordinator.submitSweep(oneConfig(), '');
+    const { sweepId } = await second.coordinator.submitSweep(oneConfig(), '');
     // As the agent does: retry while the channel reconnects (grpc-js backs off after a refused connection).
     let lease = null;
     for (let attempt = 0; lease === null && attempt < 100; attempt++) {

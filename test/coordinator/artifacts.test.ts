@@ -182,9 +182,9 @@ describe('submitting a spec', () => {
     const client = artifactClient(server);
     const a = await stageSpec(csvSpec().spec, client);
     const b = await stageSpec(csvSpec().spec, client);
-    expect(server.coordinator.submitSweep(a.spec, '').sweepId).toBe(server.coordinator.submitSweep(b.spec, '').sweepId);
+    expect((await server.coordinator.submitSweep(a.spec, '')).sweepId).toBe((await server.coordinator.submitSweep(b.spec, '')).sweepId);
     const edited = await stageSpec(csvSpec('a,b,y\n1,2,3\n4,5,7\n').spec, client);
-    expect(server.coordinator.submitSweep(edited.spec, '').sweepId).not.toBe(server.coordinator.submitSweep(a.spec, '').sweepId);
+    expect((await server.coordinator.submitSweep(edited.spec, '')).sweepId).not.toBe((await server.coordinator.submitSweep(a.spec, '')).sweepId);
   });
 });
 
@@ -220,7 +220,7 @@ describe('fetching and keeping blobs', () => {
     const server = await coordinator();
     const client = artifactClient(server);
     const kept = await stageSpec(csvSpec().spec, client);
-    server.coordinator.submitSweep(kept.spec, '');
+    await server.coordinator.submitSweep(kept.spec, '');
     const orphan = await stageSpec(csvSpec('a,b,y\n9,9,9\n').spec, client);
     const report = await server.coordinator.artifacts.gc(new Set(server.coordinator.referencedArtifacts()), 0, Date.now() + 1);
     expect(report).toMatchObject({ removedBlobs: 1, removedPartials: 0 });

@@ -23,7 +23,7 @@ const fiveRates = { learningRate: [0.001, 0.003, 0.01, 0.03, 0.1], factor: [0.5]
 describe('Coordinator bundles', () => {
   it('leases up to K queued trials of one sweep in one poll and leaves the rest queued', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ name: 'five', grid: fiveRates }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ name: 'five', grid: fiveRates }), 'src');
     const bundle = await coordinator.pollBundle(agentId, 0, 3);
     expect(bundle).toHaveLength(3);
     expect(new Set(bundle.map((lease) => lease.trialId)).size).toBe(3);
@@ -34,7 +34,7 @@ describe('Coordinator bundles', () => {
 
   it('puts only trials with the same fusion key in one bundle', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ name: 'two-batch-sizes', grid: { ...fiveRates, batchSize: [8, 16] } }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ name: 'two-batch-sizes', grid: { ...fiveRates, batchSize: [8, 16] } }), 'src');
     const bundle = await coordinator.pollBundle(agentId, 0, 32);
     const keys = new Set(bundle.map((lease) => fusionKey(lease.trial)));
     expect(keys.size).toBe(1);
@@ -44,8 +44,8 @@ describe('Coordinator bundles', () => {
 
   it('never mixes sweeps in a bundle, and the next poll serves the other sweep', async () => {
     const { coordinator, agentId } = start();
-    const first = coordinator.submitSweep(tinySweepSpec({ name: 'first', grid: fiveRates }), 'src');
-    const second = coordinator.submitSweep(tinySweepSpec({ name: 'second', grid: fiveRates }), 'src');
+    const first = await coordinator.submitSweep(tinySweepSpec({ name: 'first', grid: fiveRates }), 'src');
+    const second = await coordinator.submitSweep(tinySweepSpec({ name: 'second', grid: fiveRates }), 'src');
     const bundle = await coordinator.pollBundle(agentId, 0, 32);
     expect(bundle.map((lease) => lease.sweepId)).toEqual(Array(5).fill(first.sweepId));
     const next = await coordinator.pollBundle(agentId, 0, 32);
@@ -55,14 +55,14 @@ describe('Coordinator bundles', () => {
   it('leases a trial that cannot be fused alone', async () => {
     const { coordinator, agentId } = start();
     const spec = tinySweepSpec({ name: 'huber', grid: fiveRates });
-    const { sweepId } = coordinator.submitSweep({ ...spec, workload: { ...spec.workload, loss: 'huberLoss' } }, 'src');
+    const { sweepId } = await coordinator.submitSweep({ ...spec, workload: { ...spec.workload, loss: 'huberLoss' } }, 'src');
     await expect(coordinator.pollBundle(agentId, 0, 32)).resolves.toHaveLength(1);
     expect(coordinator.getSweep(sweepId).counts).toMatchObject({ queued: 4, running: 1 });
   });
 
   it('splits a sweep between the idle slots of an agent', async () => {
     const { coordinator, agentId } = start(2);
-    coordinator.submitSweep(tinySweepSpec({ name: 'split', grid: fiveRates }), 'src');
+    await coordinator.submitSweep(tinySweepSpec({ name: 'split', grid: fiveRates }), 'src');
     const firstSlot = await coordinator.pollBundle(agentId, 0, 32);
     const secondSlot = await coordinator.pollBundle(agentId, 0, 32);
     expect([firstSlot.length, secondSlot.length]).toEqual([3, 2]);
@@ -70,7 +70,7 @@ describe('Coordinator bundles', () => {
 
   it('keeps trials sharing a learning rate in one slot, so a shared prefix trains once', async () => {
     const { coordinator, agentId } = start(2);
-    coordinator.submitSweep(tinySweepSpec({ name: 'dealt', grid: { learningRate: [0.001, 0.01], factor: [0.1, 0.5], patience: [1] } }), 'src');
+    await coordinator.submitSweep(tinySweepSpec({ name: 'dealt', grid: { learningRate: [0.001, 0.01], factor: [0.1, 0.5], patience: [1] } }), 'src');
     const configs = (bundle: readonly { trial: { config: { learningRate: number; factor: number } } }[]): string[] =>
       bundle.map(({ trial }) => `${trial.config.learningRate}/${trial.config.factor}`);
     const firstSlot = await coordinator.pollBundle(agentId, 0, 32);
@@ -83,7 +83,7 @@ describe('Coordinator bundles', () => {
     const { coordinator, agentId: first } = start();
     const { agentId: second } = coordinator.registerAgent({ hostname: 'other-host', slots: 1, backend: 'cpu', version: '0.1.0' });
     await expect(coordinator.pollBundle(first, 0, 32)).resolves.toEqual([]);
-    coordinator.submitSweep(tinySweepSpec({ name: 'two-agents', grid: fiveRates }), 'src');
+    await coordinator.submitSweep(tinySweepSpec({ name: 'two-agents', grid: fiveRates }), 'src');
     const toSecond = await coordinator.pollBundle(second, 0, 32);
     const toFirst = await coordinator.pollBundle(first, 0, 32);
     expect([toSecond.length, toFirst.length]).toEqual([3, 2]);
@@ -91,7 +91,7 @@ describe('Coordinator bundles', () => {
 
   it('takes each member of a bundle’s result with that member’s own lease', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ name: 'report', grid: fiveRates }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ name: 'report', grid: fiveRates }), 'src');
     const bundle = await coordinator.pollBundle(agentId, 0, 5);
     const [first, second] = bundle;
     if (first === undefined || second === undefined) throw new Error('expected a bundle');
@@ -102,7 +102,7 @@ describe('Coordinator bundles', () => {
 
   it('answers a plain poll with a single lease as before', async () => {
     const { coordinator, agentId } = start();
-    coordinator.submitSweep(tinySweepSpec({ name: 'single', grid: fiveRates }), 'src');
+    await coordinator.submitSweep(tinySweepSpec({ name: 'single', grid: fiveRates }), 'src');
     const lease = await coordinator.poll(agentId, 0);
     expect(lease).not.toBeNull();
     expect(coordinator.stats().queued).toBe(4);

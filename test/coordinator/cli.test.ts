@@ -42,6 +42,12 @@ describe('plateau coordinator', () => {
     expect(stderr).toMatch(/--lease-timeout.*at least 1s.*heartbeat/);
   });
 
+  it('exits 2 on a --max-trials that is not a whole number ≥ 1, naming the option', async () => {
+    const { code, stderr } = await runPlateau(['coordinator', '--port', '0', '--data-dir', tempDataDir(), '--max-trials', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--max-trials');
+  });
+
   it('exits 2 on a lease timeout it cannot read', async () => {
     const { code, stderr } = await runPlateau(['coordinator', '--port', '0', '--data-dir', tempDataDir(), '--lease-timeout', 'soon']);
     expect(code).toBe(2);

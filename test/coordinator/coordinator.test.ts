@@ -24,10 +24,10 @@ async function lease(coordinator: Coordinator, agentId: string): Promise<TrialLe
 }
 
 describe('Coordinator', () => {
-  it('resumes instead of duplicating when the same spec is submitted again', () => {
+  it('resumes instead of duplicating when the same spec is submitted again', async () => {
     const { coordinator } = start();
-    const first = coordinator.submitSweep(tinySweepSpec(), 'src');
-    const again = coordinator.submitSweep(tinySweepSpec(), 'src');
+    const first = await coordinator.submitSweep(tinySweepSpec(), 'src');
+    const again = await coordinator.submitSweep(tinySweepSpec(), 'src');
     expect(first).toMatchObject({ resumed: false, totalTrials: 2 });
     expect(again).toEqual({ ...first, resumed: true });
     expect(coordinator.listSweeps()).toHaveLength(1);
@@ -35,7 +35,7 @@ describe('Coordinator', () => {
 
   it('hands out a lease with the trial spec, attempt 1 and token 1', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(coordinator, agentId);
     expect(granted).toMatchObject({ sweepId, attempt: 1, fencingToken: 1, heartbeatTimeoutMs: 1_000 });
     expect(granted.trial.id).toBe(granted.trialId);
@@ -55,13 +55,13 @@ describe('Coordinator', () => {
   it('resolves a waiting poll as soon as a sweep is submitted', async () => {
     const { coordinator, agentId } = start();
     const waiting = coordinator.poll(agentId, 30_000);
-    coordinator.submitSweep(tinySweepSpec(), 'src');
+    await coordinator.submitSweep(tinySweepSpec(), 'src');
     await expect(waiting).resolves.toMatchObject({ attempt: 1 });
   });
 
   it('runs a trial from heartbeat to result and finishes the sweep', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
     const granted = await lease(coordinator, agentId);
     expect(coordinator.heartbeat(granted, [epoch(1, 0.9)])).toEqual({ kind: 'continue' });
     expect(coordinator.progress(sweepId).running).toEqual([
@@ -75,7 +75,7 @@ describe('Coordinator', () => {
 
   it('answers recorded: false to a repeated result from the lease that recorded it', async () => {
     const { coordinator, agentId } = start();
-    coordinator.submitSweep(tinySweepSpec(), 'src');
+    await coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(coordinator, agentId);
     coordinator.complete(granted, resultFor(granted.trialId, 0.3));
     expect(coordinator.complete(granted, resultFor(granted.trialId, 0.1))).toEqual({ recorded: false });
@@ -84,7 +84,7 @@ describe('Coordinator', () => {
 
   it('requeues a trial whose lease expired and gives the next lease a larger token', async () => {
     const { coordinator, clock, agentId } = start();
-    coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
+    await coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
     const first = await lease(coordinator, agentId);
     clock.advance(999);
     expect(coordinator.checkLeases()).toBe(0);
@@ -98,7 +98,7 @@ describe('Coordinator', () => {
 
   it('keeps a lease alive while heartbeats come in time', async () => {
     const { coordinator, clock, agentId } = start();
-    coordinator.submitSweep(tinySweepSpec(), 'src');
+    await coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(coordinator, agentId);
     for (let i = 0; i < 5; i++) {
       clock.advance(600);
@@ -109,7 +109,7 @@ describe('Coordinator', () => {
 
   it('rejects and counts a late result from an expired lease, keeping the real one', async () => {
     const { coordinator, clock, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
     const stale = await lease(coordinator, agentId);
     clock.advance(1_000);
     coordinator.checkLeases();
@@ -126,7 +126,7 @@ describe('Coordinator', () => {
 
   it('fails a trial for good after maxAttempts, with the reason of each attempt', async () => {
     const { coordinator, clock, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ maxAttempts: 2, grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ maxAttempts: 2, grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
     const first = await lease(coordinator, agentId);
     expect(coordinator.fail(first, { kind: 'WorkerCrashedError', message: 'exit 137' })).toEqual({ requeued: true });
     await lease(coordinator, agentId);
@@ -140,7 +140,7 @@ describe('Coordinator', () => {
 
   it('tells a running trial to cancel on its next heartbeat after the sweep is cancelled', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(coordinator, agentId);
     const summary = coordinator.cancelSweep(sweepId);
     expect(summary).toMatchObject({ state: 'cancelled', counts: { cancelled: 1, running: 1 }, finishedAtMs: null });
@@ -152,16 +152,16 @@ describe('Coordinator', () => {
 
   it('runs a cancelled sweep’s trials again when it is resubmitted', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(), 'src');
     coordinator.cancelSweep(sweepId);
-    expect(coordinator.submitSweep(tinySweepSpec(), 'src').resumed).toBe(true);
+    expect((await coordinator.submitSweep(tinySweepSpec(), 'src')).resumed).toBe(true);
     expect(coordinator.getSweep(sweepId)).toMatchObject({ state: 'running', counts: { queued: 2 } });
     await expect(coordinator.poll(agentId, 0)).resolves.not.toBeNull();
   });
 
   it('puts a trial handed back at shutdown on the queue without counting a failure', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ maxAttempts: 1 }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ maxAttempts: 1 }), 'src');
     const granted = await lease(coordinator, agentId);
     expect(coordinator.complete(granted, resultFor(granted.trialId, null, { status: 'cancelled', reason: 'shutdown' }))).toEqual({ recorded: false });
     expect(coordinator.getSweep(sweepId).counts).toMatchObject({ queued: 2, failed: 0, cancelled: 0 });
@@ -171,7 +171,7 @@ describe('Coordinator', () => {
 
   it('resumes after a restart: queued work is handed out again, old leases are stale', async () => {
     const first = start();
-    first.coordinator.submitSweep(tinySweepSpec(), 'src');
+    await first.coordinator.submitSweep(tinySweepSpec(), 'src');
     const old = await lease(first.coordinator, first.agentId);
     first.coordinator.close();
     const second = start(first.clock, first.dataDir);
@@ -191,7 +191,7 @@ describe('Coordinator', () => {
 
   it('streams progress until the sweep finishes', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'src');
     const seen: string[] = [];
     const watching = (async () => {
       for await (const progress of coordinator.watch(sweepId)) seen.push(`${progress.summary.state}:${progress.summary.counts.succeeded}`);
@@ -207,7 +207,7 @@ describe('Coordinator', () => {
     const coordinator = new Coordinator({ dataDir: tempDataDir(), leaseTimeoutMs: 100, expiryCheckIntervalMs: 20 });
     running.push(coordinator);
     const { agentId } = coordinator.registerAgent({ hostname: 'test-host', slots: 1, backend: 'cpu', version: '0.1.0' });
-    coordinator.submitSweep(tinySweepSpec(), 'src');
+    await coordinator.submitSweep(tinySweepSpec(), 'src');
     const expired = nextEvent(coordinator, 'lease-expired');
     const granted = await lease(coordinator, agentId);
     await expect(expired).resolves.toMatchObject({ trialId: granted.trialId, fencingToken: granted.fencingToken });

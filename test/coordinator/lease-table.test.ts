@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaseTable } from '../../coordinator/lease-table.js';
+import { LeaseTable, loopStallMs } from '../../coordinator/lease-table.js';
 
 function table(): LeaseTable {
   let n = 0;
@@ -76,5 +76,37 @@ describe('LeaseTable', () => {
     const first = grantAt(leases, 's/t1', 0);
     leases.release(first.leaseId);
     expect(grantAt(leases, 's/t1', 0).fencingToken).toBe(first.fencingToken + 1);
+  });
+
+  it('moves the expiry of every lease later by a stall, so no lease expires for time the coordinator was not answering', () => {
+    const leases = table();
+    grantAt(leases, 's/t1', 0);
+    grantAt(leases, 's/t2', 500);
+    leases.extendAll(8_000);
+    expect(leases.expired(8_999)).toEqual([]);
+    expect(leases.expired(9_000).map((lease) => lease.trialKey)).toEqual(['s/t1']);
+    expect(leases.currentFor('s/t2')?.expiresAtMs).toBe(9_500);
+  });
+
+  it('keeps a lease renewed after a stall valid for its full timeout', () => {
+    const leases = table();
+    const lease = grantAt(leases, 's/t1', 0);
+    leases.extendAll(5_000);
+    leases.renew(lease.leaseId, lease.fencingToken, 5_500);
+    expect(leases.currentFor('s/t1')?.expiresAtMs).toBe(6_500);
+  });
+});
+
+describe('loopStallMs', () => {
+  it('is zero for a check that ran on time', () => {
+    expect(loopStallMs(1_000, 2_000, 1_000)).toBe(0);
+  });
+
+  it('is the time past the interval for a check that ran late', () => {
+    expect(loopStallMs(1_000, 10_500, 1_000)).toBe(8_500);
+  });
+
+  it('is zero when the clock went backwards', () => {
+    expect(loopStallMs(5_000, 1_000, 1_000)).toBe(0);
   });
 });

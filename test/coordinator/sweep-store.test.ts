@@ -184,3 +184,32 @@ describe('SweepStore', () => {
     expect(store.best(sweepId, 'minimize')).toEqual({ objective: 0.4, config: snapshot?.trials[0]?.spec.config });
   });
 });
+
+describe('SweepStore.createSweepInChunks', () => {
+  const spec = tinySweepSpec({ name: 'chunked', grid: { learningRate: [0.1, 0.2, 0.3], factor: [0.5], patience: [1, 2] } });
+
+  it('writes every trial, a chunk at a time, in grid order', async () => {
+    const store = SweepStore.open(tempDataDir(), 1_000);
+    openStores.push(store);
+    const trials = expandGrid(spec);
+    const queued = await store.createSweepInChunks({ sweepId: 's1', spec, specSource: '', totalTrials: trials.length, chunks: [trials.slice(0, 4), trials.slice(4)], nowMs: 1_000 });
+    expect(queued.map((trial) => trial.ref.trialId)).toEqual(trials.map((trial) => trial.id));
+    expect(store.queuedTrials('s1').map((trial) => trial.ordinal)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('drops a sweep whose chunks were not all written when the store is next opened', async () => {
+    const dataDir = tempDataDir();
+    const store = SweepStore.open(dataDir, 1_000);
+    const trials = expandGrid(spec);
+    function* dyingHalfway(): Generator<readonly typeof trials[number][]> {
+      yield trials.slice(0, 3);
+      throw new Error('the process died here');
+    }
+    await expect(store.createSweepInChunks({ sweepId: 's1', spec, specSource: '', totalTrials: trials.length, chunks: dyingHalfway(), nowMs: 1_000 })).rejects.toThrow('died');
+    store.close();
+    const reopened = SweepStore.open(dataDir, 2_000);
+    openStores.push(reopened);
+    expect(reopened.getSweep('s1')).toBeUndefined();
+    expect(reopened.queuedTrials()).toEqual([]);
+  });
+});

@@ -31,7 +31,7 @@ const fourTrials = { grid: { learningRate: [0.01, 0.1], factor: [0.5], patience:
 describe('a workload error', () => {
   it('fails its trial at the first attempt, with attempts left, and is not requeued', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
     const first = await lease(coordinator, agentId);
     expect(coordinator.fail(first, missingColumn)).toEqual({ requeued: false });
     const record = coordinator.snapshot(sweepId).trials.find((trial) => trial.spec.id === first.trialId);
@@ -41,7 +41,7 @@ describe('a workload error', () => {
 
   it('stops the whole sweep: queued trials are cancelled, none is leased again, the sweep has failed with the error', async () => {
     const { coordinator, agentId, clock } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
     const first = await lease(coordinator, agentId);
     coordinator.fail(first, missingColumn);
     await expect(coordinator.poll(agentId, 0)).resolves.toBeNull();
@@ -53,7 +53,7 @@ describe('a workload error', () => {
 
   it('tells the trials still running to cancel with reason workload-error, and records them cancelled', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
     const first = await lease(coordinator, agentId);
     const second = await lease(coordinator, agentId);
     coordinator.fail(first, missingColumn);
@@ -67,7 +67,7 @@ describe('a workload error', () => {
 
   it('counts once: a second trial that meets the same error after the stop is cancelled, not failed', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
     const first = await lease(coordinator, agentId);
     const second = await lease(coordinator, agentId);
     coordinator.fail(first, missingColumn);
@@ -81,7 +81,7 @@ describe('a workload error', () => {
 
   it('is handled the same when an agent reports it as a failed result', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
     const first = await lease(coordinator, agentId);
     expect(coordinator.complete(first, resultFor(first.trialId, null, { status: 'failed', error: missingColumn }))).toEqual({ recorded: false });
     expect(coordinator.getSweep(sweepId)).toMatchObject({ state: 'failed', counts: { failed: 1, cancelled: 3 }, error: { trialId: first.trialId } });
@@ -89,7 +89,7 @@ describe('a workload error', () => {
 
   it('of a configuration stops only the trials of that configuration; the others run on', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.01, 0.1], factor: [0.5], patience: [1] }, repeats: 2, maxAttempts: 3 }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.01, 0.1], factor: [0.5], patience: [1] }, repeats: 2, maxAttempts: 3 }), 'src');
     const first = await lease(coordinator, agentId);
     coordinator.fail(first, { kind: WORKLOAD_ERROR_KIND, message: 'config.batchSize: 512 — more than the 48 training rows', scope: 'config' });
     const trials = coordinator.snapshot(sweepId).trials;
@@ -106,7 +106,7 @@ describe('a workload error', () => {
   it('is kept once in the store: a restarted coordinator reports the same sweep error', async () => {
     const dataDir = tempDataDir();
     const { coordinator, agentId } = start(dataDir);
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
     coordinator.fail(await lease(coordinator, agentId), missingColumn);
     const before = coordinator.getSweep(sweepId);
     coordinator.close();
@@ -117,7 +117,7 @@ describe('a workload error', () => {
 
   it('runs the stopped trials again when the sweep is submitted again (its data fixed), and only those', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src');
     const done = await lease(coordinator, agentId);
     coordinator.complete(done, resultFor(done.trialId, 0.25));
     const crashed = await lease(coordinator, agentId);
@@ -125,7 +125,7 @@ describe('a workload error', () => {
     coordinator.fail(broken, missingColumn);
     coordinator.fail(crashed, { kind: 'WorkerCrashedError', message: 'exit 137' });
     expect(coordinator.getSweep(sweepId)).toMatchObject({ state: 'failed', counts: { succeeded: 1, failed: 1, cancelled: 2 } });
-    expect(coordinator.submitSweep(tinySweepSpec(fourTrials), 'src')).toMatchObject({ resumed: true });
+    expect(await coordinator.submitSweep(tinySweepSpec(fourTrials), 'src')).toMatchObject({ resumed: true });
     const summary = coordinator.getSweep(sweepId);
     expect(summary).toMatchObject({ state: 'running', error: null, finishedAtMs: null, counts: { succeeded: 1, queued: 3, failed: 0, cancelled: 0 } });
     const retried = await lease(coordinator, agentId);
@@ -134,7 +134,7 @@ describe('a workload error', () => {
 
   it('is listed with the other failed trials in the sweep\'s progress, each with its last error', async () => {
     const { coordinator, agentId } = start();
-    const { sweepId } = coordinator.submitSweep(tinySweepSpec({ ...fourTrials, maxAttempts: 1 }), 'src');
+    const { sweepId } = await coordinator.submitSweep(tinySweepSpec({ ...fourTrials, maxAttempts: 1 }), 'src');
     const crashed = await lease(coordinator, agentId);
     coordinator.fail(crashed, { kind: 'WorkerCrashedError', message: 'exit 137' });
     const broken = await lease(coordinator, agentId);
@@ -151,8 +151,8 @@ describe('a workload error', () => {
 
   it('leaves other sweeps on the coordinator running', async () => {
     const { coordinator, agentId } = start();
-    const broken = coordinator.submitSweep(tinySweepSpec({ ...fourTrials, name: 'broken' }), 'src');
-    const healthy = coordinator.submitSweep(tinySweepSpec({ name: 'healthy' }), 'src');
+    const broken = await coordinator.submitSweep(tinySweepSpec({ ...fourTrials, name: 'broken' }), 'src');
+    const healthy = await coordinator.submitSweep(tinySweepSpec({ name: 'healthy' }), 'src');
     coordinator.fail(await lease(coordinator, agentId), missingColumn);
     const next = await lease(coordinator, agentId);
     expect(next.sweepId).toBe(healthy.sweepId);

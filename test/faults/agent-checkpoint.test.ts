@@ -40,7 +40,7 @@ describe('an agent with checkpoints every 2 epochs', () => {
         if (pid !== null && pid !== undefined) process.kill(pid, 'SIGKILL');
       }
     });
-    const { sweepId } = server.coordinator.submitSweep(spec, 'checkpoints');
+    const { sweepId } = await server.coordinator.submitSweep(spec, 'checkpoints');
     for await (const progress of server.coordinator.watch(sweepId)) if (progress.summary.finishedAtMs !== null) break;
 
     const [trial] = server.coordinator.snapshot(sweepId).trials;

@@ -30,7 +30,7 @@ describe('a worker that hangs mid-trial', () => {
     const crashed = new Promise<string>((resolve) => agent.on('worker-crashed', ({ error }) => resolve(error.name)));
     await agent.start();
 
-    const { sweepId } = server.coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'hang');
+    const { sweepId } = await server.coordinator.submitSweep(tinySweepSpec({ grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'hang');
     for await (const progress of server.coordinator.watch(sweepId)) if (progress.summary.finishedAtMs !== null) break;
 
     expect(await crashed).toBe('WorkerTimeoutError');

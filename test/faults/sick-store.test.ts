@@ -165,7 +165,7 @@ describe.skipIf(smallDiskRefusal !== undefined)('a coordinator whose disk fills 
     cleanups.push(() => coordinator.close());
     const expiredEvents: unknown[] = [];
     coordinator.events.on('lease-expired', (payload) => expiredEvents.push(payload));
-    const { sweepId } = coordinator.submitSweep(oneConfig, '');
+    const { sweepId } = await coordinator.submitSweep(oneConfig, '');
     const { agentId } = coordinator.registerAgent({ hostname: 'h', slots: 1, backend: 'cpu', version: '0' });
     expect(await coordinator.poll(agentId, 0)).not.toBeNull();
     // The grant commits at the end of its event-loop turn; fill the disk after that.

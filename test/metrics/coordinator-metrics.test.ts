@@ -67,7 +67,7 @@ async function lease(harness: Harness): Promise<TrialLease> {
 describe('coordinator metrics', () => {
   it('counts the trials of a sweep by status and by plan', async () => {
     const harness = start();
-    const { sweepId } = harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     await lease(harness);
     const text = await harness.scrape();
     expect(sampleValue(text, 'plateau_sweep_trials', { sweep: sweepId, status: 'queued' })).toBe(1);
@@ -79,7 +79,7 @@ describe('coordinator metrics', () => {
 
   it("shows a running trial's latest val_loss, learning rate and epoch from its heartbeats", async () => {
     const harness = start();
-    const { sweepId } = harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(harness);
     harness.coordinator.heartbeat(granted, [epoch(1, 0.9, 0.01), epoch(2, 0.8, 0.01)]);
     const labels = { sweep: sweepId, trial: granted.trialId };
@@ -92,7 +92,7 @@ describe('coordinator metrics', () => {
 
   it('removes the running-trial series when the trial ends', async () => {
     const harness = start();
-    harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(harness);
     harness.coordinator.heartbeat(granted, [epoch(1, 0.9)]);
     harness.coordinator.complete(granted, resultFor(granted.trialId, 0.5));
@@ -104,7 +104,7 @@ describe('coordinator metrics', () => {
 
   it('counts an LR reduction when an epoch trains at a lower rate than the one before it', async () => {
     const harness = start();
-    const { sweepId } = harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(harness);
     harness.coordinator.heartbeat(granted, [epoch(1, 0.9, 0.1), epoch(2, 0.9, 0.1)]);
     harness.coordinator.heartbeat(granted, [epoch(3, 0.9, 0.05)]);
@@ -113,7 +113,7 @@ describe('coordinator metrics', () => {
 
   it('records a finished trial by status, its duration from lease to result, and the best objective', async () => {
     const harness = start();
-    const { sweepId } = harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(harness);
     harness.monotonic.ms += 4_000;
     harness.coordinator.complete(granted, resultFor(granted.trialId, 0.25));
@@ -126,7 +126,7 @@ describe('coordinator metrics', () => {
 
   it('observes the dispatch latency from a trial being queued to its lease', async () => {
     const harness = start();
-    harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     harness.monotonic.ms += 1_500;
     await lease(harness);
     const text = await harness.scrape();
@@ -136,7 +136,7 @@ describe('coordinator metrics', () => {
 
   it('counts a lease expiry and the retry it causes', async () => {
     const harness = start();
-    const { sweepId } = harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(harness);
     harness.coordinator.heartbeat(granted, [epoch(1, 0.9)]);
     harness.clock.advance(5_000);
@@ -149,7 +149,7 @@ describe('coordinator metrics', () => {
 
   it('counts a stale report by the call that carried it', async () => {
     const harness = start();
-    harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(harness);
     harness.clock.advance(5_000);
     harness.coordinator.checkLeases();
@@ -161,7 +161,7 @@ describe('coordinator metrics', () => {
 
   it('counts connected agents with their busy and free slots', async () => {
     const harness = start({ slots: 3 });
-    harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     await lease(harness);
     const text = await harness.scrape();
     expect(sampleValue(text, 'plateau_agents_connected')).toBe(1);
@@ -179,13 +179,13 @@ describe('coordinator metrics', () => {
 
   it("reports the store's size on disk", async () => {
     const harness = start();
-    harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     expect(sampleValue(await harness.scrape(), 'plateau_store_size_bytes')).toBeGreaterThan(0);
   });
 
   it('stops counting once closed', async () => {
     const harness = start();
-    const { sweepId } = harness.coordinator.submitSweep(tinySweepSpec(), 'src');
+    const { sweepId } = await harness.coordinator.submitSweep(tinySweepSpec(), 'src');
     const granted = await lease(harness);
     harness.binding.close();
     harness.binding.close();

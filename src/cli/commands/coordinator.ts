@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import { InsecureExposureError } from '../../../coordinator/auth.js';
 import { CoordinatorTelemetry } from '../../../coordinator/coordinator-telemetry.js';
-import { ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
+import { DEFAULT_MAX_TRIALS_PER_SWEEP, ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
 import { StoreOpenError, StoreSchemaError } from '../../../coordinator/sweep-store.js';
 import { MetricsServerBindError } from '../../metrics/metrics-server.js';
 import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
 import { addServerSecurityOptions, resolveServerSecurity, type SecurityCommandOptions, type ServerSecurity } from '../../security/connection-security.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
-import { parseByteSize, parseDuration, parsePort } from '../option-values.js';
+import { parseByteSize, parseDuration, parseInteger, parsePort } from '../option-values.js';
 
 /** Agents heartbeat at a third of the lease: below a second, one slow round trip loses a healthy lease. */
 const MIN_LEASE_TIMEOUT_MS = 1_000;
@@ -20,6 +20,7 @@ interface CoordinatorCommandOptions extends SecurityCommandOptions, MetricsComma
   readonly dataDir: string;
   readonly leaseTimeout: string;
   readonly maxArtifactSize: string;
+  readonly maxTrials: string;
 }
 
 export function registerCoordinatorCommand(program: Command): void {
@@ -31,12 +32,14 @@ export function registerCoordinatorCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port)', '50051')
     .requiredOption('--data-dir <dir>', 'directory of the SQLite store (created if missing; reopening resumes)')
     .option('--lease-timeout <duration>', 'requeue a trial whose heartbeats stop for this long', '30s')
-    .option('--max-artifact-size <size>', 'largest file (dataset, model) a client may upload, e.g. 8GiB, 512MiB', '8GiB');
+    .option('--max-artifact-size <size>', 'largest file (dataset, model) a client may upload, e.g. 8GiB, 512MiB', '8GiB')
+    .option('--max-trials <count>', 'refuse sweeps of more trials than this, whatever the client allows', String(DEFAULT_MAX_TRIALS_PER_SWEEP));
   addServerSecurityOptions(addMetricsOptions(command, 9464)).action(async (options: CoordinatorCommandOptions) => {
     const logger = programLogger(program);
     let port: number;
     let leaseTimeoutMs: number;
     let maxArtifactBytes: number;
+    let maxTrialsPerSweep: number;
     let security: ServerSecurity;
     let metricsEndpoint: MetricsEndpoint | null;
     try {
@@ -46,6 +49,7 @@ export function registerCoordinatorCommand(program: Command): void {
         minReason: 'agents heartbeat three times per lease; a shorter lease expires on one slow round trip',
       });
       maxArtifactBytes = parseByteSize(options.maxArtifactSize, '--max-artifact-size');
+      maxTrialsPerSweep = parseInteger(options.maxTrials, '--max-trials', { what: 'of trials' });
       security = resolveServerSecurity(options);
       metricsEndpoint = resolveMetricsEndpoint(command, options);
     } catch (error) {
@@ -71,6 +75,7 @@ export function registerCoordinatorCommand(program: Command): void {
         dataDir: options.dataDir,
         leaseTimeoutMs,
         maxArtifactBytes,
+        maxTrialsPerSweep,
         logger,
         ...security,
         ...(observeCall === undefined ? {} : { observeCall }),

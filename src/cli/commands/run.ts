@@ -169,7 +169,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     } finally {
       artifacts.close();
     }
-    const submitted = coordinator.submitSweep(staged, run.source);
+    const submitted = await coordinator.submitSweep(staged, run.source);
     process.stderr.write(
       `${submitted.resumed ? 'Resuming' : 'Running'} sweep "${run.spec.name}" (${submitted.sweepId}): ${submitted.totalTrials} trials on ${run.agents} local agent slot${run.agents === 1 ? '' : 's'}; store ${displayPath(run.dataDir)}\n`,
     );
