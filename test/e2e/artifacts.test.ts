@@ -122,7 +122,8 @@ describe('a sweep whose data lives only on the client', () => {
         held = 0;
       }
       if (held > 0) break;
-      await new Promise((resolve) => setImmediate(resolve));
+      // A poll of the file, not a wait for time: the coordinator needs the CPU to receive.
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
     coordinator.child.kill('SIGKILL');
     await coordinator.exited();
