@@ -465,7 +465,7 @@ export class Agent {
     let outcome: { readonly kind: 'results'; readonly results: readonly TrialResult[] } | { readonly kind: 'worker-error'; readonly error: Error };
     let files: AcquiredFiles | undefined;
     try {
-      files = await this.acquireFiles(specs, share.abort.signal);
+      files = await this.acquireFiles(specs);
       const results = await train({
         signal: share.abort.signal,
         files: files.paths,
@@ -600,7 +600,7 @@ export class Agent {
     let outcome: { readonly kind: 'result'; readonly result: TrialResult } | { readonly kind: 'worker-error'; readonly error: Error };
     let files: AcquiredFiles | undefined;
     try {
-      files = await this.acquireFiles([lease.trial], abort.signal);
+      files = await this.acquireFiles([lease.trial]);
       const result = await worker.run(lease.trial, {
         signal: abort.signal,
         files: files.paths,
@@ -642,7 +642,7 @@ export class Agent {
    * Local paths for every file the trials name (one fetch per blob, shared by every slot), held
    * until released. A bundle's trials share a workload, so this is mostly one lookup per file.
    */
-  private async acquireFiles(specs: readonly TrialSpec[], signal: AbortSignal): Promise<AcquiredFiles> {
+  private async acquireFiles(specs: readonly TrialSpec[]): Promise<AcquiredFiles> {
     const acquired: AcquiredFiles[] = [];
     const release = (): void => {
       for (const files of acquired.splice(0)) files.release();
@@ -652,7 +652,7 @@ export class Agent {
       for (const spec of specs) {
         if (seen.has(spec.workload)) continue;
         seen.add(spec.workload);
-        acquired.push(await this.options.files.acquire(spec.workload, signal));
+        acquired.push(await this.options.files.acquire(spec.workload));
       }
     } catch (error) {
       release();

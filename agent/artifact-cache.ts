@@ -78,7 +78,7 @@ export class ArtifactCache implements BlobProvider {
     return this.indexed;
   }
 
-  async acquire(ref: ArtifactRef, field: string, _signal?: AbortSignal): Promise<HeldBlob> {
+  async acquire(ref: ArtifactRef, field: string): Promise<HeldBlob> {
     await this.index();
     const entry = this.entries.get(ref.sha256) ?? { size: ref.size, lastUsedMs: Date.now(), pins: 0 };
     this.entries.set(ref.sha256, entry);

@@ -38,8 +38,11 @@ export interface HeldBlob {
 
 /** Where an agent gets a blob's bytes: its download cache, or (embedded run) the store itself. */
 export interface BlobProvider {
-  /** Throws WorkloadFileError naming the blob and its file. */
-  acquire(ref: ArtifactRef, field: string, signal?: AbortSignal): Promise<HeldBlob>;
+  /**
+   * Throws WorkloadFileError naming the blob and its file. No per-trial signal: one download
+   * serves every trial that asks, so only the provider's owner stops it.
+   */
+  acquire(ref: ArtifactRef, field: string): Promise<HeldBlob>;
 }
 
 export interface AcquiredFiles {
@@ -77,7 +80,7 @@ export class WorkloadFiles {
   ) {}
 
   /** Local paths for every file `workload` names, held until release(). Throws WorkloadFileError. */
-  async acquire(workload: WorkloadSpec, signal?: AbortSignal): Promise<AcquiredFiles> {
+  async acquire(workload: WorkloadSpec): Promise<AcquiredFiles> {
     const paths: Record<string, string> = {};
     const held: HeldBlob[] = [];
     const release = (): void => {
@@ -97,7 +100,7 @@ export class WorkloadFiles {
           continue;
         }
         if (this.blobs === null) throw new WorkloadFileError(`${field}: ${ref.name} (sha256 ${ref.sha256}): this agent has no artifact source`, false);
-        const blob = await this.blobs.acquire(ref, field, signal);
+        const blob = await this.blobs.acquire(ref, field);
         held.push(blob);
         paths[key] = blob.path;
       }

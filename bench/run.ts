@@ -12,6 +12,7 @@ import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
 import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
+import { artifactsSection, timeArtifacts } from './artifacts.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
 import { exactnessSection, measureSpecExactness } from './exactness.js';
 import { timeFusedEngines } from './fused.js';
@@ -21,7 +22,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness', 'artifacts'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -29,6 +30,8 @@ interface Options {
   readonly out: string;
   /** One section alone; null: every section (the default). */
   readonly only: OnlySection | null;
+  /** Size of the file the artifacts section moves (`--artifact-mib`); 1 GiB by default. */
+  readonly artifactMib: number;
 }
 
 /** A bad command-line argument: reported as one line with exit code 2, as the CLI reports bad input. */
@@ -40,19 +43,23 @@ function parseOptions(argv: readonly string[]): Options {
   let runsText = '3';
   let out = join(root, 'BENCHMARKS.md');
   let only: OnlySection | null = null;
+  let artifactMibText = '1024';
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runsText = argv[++i] ?? 'nothing';
+    else if (argv[i] === '--artifact-mib') artifactMibText = argv[++i] ?? 'nothing';
     else if (argv[i] === '--out') out = String(argv[++i]);
     else if (argv[i] === '--only') {
       const section = String(argv[++i]);
       const known = ONLY_SECTIONS.find((name) => name === section);
       if (known === undefined) throw new BenchUsageError(`--only: one of ${ONLY_SECTIONS.join(', ')}, not ${section}`);
       only = known;
-    } else throw new BenchUsageError(`unknown argument ${String(argv[i])} — expected --runs N, --out FILE or --only SECTION`);
+    } else throw new BenchUsageError(`unknown argument ${String(argv[i])} — expected --runs N, --out FILE, --only SECTION or --artifact-mib N`);
   }
   const runs = Number(runsText);
   if (!Number.isInteger(runs) || runs < 1) throw new BenchUsageError(`--runs: a positive integer, not ${runsText}`);
-  return { runs, out, only };
+  const artifactMib = Number(artifactMibText);
+  if (!Number.isInteger(artifactMib) || artifactMib < 1) throw new BenchUsageError(`--artifact-mib: a positive integer, not ${artifactMibText}`);
+  return { runs, out, only, artifactMib };
 }
 
 function log(line: string): void {
@@ -137,7 +144,12 @@ async function main(): Promise<void> {
     '',
   );
   if (options.only !== null) {
-    const only = { 'scale-out': () => scaleOutSections(options.runs), 'mlp-dropout-bn': () => regularizedSweepSections(options.runs, log), exactness: () => exactnessSections() };
+    const only = {
+      'scale-out': () => scaleOutSections(options.runs),
+      'mlp-dropout-bn': () => regularizedSweepSections(options.runs, log),
+      exactness: () => exactnessSections(),
+      artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
+    };
     sections.push(...(await only[options.only]()));
     writeFileSync(options.out, `${sections.join('\n')}\n`);
     log(`wrote ${options.out}`);
@@ -314,6 +326,9 @@ async function main(): Promise<void> {
     `| ${queue.trials} | ${fmt(queue.submitSeconds)} | ${fmt(queue.rssMb, 0)} | ${fmt(queue.rssGrowthMb, 0)} |`,
     '',
   );
+
+  log(`artifacts: a ${options.artifactMib} MiB file up and down over loopback, then time to first trial with a cold and a warm cache`);
+  sections.push(...artifactsSection(await timeArtifacts(options.artifactMib, log)));
 
   writeFileSync(options.out, `${sections.join('\n')}\n`);
   log(`wrote ${options.out}`);

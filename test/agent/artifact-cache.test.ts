@@ -2,7 +2,8 @@
 // download per blob whatever the number of trials, corrupt copies detected by hash, LRU
 // eviction that spares blobs in use, and shared paths read only under --allow-paths.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArtifactCache } from '../../agent/artifact-cache.js';
@@ -12,7 +13,12 @@ import type { ArtifactClient } from '../../src/artifacts/artifact-client.js';
 import type { ArtifactRef, FileRef } from '../../src/artifacts/file-ref.js';
 import { resolvedFileResolver } from '../../src/artifacts/file-resolver.js';
 import { createGrpcArtifactClient } from '../../src/rpc/grpc-artifact-client.js';
+import { stageSpec, StageError } from '../../src/artifacts/stage.js';
+import { loadSweepSpecFile } from '../../src/spec/load.js';
 import { DatasetError } from '../../src/train/datasets/dataset-error.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { buildModel } from '../../src/train/model-builder.js';
 import { clearDatasetCache, loadDataset } from '../../src/train/datasets/load-dataset.js';
 import type { WorkloadSpec } from '../../src/trial/types.js';
 import { removeTempDirs, tempDir } from '../support/temp-dirs.js';
@@ -156,5 +162,65 @@ describe('shared paths on an agent', () => {
     } finally {
       delete process.env['PLATEAU_TEST_SECRET'];
     }
+  });
+});
+
+describe('a model.json and its weight shards', () => {
+  const fixture = fileURLToPath(new URL('../fixtures/models/tiny-mlp-weights/', import.meta.url));
+
+  function modelSpecFolder(modelJson = readFileSync(join(fixture, 'model.json'), 'utf8')): string {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'model'));
+    writeFileSync(join(dir, 'model', 'model.json'), modelJson);
+    copyFileSync(join(fixture, 'weights.bin'), join(dir, 'model', 'weights.bin'));
+    writeFileSync(
+      join(dir, 'sweep.yaml'),
+      `name: model
+workload:
+  dataset: { kind: synthetic-regression, samples: 64, features: 4, seed: 1 }
+  model: { modelJson: model/model.json }
+  batchSize: 8
+  epochs: 1
+  seed: 1
+grid: { learningRate: [0.01], factor: [0.5], patience: [1] }
+`,
+    );
+    return join(dir, 'sweep.yaml');
+  }
+
+  it('travel as artifacts, the shards named by their manifest path, and load on an agent from its cache', async () => {
+    const server: RunningCoordinator = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: join(tempDir(), 'data') });
+    open.push(server);
+    const client = createGrpcArtifactClient(server.address);
+    open.push(client);
+    const { spec } = await stageSpec(loadSweepSpecFile(modelSpecFolder()), client);
+    const shard = readFileSync(join(fixture, 'weights.bin'));
+    expect(spec.workload.model).toMatchObject({
+      kind: 'modelJson',
+      file: { kind: 'artifact', name: 'model.json' },
+      weights: { 'weights.bin': { kind: 'artifact', sha256: sha256(shard), size: shard.length, name: 'weights.bin' } },
+    });
+    const acquired = await new WorkloadFiles(cache(client), []).acquire(spec.workload);
+    await selectBackend('cpu', silentLogger);
+    const model = await buildModel(spec.workload, { featureCount: 4, targetCount: 1 }, 1, resolvedFileResolver(acquired.paths));
+    try {
+      // The fixture's weights are 0.01·(k+1)·(−1)^k over all 49 values in manifest order.
+      const flat = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+      expect(flat).toHaveLength(49);
+      flat.forEach((value, k) => expect(value).toBeCloseTo(0.01 * (k + 1) * (k % 2 === 0 ? 1 : -1), 6));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('refuses a shard path that climbs out of the model.json\'s folder, naming the field', async () => {
+    const text = readFileSync(join(fixture, 'model.json'), 'utf8').replace('"weights.bin"', '"../../../etc/passwd"');
+    const server: RunningCoordinator = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: join(tempDir(), 'data') });
+    open.push(server);
+    const client = createGrpcArtifactClient(server.address);
+    open.push(client);
+    const error = await stageSpec(loadSweepSpecFile(modelSpecFolder(text)), client).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StageError);
+    expect((error as StageError).message).toMatch(/^workload\.model\.file: .*model\.json: weights file 1 of its weightsManifest lies outside the model\.json's directory/);
   });
 });

@@ -58,6 +58,12 @@ describe('worker protocol', () => {
     expect(decodeParentMessage({ type: 'split', requestId: -1 }).ok).toBe(false);
   });
 
+  it('hands a worker the paths its agent resolved for the trial\'s files, and nothing without them', () => {
+    const files = { [`sha256:${'a'.repeat(64)}`]: '/var/cache/plateau/sha256/aaaa' };
+    expect(decodeParentMessage({ type: 'run', trial: tinyTrial('t1'), files })).toMatchObject({ ok: true, message: { files } });
+    expect(decodeParentMessage({ type: 'run', trial: tinyTrial('t1') }).ok).toBe(false);
+  });
+
   it('decodes every message the agent sends', () => {
     expect(decodeParentMessage({ type: 'run', trial: tinyTrial('t1'), files: {} })).toMatchObject({ ok: true, message: { type: 'run' } });
     expect(decodeParentMessage({ type: 'cancel', trialId: 't1', reason: 'pruned' })).toEqual({

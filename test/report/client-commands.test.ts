@@ -50,7 +50,7 @@ describe('client commands against a running coordinator', () => {
   it('resumes instead of duplicating when the same spec is submitted again', async () => {
     const result = await plateau('submit', specFile, '--coordinator', address, '--json');
     expectExit(result, 0);
-    expect(JSON.parse(result.stdout)).toEqual({ sweepId, name: 'tiny-report', resumed: true, totalTrials: 8 });
+    expect(JSON.parse(result.stdout)).toEqual({ sweepId, name: 'tiny-report', resumed: true, totalTrials: 8, uploadedBytes: 0, resumedBytes: 0 });
   });
 
   it('shows one sweep: its summary and a table of running trials', async () => {
