@@ -178,6 +178,12 @@ export class Coordinator {
     const sweepId = sweepIdOf(spec);
     const creating = this.creating.get(sweepId);
     if (creating !== undefined) return creating.then(({ totalTrials }) => ({ sweepId, resumed: true, totalTrials }));
+    try {
+      // A creation that failed part-way (a full disk) left rows nobody was told about: start afresh.
+      this.store.dropIncompleteSweeps(sweepId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const existing = this.store.getSweep(sweepId);
     if (existing !== undefined) {
       try {
@@ -188,8 +194,9 @@ export class Coordinator {
     }
     const created = this.createSweep(sweepId, spec, source, blobs);
     this.creating.set(sweepId, created);
-    // Only a sweep written in full leaves `creating`: a failed one stays hidden until a restart drops it.
-    created.then(() => this.creating.delete(sweepId), () => undefined);
+    // A failed creation leaves `creating` too: its partial rows are dropped by the next submit or open.
+    const settle = (): void => void this.creating.delete(sweepId);
+    created.then(settle, settle);
     return created;
   }
 

@@ -904,10 +904,13 @@ export class SweepStore {
    * Drops sweeps whose trials were not all written (the process died during createSweepInChunks):
    * nobody was told they exist, and none of their trials was ever queued or leased.
    */
-  private dropIncompleteSweeps(): void {
-    const incomplete = this.statement<[], { sweep_id: string }>(
-      `SELECT sweep_id FROM sweeps s WHERE total_trials <> (SELECT COUNT(*) FROM trials t WHERE t.sweep_id = s.sweep_id)`,
-    ).all();
+  dropIncompleteSweeps(onlySweepId?: string): void {
+    const incomplete =
+      onlySweepId === undefined
+        ? this.statement<[], { sweep_id: string }>(`SELECT sweep_id FROM sweeps s WHERE total_trials <> (SELECT COUNT(*) FROM trials t WHERE t.sweep_id = s.sweep_id)`).all()
+        : this.statement<[string], { sweep_id: string }>(
+            `SELECT sweep_id FROM sweeps s WHERE sweep_id = ? AND total_trials <> (SELECT COUNT(*) FROM trials t WHERE t.sweep_id = s.sweep_id)`,
+          ).all(onlySweepId);
     for (const { sweep_id: sweepId } of incomplete) {
       this.full(() => {
         this.statement(`DELETE FROM trials WHERE sweep_id = ?`).run(sweepId);

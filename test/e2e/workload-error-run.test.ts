@@ -52,7 +52,7 @@ describe('plateau run on a CSV without its target column', () => {
   it('exits 1 with one line naming the file, the line and what was expected, as its last word', () => {
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
-    expect(lines.at(-1)).toMatch(/^Sweep failed: workload error in trial \S+: .*train\.csv:1: the target column "y" is not in the header/);
+    expect(lines.at(-1)).toMatch(/^Sweep failed: workload error in trial \S+: .*train\.csv:1: the target column "y" \(named by the spec\) is not among the header/);
     expect(run.stderr.match(/Sweep failed:/g)).toHaveLength(1);
   });
 

@@ -12,6 +12,9 @@ import type { ResultsDocument } from '../../src/results/results-document.js';
 import { createGrpcSweepClient } from '../../src/rpc/grpc-sweep-client.js';
 import type { SweepClient } from '../../src/rpc/sweep-client.js';
 import type { SweepSummary } from '../../src/rpc/sweep-progress.js';
+import { stageSpec } from '../../src/artifacts/stage.js';
+import { createGrpcArtifactClient } from '../../src/rpc/grpc-artifact-client.js';
+import type { SweepSpec } from '../../src/spec/sweep-spec.js';
 import { loadSweepSpecFile } from '../../src/spec/load.js';
 import { killAllPlateauProcesses, listeningAddress, runPlateau, spawnPlateau, type FinishedPlateau, type PlateauProcess } from '../support/plateau-process.js';
 import { knownAnswerSpec, removeTempDirs, tempDir, writeSpec } from './fixtures.js';
@@ -56,6 +59,16 @@ async function finished(id: string): Promise<SweepSummary> {
   return client.get(id);
 }
 
+/** Uploaded as `plateau submit` uploads it: a coordinator refuses client paths. */
+async function staged(spec: SweepSpec): Promise<SweepSpec> {
+  const artifacts = createGrpcArtifactClient(address);
+  try {
+    return (await stageSpec(spec, artifacts)).spec;
+  } finally {
+    artifacts.close();
+  }
+}
+
 beforeAll(async () => {
   dir = tempDir();
   coordinator = spawnPlateau(['--log-format', 'json', 'coordinator', '--port', '0', '--data-dir', join(dir, 'store'), '--lease-timeout', '10s']);
@@ -72,7 +85,7 @@ beforeAll(async () => {
   // After validation, the training file loses its target column (the data changed under the sweep).
   const rows = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n');
   writeFileSync(join(dir, 'train.csv'), `${rows.map((row) => row.split(',').filter((_, index) => index !== 2).join(',')).join('\n')}\n`);
-  sweepId = (await client.submit(spec, readFileSync(specFile, 'utf8'))).sweepId;
+  sweepId = (await client.submit(await staged(spec), readFileSync(specFile, 'utf8'))).sweepId;
   failedSummary = await finished(sweepId);
 
   status = await runPlateau(['status', sweepId, '--coordinator', address]);
@@ -82,7 +95,7 @@ beforeAll(async () => {
   reportHtml = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
 
   const healthySpec = writeSpec(dir, knownAnswerSpec.replace('learningRate: [0.00001, 0.05, 100]', 'learningRate: [0.05]'), 'healthy.yaml');
-  const second = await client.submit(loadSweepSpecFile(healthySpec), readFileSync(healthySpec, 'utf8'));
+  const second = await client.submit(await staged(loadSweepSpecFile(healthySpec)), readFileSync(healthySpec, 'utf8'));
   healthy = await finished(second.sweepId);
 }, 180_000);
 
@@ -92,7 +105,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const expectedMessage = /train\.csv:1: the target column "price" is not in the header/;
+const expectedMessage = /train\.csv:1: the target column "price" \(named by the spec\) is not among the header/;
 
 describe('a sweep whose data cannot be read', () => {
   it('ends failed after exactly one attempt in total', () => {
@@ -119,15 +132,15 @@ describe('a sweep whose data cannot be read', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/— failed/);
     expect(status.stdout).toMatch(expectedMessage);
-    expect(status.stdout).toMatch(/^Failed trials:\n.*\n\S+\s+failed\s+workload: .*train\.csv:1: the target column "price" is not in the header/m);
+    expect(status.stdout).toMatch(/^Failed trials:\n.*\n\S+\s+failed\s+workload: .*train\.csv:1: the target column "price" \(named by the spec\) is not among the header/m);
   });
 
   it('makes `plateau results` exit 1 with the one message, and writes it to results.csv and report.html', () => {
     expect(results.code).toBe(1);
-    expect(results.stderr).toMatch(/^Sweep failed: workload error in trial \S+: .*train\.csv:1: the target column "price" is not in the header/m);
-    expect(csvText).toMatch(/,failed,1,.*workload: .*train\.csv:1: the target column ""price"" is not in the header/);
+    expect(results.stderr).toMatch(/^Sweep failed: workload error in trial \S+: .*train\.csv:1: the target column "price" \(named by the spec\) is not among the header/m);
+    expect(csvText).toMatch(/,failed,1,.*workload: .*train\.csv:1: the target column ""price"" \(named by the spec\) is not among the header/);
     expect(reportHtml).toContain('class="sweep-error"');
-    expect(reportHtml).toMatch(/train\.csv:1: the target column &quot;price&quot; is not in the header/);
+    expect(reportHtml).toMatch(/train\.csv:1: the target column &quot;price&quot; \(named by the spec\) is not among the header/);
   });
 
   it('is logged once by the coordinator, not once per trial', () => {

@@ -119,7 +119,7 @@ describe.skipIf(smallDiskRefusal !== undefined)('a coordinator whose disk fills 
     const agent = createGrpcAgentChannel(running.address);
     cleanups.push(() => agent.close());
     disk.fill();
-    const refused = agent.register({ hostname: 'h'.repeat(2_000), slots: 1, backend: 'cpu', version: '0.1.0' });
+    const refused = agent.register({ hostname: 'h'.repeat(255), slots: 1, backend: 'cpu', version: '0.1.0' });
     await expect(refused).rejects.toBeInstanceOf(CoordinatorUnavailableError);
     await expect(refused).rejects.toMatchObject({ code: status.UNAVAILABLE });
   });
