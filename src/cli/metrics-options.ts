@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { Logger } from '../log/logger.js';
 import { MetricsServerBindError } from '../metrics/metrics-server.js';
-import { OptionValueError, parsePort } from './option-values.js';
+import { parsePort } from './option-values.js';
 import { isLoopbackHost } from '../security/loopback.js';
 
 export interface MetricsCommandOptions {
@@ -35,8 +35,7 @@ export function addMetricsOptions(command: Command, defaultPort: number | undefi
 export function resolveMetricsEndpoint(command: Command | undefined, options: MetricsCommandOptions): MetricsEndpoint | null {
   const text = options.metricsPort;
   if (text === undefined || text.trim() === 'off') return null;
-  if (!/^\d+$/.test(text.trim())) throw new OptionValueError('--metrics-port', text, 'a port number from 0 to 65535 (0: any free port), or off');
-  const port = parsePort(text, '--metrics-port');
+  const port = parsePort(text, '--metrics-port', 'off');
   return { host: options.metricsHost ?? '127.0.0.1', port, explicit: command?.getOptionValueSource('metricsPort') !== 'default' };
 }
 

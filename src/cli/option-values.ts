@@ -86,9 +86,9 @@ export function parseInteger(text: string, option: string, bounds: IntegerBounds
   return value;
 }
 
-/** A TCP port; 0 asks the system for a free one. */
-export function parsePort(text: string, option: string): number {
-  const expected = 'a port number from 0 to 65535 (0: any free port)';
+/** A TCP port; 0 asks the system for a free one. `orElse` names what else the option takes (e.g. "off"). */
+export function parsePort(text: string, option: string, orElse?: string): number {
+  const expected = `a port number from 0 to 65535 (0: any free port)${orElse === undefined ? '' : `, or ${orElse}`}`;
   const trimmed = text.trim();
   const port = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || port > 65_535) throw new OptionValueError(option, text, expected);

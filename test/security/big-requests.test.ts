@@ -5,11 +5,11 @@ import { DEFAULT_MAX_TRIALS_PER_SWEEP, startCoordinatorServer, type RunningCoord
 import type { AgentChannel, TrialLease } from '../../src/rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../src/rpc/grpc-agent-channel.js';
 import { createGrpcSweepClient } from '../../src/rpc/grpc-sweep-client.js';
-import { InvalidRequestError } from '../../src/rpc/rpc-errors.js';
 import type { SweepClient } from '../../src/rpc/sweep-client.js';
 import type { SweepSpec } from '../../src/spec/sweep-spec.js';
 import { epoch, tinySweepSpec } from '../coordinator/fixtures.js';
 import { removeTempDirs, tempDir } from './fixtures.js';
+import { leaseOne, refusal } from './red-team.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -44,21 +44,7 @@ async function start(options: { leaseTimeoutMs: number; maxTrialsPerSweep?: numb
   cleanups.push(() => client.close());
   const agent = createGrpcAgentChannel(server.address);
   cleanups.push(() => agent.close());
-  await client.submit(tinySweepSpec({ name: 'small', grid: { learningRate: [0.1], factor: [0.5], patience: [1] } }), 'small');
-  const { agentId } = await agent.register({ hostname: 'honest', slots: 1, backend: 'cpu', version: '0' });
-  const lease = await agent.poll({ agentId, waitMs: 1_000 });
-  if (lease === null) throw new Error('expected a lease');
-  return { server, client, agent, lease };
-}
-
-async function refusal(call: Promise<unknown>): Promise<InvalidRequestError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof InvalidRequestError) return error;
-    throw error;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
+  return { server, client, agent, lease: await leaseOne(client, agent, 'small') };
 }
 
 describe('big requests against a live lease', () => {

@@ -9,22 +9,20 @@ import { startCoordinatorServer, type RunningCoordinator } from '../../coordinat
 import { HealthClient, type HealthCheckResponse } from '../../gen/grpc/health/v1/health.js';
 import { startMetricsEndpoint } from '../../src/cli/metrics-options.js';
 import { createStreamLogger } from '../../src/log/logger.js';
-import type { AgentChannel, TrialLease } from '../../src/rpc/agent-channel.js';
+import type { AgentChannel } from '../../src/rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../src/rpc/grpc-agent-channel.js';
 import { createGrpcSweepClient } from '../../src/rpc/grpc-sweep-client.js';
-import { InvalidRequestError } from '../../src/rpc/rpc-errors.js';
 import type { SweepClient } from '../../src/rpc/sweep-client.js';
-import { epoch, resultFor, tinySweepSpec } from '../coordinator/fixtures.js';
+import { epoch, resultFor } from '../coordinator/fixtures.js';
 import { samplesOf } from '../metrics/exposition.js';
 import { removeTempDirs, tempDir } from './fixtures.js';
+import { leaseOne, oneConfig, refusal } from './red-team.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   removeTempDirs();
 });
-
-const oneConfig = (name: string) => tinySweepSpec({ name, grid: { learningRate: [0.1], factor: [0.5], patience: [1] } });
 
 interface Harness {
   readonly server: RunningCoordinator;
@@ -46,24 +44,6 @@ async function start(): Promise<Harness> {
   const agent = createGrpcAgentChannel(server.address);
   cleanups.push(() => agent.close());
   return { server, client, agent, telemetry };
-}
-
-async function leaseOne(harness: Harness, name = 'leased'): Promise<TrialLease> {
-  await harness.client.submit(oneConfig(name), name);
-  const { agentId } = await harness.agent.register({ hostname: 'honest', slots: 1, backend: 'cpu', version: '0' });
-  const lease = await harness.agent.poll({ agentId, waitMs: 1_000 });
-  if (lease === null) throw new Error('expected a lease');
-  return lease;
-}
-
-async function refusal(call: Promise<unknown>): Promise<InvalidRequestError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof InvalidRequestError) return error;
-    throw error;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
 }
 
 /** A watch that resolves with its first answer: a status (SERVING…) or the code it ended with. */
@@ -120,21 +100,21 @@ describe('a metrics server off loopback', () => {
 describe('impossible numbers in a result', () => {
   it('refuses a negative wallSeconds', async () => {
     const harness = await start();
-    const lease = await leaseOne(harness);
+    const lease = await leaseOne(harness.client, harness.agent);
     const error = await refusal(harness.agent.complete(lease, { ...resultFor(lease.trialId), wallSeconds: -5 }));
     expect(error.message).toContain('result.wall_seconds: -5');
   });
 
   it('refuses a negative learning rate in the history', async () => {
     const harness = await start();
-    const lease = await leaseOne(harness);
+    const lease = await leaseOne(harness.client, harness.agent);
     const error = await refusal(harness.agent.complete(lease, { ...resultFor(lease.trialId), history: [epoch(1, 1, -0.01)] }));
     expect(error.message).toContain('epoch.lr: -0.01');
   });
 
   it('refuses an infinite learning rate in a heartbeat, and keeps the lease', async () => {
     const harness = await start();
-    const lease = await leaseOne(harness);
+    const lease = await leaseOne(harness.client, harness.agent);
     await refusal(harness.agent.heartbeat(lease, [epoch(1, 1, Number.POSITIVE_INFINITY)]));
     expect(await harness.agent.heartbeat(lease, [epoch(1, 1, 0.01)])).toEqual({ kind: 'continue' });
   });

@@ -5,21 +5,19 @@ import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js'
 import { afterEach, describe, expect, it } from 'vitest';
 import * as wire from '../../gen/plateau/v1/coordinator.js';
 import { startCoordinatorServer, type RunningCoordinator } from '../../coordinator/grpc-server.js';
-import type { AgentChannel, TrialLease } from '../../src/rpc/agent-channel.js';
+import type { AgentChannel } from '../../src/rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../src/rpc/grpc-agent-channel.js';
 import { createGrpcSweepClient } from '../../src/rpc/grpc-sweep-client.js';
-import { InvalidRequestError } from '../../src/rpc/rpc-errors.js';
 import type { SweepClient } from '../../src/rpc/sweep-client.js';
-import { epoch, tinySweepSpec } from '../coordinator/fixtures.js';
+import { epoch } from '../coordinator/fixtures.js';
 import { removeTempDirs, tempDir } from './fixtures.js';
+import { leaseOne, oneConfig, refusal } from './red-team.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   removeTempDirs();
 });
-
-const oneConfig = (name: string) => tinySweepSpec({ name, grid: { learningRate: [0.1], factor: [0.5], patience: [1] } });
 
 interface Harness {
   readonly server: RunningCoordinator;
@@ -35,24 +33,6 @@ async function start(): Promise<Harness> {
   const agent = createGrpcAgentChannel(server.address);
   cleanups.push(() => agent.close());
   return { server, client, agent };
-}
-
-async function leaseOne(harness: Harness): Promise<TrialLease> {
-  await harness.client.submit(oneConfig('leased'), 'leased');
-  const { agentId } = await harness.agent.register({ hostname: 'honest', slots: 1, backend: 'cpu', version: '0' });
-  const lease = await harness.agent.poll({ agentId, waitMs: 1_000 });
-  if (lease === null) throw new Error('expected a lease');
-  return lease;
-}
-
-async function refusal(call: Promise<unknown>): Promise<InvalidRequestError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof InvalidRequestError) return error;
-    throw error;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
 }
 
 /** One raw ListSweeps page. */
@@ -100,14 +80,14 @@ describe('bounded strings on the wire', () => {
 
   it('refuses a 1 MB lease id', async () => {
     const harness = await start();
-    const lease = await leaseOne(harness);
+    const lease = await leaseOne(harness.client, harness.agent);
     const error = await refusal(harness.agent.heartbeat({ leaseId: 'l'.repeat(1024 * 1024), fencingToken: lease.fencingToken }, []));
     expect(error.message).toContain('lease_id: 1,048,576 characters, over the limit of 128');
   });
 
   it('refuses a heartbeat whose epoch carries more metrics than the limit', async () => {
     const harness = await start();
-    const lease = await leaseOne(harness);
+    const lease = await leaseOne(harness.client, harness.agent);
     const metrics = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`m${i}`, i]));
     const error = await refusal(harness.agent.heartbeat(lease, [{ ...epoch(1, 0.5), ...metrics }]));
     expect(error.message).toContain('65 metrics, over the limit of 64');
@@ -115,14 +95,14 @@ describe('bounded strings on the wire', () => {
 
   it('refuses a metric name over the limit', async () => {
     const harness = await start();
-    const lease = await leaseOne(harness);
+    const lease = await leaseOne(harness.client, harness.agent);
     const error = await refusal(harness.agent.heartbeat(lease, [{ ...epoch(1, 0.5), ['k'.repeat(10_000)]: 1 }]));
     expect(error.message).toContain('epoch.metrics key: 10,000 characters, over the limit of 128');
   });
 
   it('clips a 1 MB error message to 4 KiB and records the failure', async () => {
     const harness = await start();
-    const lease = await leaseOne(harness);
+    const lease = await leaseOne(harness.client, harness.agent);
     await harness.agent.fail(lease, { kind: 'boom', message: 'm'.repeat(1024 * 1024) });
     const ending = harness.server.coordinator
       .snapshot(lease.sweepId)
