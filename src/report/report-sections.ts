@@ -4,7 +4,7 @@ import { axesBySpread } from '../rank/axis-effects.js';
 import { CONFIG_AXES, configKey } from '../rank/config-key.js';
 import type { ConfigFlag } from '../rank/schedule-flags.js';
 import type { ResultsDocument, ResultsRankingEntry, ResultsTrial, ResultsTrialStatus } from '../results/results-document.js';
-import { formatDuration, formatObjective, formatSpread } from '../cli/render/text-format.js';
+import { formatDuration, formatObjective, formatSpread } from '../format/text-format.js';
 import { escapeHtml } from './html-text.js';
 import type { ReportChart } from './report-chart.js';
 import { AXIS_TITLE, configLabel, shownAxes } from './report-model.js';

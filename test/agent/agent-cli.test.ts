@@ -1,7 +1,7 @@
 // `plateau agent` as a user runs it: the built CLI (bin/plateau → dist/) in a real process.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseAgentCommand, parseGpuList } from '../../src/cli/commands/agent.js';
-import { OptionValueError } from '../../src/cli/option-values.js';
+import { parseAgentCommand, parseGpuList } from '../../cli/commands/agent.js';
+import { OptionValueError } from '../../cli/option-values.js';
 import { killAllPlateauProcesses, runPlateau, spawnPlateau } from '../support/plateau-process.js';
 
 const defaults = { coordinator: '127.0.0.1:50051', backend: 'auto', drain: '30s' };

@@ -1,6 +1,6 @@
 // The one reader of numeric, size and duration options: what it accepts and how it refuses.
 import { describe, expect, it } from 'vitest';
-import { OptionValueError, parseDuration, parseInteger, parsePort } from '../../src/cli/option-values.js';
+import { OptionValueError, parseDuration, parseInteger, parsePort } from '../../cli/option-values.js';
 
 function refusal(read: () => unknown): OptionValueError {
   try {

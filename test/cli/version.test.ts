@@ -1,7 +1,7 @@
 // `plateau --version` / `-V`, as every CLI people use answers it.
 import { describe, expect, it } from 'vitest';
 import { runPlateau } from '../support/plateau-process.js';
-import { asksForVersion } from '../../src/cli/version-report.js';
+import { asksForVersion } from '../../cli/version-report.js';
 
 const packageJson = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
 

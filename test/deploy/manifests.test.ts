@@ -275,7 +275,7 @@ describe('the Dockerfiles', () => {
 
 describe('the CLI flags the deployment passes', () => {
   const plateau = join(root, 'bin/plateau');
-  const built = existsSync(join(root, 'dist/src/cli/main.js'));
+  const built = existsSync(join(root, 'dist/cli/main.js'));
   const help = (args: readonly string[]): string => execFileSync(process.execPath, [plateau, ...args, '--help'], { encoding: 'utf8' });
   const compose = parse(readFileSync(join(deploy, 'compose/docker-compose.yml'), 'utf8'), { merge: true }) as Doc;
   const gpuCompose = parse(readFileSync(join(deploy, 'compose/docker-compose.gpu.yml'), 'utf8')) as Doc;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateRemainingMs, ProgressLine, renderProgress, type ProgressSink, type ProgressState } from '../../src/cli/render/progress-bar.js';
+import { estimateRemainingMs, ProgressLine, renderProgress, type ProgressSink, type ProgressState } from '../../cli/render/progress-bar.js';
 import { baseConfig } from '../rank/sweep-fixtures.js';
 
 const start = 1_700_000_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderRankingTable, withinNoiseLegend } from '../../src/cli/render/ranking-table.js';
+import { renderRankingTable, withinNoiseLegend } from '../../cli/render/ranking-table.js';
 import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../src/rank/engine-noise.js';
 import { buildResultsDocument } from '../../src/results/results-document.js';
 import { baseSpec, snapshot, trial } from '../rank/sweep-fixtures.js';

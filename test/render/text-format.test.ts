@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatObjective, formatSpread, truncate } from '../../src/cli/render/text-format.js';
+import { formatDuration, formatObjective, formatSpread, truncate } from '../../src/format/text-format.js';
 
 describe('formatObjective', () => {
   it('gives four significant digits without trailing zeros', () => {

@@ -1,7 +1,7 @@
 // What `plateau status` and `plateau watch` print, from progress values.
 import { describe, expect, it } from 'vitest';
-import { LiveFrame } from '../../src/cli/render/live-frame.js';
-import { renderRunningTrials, renderSweepList, renderWatchLine, watchLineKey } from '../../src/cli/render/sweep-status.js';
+import { LiveFrame } from '../../cli/render/live-frame.js';
+import { renderRunningTrials, renderSweepList, renderWatchLine, watchLineKey } from '../../cli/render/sweep-status.js';
 import { emptyTrialCounts, type SweepProgress, type SweepSummary } from '../../src/rpc/sweep-progress.js';
 import { baseConfig } from '../rank/sweep-fixtures.js';
 

@@ -1,6 +1,6 @@
 // `plateau status` and `plateau watch` show a sweep's workload error where the user looks.
 import { describe, expect, it } from 'vitest';
-import { renderFailedTrials, renderSweepList, renderSweepSummary, renderWatchFrame, renderWatchLine } from '../../src/cli/render/sweep-status.js';
+import { renderFailedTrials, renderSweepList, renderSweepSummary, renderWatchFrame, renderWatchLine } from '../../cli/render/sweep-status.js';
 import { emptyTrialCounts, type SweepSummary } from '../../src/rpc/sweep-progress.js';
 
 const failed: SweepSummary = {

@@ -7,7 +7,7 @@ import { CoordinatorTelemetry } from '../../coordinator/coordinator-telemetry.js
 import { MAX_HEALTH_WATCHERS } from '../../coordinator/grpc-health.js';
 import { startCoordinatorServer, type RunningCoordinator } from '../../coordinator/grpc-server.js';
 import { HealthClient, type HealthCheckResponse } from '../../gen/grpc/health/v1/health.js';
-import { startMetricsEndpoint } from '../../src/cli/metrics-options.js';
+import { startMetricsEndpoint } from '../../cli/metrics-options.js';
 import { createStreamLogger } from '../../src/log/logger.js';
 import type { AgentChannel } from '../../src/rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../src/rpc/grpc-agent-channel.js';

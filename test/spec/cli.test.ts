@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runInit } from '../../src/cli/commands/init.js';
-import { runValidate, type TextSink } from '../../src/cli/commands/validate.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { runInit } from '../../cli/commands/init.js';
+import { runValidate, type TextSink } from '../../cli/commands/validate.js';
+import { ExitCode } from '../../cli/exit-codes.js';
 import { loadSweepSpecFile } from '../../src/spec/load.js';
 
 const root = resolve(import.meta.dirname, '../..');

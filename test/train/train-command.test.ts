@@ -1,7 +1,7 @@
 // `plateau train` as a user runs it: the built CLI (bin/plateau → dist/) in a real process.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { pickTrial, TrainOptionError } from '../../src/cli/commands/train.js';
+import { pickTrial, TrainOptionError } from '../../cli/commands/train.js';
 import type { TrialResult } from '../../src/trial/types.js';
 import { runPlateau } from '../support/plateau-process.js';
 import { trialSpec } from './trial-fixtures.js';

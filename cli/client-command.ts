@@ -4,13 +4,13 @@
 import { relative } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { ResultsDocumentError } from '../results/parse-results.js';
-import { createGrpcSweepClient } from '../rpc/grpc-sweep-client.js';
-import { CoordinatorRpcError, CoordinatorUnavailableError, InvalidRequestError, SweepNotFoundError } from '../rpc/rpc-errors.js';
-import type { SweepClient } from '../rpc/sweep-client.js';
-import { AccessTokenError, TOKEN_ENV } from '../security/access-token.js';
-import { addClientSecurityOptions, resolveClientSecurity, type SecurityCommandOptions } from '../security/connection-security.js';
-import { TlsConfigError } from '../security/tls-files.js';
+import { ResultsDocumentError } from '../src/results/parse-results.js';
+import { createGrpcSweepClient } from '../src/rpc/grpc-sweep-client.js';
+import { CoordinatorRpcError, CoordinatorUnavailableError, InvalidRequestError, SweepNotFoundError } from '../src/rpc/rpc-errors.js';
+import type { SweepClient } from '../src/rpc/sweep-client.js';
+import { AccessTokenError, TOKEN_ENV } from '../src/security/access-token.js';
+import { addClientSecurityOptions, resolveClientSecurity, type SecurityCommandOptions } from '../src/security/connection-security.js';
+import { TlsConfigError } from '../src/security/tls-files.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { AmbiguousSweepNameError } from './sweep-reference.js';
 

@@ -1,11 +1,11 @@
 // What `plateau status` and `plateau watch` print: the coordinator's sweeps as a table, one
 // sweep's summary, and its running trials with their epoch, val_loss and LR. Pure: data in,
 // lines out.
-import { finishedCount, type RunningTrialProgress, type SweepProgress, type SweepSummary } from '../../rpc/sweep-progress.js';
-import type { TrialConfig } from '../../trial/types.js';
-import { describeSweepError } from '../../trial/workload-error.js';
+import { finishedCount, type RunningTrialProgress, type SweepProgress, type SweepSummary } from '../../src/rpc/sweep-progress.js';
+import type { TrialConfig } from '../../src/trial/types.js';
+import { describeSweepError } from '../../src/trial/workload-error.js';
 import { renderProgress, type ProgressState } from './progress-bar.js';
-import { formatObjective, truncate } from './text-format.js';
+import { formatObjective, truncate } from '../../src/format/text-format.js';
 
 /** Columns padded to their widest cell, two spaces apart; right-aligned where asked. */
 export function renderColumns(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly boolean[], width?: number): string[] {

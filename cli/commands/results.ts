@@ -2,14 +2,14 @@
 // results.json, results.csv and report.html, and print the ranking and the best snippets.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseResultsDocument } from '../../results/parse-results.js';
-import { writeResultsFiles } from '../../results/write-results.js';
+import { parseResultsDocument } from '../../src/results/parse-results.js';
+import { writeResultsFiles } from '../../src/results/write-results.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, displayPath, resultsFolderName, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderRankingTable } from '../render/ranking-table.js';
 import { MAX_TABLE_ROWS, OptionValueError, parseInteger } from '../option-values.js';
 import { resolveSweepReference } from '../sweep-reference.js';
-import { describeSweepError } from '../../trial/workload-error.js';
+import { describeSweepError } from '../../src/trial/workload-error.js';
 
 interface ResultsOptions extends CoordinatorConnectionOptions {
   readonly out?: string;

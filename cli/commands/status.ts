@@ -1,7 +1,7 @@
 // `plateau status [SWEEP]`: every sweep on a coordinator, or one sweep with its running trials.
 import type { Command } from 'commander';
-import type { SweepClient } from '../../rpc/sweep-client.js';
-import type { SweepProgress } from '../../rpc/sweep-progress.js';
+import type { SweepClient } from '../../src/rpc/sweep-client.js';
+import type { SweepProgress } from '../../src/rpc/sweep-progress.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderFailedTrials, renderRunningTrials, renderSweepList, renderSweepSummary } from '../render/sweep-status.js';

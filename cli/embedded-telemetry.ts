@@ -1,9 +1,9 @@
 // `plateau run --metrics-port`: the coordinator's and the local agent's metrics in one process,
 // one registry, one /metrics (agent series carry the plateau_agent_ prefix, so nothing clashes).
-import { AgentMetricsBinding, type AgentMetricsSource } from '../../agent/agent-metrics.js';
-import { CoordinatorTelemetry, type TelemetryTarget } from '../../coordinator/coordinator-telemetry.js';
-import type { Logger } from '../log/logger.js';
-import { AgentMetrics } from '../metrics/agent-metrics.js';
+import { AgentMetricsBinding, type AgentMetricsSource } from '../agent/agent-metrics.js';
+import { CoordinatorTelemetry, type TelemetryTarget } from '../coordinator/coordinator-telemetry.js';
+import type { Logger } from '../src/log/logger.js';
+import { AgentMetrics } from '../src/metrics/agent-metrics.js';
 import type { MetricsEndpoint } from './metrics-options.js';
 
 export class EmbeddedTelemetry {

@@ -1,13 +1,13 @@
 // `plateau submit spec.yaml`: validate here, then hand the sweep to a running coordinator.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadSweepSpecFile } from '../../spec/load.js';
-import { SpecError } from '../../spec/spec-error.js';
-import type { SweepSpec } from '../../spec/sweep-spec.js';
-import { formatBytes } from '../../artifacts/format-bytes.js';
-import { stageSpec, StageError } from '../../artifacts/stage.js';
-import { createGrpcArtifactClient } from '../../rpc/grpc-artifact-client.js';
-import { resolveClientSecurity } from '../../security/connection-security.js';
+import { loadSweepSpecFile } from '../../src/spec/load.js';
+import { SpecError } from '../../src/spec/spec-error.js';
+import type { SweepSpec } from '../../src/spec/sweep-spec.js';
+import { formatBytes } from '../../src/artifacts/format-bytes.js';
+import { stageSpec, StageError } from '../../src/artifacts/stage.js';
+import { createGrpcArtifactClient } from '../../src/rpc/grpc-artifact-client.js';
+import { resolveClientSecurity } from '../../src/security/connection-security.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 

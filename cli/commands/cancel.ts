@@ -1,6 +1,6 @@
 // `plateau cancel SWEEP`: stop a sweep on a running coordinator; finished trials are kept.
 import type { Command } from 'commander';
-import { finishedCount } from '../../rpc/sweep-progress.js';
+import { finishedCount } from '../../src/rpc/sweep-progress.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { resolveSweepReference } from '../sweep-reference.js';

@@ -1,11 +1,11 @@
 // The ranking as a table a person reads at a glance: best first and marked, diverged and
 // failed configs last and shouted, then which knob mattered most.
-import { axesBySpread, type AxisEffect } from '../../rank/axis-effects.js';
-import { CONFIG_AXIS_LABEL, configKey, shownAxes } from '../../rank/config-key.js';
-import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../rank/engine-noise.js';
-import type { ConfigFlag } from '../../rank/schedule-flags.js';
-import type { ResultsDocument, ResultsRankingEntry, ResultsTrial, ResultsTrialStatus } from '../../results/results-document.js';
-import { formatObjective, formatSpread, styled, truncate } from './text-format.js';
+import { axesBySpread, type AxisEffect } from '../../src/rank/axis-effects.js';
+import { CONFIG_AXIS_LABEL, configKey, shownAxes } from '../../src/rank/config-key.js';
+import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../src/rank/engine-noise.js';
+import type { ConfigFlag } from '../../src/rank/schedule-flags.js';
+import type { ResultsDocument, ResultsRankingEntry, ResultsTrial, ResultsTrialStatus } from '../../src/results/results-document.js';
+import { formatObjective, formatSpread, styled, truncate } from '../../src/format/text-format.js';
 
 export interface RankingTableOptions {
   /** Show at most this many configs (the rest are summarized in one line). */

@@ -1,7 +1,7 @@
 // The live progress line of a sweep: a pure renderer (state in, one line out) and a small
 // class that draws it on a terminal, or prints it now and then into a log.
-import type { TrialConfig } from '../../trial/types.js';
-import { formatDuration, formatObjective, truncate } from './text-format.js';
+import type { TrialConfig } from '../../src/trial/types.js';
+import { formatDuration, formatObjective, truncate } from '../../src/format/text-format.js';
 
 export interface ProgressState {
   readonly total: number;

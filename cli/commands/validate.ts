@@ -1,12 +1,12 @@
 // `plateau validate <spec.yaml>`: checks a spec and shows what it would run — grid size,
 // axes, and the first trials — without running anything. Bad input exits 2.
 import type { Command } from 'commander';
-import { axisValues, configCount, expandGrid, gridSize, GRID_AXIS_ORDER, presentAxes } from '../../spec/grid.js';
-import { sweepId } from '../../spec/ids.js';
-import { loadSweepSpecFile } from '../../spec/load.js';
-import { SpecError } from '../../spec/spec-error.js';
-import type { SweepSpec } from '../../spec/sweep-spec.js';
-import type { TrialSpec } from '../../trial/types.js';
+import { axisValues, configCount, expandGrid, gridSize, GRID_AXIS_ORDER, presentAxes } from '../../src/spec/grid.js';
+import { sweepId } from '../../src/spec/ids.js';
+import { loadSweepSpecFile } from '../../src/spec/load.js';
+import { SpecError } from '../../src/spec/spec-error.js';
+import type { SweepSpec } from '../../src/spec/sweep-spec.js';
+import type { TrialSpec } from '../../src/trial/types.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 
 /** Where the command writes: process.stdout/stderr in the CLI, a buffer in tests. */

@@ -3,9 +3,9 @@
 // not yet referenced is on its way to a sweep). Safe beside a running coordinator: the store
 // is only read.
 import type { Command } from 'commander';
-import { ArtifactStore } from '../../../coordinator/artifact-store.js';
-import { SweepStore } from '../../../coordinator/sweep-store.js';
-import { formatBytes } from '../../artifacts/format-bytes.js';
+import { ArtifactStore } from '../../coordinator/artifact-store.js';
+import { SweepStore } from '../../coordinator/sweep-store.js';
+import { formatBytes } from '../../src/artifacts/format-bytes.js';
 import { ExitCode } from '../exit-codes.js';
 import { parseDuration } from '../option-values.js';
 

@@ -1,12 +1,12 @@
 // `plateau coordinator`: serve sweeps to clients and trials to agents until SIGTERM/SIGINT.
 import type { Command } from 'commander';
-import { InsecureExposureError } from '../../../coordinator/auth.js';
-import { CoordinatorTelemetry } from '../../../coordinator/coordinator-telemetry.js';
-import { DEFAULT_MAX_TRIALS_PER_SWEEP, ServerBindError, startCoordinatorServer } from '../../../coordinator/grpc-server.js';
-import { StoreOpenError, StoreSchemaError } from '../../../coordinator/sweep-store.js';
-import { MetricsServerBindError } from '../../metrics/metrics-server.js';
+import { InsecureExposureError } from '../../coordinator/auth.js';
+import { CoordinatorTelemetry } from '../../coordinator/coordinator-telemetry.js';
+import { DEFAULT_MAX_TRIALS_PER_SWEEP, ServerBindError, startCoordinatorServer } from '../../coordinator/grpc-server.js';
+import { StoreOpenError, StoreSchemaError } from '../../coordinator/sweep-store.js';
+import { MetricsServerBindError } from '../../src/metrics/metrics-server.js';
 import { addMetricsOptions, resolveMetricsEndpoint, startMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
-import { addServerSecurityOptions, resolveServerSecurity, type SecurityCommandOptions, type ServerSecurity } from '../../security/connection-security.js';
+import { addServerSecurityOptions, resolveServerSecurity, type SecurityCommandOptions, type ServerSecurity } from '../../src/security/connection-security.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 import { parseByteSize, parseDuration, parseInteger, parsePort } from '../option-values.js';

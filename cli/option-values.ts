@@ -1,4 +1,4 @@
-import { parseBytes } from '../artifacts/format-bytes.js';
+import { parseBytes } from '../src/artifacts/format-bytes.js';
 
 // Every number, size and duration a command-line option takes is read here, so every
 // command refuses the same wrong input the same way: one line naming the option, what was

@@ -1,7 +1,7 @@
 // `plateau watch SWEEP`: live progress and running trials until the sweep ends. On a terminal
 // the view is redrawn in place; into a pipe or log, one line whenever a trial starts or ends.
 import type { Command } from 'commander';
-import type { SweepProgress } from '../../rpc/sweep-progress.js';
+import type { SweepProgress } from '../../src/rpc/sweep-progress.js';
 import { addCoordinatorOption, type CoordinatorConnectionOptions, CLIENT_EXIT_CODES_HELP, runClientCommand } from '../client-command.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { nextStopSignal } from '../program-logger.js';

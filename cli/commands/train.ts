@@ -4,14 +4,14 @@
 // on the engine `plateau run` trains that trial on (the fused runner: the wasm kernels on wasm),
 // so its history is the sweep's bit for bit; `--engine fit` trains through tfjs's model.fit.
 import type { Command } from 'commander';
-import type { LogFields, Logger } from '../../log/logger.js';
-import { loadSweepSpecFile } from '../../spec/load.js';
-import { expandGrid } from '../../spec/grid.js';
-import { SpecError } from '../../spec/spec-error.js';
-import { BackendUnavailableError, isBackendRequest } from '../../train/backend-request.js';
-import { formatEpochLine, formatTrialHeader, formatTrialSummary } from '../../train/trial-report.js';
-import { fusionBlocker } from '../../train/fused/fusion-key.js';
-import type { EpochRecord, TrialResult, TrialSpec } from '../../trial/types.js';
+import type { LogFields, Logger } from '../../src/log/logger.js';
+import { loadSweepSpecFile } from '../../src/spec/load.js';
+import { expandGrid } from '../../src/spec/grid.js';
+import { SpecError } from '../../src/spec/spec-error.js';
+import { BackendUnavailableError, isBackendRequest } from '../../src/train/backend-request.js';
+import { formatEpochLine, formatTrialHeader, formatTrialSummary } from '../../src/train/trial-report.js';
+import { fusionBlocker } from '../../src/train/fused/fusion-key.js';
+import type { EpochRecord, TrialResult, TrialSpec } from '../../src/trial/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
 
@@ -96,9 +96,9 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
   const { trial, index } = pickTrial(trials, options.index);
   // tfjs loads here, not when the CLI starts: every other command starts without it.
   const [{ selectBackend }, { LR_REDUCED_EVENT, runTrial }, { runFusedTrials, trainsOnKernels }] = await Promise.all([
-    import('../../train/backend.js'),
-    import('../../train/trial-runner.js'),
-    import('../../train/fused/fused-runner.js'),
+    import('../../src/train/backend.js'),
+    import('../../src/train/trial-runner.js'),
+    import('../../src/train/fused/fused-runner.js'),
   ]);
   const selection = await selectBackend(options.backend, logger);
   // As the agent's worker trains it: a dense network in the fused runner (as a bundle of one;

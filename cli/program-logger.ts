@@ -1,6 +1,6 @@
 // The CLI shell decides where log lines go: stderr, in the format the global options ask for.
 import type { Command } from 'commander';
-import { createStreamLogger, type LogFormat, type Logger, type LogLevel } from '../log/logger.js';
+import { createStreamLogger, type LogFormat, type Logger, type LogLevel } from '../src/log/logger.js';
 
 function parseLevel(text: string | undefined): LogLevel {
   return text === 'debug' || text === 'warn' || text === 'error' ? text : 'info';

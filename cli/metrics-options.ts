@@ -2,10 +2,10 @@
 // starts from them. A port the user asked for must be had (exit 2 otherwise); the default
 // port being taken (a second agent on one machine, tests) only costs /metrics, loudly logged.
 import type { Command } from 'commander';
-import type { Logger } from '../log/logger.js';
-import { MetricsServerBindError } from '../metrics/metrics-server.js';
+import type { Logger } from '../src/log/logger.js';
+import { MetricsServerBindError } from '../src/metrics/metrics-server.js';
 import { parsePort } from './option-values.js';
-import { isLoopbackHost } from '../security/loopback.js';
+import { isLoopbackHost } from '../src/security/loopback.js';
 
 export interface MetricsCommandOptions {
   readonly metricsPort?: string;

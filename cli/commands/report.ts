@@ -3,10 +3,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { renderReportHtml } from '../../report/render-report.js';
-import { writeFileAtomic } from '../../fs/atomic-write.js';
-import { parseResultsJson, ResultsDocumentError } from '../../results/parse-results.js';
-import { REPORT_HTML_FILE } from '../../results/write-results.js';
+import { renderReportHtml } from '../../src/report/render-report.js';
+import { writeFileAtomic } from '../../src/fs/atomic-write.js';
+import { parseResultsJson, ResultsDocumentError } from '../../src/results/parse-results.js';
+import { REPORT_HTML_FILE } from '../../src/results/write-results.js';
 import { displayPath } from '../client-command.js';
 import { ExitCode } from '../exit-codes.js';
 

@@ -1,9 +1,9 @@
 // What `results`, `watch`, `status` and `cancel` accept for a sweep: its id, or its name where
 // that name is unique on the coordinator (people name their sweeps; Optuna addresses studies by
 // name). An ambiguous name lists the matching ids with their creation times.
-import type { SweepClient } from '../rpc/sweep-client.js';
-import { SweepNotFoundError } from '../rpc/rpc-errors.js';
-import type { SweepSummary } from '../rpc/sweep-progress.js';
+import type { SweepClient } from '../src/rpc/sweep-client.js';
+import { SweepNotFoundError } from '../src/rpc/rpc-errors.js';
+import type { SweepSummary } from '../src/rpc/sweep-progress.js';
 
 export class AmbiguousSweepNameError extends Error {
   override readonly name = 'AmbiguousSweepNameError';

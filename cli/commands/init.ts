@@ -2,7 +2,7 @@
 // overwrites an existing file.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXAMPLE_SPEC_YAML } from '../../spec/example-spec.js';
+import { EXAMPLE_SPEC_YAML } from '../../src/spec/example-spec.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { TextSink } from './validate.js';
 

@@ -1,7 +1,7 @@
 // `plateau --version`: this package's version; with --json, what a bug report needs besides:
 // node, tfjs and each backend package (null when not installed), and the gRPC protocol.
-import { dependencyVersion, packageVersion } from '../package-root.js';
-import { protocolPackage } from '../rpc/wire.js';
+import { dependencyVersion, packageVersion } from '../src/package-root.js';
+import { protocolPackage } from '../src/rpc/wire.js';
 
 export interface VersionReport {
   readonly plateau: string;
