@@ -118,6 +118,9 @@ interface OpenSplit {
   readonly resolve: (part: BundlePart | null) => void;
 }
 
+/** Signals a terminal sends to its whole foreground process group. */
+const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTSTP']);
+
 export class WorkerProcess {
   private phase: Phase = { kind: 'stopped' };
   private nextRequestId = 0;
@@ -159,8 +162,25 @@ export class WorkerProcess {
           continue;
         case 'stopped':
           if (this.closing !== null) throw new WorkerClosedError(null);
-          return this.spawn();
+          return this.spawnRespawningOnStraySignal();
       }
+    }
+  }
+
+  /**
+   * A terminal's Ctrl-C sent to the foreground group between fork and the new worker's setsid
+   * reaches the worker with its handlers already reset to the default: it dies of SIGINT before it
+   * is ready, through no fault of its own. Spawn it again, once; the agent decides whether it
+   * stops (the same Ctrl-C reaches it too).
+   */
+  private async spawnRespawningOnStraySignal(): Promise<WorkerReady> {
+    try {
+      return await this.spawn();
+    } catch (error) {
+      const stray = error instanceof WorkerStartError && error.signal !== null && TERMINAL_SIGNALS.has(error.signal);
+      if (!stray || this.closing !== null || this.phase.kind !== 'stopped') throw error;
+      this.logger.info('worker.respawned', { afterSignal: error.signal });
+      return this.spawn();
     }
   }
 

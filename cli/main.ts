@@ -28,6 +28,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
       return ExitCode.badInput;
     }
-    throw error;
+    // Not an error a command reports itself: one readable line, the stack only when asked for.
+    const debug = program.opts<{ logLevel?: string }>().logLevel === 'debug';
+    process.stderr.write(`${describeUnexpected(error, debug)}\n`);
+    return ExitCode.sweepFailed;
   }
+}
+
+/** `plateau: Name: message`, with the stack under --log-level debug (and a hint where it is not). */
+export function describeUnexpected(error: unknown, withStack: boolean): string {
+  if (!(error instanceof Error)) return `plateau: ${String(error)}`;
+  const line = `plateau: ${error.name}: ${error.message}`;
+  if (withStack) return error.stack === undefined ? line : `${line}\n${error.stack}`;
+  return `${line} (--log-level debug prints where it came from)`;
 }

@@ -178,7 +178,12 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     const notFusable = firstTrial === undefined ? undefined : fusionBlocker(firstTrial);
     if (notFusable !== undefined) process.stderr.write(`Not fused: ${notFusable}; each trial trains alone through tfjs model.fit\n`);
     telemetry?.attachAgent(agent);
-    await agentStarting;
+    try {
+      await agentStarting;
+    } catch (error) {
+      // A Ctrl-C that stopped the agent while its workers loaded: the run ends as interrupted below.
+      if (!stopping.signal.aborted) throw error;
+    }
     let latest: SweepProgress | undefined;
     // The ticker keeps elapsed time and ETA moving between coordinator events.
     ticker = setInterval(() => {

@@ -1,5 +1,8 @@
 // WorkerProcess against real child processes: the built worker (dist/agent/worker-main.js,
 // built by `npm test` before vitest runs) training real tiny trials on the cpu backend.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerClosedError, WorkerCrashedError, WorkerProtocolError, WorkerStartError, WorkerTimeoutError } from '../../agent/worker-errors.js';
@@ -179,6 +182,20 @@ describe('WorkerProcess', () => {
     const w = worker({ entryPath: envWorker, env: { PATH: process.env['PATH'] }, logger });
     await w.start();
     expect((await waitFor('worker.env')).fields).toMatchObject({ cuda: null });
+  });
+
+  it('spawns a worker again, once, when a stray Ctrl-C killed it before it was ready', async () => {
+    const { logger, waitFor } = recordingLogger();
+    const marker = join(mkdtempSync(join(tmpdir(), 'plateau-sigint-')), 'died');
+    const w = worker({ entryPath: envWorker, env: { ...process.env, PLATEAU_TEST_WORKER_MODE: 'sigint-first', PLATEAU_TEST_WORKER_MARKER: marker }, logger });
+    await expect(w.start()).resolves.toMatchObject({ backend: 'cpu' });
+    expect(existsSync(marker)).toBe(true);
+    expect((await waitFor('worker.respawned')).fields).toMatchObject({ afterSignal: 'SIGINT' });
+  });
+
+  it('gives up with WorkerStartError when the respawned worker dies of the signal too', async () => {
+    const w = worker({ entryPath: envWorker, env: { ...process.env, PLATEAU_TEST_WORKER_MODE: 'sigint-always' } });
+    await expect(w.start()).rejects.toMatchObject({ name: 'WorkerStartError', signal: 'SIGINT' });
   });
 
   it('kills a worker that sends a malformed message and rejects its trial with WorkerProtocolError', async () => {
