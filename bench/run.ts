@@ -1,6 +1,6 @@
 // `npm run bench`: every figure measured side by side in one run on this machine, written
 // to BENCHMARKS.md with the machine, backend and versions. Ratios are taken within the run.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
 import { artifactsSection, timeArtifacts } from './artifacts.js';
+import { fenceSection, spliceSection } from './benchmarks-document.js';
 import { epochFlops, kernelGemmPeak, tfjsMatmulPeak, type LayerShapes } from './flops.js';
 import { exactnessSection, measureSpecExactness } from './exactness.js';
 import { timeFusedEngines } from './fused.js';
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Every ratio below is taken between figures measured in this same run;`,
     `each figure is the median of ${options.runs} runs (interleaved where two things are compared).`,
+    'A section re-measured alone later (`npm run bench -- --only NAME`) says when, how often and on what machine in its first line.',
     '',
     `Machine: ${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 0)} GiB; Node ${process.version};`,
     `tfjs ${packageVersion('@tensorflow/tfjs-core')} (wasm backend ${packageVersion('@tensorflow/tfjs-backend-wasm')}); better-sqlite3 ${packageVersion('better-sqlite3')}; @grpc/grpc-js ${packageVersion('@grpc/grpc-js')}.`,
@@ -150,9 +152,12 @@ async function main(): Promise<void> {
       exactness: () => exactnessSections(),
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
     };
-    sections.push(...(await only[options.only]()));
-    writeFileSync(options.out, `${sections.join('\n')}\n`);
-    log(`wrote ${options.out}`);
+    // One section re-measured in place: the rest of the file keeps its figures (each section says when).
+    const provenance = `_Measured on ${new Date().toISOString().slice(0, 10)} (${cpus().length} × ${cpu}), median of ${options.runs} run${options.runs === 1 ? '' : 's'}, by \`npm run bench -- --only ${options.only}\`._`;
+    const fenced = fenceSection(options.only, await only[options.only](), provenance);
+    const before = existsSync(options.out) ? readFileSync(options.out, 'utf8') : `${sections.join('\n')}\n`;
+    writeFileSync(options.out, spliceSection(before, options.only, fenced));
+    log(`wrote section ${options.only} of ${options.out}`);
     return;
   }
 
@@ -220,7 +225,7 @@ async function main(): Promise<void> {
   );
 
   // ── Exactness: the engines against each other over whole sweeps (bench/exactness.ts) ──
-  sections.push(...(await exactnessSections()));
+  sections.push(...fenceSection('exactness', await exactnessSections()));
 
   // ── Sweep: scale-out of the embedded run ─────────────────────────────────
   // Fused (the default) and one trial per lease (--fuse 1): fusion packs the whole quick grid into
@@ -266,10 +271,10 @@ async function main(): Promise<void> {
   }
 
   // ── Sweep: MLP with dropout and batch norm against the peer (bench/regularized-sweep.ts) ──
-  sections.push(...(await regularizedSweepSections(options.runs, log)));
+  sections.push(...fenceSection('mlp-dropout-bn', await regularizedSweepSections(options.runs, log)));
 
   // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
-  sections.push(...(await scaleOutSections(options.runs)));
+  sections.push(...fenceSection('scale-out', await scaleOutSections(options.runs)));
 
   // ── Orchestration: no-op trials ──────────────────────────────────────────
   // One trial per poll (the protocol's unit cost) on the agent's session stream, then bundles as
@@ -328,7 +333,7 @@ async function main(): Promise<void> {
   );
 
   log(`artifacts: a ${options.artifactMib} MiB file up and down over loopback, then time to first trial with a cold and a warm cache`);
-  sections.push(...artifactsSection(await timeArtifacts(options.artifactMib, log)));
+  sections.push(...fenceSection('artifacts', artifactsSection(await timeArtifacts(options.artifactMib, log))));
 
   writeFileSync(options.out, `${sections.join('\n')}\n`);
   log(`wrote ${options.out}`);
