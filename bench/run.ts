@@ -9,6 +9,7 @@ import { plateauBin, runCommand } from './command.js';
 import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
+import { prunersSection, runPrunerPeer } from './pruners.js';
 import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
@@ -22,7 +23,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness', 'artifacts'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness', 'artifacts', 'pruners'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -149,6 +150,8 @@ async function main(): Promise<void> {
       'mlp-dropout-bn': () => regularizedSweepSections(options.runs, log),
       exactness: () => exactnessSections(),
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
+      // The early-stopping peer (issue 18): Optuna's pruners on bench/specs/grid160.yaml.
+      pruners: async () => prunersSection(await runPrunerPeer()),
     };
     sections.push(...(await only[options.only]()));
     writeFileSync(options.out, `${sections.join('\n')}\n`);
