@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { axisValues } from '../src/spec/grid.js';
 import { loadSweepSpecFile } from '../src/spec/load.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { loadDataset } from '../src/train/datasets/load-dataset.js';
@@ -47,7 +48,7 @@ function specWithEpochs(specFile: string, epochs: number, dir: string): string {
 }
 
 /** Writes the spec's dataset as raw little-endian float32 files the peer maps with numpy. */
-async function exportDataset(spec: SweepSpec, dir: string): Promise<{ dir: string; featureCount: number; trainCount: number; validationCount: number }> {
+export async function exportDataset(spec: SweepSpec, dir: string): Promise<{ dir: string; featureCount: number; trainCount: number; validationCount: number }> {
   const data = await loadDataset(spec.workload.dataset);
   if (data.targetCount !== 1) throw new RangeError('the peer trains single-target regression only');
   const bytes = (array: Float32Array): Buffer => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
@@ -59,9 +60,9 @@ async function exportDataset(spec: SweepSpec, dir: string): Promise<{ dir: strin
 }
 
 /** A layer before the peer's linear output (bench/peer/optuna_torch_sweep.py builds relu dense layers). */
-type PeerLayer = { readonly kind: 'dense'; readonly units: number } | { readonly kind: 'batchNorm' } | { readonly kind: 'dropout'; readonly rate: number };
+export type PeerLayer = { readonly kind: 'dense'; readonly units: number } | { readonly kind: 'batchNorm' } | { readonly kind: 'dropout'; readonly rate: number };
 
-function hiddenLayers(spec: SweepSpec): PeerLayer[] {
+export function hiddenLayers(spec: SweepSpec): PeerLayer[] {
   const model = spec.workload.model;
   if (model.kind !== 'layers') throw new RangeError('the peer builds layer-list MLPs only');
   const last = model.layers[model.layers.length - 1];
@@ -217,9 +218,9 @@ export async function comparePeer(options: PeerComparisonOptions): Promise<PeerC
     const job = {
       data: await exportDataset(spec, dir),
       grid: {
-        learningRate: spec.grid.learningRate,
-        factor: spec.grid.factor,
-        patience: spec.grid.patience,
+        learningRate: axisValues(spec, 'learningRate'),
+        factor: axisValues(spec, 'factor'),
+        patience: axisValues(spec, 'patience'),
         // Several seeds per configuration: the peer trains each from its own seed too.
         ...(spec.repeats > 1 ? { repeat: Array.from({ length: spec.repeats }, (_, r) => r) } : {}),
       },

@@ -9,6 +9,7 @@ import { plateauBin, runCommand } from './command.js';
 import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
+import { prunersSection, runPrunerPeer } from './pruners.js';
 import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
@@ -23,7 +24,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness', 'artifacts'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness', 'artifacts', 'pruners'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
       'mlp-dropout-bn': () => regularizedSweepSections(options.runs, log),
       exactness: () => exactnessSections(),
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
+      // The early-stopping peer (issue 18): Optuna's pruners on bench/specs/grid160.yaml.
+      pruners: async () => prunersSection(await runPrunerPeer()),
     };
     // One section re-measured in place: the rest of the file keeps its figures (each section says when).
     const provenance = `_Measured on ${new Date().toISOString().slice(0, 10)} (${cpus().length} × ${cpu}), median of ${options.runs} run${options.runs === 1 ? '' : 's'}, by \`npm run bench -- --only ${options.only}\`._`;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { axisValues } from '../src/spec/grid.js';
 import { loadSweepSpecFile } from '../src/spec/load.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { loadDataset } from '../src/train/datasets/load-dataset.js';
@@ -66,8 +67,9 @@ export function movedPart(record: unknown, batchesPerEpoch: number): MovedPart |
 
 /** Training batches per epoch of a sweep's trials (the bench sweeps have no batch-size axis). */
 export async function sweepBatchesPerEpoch(spec: SweepSpec): Promise<number> {
-  if (spec.grid.batchSize !== undefined && spec.grid.batchSize.length > 1) throw new Error(`${spec.name}: the scale-out bench prices work for one batch size`);
-  const batchSize = spec.grid.batchSize?.[0] ?? spec.workload.batchSize;
+  const batchSizes = axisValues(spec, 'batchSize');
+  if (batchSizes.length > 1) throw new Error(`${spec.name}: the scale-out bench prices work for one batch size`);
+  const batchSize = batchSizes[0] ?? spec.workload.batchSize;
   const data = await loadDataset(spec.workload.dataset);
   return Math.ceil(data.train.count / batchSize);
 }

@@ -1,12 +1,12 @@
 // `plateau validate <spec.yaml>`: checks a spec and shows what it would run — grid size,
 // axes, and the first trials — without running anything. Bad input exits 2.
 import type { Command } from 'commander';
-import { axisValues, configCount, expandGrid, gridSize, GRID_AXIS_ORDER, presentAxes } from '../../src/spec/grid.js';
+import { axisDomain, axisValues, configCount, expandConfigs, expandGrid, gridSize, GRID_AXIS_ORDER, presentAxes } from '../../src/spec/grid.js';
 import { sweepId } from '../../src/spec/ids.js';
 import { loadSweepSpecFile } from '../../src/spec/load.js';
 import { SpecError } from '../../src/spec/spec-error.js';
-import type { SweepSpec } from '../../src/spec/sweep-spec.js';
-import type { TrialSpec } from '../../src/trial/types.js';
+import { isAxisRange, type AxisDomain, type SampledSearch, type SweepSpec } from '../../src/spec/sweep-spec.js';
+import type { TrialConfig, TrialSpec } from '../../src/trial/types.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 
 /** Where the command writes: process.stdout/stderr in the CLI, a buffer in tests. */
@@ -33,8 +33,52 @@ function table(rows: readonly (readonly string[])[]): string[] {
   return rows.map((row) => `  ${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}`);
 }
 
-/** The human summary: size, axes, fixed settings, and the first trials. */
+/** Points a sampled search lists in full; beyond it, the first and last few and a count. */
+export const SHOWN_POINTS = 20;
+const SHOWN_HEAD_POINTS = 10;
+const SHOWN_TAIL_POINTS = 5;
+
+/** A sampled value as people read it: six significant digits (learning rates are float32s with long decimals). */
+function pointValue(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+}
+
+function domainText(domain: AxisDomain): string {
+  if (!isAxisRange(domain)) return `${domain.join(', ')} (each equally likely)`;
+  return `${domain.min} … ${domain.max}${domain.scale === 'log' ? ' (log scale)' : ''}`;
+}
+
+/** The human summary of a random or sobol search: its axes and the sampled points (before repeats). */
+function describeSampledPlan(spec: SweepSpec, search: SampledSearch, trials: readonly TrialSpec[]): string {
+  const axes = presentAxes(spec);
+  const lines = [
+    `${spec.name}  (sweep ${sweepId(spec)})`,
+    `${search.method} search (seed ${search.seed}): ${plural(search.count, 'point')} × ${plural(spec.repeats, 'repeat')} = ${plural(gridSize(spec), 'trial')}`,
+    ...table(axes.map((axis) => [axis, domainText(axisDomain(spec, axis))])),
+  ];
+  const fixed = GRID_AXIS_ORDER.filter((axis) => !axes.includes(axis)).map((axis) => `${axis} ${axisValues(spec, axis).join('')}`);
+  lines.push(`fixed: ${fixed.join(', ')}; monitor ${spec.plateau.monitor} (${spec.plateau.mode}); ${spec.workload.epochs} epochs`);
+  lines.push(`objective: ${spec.objective.goal} ${spec.objective.metric} at the ${spec.objective.use} epoch`);
+  lines.push(`points (each trained ${plural(spec.repeats, 'time')}; point N of repeat R is \`plateau train SPEC --index R×${search.count}+N\`):`);
+  // The points are the configs of repeat 0, in the order drawn.
+  const points: readonly TrialConfig[] = trials.length >= search.count ? trials.slice(0, search.count).map((trial) => trial.config) : expandConfigs(spec);
+  const row = (config: TrialConfig, index: number): string[] => [String(index), ...axes.map((axis) => pointValue(config[axis]))];
+  const header = ['index', ...axes];
+  if (points.length <= SHOWN_POINTS) {
+    lines.push(...table([header, ...points.map(row)]));
+  } else {
+    const head = points.slice(0, SHOWN_HEAD_POINTS).map(row);
+    const tail = points.slice(-SHOWN_TAIL_POINTS).map((config, i) => row(config, points.length - SHOWN_TAIL_POINTS + i));
+    const gap = [`…`, ...axes.map(() => '')];
+    lines.push(...table([header, ...head, gap, ...tail]).map((line) => line.trimEnd()));
+    lines.push(`  ${plural(points.length, 'point')} in all (${SHOWN_HEAD_POINTS} first and ${SHOWN_TAIL_POINTS} last shown; --json lists every trial)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The human summary: size, axes, fixed settings, and the first trials (for a sampled search, its points). */
 export function describeSweepPlan(spec: SweepSpec, trials: readonly TrialSpec[] = expandGrid(spec), shown = SHOWN_TRIALS): string {
+  if (spec.search !== undefined) return describeSampledPlan(spec, spec.search, trials);
   const axes = presentAxes(spec);
   const lines = [
     `${spec.name}  (sweep ${sweepId(spec)})`,
@@ -59,6 +103,7 @@ export function sweepPlanJson(spec: SweepSpec, trials: readonly TrialSpec[] = ex
   return {
     valid: true,
     sweepId: sweepId(spec),
+    method: spec.search?.method ?? 'grid',
     configs: configCount(spec),
     repeats: spec.repeats,
     trialCount: trials.length,

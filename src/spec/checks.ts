@@ -5,12 +5,12 @@ import { isAbsolute, relative } from 'node:path';
 import type { FileRef } from '../artifacts/file-ref.js';
 import { loggedMetricNames, suggestMetric } from '../plateau/monitor.js';
 import type { LossName } from '../trial/types.js';
-import { configCount } from './grid.js';
+import { configCount, GRID_AXIS_ORDER } from './grid.js';
 import { METRICS } from './rules.js';
 import type { SweepSpecInput } from './schema.js';
 import type { SpecIssue } from './spec-error.js';
 import { issueAt, type SpecPath, type SpecSource } from './spec-source.js';
-import type { SweepSpec } from './sweep-spec.js';
+import { isAxisRange, type SweepSpec } from './sweep-spec.js';
 
 export interface SpecCheckOptions {
   readonly allowLarge: boolean;
@@ -27,9 +27,37 @@ function lineNote(source: SpecSource, path: SpecPath): string {
   return position === null ? '' : ` (line ${position.line})`;
 }
 
+/** method, count and searchSeed belong together: a count for sampling, none for a grid. */
+function searchInputIssues(input: SweepSpecInput, source: SpecSource): SpecIssue[] {
+  const method = input.method ?? 'grid';
+  if (method !== 'grid') {
+    if (input.count !== undefined) return [];
+    return [
+      issueAt(source, ['method'], {
+        expected: 'count: N with it',
+        found: 'no count',
+        message: `method ${method} needs count: N — how many points to sample (each run \`repeats\` times)`,
+      }),
+    ];
+  }
+  const issues: SpecIssue[] = [];
+  for (const key of ['count', 'searchSeed'] as const) {
+    if (input[key] === undefined) continue;
+    issues.push(
+      issueAt(source, [key], {
+        target: 'key',
+        expected: 'method: random or sobol with it',
+        found: `${key} with method ${input.method === undefined ? 'grid (the default)' : 'grid'}`,
+        message: `${key} applies to method random or sobol — a grid runs every combination of its axes; add method: random or sobol, or remove ${key}`,
+      }),
+    );
+  }
+  return issues;
+}
+
 /** On the spec as written: what only the written form can tell (was a value set, or defaulted?). */
 export function checkInput(input: SweepSpecInput, source: SpecSource): SpecIssue[] {
-  const issues: SpecIssue[] = [];
+  const issues: SpecIssue[] = [...searchInputIssues(input, source)];
   for (const axis of ['minDelta', 'cooldown', 'minLr'] as const) {
     if (input.plateau?.[axis] !== undefined && input.grid[axis] !== undefined) {
       issues.push(
@@ -139,17 +167,38 @@ function checkSplit(spec: SweepSpec, source: SpecSource): SpecIssue[] {
   ];
 }
 
+/** Ranges are sampled: a grid (no search) takes lists only. */
+function checkRanges(spec: SweepSpec, source: SpecSource): SpecIssue[] {
+  if (spec.search !== undefined) return [];
+  return GRID_AXIS_ORDER.flatMap((axis) => {
+    const domain = spec.grid[axis];
+    if (domain === undefined || !isAxisRange(domain)) return [];
+    const how = source.form === 'yaml' ? 'add method: random (or sobol) and count: N to sample it' : 'give the spec a search (method random or sobol) to sample it';
+    return [
+      issueAt(source, ['grid', axis], {
+        expected: 'a list of values (method grid)',
+        found: 'a range',
+        message: `a range, but method is grid, which runs every listed value — list the values (e.g. [${domain.min}, ${domain.max}]), or ${how}`,
+      }),
+    ];
+  });
+}
+
 function checkSize(spec: SweepSpec, source: SpecSource, options: SpecCheckOptions): SpecIssue[] {
+  // A grid with a range has no size to check (checkRanges reports the range).
+  if (spec.search === undefined && GRID_AXIS_ORDER.some((axis) => { const domain = spec.grid[axis]; return domain !== undefined && isAxisRange(domain); })) return [];
   const configs = configCount(spec);
   const trials = configs * spec.repeats;
   if (options.allowLarge || trials <= options.maxTrials) return [];
   const count = (n: number): string => n.toLocaleString('en-US');
+  const what = spec.search === undefined ? 'configs' : `${spec.search.method} points`;
+  const shrink = spec.search === undefined ? 'shrink the grid' : 'lower count';
   return [
-    issueAt(source, ['grid'], {
+    issueAt(source, spec.search === undefined || source.form !== 'yaml' ? ['grid'] : ['count'], {
       target: 'key',
       expected: `at most ${count(options.maxTrials)} trials`,
       found: `${count(trials)} trials`,
-      message: `${count(configs)} configs × ${count(spec.repeats)} repeats = ${count(trials)} trials, over the limit of ${count(options.maxTrials)} — ${options.overLimitAdvice ?? 'shrink the grid, or pass --allow-large'}`,
+      message: `${count(configs)} ${what} × ${count(spec.repeats)} repeats = ${count(trials)} trials, over the limit of ${count(options.maxTrials)} — ${options.overLimitAdvice ?? `${shrink}, or pass --allow-large`}`,
     }),
   ];
 }
@@ -177,6 +226,7 @@ export function checkSpec(spec: SweepSpec, source: SpecSource, options: SpecChec
     // A shared file lives on the agents' mount, which the client need not have.
     if (outside.length === 0 && options.checkFiles && ref.kind === 'local') issues.push(...checkFile(source, path, ref.path));
   }
+  issues.push(...checkRanges(spec, source));
   issues.push(...checkSize(spec, source, options));
   return issues;
 }

@@ -6,7 +6,7 @@ import type { FileRef } from '../artifacts/file-ref.js';
 import type { DatasetSpec, LayerSpec, ModelSpec, WorkloadSpec } from '../trial/types.js';
 import { defaultGoal, SPEC_DEFAULTS } from './defaults.js';
 import type { LayerInput, SweepSpecInput } from './schema.js';
-import type { GridAxes, SweepSpec } from './sweep-spec.js';
+import type { AxisDomain, GridAxes, SampledSearch, SweepSpec } from './sweep-spec.js';
 
 type DatasetInput = SweepSpecInput['workload']['dataset'];
 type ModelInput = SweepSpecInput['workload']['model'];
@@ -69,18 +69,40 @@ function compileModel(model: ModelInput, baseDir: string): ModelSpec {
   return { kind: 'layers', layers: (model.layers ?? []).map(compileLayer) };
 }
 
+type AxisInput = SweepSpecInput['grid']['learningRate'];
+
+/** A list as written; a range with its scale (linear unless written). */
+function compileAxis(axis: AxisInput): AxisDomain {
+  return Array.isArray(axis) ? axis : { min: axis.min, max: axis.max, scale: axis.scale ?? 'linear' };
+}
+
 /** Optional axes appear only when written, so equal specs compile to equal (and equally hashed) values. */
 function compileGrid(grid: SweepSpecInput['grid']): GridAxes {
   const axes: { -readonly [Axis in keyof GridAxes]: GridAxes[Axis] } = {
-    learningRate: grid.learningRate,
-    factor: grid.factor,
-    patience: grid.patience,
+    learningRate: compileAxis(grid.learningRate),
+    factor: compileAxis(grid.factor),
+    patience: compileAxis(grid.patience),
   };
-  if (grid.minDelta !== undefined) axes.minDelta = grid.minDelta;
-  if (grid.cooldown !== undefined) axes.cooldown = grid.cooldown;
-  if (grid.minLr !== undefined) axes.minLr = grid.minLr;
-  if (grid.batchSize !== undefined) axes.batchSize = grid.batchSize;
+  if (grid.minDelta !== undefined) axes.minDelta = compileAxis(grid.minDelta);
+  if (grid.cooldown !== undefined) axes.cooldown = compileAxis(grid.cooldown);
+  if (grid.minLr !== undefined) axes.minLr = compileAxis(grid.minLr);
+  if (grid.batchSize !== undefined) axes.batchSize = compileAxis(grid.batchSize);
   return axes;
+}
+
+/** A random or sobol search (checkInput has made sure it has a count); undefined for a grid. */
+function compileSearch(input: SweepSpecInput): SampledSearch | undefined {
+  const method = input.method ?? 'grid';
+  if (method === 'grid') return undefined;
+  if (input.count === undefined) throw new Error('compileSpec: a sampled search without count; checkInput must run first');
+  // The default seed is the workload's: the same spec samples the same points.
+  return { method, count: input.count, seed: input.searchSeed ?? input.workload.seed };
+}
+
+/** The batch size a workload names when the batch size is an axis: the list's first value, the range's least. */
+function firstBatchSize(axis: AxisInput | undefined): number | undefined {
+  if (axis === undefined) return undefined;
+  return Array.isArray(axis) ? axis[0] : axis.min;
 }
 
 /**
@@ -88,7 +110,7 @@ function compileGrid(grid: SweepSpecInput['grid']): GridAxes {
  * is given either in workload or as a grid axis (the axis's first value then stands in).
  */
 export function compileSpec(input: SweepSpecInput, baseDir: string): SweepSpec {
-  const batchSize = input.workload.batchSize ?? input.grid.batchSize?.[0];
+  const batchSize = input.workload.batchSize ?? firstBatchSize(input.grid.batchSize);
   if (batchSize === undefined) throw new Error('compileSpec: no batch size; checkInput must run first');
   const workload: WorkloadSpec = {
     dataset: compileDataset(input.workload.dataset, baseDir),
@@ -102,6 +124,7 @@ export function compileSpec(input: SweepSpecInput, baseDir: string): SweepSpec {
   };
   const monitor = input.plateau?.monitor ?? SPEC_DEFAULTS.plateau.monitor;
   const metric = input.objective?.metric ?? monitor;
+  const search = compileSearch(input);
   return {
     name: input.name,
     workload,
@@ -113,6 +136,7 @@ export function compileSpec(input: SweepSpecInput, baseDir: string): SweepSpec {
       minLr: input.plateau?.minLr ?? SPEC_DEFAULTS.plateau.minLr,
     },
     grid: compileGrid(input.grid),
+    ...(search === undefined ? {} : { search }),
     repeats: input.repeats ?? SPEC_DEFAULTS.repeats,
     objective: {
       metric,

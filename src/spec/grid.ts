@@ -1,16 +1,18 @@
 // GridExpander: the spec's axes → the trials to run, in a fixed order — every config of
-// repeat 0 first (a useful ranking early), then repeat 1…; within a repeat, nested loops in
-// axis order with the first axis outermost and values in the order written.
+// repeat 0 first (a useful ranking early), then repeat 1…; within a repeat, for method grid,
+// nested loops in axis order with the first axis outermost and values in the order written;
+// for random and sobol, the sampled points in the order drawn (src/spec/search/).
 import type { TrialConfig, TrialSpec } from '../trial/types.js';
 import { repeatSeed, trialIdHasher } from './ids.js';
-import type { GridAxisName, SweepSpec } from './sweep-spec.js';
+import { sampledConfigs, type AxisDomains } from './search/sampled-configs.js';
+import { isAxisRange, type AxisDomain, type GridAxisName, type SweepSpec } from './sweep-spec.js';
 
 export const GRID_AXIS_ORDER = ['learningRate', 'factor', 'patience', 'minDelta', 'cooldown', 'minLr', 'batchSize'] as const satisfies readonly GridAxisName[];
 
-/** The values an axis takes: its grid list, or the single fixed value from plateau/workload. */
-export function axisValues(spec: SweepSpec, axis: GridAxisName): readonly number[] {
-  const values = spec.grid[axis];
-  if (values !== undefined) return values;
+/** What an axis takes: its list or range as written, or the single fixed value from plateau/workload. */
+export function axisDomain(spec: SweepSpec, axis: GridAxisName): AxisDomain {
+  const domain = spec.grid[axis];
+  if (domain !== undefined) return domain;
   switch (axis) {
     case 'minDelta':
     case 'cooldown':
@@ -23,13 +25,33 @@ export function axisValues(spec: SweepSpec, axis: GridAxisName): readonly number
   }
 }
 
+/** The values a listed (or fixed) axis takes. A range has no list: only a sampled search, which never asks, has one. */
+export function axisValues(spec: SweepSpec, axis: GridAxisName): readonly number[] {
+  const domain = axisDomain(spec, axis);
+  if (isAxisRange(domain)) throw new TypeError(`grid.${axis} is a range; only method random or sobol samples it`);
+  return domain;
+}
+
+function axisDomains(spec: SweepSpec): AxisDomains {
+  return {
+    learningRate: axisDomain(spec, 'learningRate'),
+    factor: axisDomain(spec, 'factor'),
+    patience: axisDomain(spec, 'patience'),
+    minDelta: axisDomain(spec, 'minDelta'),
+    cooldown: axisDomain(spec, 'cooldown'),
+    minLr: axisDomain(spec, 'minLr'),
+    batchSize: axisDomain(spec, 'batchSize'),
+  };
+}
+
 /** Axes actually written in the grid (optional ones only when present). */
 export function presentAxes(spec: SweepSpec): readonly GridAxisName[] {
   return GRID_AXIS_ORDER.filter((axis) => spec.grid[axis] !== undefined);
 }
 
-/** Distinct configurations (product of axis lengths), before repeats. */
+/** Configurations before repeats: the product of the axis lengths, or a sampled search's count of points. */
 export function configCount(spec: SweepSpec): number {
+  if (spec.search !== undefined) return spec.search.count;
   return GRID_AXIS_ORDER.reduce((count, axis) => count * axisValues(spec, axis).length, 1);
 }
 
@@ -44,10 +66,14 @@ export function expandConfigs(spec: SweepSpec): TrialConfig[] {
 }
 
 /**
- * The configurations of expandConfigs one at a time (an odometer over the axes, the last axis
- * turning fastest), so a big grid is never built as one array in one go.
+ * The configurations of expandConfigs one at a time (for a grid, an odometer over the axes, the
+ * last axis turning fastest), so a big grid is never built as one array in one go.
  */
 export function* configsInOrder(spec: SweepSpec): Generator<TrialConfig, void, undefined> {
+  if (spec.search !== undefined) {
+    yield* sampledConfigs(spec.search, GRID_AXIS_ORDER, axisDomains(spec));
+    return;
+  }
   const axes = GRID_AXIS_ORDER.map((axis) => axisValues(spec, axis));
   if (axes.some((values) => values.length === 0)) return;
   const at = axes.map(() => 0);

@@ -176,3 +176,68 @@ const AXIS_EXAMPLE: Readonly<Record<string, string>> = {
   minLr: '0, 0.00001',
   batchSize: '32, 64',
 };
+
+export const axisScale = z.enum(['linear', 'log']);
+export const searchMethod = z.enum(['grid', 'random', 'sobol']);
+
+/** Most points a random or sobol search samples (before repeats); --max-trials bounds the total. */
+export const MAX_SEARCH_COUNT = 1_000_000;
+
+/** `count:` of a random or sobol search. */
+export const searchCount = positiveInteger('count').refine(
+  (n) => n <= MAX_SEARCH_COUNT,
+  rule(`at most ${MAX_SEARCH_COUNT.toLocaleString('en-US')}`, `count must be at most ${MAX_SEARCH_COUNT.toLocaleString('en-US')}`),
+);
+
+interface RangeBounds {
+  readonly min: number;
+  readonly max: number;
+  readonly scale?: 'linear' | 'log' | undefined;
+}
+
+/** A range's own rules: min ≤ max, and a log scale only over positive numbers. */
+function rangeRules(axis: string): (range: RangeBounds, context: z.RefinementCtx) => void {
+  return (range, context) => {
+    if (range.min > range.max) {
+      context.addIssue({ code: 'custom', input: range.max, path: ['max'], ...rule(`a number ≥ min (${range.min})`, `grid.${axis}.max must be ≥ min (${range.min})`) });
+    }
+    if (range.scale === 'log' && range.min <= 0) {
+      context.addIssue({ code: 'custom', input: range.min, path: ['min'], ...rule('a number > 0 with scale: log', `grid.${axis}.min must be > 0 with scale: log (the log of ${range.min} is undefined)`) });
+    }
+  };
+}
+
+/** A range to sample as written, `{ min, max[, scale] }`: each bound valid as a value of the axis; scale linear unless written. */
+export function axisRange(axis: string, element: z.ZodNumber) {
+  return z.strictObject({ min: element, max: element, scale: axisScale.optional() }).superRefine(rangeRules(axis));
+}
+
+/** A compiled range: the scale always present. */
+export function compiledAxisRange(axis: string, element: z.ZodNumber) {
+  return z.strictObject({ min: element, max: element, scale: axisScale }).superRefine(rangeRules(axis));
+}
+
+function domainError(axis: string): (issue: { readonly code?: string | undefined }) => string | undefined {
+  return (issue) =>
+    issue.code === 'invalid_union' ? `expected a list of values, e.g. ${axis}: [${AXIS_EXAMPLE[axis] ?? '1, 2'}], or a range (method random or sobol), e.g. { min: ${AXIS_RANGE_EXAMPLE[axis] ?? '1, max: 2'} }` : undefined;
+}
+
+/** An axis as written: a list of values or, for a sampled search, a range (which of them the method allows is checked in checks.ts). */
+export function axisDomain(axis: string, element: z.ZodNumber) {
+  return z.union([gridAxis(axis, element), axisRange(axis, element)], { error: domainError(axis) });
+}
+
+/** An axis of the compiled spec. */
+export function compiledAxisDomain(axis: string, element: z.ZodNumber) {
+  return z.union([gridAxis(axis, element), compiledAxisRange(axis, element)], { error: domainError(axis) });
+}
+
+const AXIS_RANGE_EXAMPLE: Readonly<Record<string, string>> = {
+  learningRate: '0.0001, max: 0.3, scale: log',
+  factor: '0.1, max: 0.9',
+  patience: '1, max: 12',
+  minDelta: '0, max: 0.001',
+  cooldown: '0, max: 3',
+  minLr: '0, max: 0.00001',
+  batchSize: '16, max: 256, scale: log',
+};

@@ -4,10 +4,12 @@ import { z } from 'zod';
 import {
   activation,
   arrayKey,
+  axisDomain,
+  searchCount,
+  searchMethod,
   decayFactor,
   dropoutRate,
   epochCount,
-  gridAxis,
   learningRate,
   loss,
   metric,
@@ -138,14 +140,15 @@ const plateau = z.strictObject({
   minLr: nonNegative('minLr').optional(),
 });
 
+/** Each axis a list, or (method random or sobol only: checks.ts) a range whose scale defaults to linear. */
 const grid = z.strictObject({
-  learningRate: gridAxis('learningRate', learningRate),
-  factor: gridAxis('factor', decayFactor),
-  patience: gridAxis('patience', epochCount('patience')),
-  minDelta: gridAxis('minDelta', nonNegative('minDelta')).optional(),
-  cooldown: gridAxis('cooldown', epochCount('cooldown')).optional(),
-  minLr: gridAxis('minLr', nonNegative('minLr')).optional(),
-  batchSize: gridAxis('batchSize', positiveInteger('batchSize')).optional(),
+  learningRate: axisDomain('learningRate', learningRate),
+  factor: axisDomain('factor', decayFactor),
+  patience: axisDomain('patience', epochCount('patience')),
+  minDelta: axisDomain('minDelta', nonNegative('minDelta')).optional(),
+  cooldown: axisDomain('cooldown', epochCount('cooldown')).optional(),
+  minLr: axisDomain('minLr', nonNegative('minLr')).optional(),
+  batchSize: axisDomain('batchSize', positiveInteger('batchSize')).optional(),
 });
 
 const objective = z.strictObject({
@@ -159,6 +162,11 @@ export const sweepSpecInputSchema = z.strictObject(
     name: sweepName(),
     workload,
     plateau: plateau.optional(),
+    /** grid (default): every combination of the axes; random, sobol: `count` points sampled from them. */
+    method: searchMethod.optional(),
+    count: searchCount.optional(),
+    /** Seeds a random or sobol search; default workload.seed. */
+    searchSeed: seed.optional(),
     grid,
     repeats: positiveInteger('repeats').optional(),
     objective: objective.optional(),
