@@ -76,6 +76,8 @@ function hiddenLayers(spec: SweepSpec): PeerLayer[] {
         return { kind: 'batchNorm' };
       case 'dropout':
         return { kind: 'dropout', rate: layer.rate };
+      default:
+        throw new RangeError(`the peer builds no ${layer.kind} layer (bench/peer/cnn.py trains the CNN)`);
     }
   });
 }
