@@ -100,6 +100,7 @@ const poolingOptions = z.strictObject({
 });
 
 const LAYER_KEYS = ['dense', 'dropout', 'batchNorm', 'conv2d', 'maxPooling2d', 'averagePooling2d', 'flatten'] as const;
+const LAYER_KEY_LIST = `${LAYER_KEYS.slice(0, -1).join(', ')} or ${LAYER_KEYS[LAYER_KEYS.length - 1] ?? ''}`;
 
 /** One mapping with the keys of every layer form; exactly one form's key must be present. */
 const layerMapping = z
@@ -122,7 +123,7 @@ const layerMapping = z
       context.addIssue({
         code: 'custom',
         input: layer,
-        ...rule(`exactly one of ${LAYER_KEYS.join(', ')}`, `a layer needs exactly one of ${LAYER_KEYS.join(', ')} (found ${forms.length === 0 ? 'none' : forms.join(' and ')})`),
+        ...rule(`exactly one of ${LAYER_KEYS.join(', ')}`, `a layer needs exactly one of ${LAYER_KEY_LIST} (found ${forms.length === 0 ? 'none' : forms.join(' and ')})`),
       });
     } else if (layer.activation !== undefined && layer.dense === undefined) {
       context.addIssue({ code: 'custom', input: layer, path: ['activation'], ...rule('activation only on a dense layer', 'activation belongs to a dense layer') });
