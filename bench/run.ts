@@ -9,6 +9,7 @@ import { plateauBin, runCommand } from './command.js';
 import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
+import { cnnSweepSections } from './cnn-sweep.js';
 import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
@@ -22,7 +23,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness', 'artifacts'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'cnn', 'exactness', 'artifacts'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
     const only = {
       'scale-out': () => scaleOutSections(options.runs),
       'mlp-dropout-bn': () => regularizedSweepSections(options.runs, log),
+      cnn: () => cnnSweepSections(options.runs, log),
       exactness: () => exactnessSections(),
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
     };
@@ -267,6 +269,8 @@ async function main(): Promise<void> {
 
   // ── Sweep: MLP with dropout and batch norm against the peer (bench/regularized-sweep.ts) ──
   sections.push(...(await regularizedSweepSections(options.runs, log)));
+  // ── Sweep: small CNN against the peer (bench/cnn-sweep.ts) ──
+  sections.push(...(await cnnSweepSections(options.runs, log)));
 
   // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
   sections.push(...(await scaleOutSections(options.runs)));
