@@ -77,6 +77,8 @@ export function hiddenLayers(spec: SweepSpec): PeerLayer[] {
         return { kind: 'batchNorm' };
       case 'dropout':
         return { kind: 'dropout', rate: layer.rate };
+      default:
+        throw new RangeError(`the peer builds no ${layer.kind} layer (bench/peer/cnn.py trains the CNN)`);
     }
   });
 }
@@ -118,15 +120,15 @@ function lossesOf(entries: readonly { readonly point: GridPoint; readonly loss: 
 }
 
 /** One peer sweep: `workers` processes over a fresh journal file. */
-export async function runPeerSweep(job: Record<string, unknown>, workers: number, dir: string): Promise<PeerRun> {
+export async function runPeerSweep(job: Record<string, unknown>, workers: number, dir: string, script: string = PEER_SCRIPT): Promise<PeerRun> {
   const journal = join(dir, `journal-${workers}-${Date.now()}.log`);
   const jobFile = join(dir, 'job.json');
   writeFileSync(jobFile, JSON.stringify({ ...job, journal }));
   // One thread per worker, OpenBLAS's own pool included (torch.set_num_threads does not reach it here).
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
-  const finished = await runCommand(PEER_PYTHON, [PEER_SCRIPT, jobFile, '--workers', String(workers)], env);
+  const finished = await runCommand(PEER_PYTHON, [script, jobFile, '--workers', String(workers)], env);
   rmSync(journal, { force: true });
-  if (finished.code !== 0) throw new PeerBenchError(`${PEER_SCRIPT} --workers ${workers}`, finished.code, finished.stderr.slice(-2000));
+  if (finished.code !== 0) throw new PeerBenchError(`${script} --workers ${workers}`, finished.code, finished.stderr.slice(-2000));
   const lastLine = finished.stdout.trim().split('\n').pop() ?? '';
   const output = peerOutputSchema.parse(JSON.parse(lastLine));
   return {
@@ -150,10 +152,10 @@ const resultsSchema = z.object({
 const runJsonSchema = z.object({ results: z.object({ jsonPath: z.string() }) });
 
 /** One `plateau run SPEC --agents N` with a fresh store, as a user runs it. */
-export async function runPlateauSweep(specFile: string, agents: number): Promise<SweepRun> {
+export async function runPlateauSweep(specFile: string, agents: number, extraArgs: readonly string[] = []): Promise<SweepRun> {
   const out = mkdtempSync(join(tmpdir(), 'plateau-bench-peer-'));
   try {
-    const finished = await runCommand(process.execPath, [plateauBin, 'run', specFile, '--agents', String(agents), '--out', out, '--json']);
+    const finished = await runCommand(process.execPath, [plateauBin, 'run', specFile, '--agents', String(agents), '--out', out, '--json', ...extraArgs]);
     if (finished.code !== 0) throw new PeerBenchError(`plateau run ${specFile} --agents ${agents}`, finished.code, finished.stderr.slice(-2000));
     const paths = runJsonSchema.parse(JSON.parse(finished.stdout.trim().split('\n').pop() ?? ''));
     const results = resultsSchema.parse(JSON.parse(readFileSync(paths.results.jsonPath, 'utf8')));

@@ -10,6 +10,7 @@ import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
 import { prunersSection, runPrunerPeer } from './pruners.js';
+import { cnnSweepSections } from './cnn-sweep.js';
 import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
 import { timeWarmScaleOut, warmScaleOutSection } from './warm-scale-out.js';
@@ -24,7 +25,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'exactness', 'artifacts', 'pruners'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'cnn', 'exactness', 'artifacts', 'pruners'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
     const only = {
       'scale-out': () => scaleOutSections(options.runs),
       'mlp-dropout-bn': () => regularizedSweepSections(options.runs, log),
+      cnn: () => cnnSweepSections(options.runs, log),
       exactness: () => exactnessSections(),
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
       // The early-stopping peer (issue 18): Optuna's pruners on bench/specs/grid160.yaml.
@@ -275,6 +277,8 @@ async function main(): Promise<void> {
 
   // ── Sweep: MLP with dropout and batch norm against the peer (bench/regularized-sweep.ts) ──
   sections.push(...fenceSection('mlp-dropout-bn', await regularizedSweepSections(options.runs, log)));
+  // ── Sweep: small CNN against the peer (bench/cnn-sweep.ts) ──
+  sections.push(...fenceSection('cnn', await cnnSweepSections(options.runs, log)));
 
   // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
   sections.push(...fenceSection('scale-out', await scaleOutSections(options.runs)));

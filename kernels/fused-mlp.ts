@@ -341,3 +341,4 @@ export function adamax(w: usize, g: usize, m: usize, u: usize, count: i32, beta1
 // Dropout and batch normalization live in their own file, compiled into this module (one memory).
 export { scaleByMask, batchNormTrain, batchNormInfer, batchNormBackward } from './regularization-layers';
 export { binaryCrossentropy } from './classification-losses';
+export { im2col, col2im, maxPoolForward, maxPoolBackward, averagePoolForward, averagePoolBackward } from './conv-layers';

@@ -26,6 +26,16 @@ const dataset = z.discriminatedUnion('kind', [
     seed: z.number().int(),
     validationSplit: finite,
   }),
+  z.strictObject({
+    kind: z.literal('synthetic-images'),
+    samples: positiveInt,
+    height: positiveInt,
+    width: positiveInt,
+    channels: positiveInt,
+    classes: positiveInt,
+    seed: z.number().int(),
+    validationSplit: finite,
+  }),
   z.strictObject({ kind: z.literal('two-spirals'), samples: positiveInt, noise: finite, seed: z.number().int(), validationSplit: finite }),
   z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: z.string().min(1), standardize: z.boolean() }),
   z.strictObject({
@@ -43,6 +53,9 @@ const layer = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dense'), units: positiveInt, activation }),
   z.strictObject({ kind: z.literal('dropout'), rate: finite }),
   z.strictObject({ kind: z.literal('batchNorm') }),
+  z.strictObject({ kind: z.literal('conv2d'), filters: positiveInt, kernelSize: positiveInt, strides: positiveInt, padding: z.enum(['valid', 'same']), activation }),
+  z.strictObject({ kind: z.enum(['maxPooling2d', 'averagePooling2d']), poolSize: positiveInt, strides: positiveInt, padding: z.enum(['valid', 'same']) }),
+  z.strictObject({ kind: z.literal('flatten') }),
 ]);
 
 const model = z.discriminatedUnion('kind', [

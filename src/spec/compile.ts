@@ -30,6 +30,17 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
         seed: dataset.seed,
         validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
       };
+    case 'synthetic-images':
+      return {
+        kind: 'synthetic-images',
+        samples: dataset.samples,
+        height: dataset.height,
+        width: dataset.width,
+        channels: dataset.channels ?? SPEC_DEFAULTS.dataset.channels,
+        classes: dataset.classes ?? SPEC_DEFAULTS.dataset.classes,
+        seed: dataset.seed,
+        validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
+      };
     case 'csv': {
       const kind = dataset.location === 'shared' ? 'shared' : 'local';
       const ref = (path: string): FileRef => ({ kind, path: resolve(baseDir, path) });
@@ -60,6 +71,16 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
 function compileLayer(layer: LayerInput): LayerSpec {
   if (layer.dense !== undefined) return { kind: 'dense', units: layer.dense, activation: layer.activation ?? SPEC_DEFAULTS.activation };
   if (layer.dropout !== undefined) return { kind: 'dropout', rate: layer.dropout };
+  if (layer.conv2d !== undefined) {
+    const { filters, kernelSize, strides, padding, activation } = layer.conv2d;
+    return { kind: 'conv2d', filters, kernelSize, strides: strides ?? 1, padding: padding ?? 'valid', activation: activation ?? SPEC_DEFAULTS.activation };
+  }
+  // Keras's pooling defaults: strides = poolSize, valid padding.
+  if (layer.maxPooling2d !== undefined) return { kind: 'maxPooling2d', poolSize: layer.maxPooling2d.poolSize, strides: layer.maxPooling2d.strides ?? layer.maxPooling2d.poolSize, padding: layer.maxPooling2d.padding ?? 'valid' };
+  if (layer.averagePooling2d !== undefined) {
+    return { kind: 'averagePooling2d', poolSize: layer.averagePooling2d.poolSize, strides: layer.averagePooling2d.strides ?? layer.averagePooling2d.poolSize, padding: layer.averagePooling2d.padding ?? 'valid' };
+  }
+  if (layer.flatten !== undefined) return { kind: 'flatten' };
   return { kind: 'batchNorm' };
 }
 

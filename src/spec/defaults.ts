@@ -24,6 +24,9 @@ export const SPEC_DEFAULTS = {
     /** The keys np.savez(file, x=…, y=…) gives the arrays. */
     x: 'x',
     y: 'y',
+    /** synthetic-images: grey images of 10 classes. */
+    channels: 1,
+    classes: 10,
   },
   activation: 'linear' satisfies Activation,
   repeats: 1,

@@ -148,6 +148,7 @@ export const objectiveUse = z.enum(['final', 'best']);
 export const loss = z.enum(LOSSES);
 export const optimizer = z.enum(OPTIMIZERS);
 export const activation = z.enum(ACTIVATIONS);
+export const padding = z.enum(['valid', 'same']);
 export const metric = z.enum(METRICS);
 
 /** A grid axis: a non-empty list of distinct values, each valid on its own. */

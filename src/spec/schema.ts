@@ -19,6 +19,7 @@ import {
   objectiveGoal,
   objectiveUse,
   optimizer,
+  padding,
   plateauMode,
   positiveInteger,
   rule,
@@ -39,6 +40,18 @@ const twoSpiralsDataset = z.strictObject({
   kind: z.literal('two-spirals'),
   samples: positiveInteger('samples'),
   noise: nonNegative('noise').optional(),
+  seed,
+  validationSplit: validationSplit.optional(),
+});
+
+/** Seeded images of class patterns (synthetic-images.ts), for small CNNs. */
+const syntheticImagesDataset = z.strictObject({
+  kind: z.literal('synthetic-images'),
+  samples: positiveInteger('samples'),
+  height: positiveInteger('height'),
+  width: positiveInteger('width'),
+  channels: positiveInteger('channels').optional(),
+  classes: positiveInteger('classes').optional(),
   seed,
   validationSplit: validationSplit.optional(),
 });
@@ -65,12 +78,31 @@ const npzDataset = z.strictObject({
   location: z.enum(['client', 'shared']).optional(),
 });
 
-const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset, npzDataset], {
+const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, syntheticImagesDataset, csvDataset, npzDataset], {
   // zod types this map as union-only, but a non-mapping arrives here as invalid_type too.
-  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | csv | npz, … }'),
+  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | synthetic-images | csv | npz, … }'),
 });
 
-const LAYER_FORMS = '{dense: <units>, activation: <name>}, {dropout: <rate>} or batchNorm';
+const LAYER_FORMS = '{dense: <units>, activation: <name>}, {dropout: <rate>}, batchNorm, {conv2d: {filters, kernelSize, …}}, {maxPooling2d: {poolSize}}, {averagePooling2d: {poolSize}} or flatten';
+
+/** conv2d's options: a square kernel, equal strides (default 1), padding valid (default) or same. */
+const conv2dOptions = z.strictObject({
+  filters: positiveInteger('conv2d filters'),
+  kernelSize: positiveInteger('conv2d kernelSize'),
+  strides: positiveInteger('conv2d strides').optional(),
+  padding: padding.optional(),
+  activation: activation.optional(),
+});
+
+/** A pooling layer's options: a square window, strides (default poolSize), padding valid (default) or same. */
+const poolingOptions = z.strictObject({
+  poolSize: positiveInteger('poolSize'),
+  strides: positiveInteger('pooling strides').optional(),
+  padding: padding.optional(),
+});
+
+const LAYER_KEYS = ['dense', 'dropout', 'batchNorm', 'conv2d', 'maxPooling2d', 'averagePooling2d', 'flatten'] as const;
+const LAYER_KEY_LIST = `${LAYER_KEYS.slice(0, -1).join(', ')} or ${LAYER_KEYS[LAYER_KEYS.length - 1] ?? ''}`;
 
 /** One mapping with the keys of every layer form; exactly one form's key must be present. */
 const layerMapping = z
@@ -80,24 +112,28 @@ const layerMapping = z
       activation: activation.optional(),
       dropout: dropoutRate.optional(),
       batchNorm: z.strictObject({}).nullable().optional(),
+      conv2d: conv2dOptions.optional(),
+      maxPooling2d: poolingOptions.optional(),
+      averagePooling2d: poolingOptions.optional(),
+      flatten: z.strictObject({}).nullable().optional(),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? `expected a layer: ${LAYER_FORMS}` : undefined) },
   )
   .superRefine((layer, context) => {
-    const forms = (['dense', 'dropout', 'batchNorm'] as const).filter((form) => layer[form] !== undefined);
+    const forms = LAYER_KEYS.filter((form) => layer[form] !== undefined);
     if (forms.length !== 1) {
       context.addIssue({
         code: 'custom',
         input: layer,
-        ...rule('exactly one of dense, dropout, batchNorm', `a layer needs exactly one of dense, dropout or batchNorm (found ${forms.length === 0 ? 'none' : forms.join(' and ')})`),
+        ...rule(`exactly one of ${LAYER_KEYS.join(', ')}`, `a layer needs exactly one of ${LAYER_KEY_LIST} (found ${forms.length === 0 ? 'none' : forms.join(' and ')})`),
       });
     } else if (layer.activation !== undefined && layer.dense === undefined) {
       context.addIssue({ code: 'custom', input: layer, path: ['activation'], ...rule('activation only on a dense layer', 'activation belongs to a dense layer') });
     }
   });
 
-/** `- batchNorm` (a bare word) is shorthand for `- {batchNorm: {}}`. */
-const layer = z.preprocess((value) => (value === 'batchNorm' ? { batchNorm: {} } : value), layerMapping);
+/** `- batchNorm` and `- flatten` (bare words) are shorthand for `- {batchNorm: {}}` and `- {flatten: {}}`. */
+const layer = z.preprocess((value) => (value === 'batchNorm' || value === 'flatten' ? { [value]: {} } : value), layerMapping);
 
 const model = z
   .strictObject(

@@ -18,6 +18,7 @@ import {
   objectiveGoal,
   objectiveUse,
   optimizer,
+  padding,
   plateauMode,
   positiveInteger,
   rule,
@@ -41,6 +42,16 @@ const dataset = z.discriminatedUnion('kind', [
     seed,
     validationSplit,
   }),
+  z.strictObject({
+    kind: z.literal('synthetic-images'),
+    samples: positiveInteger('samples'),
+    height: positiveInteger('height'),
+    width: positiveInteger('width'),
+    channels: positiveInteger('channels'),
+    classes: positiveInteger('classes'),
+    seed,
+    validationSplit,
+  }),
   z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: nonEmptyString('the target column name'), standardize: z.boolean() }),
   z.strictObject({
     kind: z.literal('npz'),
@@ -57,6 +68,9 @@ const layer = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dense'), units: positiveInteger('dense units'), activation }),
   z.strictObject({ kind: z.literal('dropout'), rate: dropoutRate }),
   z.strictObject({ kind: z.literal('batchNorm') }),
+  z.strictObject({ kind: z.literal('conv2d'), filters: positiveInteger('conv2d filters'), kernelSize: positiveInteger('kernelSize'), strides: positiveInteger('strides'), padding, activation }),
+  z.strictObject({ kind: z.enum(['maxPooling2d', 'averagePooling2d']), poolSize: positiveInteger('poolSize'), strides: positiveInteger('strides'), padding }),
+  z.strictObject({ kind: z.literal('flatten') }),
 ]);
 
 const model = z.discriminatedUnion('kind', [

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileRefDisplayName } from '../artifacts/file-ref.js';
 import { clientFileResolver, type FileResolver } from '../artifacts/file-resolver.js';
 import type { LayerSpec, LossName, ModelSpec, WorkloadSpec } from '../trial/types.js';
+import { layerShapes, networkInput } from './layer-shapes.js';
 import { ModelError } from './model-error.js';
 import { loadModelJson, type ShardLocator } from './model-json.js';
 import { createOptimizer } from './optimizers.js';
@@ -17,6 +18,8 @@ import { deriveSeed, SeedStream } from './seeded-random.js';
 export interface DataShape {
   readonly featureCount: number;
   readonly targetCount: number;
+  /** One sample's shape as the file held it ([height, width, channels] for images); absent for tabular data. */
+  readonly featureShape?: readonly number[];
 }
 
 /** `seed`: the trial's weights seed (deriveSeed(trialSeed, SeedStream.weights)). */
@@ -40,14 +43,39 @@ function layerFor(spec: LayerSpec, index: number, seed: number, inputShape: numb
       return new SeededDropout({ ...input, rate: spec.rate, seed: deriveSeed(seed, index) });
     case 'batchNorm':
       return layers.batchNormalization(input);
+    case 'conv2d':
+      // Keras's Conv2D defaults (channels last, glorot_uniform kernel [k, k, inC, filters], zero bias), the kernel seeded as a dense one is.
+      return layers.conv2d({
+        ...input,
+        filters: spec.filters,
+        kernelSize: spec.kernelSize,
+        strides: spec.strides,
+        padding: spec.padding,
+        dataFormat: 'channelsLast',
+        activation: spec.activation,
+        kernelInitializer: initializers.glorotUniform({ seed: deriveSeed(seed, index) }),
+        biasInitializer: 'zeros',
+      });
+    case 'maxPooling2d':
+      return layers.maxPooling2d({ ...input, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding, dataFormat: 'channelsLast' });
+    case 'averagePooling2d':
+      return layers.averagePooling2d({ ...input, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding, dataFormat: 'channelsLast' });
+    case 'flatten':
+      return layers.flatten(input);
   }
 }
 
 function buildSequential(layerSpecs: readonly LayerSpec[], shape: DataShape, seed: number): LayersModel {
   if (layerSpecs.length === 0) throw new ModelError('the model has no layers');
+  // Refused before any layer is made: a layer that does not fit its input (e.g. dense straight after conv2d).
+  const input = networkInput(layerSpecs, shape.featureCount, shape.featureShape);
+  layerShapes(layerSpecs, input);
   const model = sequential();
   try {
-    layerSpecs.forEach((spec, index) => model.add(layerFor(spec, index, seed, index === 0 ? [shape.featureCount] : undefined)));
+    // Batches arrive as flat rows (every runner makes [rows, featureCount] tensors); an image
+    // network reshapes them to NHWC first, which is the rows' own layout, so nothing moves.
+    if (input.kind === 'image') model.add(layers.reshape({ inputShape: [shape.featureCount], targetShape: [input.height, input.width, input.channels] }));
+    layerSpecs.forEach((spec, index) => model.add(layerFor(spec, index, seed, index === 0 && input.kind === 'flat' ? [shape.featureCount] : undefined)));
   } catch (error) {
     model.dispose();
     throw error;

@@ -24,6 +24,17 @@ export type DatasetSpec =
       readonly validationSplit: number;
     }
   | {
+      /** Seeded images of simple class patterns (synthetic-images.ts): x of shape [height, width, channels] per sample, y the class index. */
+      readonly kind: 'synthetic-images';
+      readonly samples: number;
+      readonly height: number;
+      readonly width: number;
+      readonly channels: number;
+      readonly classes: number;
+      readonly seed: number;
+      readonly validationSplit: number;
+    }
+  | {
       readonly kind: 'csv';
       readonly train: FileRef;
       readonly validation: FileRef;
@@ -50,7 +61,14 @@ export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu'
 export type LayerSpec =
   | { readonly kind: 'dense'; readonly units: number; readonly activation: Activation }
   | { readonly kind: 'dropout'; readonly rate: number }
-  | { readonly kind: 'batchNorm' };
+  | { readonly kind: 'batchNorm' }
+  /** tfjs-layers' conv2d on NHWC images: a square kernel, equal strides, a kernel [k, k, inC, filters] and a bias. */
+  | { readonly kind: 'conv2d'; readonly filters: number; readonly kernelSize: number; readonly strides: number; readonly padding: Padding; readonly activation: Activation }
+  | { readonly kind: 'maxPooling2d' | 'averagePooling2d'; readonly poolSize: number; readonly strides: number; readonly padding: Padding }
+  | { readonly kind: 'flatten' };
+
+/** tfjs's padding modes: 'valid' (no padding) or 'same' (output size ⌈input / stride⌉). */
+export type Padding = 'valid' | 'same';
 
 export type ModelSpec =
   | { readonly kind: 'layers'; readonly layers: readonly LayerSpec[] }

@@ -16,6 +16,8 @@ import { batchSizes, gatherRowsInto } from '../../shuffled-batches.js';
 import { OPTIMIZER_SLOTS } from '../bundle-memory.js';
 import type { KernelEngineState } from '../bundle-part.js';
 import type { FusedEngine, FusedEngineOptions } from '../fused-engine.js';
+import { networkInput } from '../../layer-shapes.js';
+import { imageBackward, imageForward, isImageLayer, placeImageStage, planImageStage, transposedFloats, type ImageShape, type ImageStage, type ImageStagePlan } from './conv-stages.js';
 import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.js';
 
 /** Activation codes of kernels/fused-mlp.ts. */
@@ -28,11 +30,15 @@ const BINARY_CROSSENTROPY = 2;
 const BATCH_NORM_MOMENTUM = 0.99;
 const BATCH_NORM_EPSILON = 1e-3;
 
-/** Why the kernel engine cannot train this network, or undefined when it can (dense, dropout and batchNorm layers). */
+/** Why the kernel engine cannot train this network, or undefined when it can (dense, dropout, batchNorm, conv2d, pooling and flatten layers). */
 export function kernelBlocker(layers: readonly LayerSpec[], loss: LossName): string | undefined {
-  const index = layers.findIndex((layer) => layer.kind === 'dense' && ACTIVATION_CODES[layer.activation] === undefined);
+  const index = layers.findIndex((layer) => (layer.kind === 'dense' || layer.kind === 'conv2d') && ACTIVATION_CODES[layer.activation] === undefined);
   const unsupported = layers[index];
-  if (unsupported?.kind === 'dense') return `activation ${unsupported.activation} has no kernel`;
+  if (unsupported?.kind === 'dense' || unsupported?.kind === 'conv2d') return `activation ${unsupported.activation} has no kernel`;
+  // batchNorm's kernel normalizes flat rows; on images (per channel over every pixel) it has none.
+  const firstFlat = layers.findIndex((layer) => layer.kind === 'flatten' || layer.kind === 'dense');
+  const imageBatchNorm = layers.findIndex((layer, l) => layer.kind === 'batchNorm' && layers.slice(0, l).some((before) => before.kind === 'conv2d' || before.kind === 'maxPooling2d' || before.kind === 'averagePooling2d') && (firstFlat < 0 || l < firstFlat));
+  if (imageBatchNorm >= 0) return `layer ${imageBatchNorm + 1} is batchNorm on images: the kernels normalize flat rows only`;
   if (LOSS_CODES[loss] === undefined) return `loss ${loss} has no kernel`;
   if (!layers.some((layer) => layer.kind === 'dense')) return 'the network has no dense layer';
   return undefined;
@@ -50,6 +56,7 @@ export interface KernelResumeOptions extends KernelNetworkOptions {
 
 /** One layer of the network, with its float offsets in a member block and byte offsets of its work buffers. */
 type Stage =
+  | ImageStage
   | { readonly kind: 'dense'; readonly inputs: number; readonly units: number; readonly activation: number; readonly kernelAt: number; readonly biasAt: number; readonly out: number }
   | { readonly kind: 'dropout'; readonly units: number; readonly rate: number; readonly layerSeed: number; readonly mask: number; readonly out: number }
   | {
@@ -67,6 +74,7 @@ type Stage =
 
 /** A stage's shape before its buffers are laid out. */
 type StagePlan =
+  | ImageStagePlan
   | { readonly kind: 'dense'; readonly inputs: number; readonly units: number; readonly activation: number; readonly kernelAt: number; readonly biasAt: number }
   | { readonly kind: 'dropout'; readonly units: number; readonly rate: number; readonly layerSeed: number }
   | { readonly kind: 'batchNorm'; readonly units: number; readonly gammaAt: number; readonly betaAt: number; readonly meanAt: number; readonly varianceAt: number };
@@ -101,12 +109,24 @@ interface Scratch {
  * optimizer steps), then the batchNorm moving statistics. Returns the plan, the trainable floats
  * and the block's floats.
  */
-function planStages(layers: readonly LayerSpec[], featureCount: number, seed: number, unitsOf: (layer: number) => number): { stages: StagePlan[]; trainable: number; size: number } {
+function planStages(layers: readonly LayerSpec[], featureCount: number, featureShape: readonly number[] | undefined, seed: number, unitsOf: (layer: number) => number): { stages: StagePlan[]; trainable: number; size: number } {
   let at = 0;
   let inputs = featureCount;
+  // The image the next layer reads (undefined once the rows are flat).
+  const input = networkInput(layers, featureCount, featureShape);
+  let image: ImageShape | undefined = input.kind === 'image' ? input : undefined;
   const shaped = layers.map((layer, index): StagePlan => {
+    if (isImageLayer(layer)) {
+      const activation = layer.kind === 'conv2d' ? (ACTIVATION_CODES[layer.activation] ?? 0) : 0;
+      const placed = planImageStage(layer, image, inputs, at, activation);
+      ({ at } = placed);
+      image = placed.output;
+      inputs = placed.stage.units;
+      return placed.stage;
+    }
     switch (layer.kind) {
       case 'dense': {
+        if (image !== undefined) throw new RangeError(`KernelBundle: layer ${index + 1} (dense) reads images: a flatten layer must come first`);
         const units = unitsOf(index);
         const stage = { kind: 'dense' as const, inputs, units, activation: ACTIVATION_CODES[layer.activation] ?? 0, kernelAt: at, biasAt: at + inputs * units };
         at += inputs * units + units;
@@ -172,7 +192,7 @@ export class KernelBundle implements FusedEngine {
     this.accBeta1 = 'state' in start ? start.state.accBeta1 : ADAM_BETA1;
     this.accBeta2 = 'state' in start ? start.state.accBeta2 : ADAM_BETA2;
 
-    const plan = planStages(layers, data.featureCount, seed ?? 0, (l) => {
+    const plan = planStages(layers, data.featureCount, data.featureShape, seed ?? 0, (l) => {
       const layer = layers[l];
       const units = layer?.kind === 'dense' ? layer.units : 0;
       if (!(Number.isInteger(units) && units > 0)) throw new RangeError(`KernelBundle: no units for layer ${l + 1}`);
@@ -194,6 +214,7 @@ export class KernelBundle implements FusedEngine {
       return start;
     };
     this.stages = plan.stages.map((stage): Stage => {
+      if (stage.kind === 'conv2d' || stage.kind === 'maxPool' || stage.kind === 'averagePool' || stage.kind === 'flatten') return placeImageStage(stage, rows, take);
       const out = take(rows * stage.units);
       switch (stage.kind) {
         case 'dense':
@@ -209,7 +230,7 @@ export class KernelBundle implements FusedEngine {
       x: take(rows * data.featureCount),
       y: take(rows * data.targetCount),
       back: [take(rows * widest), take(rows * widest)],
-      transposed: take(Math.max(...denseStages.map((stage) => stage.inputs * stage.units))),
+      transposed: take(Math.max(...denseStages.map((stage) => stage.inputs * stage.units), ...plan.stages.map((stage) => (stage.kind === 'conv2d' ? transposedFloats(stage) : 0)))),
       grad: take(this.size),
       validationX: take(data.validation.count * data.featureCount),
       validationY: take(data.validation.count * data.targetCount),
@@ -243,7 +264,7 @@ export class KernelBundle implements FusedEngine {
         next += 1;
       };
       this.stages.forEach((stage, l) => {
-        if (stage.kind === 'dense') {
+        if (stage.kind === 'dense' || stage.kind === 'conv2d') {
           put(stage.kernelAt, `layer ${l + 1} kernel`);
           put(stage.biasAt, `layer ${l + 1} bias`);
         } else if (stage.kind === 'batchNorm') {
@@ -454,6 +475,12 @@ export class KernelBundle implements FusedEngine {
     let input = x;
     for (const stage of this.stages) {
       switch (stage.kind) {
+        case 'conv2d':
+        case 'maxPool':
+        case 'averagePool':
+        case 'flatten':
+          input = imageForward(kernel, stage, input, weights, rows);
+          break;
         case 'dense':
           kernel.gemm(input, stage.inputs, 1, weights + stage.kernelAt * BYTES, stage.out, rows, stage.inputs, stage.units, 0);
           kernel.biasActivate(stage.out, weights + stage.biasAt * BYTES, rows, stage.units, stage.activation);
@@ -489,6 +516,12 @@ export class KernelBundle implements FusedEngine {
       const stage = this.stages[l];
       if (stage === undefined) continue;
       const dz = scratch.back[current];
+      if (stage.kind === 'conv2d' || stage.kind === 'maxPool' || stage.kind === 'averagePool' || stage.kind === 'flatten') {
+        const next: 0 | 1 = current === 0 ? 1 : 0;
+        const buffers = { dz, dx: l > 0 ? scratch.back[next] : undefined, input: this.stageInput(l), weights, grad: scratch.grad, transposed: scratch.transposed };
+        if (imageBackward(kernel, stage, rows, buffers)) current = next;
+        continue;
+      }
       if (stage.kind === 'dropout') {
         if (l > 0 && stage.rate > 0) kernel.scaleByMask(dz, stage.mask, dz, rows * stage.units);
         continue;
@@ -516,7 +549,7 @@ export class KernelBundle implements FusedEngine {
   private stageInput(l: number): number {
     for (let before = l - 1; before >= 0; before--) {
       const stage = this.stages[before];
-      if (stage !== undefined && !(stage.kind === 'dropout' && stage.rate <= 0)) return stage.out;
+      if (stage !== undefined && !(stage.kind === 'dropout' && stage.rate <= 0) && stage.kind !== 'flatten') return stage.out;
     }
     return this.scratch.x;
   }

@@ -48,9 +48,16 @@ export interface FusedMlpKernel {
   batchNormTrain(x: Ptr, out: Ptr, xhat: Ptr, stats: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, movingMean: Ptr, movingVariance: Ptr, decay: number, epsilon: number): void;
   batchNormInfer(x: Ptr, out: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, movingMean: Ptr, movingVariance: Ptr, epsilon: number): void;
   batchNormBackward(dy: Ptr, xhat: Ptr, stats: Ptr, gamma: Ptr, rows: number, cols: number, dGamma: Ptr, dBeta: Ptr): void;
+  // Image layers (kernels/conv-layers.ts): NHWC batches; the window's geometry after the buffers.
+  im2col(x: Ptr, cols: Ptr, rows: number, inH: number, inW: number, channels: number, outH: number, outW: number, kernel: number, stride: number, padTop: number, padLeft: number): void;
+  col2im(cols: Ptr, dx: Ptr, rows: number, inH: number, inW: number, channels: number, outH: number, outW: number, kernel: number, stride: number, padTop: number, padLeft: number): void;
+  maxPoolForward(x: Ptr, out: Ptr, argmax: Ptr, rows: number, inH: number, inW: number, channels: number, outH: number, outW: number, size: number, stride: number, padTop: number, padLeft: number): void;
+  maxPoolBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outCount: number, inCount: number): void;
+  averagePoolForward(x: Ptr, out: Ptr, rows: number, inH: number, inW: number, channels: number, outH: number, outW: number, size: number, stride: number, padTop: number, padLeft: number): void;
+  averagePoolBackward(dy: Ptr, dx: Ptr, rows: number, inH: number, inW: number, channels: number, outH: number, outW: number, size: number, stride: number, padTop: number, padLeft: number, multiplier: number): void;
 }
 
-const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'scaleByMask', 'batchNormTrain', 'batchNormInfer', 'batchNormBackward', 'binaryCrossentropy'] as const;
+const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'scaleByMask', 'batchNormTrain', 'batchNormInfer', 'batchNormBackward', 'binaryCrossentropy', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'averagePoolForward', 'averagePoolBackward'] as const;
 
 let compiled: object | undefined;
 

@@ -1,0 +1,131 @@
+// Issue 17's CNN benchmark (`--only cnn`): bench/specs/cnn27.yaml (conv 3×3×16 → maxpool → conv
+// 3×3×32 → maxpool → dense 64 → 10 softmax on 8,192 synthetic 28×28 images, 27 configurations,
+// 10 epochs) by `plateau run --agents 2` against Optuna + PyTorch with 2 workers
+// (bench/peer/cnn.py), interleaved; and one trial per engine (the wasm kernels against tfjs's
+// model.fit). Where the kernels cannot train the spec's head (softmax with sparse categorical
+// cross-entropy needs the classification kernels), the sweep runs on tfjs's cpu backend through
+// model.fit (tfjs's wasm backend cannot train a conv2d: it has no Conv2DBackpropFilter), and the
+// section says so.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expandGrid } from '../src/spec/grid.js';
+import { loadSweepSpecFile } from '../src/spec/load.js';
+import type { SweepSpec } from '../src/spec/sweep-spec.js';
+import { loadDataset } from '../src/train/datasets/load-dataset.js';
+import { runFusedTrials, trainsOnKernels } from '../src/train/fused/fused-runner.js';
+import { runTrial } from '../src/train/trial-runner.js';
+import type { TrialSpec } from '../src/trial/types.js';
+import { PEER_PYTHON, runPeerSweep, runPlateauSweep } from './peer.js';
+import { median } from './stats.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const CNN_SPEC = join(root, 'bench', 'specs', 'cnn27.yaml');
+const CNN_PEER_SCRIPT = join(root, 'bench', 'peer', 'cnn.py');
+
+/** Epochs of the one-trial timing (the first, with model build and warm-up, is not timed). */
+const TRIAL_EPOCHS = 3;
+
+const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** Epochs per second of one trial, over its epochs after the first. */
+async function trialEpochsPerSecond(spec: TrialSpec, engine: 'model.fit (cpu)' | 'kernels'): Promise<number> {
+  const ends: number[] = [];
+  const onEpoch = (): void => {
+    ends.push(performance.now());
+  };
+  if (engine === 'kernels') await runFusedTrials([spec], { backend: 'wasm', onEpoch });
+  else await runTrial(spec, { backend: 'cpu', onEpoch });
+  const first = ends[0];
+  const last = ends[ends.length - 1];
+  if (first === undefined || last === undefined || ends.length < 2) throw new Error(`${engine}: too few epochs timed`);
+  return (ends.length - 1) / ((last - first) / 1000);
+}
+
+/** The peer's job: the spec's rows exported as NHWC float32 files, its layers before the softmax output, and the grid. */
+async function peerJob(spec: SweepSpec, dir: string): Promise<Record<string, unknown>> {
+  const data = await loadDataset(spec.workload.dataset);
+  const { dataset, model } = spec.workload;
+  if (dataset.kind !== 'synthetic-images' || model.kind !== 'layers') throw new RangeError('the CNN peer trains a layer list on synthetic images');
+  const bytes = (values: Float32Array): Uint8Array => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  writeFileSync(join(dir, 'x_train.f32'), bytes(data.train.x));
+  writeFileSync(join(dir, 'y_train.f32'), bytes(data.train.y));
+  writeFileSync(join(dir, 'x_val.f32'), bytes(data.validation.x));
+  writeFileSync(join(dir, 'y_val.f32'), bytes(data.validation.y));
+  return {
+    data: { dir, shape: [dataset.height, dataset.width, dataset.channels], trainCount: data.train.count, validationCount: data.validation.count },
+    layers: model.layers.slice(0, -1),
+    classes: dataset.classes,
+    grid: { learningRate: spec.grid.learningRate, factor: spec.grid.factor, patience: spec.grid.patience },
+    epochs: spec.workload.epochs,
+    batchSize: spec.workload.batchSize,
+    seed: spec.workload.seed,
+    minDelta: spec.plateau.minDelta,
+    cooldown: spec.plateau.cooldown,
+    minLr: spec.plateau.minLr,
+  };
+}
+
+export async function cnnSweepSections(runs: number, log: (line: string) => void): Promise<string[]> {
+  const sweep = loadSweepSpecFile(CNN_SPEC);
+  const first = expandGrid(sweep)[0];
+  if (first === undefined) throw new Error(`${CNN_SPEC} has no trials`);
+  const onKernels = trainsOnKernels(first, 'wasm');
+  const trial: TrialSpec = { ...first, workload: { ...first.workload, epochs: TRIAL_EPOCHS } };
+  const engines = onKernels ? (['model.fit (cpu)', 'kernels'] as const) : (['model.fit (cpu)'] as const);
+  const rates = new Map<string, number[]>();
+  const ours: number[] = [];
+  const peer: number[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'plateau-bench-cnn-'));
+  // Before the classification kernels, the sweep trains through model.fit, which only tfjs's cpu backend can do for a conv2d.
+  const backendArgs = onKernels ? [] : ['--backend', 'cpu'];
+  let peerError: string | undefined;
+  let versions = '';
+  try {
+    const job = await peerJob(sweep, dir);
+    for (let run = 0; run < runs; run++) {
+      for (const engine of engines) {
+        const rate = await trialEpochsPerSecond(trial, engine);
+        rates.set(engine, [...(rates.get(engine) ?? []), rate]);
+        log(`run ${run + 1}/${runs}: one trial on ${engine}: ${fmt(rate, 2)} epochs/s`);
+      }
+      const result = await runPlateauSweep(CNN_SPEC, 2, backendArgs);
+      ours.push(result.wallSeconds);
+      log(`run ${run + 1}/${runs}: plateau run --agents 2 ${backendArgs.join(' ')}: ${fmt(result.wallSeconds, 1)} s (${result.trials} trials)`);
+      if (peerError === undefined) {
+        try {
+          const peerRun = await runPeerSweep(job, 2, dir, CNN_PEER_SCRIPT);
+          peer.push(peerRun.wallSeconds);
+          versions = `Optuna ${peerRun.versions.optuna} + PyTorch ${peerRun.versions.torch}`;
+          log(`run ${run + 1}/${runs}: peer ${PEER_PYTHON} bench/peer/cnn.py --workers 2: ${fmt(peerRun.wallSeconds, 1)} s`);
+        } catch (error) {
+          peerError = String(error).slice(0, 300);
+          log(`peer failed: ${peerError}`);
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const fitRate = median(rates.get('model.fit (cpu)') ?? []);
+  const kernelRate = median(rates.get('kernels') ?? []);
+  const lines = [
+    '## Sweep: small CNN (issue 17)',
+    '',
+    '`bench/specs/cnn27.yaml`: conv 3×3×16 relu → maxpool 2 → conv 3×3×32 relu → maxpool 2 → flatten → dense 64 relu → dense 10 softmax,',
+    'sparse categorical cross-entropy, adam, batch 64, on 8,192 synthetic 28×28×1 images of 10 classes (6,553 train + 1,639 validation);',
+    `27 configurations (lr × factor × patience), 10 epochs. Median of ${runs} interleaved run(s).`,
+    '',
+    onKernels
+      ? `One trial, epochs 2–${TRIAL_EPOCHS}: tfjs model.fit on the cpu backend ${fmt(fitRate)} epochs/s; the wasm kernels ${fmt(kernelRate)} epochs/s: **${fmt(kernelRate / fitRate)}×** for the kernels (tfjs's wasm backend cannot train a conv2d through model.fit: it has no Conv2DBackpropFilter kernel).`
+      : `One trial, epochs 2–${TRIAL_EPOCHS}: tfjs model.fit on the cpu backend ${fmt(fitRate)} epochs/s. The kernels have no softmax + sparse categorical cross-entropy head in this build, so the sweep trains through model.fit on the cpu backend (\`--backend cpu\`: tfjs's wasm backend has no Conv2DBackpropFilter kernel).`,
+    '',
+    `Whole command, 2 slots / 2 workers: \`plateau run --agents 2${backendArgs.length > 0 ? ` ${backendArgs.join(' ')}` : ''}\` ${fmt(median(ours))} s (runs ${ours.map((t) => fmt(t)).join(', ')} s)` +
+      (peer.length > 0
+        ? `; ${versions} (bench/peer/cnn.py, nn.Conv2d/MaxPool2d, CrossEntropyLoss, one thread per worker) ${fmt(median(peer))} s (runs ${peer.map((t) => fmt(t)).join(', ')} s): **${fmt(median(peer) / median(ours))}×** (goal ≥ 1×).`
+        : `; peer not measured: ${peerError ?? 'no run'}.`),
+    '',
+  ];
+  return lines;
+}

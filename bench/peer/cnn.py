@@ -1,0 +1,160 @@
+"""The CNN peer of issue 17: the small CNN sweep with Optuna's GridSampler and PyTorch's ReduceLROnPlateau.
+
+As bench/peer/optuna_torch_sweep.py (N worker processes, one torch thread each, one Optuna journal
+file), but the model is the job's layer list on images: conv2d (valid/same padding, relu), max and
+average pooling, flatten, relu dense layers, and a softmax output over "classes" trained with
+cross-entropy on the class index (nn.CrossEntropyLoss on logits = softmax + sparse categorical
+cross-entropy). bench/cnn-sweep.ts writes the job and reads the one JSON line this prints:
+
+    /usr/bin/python3 bench/peer/cnn.py JOB.json --workers 2
+
+JOB.json: as optuna_torch_sweep.py's, with "data": {"dir", "shape": [h, w, c], "trainCount",
+"validationCount"}, "layers" (the spec's layers before the softmax output) and "classes". The x
+files hold NHWC float32 rows (our layout); they are permuted to NCHW for torch.
+"""
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import time
+
+import numpy as np
+import optuna
+import torch
+
+
+def load_split(data, name, rows):
+    h, w, c = data["shape"]
+    x = np.fromfile(os.path.join(data["dir"], f"x_{name}.f32"), dtype="<f4").reshape(rows, h, w, c).transpose(0, 3, 1, 2).copy()
+    y = np.fromfile(os.path.join(data["dir"], f"y_{name}.f32"), dtype="<f4").astype(np.int64)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def build_model(job, seed):
+    torch.manual_seed(seed)
+    h, w, channels = job["data"]["shape"]
+    modules = []
+    flat = None
+    for layer in job["layers"]:
+        kind = layer["kind"]
+        if kind == "conv2d":
+            k, s = layer["kernelSize"], layer["strides"]
+            padding = "same" if layer["padding"] == "same" and s == 1 else 0
+            if layer["padding"] == "same" and s != 1:
+                raise ValueError("the peer pads 'same' at stride 1 only")
+            modules += [torch.nn.Conv2d(channels, layer["filters"], k, stride=s, padding=padding), torch.nn.ReLU()]
+            if padding == 0:
+                h, w = (h - k) // s + 1, (w - k) // s + 1
+            channels = layer["filters"]
+        elif kind in ("maxPooling2d", "averagePooling2d"):
+            if layer["padding"] != "valid":
+                raise ValueError("the peer pools with valid padding only")
+            p, s = layer["poolSize"], layer["strides"]
+            modules.append((torch.nn.MaxPool2d if kind == "maxPooling2d" else torch.nn.AvgPool2d)(p, stride=s))
+            h, w = (h - p) // s + 1, (w - p) // s + 1
+        elif kind == "flatten":
+            # NCHW flattens in another order than Keras's NHWC: the same network up to a fixed permutation of the dense layer's inputs.
+            modules.append(torch.nn.Flatten())
+            flat = h * w * channels
+        elif kind == "dense":
+            modules += [torch.nn.Linear(flat, layer["units"]), torch.nn.ReLU()]
+            flat = layer["units"]
+        else:
+            raise ValueError(f"unknown layer kind {kind}")
+    modules.append(torch.nn.Linear(flat, job["classes"]))
+    model = torch.nn.Sequential(*modules)
+    for module in model:
+        if isinstance(module, (torch.nn.Linear, torch.nn.Conv2d)):
+            torch.nn.init.xavier_uniform_(module.weight)
+            torch.nn.init.zeros_(module.bias)
+    return model
+
+
+def train(job, data, lr, factor, patience):
+    x_train, y_train, x_val, y_val = data
+    seed = job["seed"]
+    model = build_model(job, seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="min", factor=factor, patience=max(patience - 1, 0), threshold=job["minDelta"],
+        threshold_mode="abs", cooldown=max(job["cooldown"] - 1, 0), min_lr=job["minLr"],
+    )
+    loss_fn = torch.nn.CrossEntropyLoss()
+    shuffle = torch.Generator().manual_seed(seed)
+    rows = x_train.shape[0]
+    batch = job["batchSize"]
+    val_loss = float("nan")
+    for _ in range(job["epochs"]):
+        model.train()
+        order = torch.randperm(rows, generator=shuffle)
+        for start in range(0, rows, batch):
+            index = order[start : start + batch]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x_train[index]), y_train[index])
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_loss = loss_fn(model(x_val), y_val).item()
+        if not np.isfinite(val_loss):
+            break
+        scheduler.step(val_loss)
+    return val_loss
+
+
+def worker(job):
+    torch.set_num_threads(1)
+    data = job["data"]
+    tensors = (*load_split(data, "train", data["trainCount"]), *load_split(data, "val", data["validationCount"]))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(job["journal"]))
+    study = optuna.load_study(study_name="peer", storage=storage, sampler=optuna.samplers.GridSampler(job["grid"]))
+    total = len(job["grid"]["learningRate"]) * len(job["grid"]["factor"]) * len(job["grid"]["patience"])
+
+    def objective(trial):
+        lr = trial.suggest_float("learningRate", min(job["grid"]["learningRate"]), max(job["grid"]["learningRate"]))
+        factor = trial.suggest_float("factor", min(job["grid"]["factor"]), max(job["grid"]["factor"]))
+        patience = trial.suggest_int("patience", min(job["grid"]["patience"]), max(job["grid"]["patience"]))
+        return train(job, tensors, lr, factor, patience)
+
+    study.optimize(objective, callbacks=[optuna.study.MaxTrialsCallback(total, states=None)])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("job")
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    with open(args.job) as handle:
+        job = json.load(handle)
+    started = time.perf_counter()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(job["journal"]))
+    study = optuna.create_study(study_name="peer", storage=storage, direction="minimize", sampler=optuna.samplers.GridSampler(job["grid"]))
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=worker, args=(job,)) for _ in range(args.workers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    failed = [process.exitcode for process in processes if process.exitcode != 0]
+    if failed:
+        print(f"peer: worker exit codes {failed}", file=sys.stderr)
+        return 1
+    wall = time.perf_counter() - started
+    trials = [
+        {"config": trial.params, "finalValLoss": trial.value if trial.state == optuna.trial.TrialState.COMPLETE else None}
+        for trial in study.get_trials(deepcopy=False)
+    ]
+    print(json.dumps({
+        "sweepSeconds": wall,
+        "workers": args.workers,
+        "versions": {"python": sys.version.split()[0], "torch": torch.__version__, "optuna": optuna.__version__, "numpy": np.__version__},
+        "trials": trials,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
