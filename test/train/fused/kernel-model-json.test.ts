@@ -4,7 +4,8 @@
 // for bit, and the same trial through model.fit within float32 noise, with the same LR reductions.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { notFusableReason, runFusedTrials, trainsOnKernels } from '../../../src/train/fused/fused-runner.js';
+import type { BundleHandoff, BundlePart } from '../../../src/train/fused/bundle-part.js';
+import { notFusableReason, resumeFusedTrials, runFusedTrials, trainsOnKernels } from '../../../src/train/fused/fused-runner.js';
 import { NotFusableError } from '../../../src/train/fused/not-fusable-error.js';
 import type { TrialResult, TrialSpec, WorkloadSpec } from '../../../src/trial/types.js';
 import { bundle, expectSameResult, FORKING, separately } from './fused-fixtures.js';
@@ -64,6 +65,23 @@ describe('a model.json on the fused kernels', () => {
     const fused = await runFusedTrials(specs, { backend: 'wasm' });
     const single = await separately(specs, 'wasm');
     single.forEach((result, i) => expectSameResult(fused[i], result, 1e-4));
+  });
+});
+
+describe('a model.json bundle handed off mid-epoch', () => {
+  it('resumes with the model.json\'s dropout seeds and moving statistics: giver and part report what the unsplit bundle reports, bit for bit', async () => {
+    const specs = bundle(modelJson('mlp-bn-weights', { epochs: 6 }), [FORKING[0] ?? {}, FORKING[1] ?? {}, FORKING[4] ?? {}]);
+    const whole = await runFusedTrials(specs, { backend: 'wasm' });
+    const parts: BundlePart[] = [];
+    let asked = 0;
+    // Wanted before batch 1 of epoch 1 (the tiny regression trains 4 batches an epoch).
+    const handoff: BundleHandoff = { wanted: () => asked++ >= 5 && parts.length === 0, take: (part) => parts.push(part) };
+    const giver = await runFusedTrials(specs, { backend: 'wasm', handoff });
+    const [part] = parts;
+    if (part === undefined) throw new Error('no part was handed off');
+    const resumed = await resumeFusedTrials(structuredClone(part), { backend: 'wasm' });
+    const byId = new Map([...giver, ...resumed].map((result) => [result.trialId, result]));
+    expect(specs.map((spec) => reported(byId.get(spec.id)))).toEqual(whole.map(reported));
   });
 });
 
