@@ -197,15 +197,14 @@ function startTrial(training: Training, backend: BackendName, message: Extract<P
   const options = { backend, files: resolvedFileResolver(message.files), signal: controller.signal, onEpoch: (record: EpochRecord) => sendEpoch(trialId, record), logger: logger.child({ trial: trialId }) };
   // On wasm a lone dense trial trains on the fused kernels as a bundle of one (several times faster than model.fit).
   const { runTrial, runFusedTrials, trainsOnKernels } = training;
-  const onKernels = checkpoint === undefined && trainsOnKernels(message.trial, backend);
-  if (!onKernels) logNotFusableOnce(training, message.trial);
-  const trained =
-    onKernels
-      ? runFusedTrials([message.trial], { ...options, onEpoch: (_id: string, record: EpochRecord) => options.onEpoch(record) }).then(([result]) => {
-          if (result === undefined) throw new Error(`no result for ${trialId}`);
-          return result;
-        })
-      : runTrial(message.trial, { ...options, ...(checkpoint === undefined ? {} : { checkpoint }) });
+  // A model.json is read to see whether its layers have kernels.
+  const trained = (checkpoint === undefined ? trainsOnKernels(message.trial, backend, options.files) : Promise.resolve(false)).then(async (onKernels) => {
+    if (!onKernels) await logNotFusableOnce(training, message.trial, options.files);
+    if (!onKernels) return runTrial(message.trial, { ...options, ...(checkpoint === undefined ? {} : { checkpoint }) });
+    const [result] = await runFusedTrials([message.trial], { ...options, onEpoch: (_id: string, record: EpochRecord) => options.onEpoch(record) });
+    if (result === undefined) throw new Error(`no result for ${trialId}`);
+    return result;
+  });
   const done = trained.then(
     async (result) => {
       await send({ type: 'result', result });
@@ -223,8 +222,8 @@ function startTrial(training: Training, backend: BackendName, message: Extract<P
 /** Reasons already logged by this worker: a sweep of unfusable trials says why once, not per trial. */
 const loggedNotFusable = new Set<string>();
 
-function logNotFusableOnce(training: Training, trial: TrialSpec): void {
-  const reason = training.notFusableReason(trial);
+async function logNotFusableOnce(training: Training, trial: TrialSpec, files: FileResolver): Promise<void> {
+  const reason = await training.notFusableReason(trial, files);
   if (reason === undefined || loggedNotFusable.has(reason)) return;
   if (loggedNotFusable.size < 100) loggedNotFusable.add(reason);
   logger.info('trial.not-fusable', { trial: trial.id, reason, trainsOn: 'model.fit' });

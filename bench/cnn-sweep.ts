@@ -71,7 +71,7 @@ export async function cnnSweepSections(runs: number, log: (line: string) => void
   const sweep = loadSweepSpecFile(CNN_SPEC);
   const first = expandGrid(sweep)[0];
   if (first === undefined) throw new Error(`${CNN_SPEC} has no trials`);
-  const onKernels = trainsOnKernels(first, 'wasm');
+  const onKernels = await trainsOnKernels(first, 'wasm');
   const trial: TrialSpec = { ...first, workload: { ...first.workload, epochs: TRIAL_EPOCHS } };
   const engines = onKernels ? (['model.fit (cpu)', 'kernels'] as const) : (['model.fit (cpu)'] as const);
   const rates = new Map<string, number[]>();

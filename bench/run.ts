@@ -25,7 +25,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'cnn', 'exactness', 'artifacts', 'pruners'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'cnn', 'heating-load', 'exactness', 'artifacts', 'pruners'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -115,6 +115,28 @@ async function scaleOutSections(runs: number): Promise<string[]> {
   return [...scaleOutSection(scaleOut, runs), ...warmScaleOutSection(warm)];
 }
 
+/** Issue 17's "before": the same command when a dropout layer sent every trial to model.fit (measured in an earlier session, busy machine). */
+const HEATING_LOAD_BEFORE_SECONDS = 671;
+
+/** The whole `plateau run examples/heating-load.yaml --agents 2` (72 trials × 40 epochs, one dropout layer), median of `runs`. */
+async function heatingLoadSection(runs: number): Promise<string[]> {
+  const spec = join(root, 'examples', 'heating-load.yaml');
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    times.push(await timeEmbeddedRun(spec, 2));
+    log(`run ${run + 1}/${runs}: plateau run examples/heating-load.yaml --agents 2: ${fmt(times[times.length - 1] ?? Number.NaN, 1)} s`);
+  }
+  const now = median(times);
+  return [
+    '## examples/heating-load.yaml, whole command (issue 17)',
+    '',
+    `\`plateau run examples/heating-load.yaml --agents 2\` (72 trials × 40 epochs, one dropout layer, now on the fused kernels): **${fmt(now, 1)} s**,`,
+    `median of ${runs} (${times.map((t) => fmt(t, 1)).join(', ')} s). Before (every trial through model.fit; an earlier session on a busy machine, not this run): ${HEATING_LOAD_BEFORE_SECONDS} s,`,
+    `so about ${fmt(HEATING_LOAD_BEFORE_SECONDS / now, 0)}× (the two figures come from different machine loads).`,
+    '',
+  ];
+}
+
 /** Engines against each other over whole sweeps (bench/exactness.ts): one run each, exactness is not timing. */
 async function exactnessSections(): Promise<string[]> {
   const specs = [
@@ -156,6 +178,7 @@ async function main(): Promise<void> {
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
       // The early-stopping peer (issue 18): Optuna's pruners on bench/specs/grid160.yaml.
       pruners: async () => prunersSection(await runPrunerPeer()),
+      'heating-load': () => heatingLoadSection(options.runs),
     };
     // One section re-measured in place: the rest of the file keeps its figures (each section says when).
     const provenance = `_Measured on ${new Date().toISOString().slice(0, 10)} (${cpus().length} × ${cpu}), median of ${options.runs} run${options.runs === 1 ? '' : 's'}, by \`npm run bench -- --only ${options.only}\`._`;
@@ -279,6 +302,8 @@ async function main(): Promise<void> {
   sections.push(...fenceSection('mlp-dropout-bn', await regularizedSweepSections(options.runs, log)));
   // ── Sweep: small CNN against the peer (bench/cnn-sweep.ts) ──
   sections.push(...fenceSection('cnn', await cnnSweepSections(options.runs, log)));
+  log('examples/heating-load.yaml, whole command, 2 slots');
+  sections.push(...fenceSection('heating-load', await heatingLoadSection(options.runs)));
 
   // ── Sweep: scale-out from 1 to 2 slots, with the ceiling prefix sharing leaves (bench/scale-out.ts) ──
   sections.push(...fenceSection('scale-out', await scaleOutSections(options.runs)));

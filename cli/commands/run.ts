@@ -33,6 +33,7 @@ import { MAX_EPOCHS, MAX_FUSE, MAX_FUSE_MEMORY_MB, MAX_SLOTS, MAX_TABLE_ROWS, Op
 import { resolveMetricsEndpoint, type MetricsCommandOptions, type MetricsEndpoint } from '../metrics-options.js';
 import { pasteableCommand } from '../pasteable-command.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
+import type { TrialSpec } from '../../src/trial/types.js';
 import { ProgressLine, type ProgressState } from '../render/progress-bar.js';
 import { renderRankingTable } from '../render/ranking-table.js';
 
@@ -175,7 +176,7 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     );
     // The sweep's trials share their model, loss and metrics: one line says why they cannot fuse.
     const firstTrial = expandGrid(run.spec)[0];
-    const notFusable = firstTrial === undefined ? undefined : fusionBlocker(firstTrial);
+    const notFusable = firstTrial === undefined ? undefined : await sweepNotFusableReason(firstTrial);
     if (notFusable !== undefined) process.stderr.write(`Not fused: ${notFusable}; each trial trains alone through tfjs model.fit\n`);
     telemetry?.attachAgent(agent);
     try {
@@ -239,6 +240,16 @@ async function runSweep(run: RunPlan, logger: Logger): Promise<number> {
     await server?.close();
     await telemetry?.close();
   }
+}
+
+/**
+ * Why a sweep's trials (here its first) cannot train fused. A model.json's layers are read and
+ * translated (tfjs loads for it; a layer list needs no tfjs).
+ */
+async function sweepNotFusableReason(trial: TrialSpec): Promise<string | undefined> {
+  if (trial.workload.model.kind === 'layers') return fusionBlocker(trial);
+  const { notFusableReason } = await import('../../src/train/fused/fused-runner.js');
+  return notFusableReason(trial);
 }
 
 export function registerRunCommand(program: Command): void {

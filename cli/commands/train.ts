@@ -10,7 +10,6 @@ import { expandGrid } from '../../src/spec/grid.js';
 import { SpecError } from '../../src/spec/spec-error.js';
 import { BackendUnavailableError, isBackendRequest } from '../../src/train/backend-request.js';
 import { formatEpochLine, formatTrialHeader, formatTrialSummary } from '../../src/train/trial-report.js';
-import { fusionBlocker } from '../../src/train/fused/fusion-key.js';
 import type { EpochRecord, TrialResult, TrialSpec } from '../../src/trial/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { nextStopSignal, programLogger } from '../program-logger.js';
@@ -95,7 +94,7 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
   const trials = expandGrid(loadSweepSpecFile(specFile));
   const { trial, index } = pickTrial(trials, options.index);
   // tfjs loads here, not when the CLI starts: every other command starts without it.
-  const [{ selectBackend }, { LR_REDUCED_EVENT, runTrial }, { runFusedTrials, trainsOnKernels }] = await Promise.all([
+  const [{ selectBackend }, { LR_REDUCED_EVENT, runTrial }, { notFusableReason, runFusedTrials, trainsOnKernels }] = await Promise.all([
     import('../../src/train/backend.js'),
     import('../../src/train/trial-runner.js'),
     import('../../src/train/fused/fused-runner.js'),
@@ -103,11 +102,12 @@ async function train(specFile: string, options: TrainCommandOptions, logger: Log
   const selection = await selectBackend(options.backend, logger);
   // As the agent's worker trains it: a dense network in the fused runner (as a bundle of one;
   // members of a bundle report what they would alone, bit for bit), anything else through model.fit.
-  const fused = engine === 'run' && fusionBlocker(trial) === undefined;
+  // A model.json is read here to see whether its layers fuse.
+  const fused = engine === 'run' && (await notFusableReason(trial)) === undefined;
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   if (options.json !== true) {
     print(formatTrialHeader(trial, index, trials.length));
-    print(`Engine: ${engineText(fused, trainsOnKernels(trial, selection.name), engine, selection.name)}`);
+    print(`Engine: ${engineText(fused, await trainsOnKernels(trial, selection.name), engine, selection.name)}`);
   }
 
   const stopping = new AbortController();

@@ -8,11 +8,11 @@ import { ModelError } from './model-error.js';
 import { SeededDropout } from './seeded-dropout.js';
 import { deriveSeed } from './seeded-random.js';
 
-type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
-type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export type JsonObject = { [key: string]: JsonValue };
 type WeightsGroup = io.WeightsManifestConfig[number];
 
-function isObject(value: unknown): value is JsonObject {
+export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -62,14 +62,14 @@ export function parseModelJson(text: string, file: string): ModelJsonFile {
     // JSON.parse's message quotes the text it choked on: the file's content, never echoed.
     throw new ModelError(`not valid JSON${error instanceof SyntaxError ? '' : ` (${String(error)})`} — expected a tfjs layers-format model.json`, file);
   }
-  if (!isObject(parsed)) throw new ModelError('expected a JSON object (a tfjs layers-format model.json)', file);
+  if (!isJsonObject(parsed)) throw new ModelError('expected a JSON object (a tfjs layers-format model.json)', file);
   if ('modelTopology' in parsed) {
     const format = parsed['format'];
     if (format !== undefined && format !== null && format !== 'layers-model') {
       throw new ModelError('format is not "layers-model" — a graph model cannot be trained', file);
     }
     const topology = parsed['modelTopology'];
-    if (!isObject(topology)) throw new ModelError('modelTopology: expected an object', file);
+    if (!isJsonObject(topology)) throw new ModelError('modelTopology: expected an object', file);
     const manifest = parsed['weightsManifest'];
     if (manifest !== undefined && manifest !== null && !Array.isArray(manifest)) {
       throw new ModelError('weightsManifest: expected a list of weight groups', file);
@@ -80,7 +80,7 @@ export function parseModelJson(text: string, file: string): ModelJsonFile {
 }
 
 function checkGroup(group: unknown, groupIndex: number, file: string): WeightsGroup {
-  if (!isObject(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) {
+  if (!isJsonObject(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) {
     throw new ModelError('weightsManifest: each group needs "paths" and "weights" lists', file);
   }
   const paths = group['paths'];
@@ -99,7 +99,7 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | und
 /** `where` names the entry by position: names in the file are its content, never echoed. */
 function checkWeightEntry(entry: unknown, where: string, file: string): io.WeightsManifestEntry {
   const bad = (what: string): ModelError => new ModelError(`weightsManifest: ${what}`, file);
-  if (!isObject(entry) || typeof entry['name'] !== 'string') throw bad(`${where}: each weight needs a "name"`);
+  if (!isJsonObject(entry) || typeof entry['name'] !== 'string') throw bad(`${where}: each weight needs a "name"`);
   const name = entry['name'];
   const shape = entry['shape'];
   if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
@@ -109,7 +109,7 @@ function checkWeightEntry(entry: unknown, where: string, file: string): io.Weigh
   if (dtype === undefined) throw bad(`${where}: dtype — expected one of ${DTYPES.join(', ')}`);
   const quantization = entry['quantization'];
   if (quantization === undefined || quantization === null) return { name, shape, dtype };
-  if (!isObject(quantization)) throw bad(`${where}: "quantization" must be an object`);
+  if (!isJsonObject(quantization)) throw bad(`${where}: "quantization" must be an object`);
   const quantizedAs = oneOf(quantization['dtype'], QUANTIZED);
   if (quantizedAs === undefined) throw bad(`${where}: quantization dtype — expected one of ${QUANTIZED.join(', ')}`);
   const scale = quantization['scale'];
@@ -137,10 +137,10 @@ export function seedTopology(topology: JsonObject, seed: number, file: string): 
       node.forEach(visit);
       return;
     }
-    if (!isObject(node)) return;
+    if (!isJsonObject(node)) return;
     const className = node['class_name'];
     const config = node['config'];
-    if (typeof className === 'string' && isObject(config)) {
+    if (typeof className === 'string' && isJsonObject(config)) {
       if (UNSEEDABLE_LAYERS.has(className)) {
         throw new ModelError(`layer ${className} draws unseeded random numbers in tfjs, so trials could not be reproduced — use Dropout`, file);
       }

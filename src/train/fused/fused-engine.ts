@@ -22,6 +22,12 @@ export interface FusedEngineOptions {
   readonly layers?: readonly LayerSpec[];
   /** The trials' seed (a bundle's members share it): where dropout masks come from (seeded-dropout.ts). */
   readonly seed?: number;
+  /**
+   * Per layer of `layers`: a dropout layer's mask-stream seed where the model fixes it (a
+   * model.json's, see model-json.ts's seedTopology); undefined entries, or none, draw
+   * dropoutLayerSeed(seed, layer) as a spec's layer list does.
+   */
+  readonly dropoutSeeds?: readonly (number | undefined)[];
   /** Member m's initial [kernel₀, bias₀, …] as a tfjs Dense stack holds them (copied, not kept). */
   readonly memberWeights: readonly (readonly Tensor[])[];
   /** Member m's initial float32 learning rate. */

@@ -14,7 +14,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { Activation, BackendName, LayerSpec, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import { selectBackend } from '../backend.js';
-import type { FileResolver } from '../../artifacts/file-resolver.js';
+import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import type { LoadedDataset } from '../datasets/loaded-dataset.js';
 import { buildModel } from '../model-builder.js';
@@ -29,6 +29,7 @@ import { batchesLeft, choosePartToHandOff, mayHandOffBefore } from './bundle-spl
 import { FusedBundle } from './fused-bundle.js';
 import type { FusedEngine } from './fused-engine.js';
 import { FusedMember } from './fused-member.js';
+import { fusedNetwork, type FusedNetwork } from './fused-network.js';
 import { fusionBlocker, fusionKey } from './fusion-key.js';
 import { kernelBlocker, KernelBundle } from './kernel/kernel-bundle.js';
 import { initialSlots, planSlots } from './member-slots.js';
@@ -118,38 +119,57 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The spec's layer list (a layers model; a model.json is not fusable). */
-function networkLayers(spec: TrialSpec): readonly LayerSpec[] {
-  const { model } = spec.workload;
-  if (model.kind !== 'layers') throw new NotFusableError([spec.id], 'not a layers model');
-  return model.layers;
+/** One activation per dense layer (what the tfjs-ops engine stacks). */
+function denseActivations(layers: readonly LayerSpec[]): Activation[] {
+  return layers.flatMap((layer) => (layer.kind === 'dense' ? [layer.activation] : []));
 }
 
-/** One activation per dense layer (what the tfjs-ops engine stacks). */
-function denseActivations(spec: TrialSpec): Activation[] {
-  return networkLayers(spec).flatMap((layer) => (layer.kind === 'dense' ? [layer.activation] : []));
+/**
+ * The network `specs` (one bundle) train, or NotFusableError naming why not: a model.json layer
+ * no fused engine trains, or a model.json that cannot be read (model.fit then fails the trials
+ * with the same error, one by one).
+ */
+async function bundleNetwork(specs: readonly TrialSpec[], files: FileResolver | undefined): Promise<FusedNetwork> {
+  const lead = specs[0];
+  const ids = specs.map((spec) => spec.id);
+  if (lead === undefined) throw new NotFusableError(ids, 'no trials');
+  let resolved: Awaited<ReturnType<typeof fusedNetwork>>;
+  try {
+    resolved = await fusedNetwork(lead, files ?? clientFileResolver);
+  } catch (error) {
+    throw new NotFusableError(ids, `the model cannot be read (${errorInfo(error).message})`);
+  }
+  if ('unsupported' in resolved) throw new NotFusableError(ids, resolved.unsupported);
+  return resolved.network;
 }
 
 /**
  * Whether `spec`, trained on tfjs backend `backend`, would run on the wasm kernels as a bundle of
  * one: a single trial then trains several times faster than through tfjs's model.fit, with the
  * same schedule and the same losses to float32 noise. (Checkpointed trials stay on runTrial,
- * which alone writes checkpoints.)
+ * which alone writes checkpoints.) A model.json is read (through `files`) to see its layers; one
+ * that cannot be read does not.
  */
-export function trainsOnKernels(spec: TrialSpec, backend: BackendName): boolean {
+export async function trainsOnKernels(spec: TrialSpec, backend: BackendName, files?: FileResolver): Promise<boolean> {
   if (fusionBlocker(spec) !== undefined) return false;
-  const choice = chooseEngine('auto', backend, networkLayers(spec), spec.workload.loss);
+  const resolved = await fusedNetwork(spec, files).catch(() => undefined);
+  if (resolved === undefined || 'unsupported' in resolved) return false;
+  const choice = chooseEngine('auto', backend, resolved.network.layers, spec.workload.loss);
   return 'engine' in choice && choice.engine === 'kernel';
 }
 
 /**
  * Why `spec` cannot train fused on any backend (as a bundle, or alone on the kernels), naming the
- * layer where one is the cause; undefined when it can.
+ * layer where one is the cause; undefined when it can, or when its model.json cannot be read
+ * (the trial fails on that, fused or not).
  */
-export function notFusableReason(spec: TrialSpec): string | undefined {
+export async function notFusableReason(spec: TrialSpec, files?: FileResolver): Promise<string | undefined> {
   const blocker = fusionBlocker(spec);
   if (blocker !== undefined) return blocker;
-  const choice = chooseEngine('auto', 'wasm', networkLayers(spec), spec.workload.loss);
+  const resolved = await fusedNetwork(spec, files).catch(() => undefined);
+  if (resolved === undefined) return undefined;
+  if ('unsupported' in resolved) return resolved.unsupported;
+  const choice = chooseEngine('auto', 'wasm', resolved.network.layers, spec.workload.loss);
   return 'blocker' in choice ? choice.blocker : undefined;
 }
 
@@ -174,7 +194,8 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
   const lead = specs[0];
   if (lead === undefined) return [];
   // Refused before training (the worker then trains them one by one, and logs why once).
-  const planned = chooseEngine(options.engine ?? 'auto', backend, networkLayers(lead), lead.workload.loss);
+  const network = await bundleNetwork(specs, options.files);
+  const planned = chooseEngine(options.engine ?? 'auto', backend, network.layers, lead.workload.loss);
   if ('blocker' in planned) throw new NotFusableError(specs.map((spec) => spec.id), planned.blocker);
 
   const untrained = new Map<string, TrialResult>();
@@ -193,7 +214,7 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
       untrained.set(spec.id, untrainedResult(spec, { status: 'failed', error: info }, backend, (performance.now() - startedMs) / 1000));
     }
   }
-  await trainOrFail(members, () => trainMembers(members, options, logger, startedMs));
+  await trainOrFail(members, () => trainMembers(members, network, options, logger, startedMs));
   return reportedResults(specs, untrained, members, backend, startedMs);
 }
 
@@ -215,6 +236,7 @@ export async function resumeFusedTrials(part: BundlePart, options: RunFusedTrial
   if (specs.length === 0) return [];
   assertOneBundle(specs);
   const { backend } = options;
+  const network = await bundleNetwork(specs, options.files);
 
   const untrained = new Map<string, TrialResult>();
   const resumed: PlacedMember[] = [];
@@ -230,7 +252,7 @@ export async function resumeFusedTrials(part: BundlePart, options: RunFusedTrial
     }
   }
   const members = resumed.map(({ member }) => member);
-  await trainOrFail(members, () => trainPart(part, resumed, options, logger, originMs));
+  await trainOrFail(members, () => trainPart(part, resumed, network, options, logger, originMs));
   return reportedResults(specs, untrained, members, backend, originMs);
 }
 
@@ -310,7 +332,7 @@ function shuffleStream(seed: number, rows: number, epoch: number): SeededRandom 
   return random;
 }
 
-async function trainMembers(members: readonly FusedMember[], options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
+async function trainMembers(members: readonly FusedMember[], network: FusedNetwork, options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
   const { backend, signal } = options;
   const first = members[0];
   if (first === undefined) return;
@@ -321,18 +343,18 @@ async function trainMembers(members: readonly FusedMember[], options: RunFusedTr
 
   // Members that would not fit the memory budget together train chunk after chunk; same-rate members stay together.
   // The dense layers' widths: a dropout or batchNorm layer keeps its input's width (its few floats per unit are not counted).
-  const layerUnits = workload.model.kind === 'layers' ? workload.model.layers.flatMap((layer) => (layer.kind === 'dense' ? [layer.units] : [])) : [];
+  const layerUnits = network.layers.flatMap((layer) => (layer.kind === 'dense' ? [layer.units] : []));
   const memberBytes = fusedMemberBytes(layerUnits, data.featureCount, first.spec.config.batchSize, workload.optimizer);
   const capacity = membersWithinBudget(memberBytes, options.memoryBudgetBytes ?? DEFAULT_FUSED_MEMORY_BYTES);
   const chunks = chunksOf(members, (member) => String(member.lr), capacity);
   if (chunks.length > 1) logger.debug('fused.chunks', { members: members.length, chunks: chunks.length, capacity, memberBytes });
   for (const chunk of chunks) {
     if (aborted(signal)) return cancelAll(members, signal);
-    await trainChunk(chunk, data, options, logger, originMs);
+    await trainChunk(chunk, network, data, options, logger, originMs);
   }
 }
 
-async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
+async function trainChunk(members: readonly FusedMember[], network: FusedNetwork, data: LoadedDataset, options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
   const { backend } = options;
   const first = members[0];
   if (first === undefined) return;
@@ -342,14 +364,14 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
   // One physical slot per distinct starting rate, built from its first member's weights (all share the seed).
   const start = initialSlots(members.map((member) => member.lr));
   const slots = start.sources.map((_, s) => members[start.memberSlots.indexOf(s)] ?? first);
-  const activations = denseActivations(first.spec);
-  const layers = networkLayers(first.spec);
+  const { layers } = network;
+  const activations = denseActivations(layers);
   const engine = engineOrThrow(chooseEngine(options.engine ?? 'auto', getBackend(), layers, workload.loss));
   // The wasm backend runs batched matMuls as a scalar loop; wide 2-D products run on XNNPACK.
   const plan = getBackend() === 'wasm' ? 'gemm' : 'batched';
   const bundle: FusedEngine = await withInitialWeights(slots, data, options.files, (memberWeights) => {
     const common = { data, batchSize, loss: workload.loss, optimizer: workload.optimizer, activations, memberWeights, learningRates: start.rates };
-    return engine === 'kernel' ? new KernelBundle({ ...common, layers, seed: first.spec.seed }) : new FusedBundle({ ...common, plan });
+    return engine === 'kernel' ? new KernelBundle({ ...common, layers, seed: first.spec.seed, ...dropoutSeeds(network) }) : new FusedBundle({ ...common, plan });
   });
   logger.debug('fused.bundle', { members: members.length, slots: bundle.memberCount, backend, engine, ...(engine === 'tfjs' ? { plan } : {}) });
   // `epoch`: the epochs finished when the slots took this shape (they train from the next one on).
@@ -363,7 +385,7 @@ async function trainChunk(members: readonly FusedMember[], data: LoadedDataset, 
   }
 }
 
-async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
+async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], network: FusedNetwork, options: RunFusedTrialsOptions, logger: Logger, originMs: number): Promise<void> {
   const { backend, signal } = options;
   const members = resumed.map(({ member }) => member);
   const first = members[0];
@@ -378,7 +400,7 @@ async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], opt
   if (!Number.isInteger(batchesDone) || batchesDone < 0 || batchesDone >= batchesPerEpoch || batchesDone !== part.engine.epochBatchSizes.length) {
     throw new RangeError(`batchesDone: ${batchesDone} — the part must resume within an epoch of ${batchesPerEpoch} batches and carry the losses of exactly that many batches (it carries ${part.engine.epochBatchSizes.length})`);
   }
-  const bundle = resumedEngine(part.engine, first.spec, data);
+  const bundle = resumedEngine(part.engine, first.spec, network, data);
   for (const { member, slot } of resumed) {
     if (!Number.isInteger(slot) || slot < 0 || slot >= bundle.memberCount) throw new RangeError(`member ${member.spec.id} trains in physical member ${slot}, not one of the part's ${bundle.memberCount}`);
   }
@@ -394,18 +416,24 @@ async function trainPart(part: BundlePart, resumed: readonly PlacedMember[], opt
 }
 
 /** The engine a handed-off part resumes on: the kind it was exported from, holding its state. */
-function resumedEngine(state: EngineState, spec: TrialSpec, data: LoadedDataset): FusedEngine {
+function resumedEngine(state: EngineState, spec: TrialSpec, network: FusedNetwork, data: LoadedDataset): FusedEngine {
   const { workload } = spec;
   return new KernelBundle({
     data,
     batchSize: spec.config.batchSize,
     loss: workload.loss,
     optimizer: workload.optimizer,
-    activations: denseActivations(spec),
-    layers: networkLayers(spec),
+    activations: denseActivations(network.layers),
+    layers: network.layers,
     seed: spec.seed,
+    ...dropoutSeeds(network),
     state,
   });
+}
+
+/** The engine option for a network whose model fixes its dropout seeds (a model.json's). */
+function dropoutSeeds(network: FusedNetwork): { dropoutSeeds?: readonly (number | undefined)[] } {
+  return network.dropoutSeeds === undefined ? {} : { dropoutSeeds: network.dropoutSeeds };
 }
 
 /** One bundle's epochs, from `from` to the workload's last, or until no member trains. */

@@ -14,16 +14,19 @@ export const FUSABLE_LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbs
 
 /**
  * Why `spec` cannot join a fused bundle, or undefined when it can. Fusable: a `layers` model of
- * dense (any activation), dropout and batchNorm layers, no extra metrics, one of FUSABLE_LOSSES
- * and any optimizer (each has a stacked twin: createStackedOptimizer's switch is exhaustive).
- * Dropout and batchNorm train on the wasm kernels only (the runner refuses them, naming the
- * layer, where neither engine can: e.g. dropout next to an activation the kernels lack). Not
- * fusable for now: model.json models, extra metrics such as accuracy, and huberLoss.
+ * dense (any activation), dropout and batchNorm layers, or a model.json, with no extra metrics,
+ * one of FUSABLE_LOSSES and any optimizer (each has a stacked twin: createStackedOptimizer's
+ * switch is exhaustive). Dropout and batchNorm train on the wasm kernels only (the runner refuses
+ * them, naming the layer, where neither engine can: e.g. dropout next to an activation the
+ * kernels lack). A model.json's layers are only known where its file is read: the runner
+ * translates them (model-json-layers.ts) and refuses, naming the first layer no engine trains;
+ * its trials then train one by one through model.fit. Trials of one sweep share the model.json
+ * (the same artifact sha256 and shards), so they share a key. Not fusable for now: extra metrics
+ * such as accuracy, and huberLoss.
  */
 export function fusionBlocker(spec: TrialSpec): string | undefined {
   const { model, loss, metrics } = spec.workload;
-  if (model.kind !== 'layers') return 'a model.json model is not fusable yet';
-  if (model.layers.length === 0) return 'the model has no layers';
+  if (model.kind === 'layers' && model.layers.length === 0) return 'the model has no layers';
   if (!FUSABLE_LOSSES.includes(loss)) return `loss ${loss} is not fusable yet (fusable: ${FUSABLE_LOSSES.join(', ')})`;
   if (metrics.length > 0) return `extra metrics (${metrics.join(', ')}) are not computed by the fused trainer yet`;
   return undefined;

@@ -12,6 +12,19 @@ describe('fusable', () => {
     expect(fusionKey(other)).toBe(fusionKey(base));
   });
 
+  it('lets the trials of one model.json artifact fuse (its layers are checked where the file is read), and keeps other artifacts apart', () => {
+    const artifact = (sha: string): TrialSpec['workload']['model'] => ({
+      kind: 'modelJson',
+      file: { kind: 'artifact', sha256: sha.repeat(64), size: 100, name: 'model.json' },
+      weights: { 'weights.bin': { kind: 'artifact', sha256: 'f'.repeat(64), size: 40, name: 'weights.bin' } },
+    });
+    const spec = trialSpec({ workload: { model: artifact('a') } });
+    const twin = { ...spec, id: 'twin', config: { ...spec.config, learningRate: 0.3 } };
+    expect(fusionBlocker(spec)).toBeUndefined();
+    expect(fusable(spec, twin)).toBe(true);
+    expect(fusable(spec, trialSpec({ workload: { model: artifact('b') } }))).toBe(false);
+  });
+
   it.each<[string, TrialSpec]>([
     ['seed', trialSpec({ id: 'x', seed: 43 })],
     ['batch size', trialSpec({ id: 'x', config: { batchSize: 16 } })],
@@ -57,7 +70,6 @@ describe('fusionBlocker', () => {
   });
 
   it.each<[string, TrialSpec]>([
-    ['model.json', trialSpec({ workload: { model: { kind: 'modelJson', file: { kind: 'local', path: '/models/model.json' }, weights: {} } } })],
     ['huberLoss', trialSpec({ workload: { loss: 'huberLoss' } })],
     ['metrics', trialSpec({ workload: { metrics: ['mse'] } })],
   ])('refuses a trial with %s and gives it a key of its own', (what, spec) => {

@@ -237,8 +237,8 @@ async function aloneOnKernels(specs: readonly TrialSpec[]): Promise<TrialResult[
 }
 
 describe('kernel engine with image layers', () => {
-  it('trains a CNN on the kernels on the wasm backend (model.fit cannot: tfjs-backend-wasm lacks Conv2DBackpropFilter)', () => {
-    expect(trainsOnKernels(bundle(cnn(SMALL_CNN))[0] as TrialSpec, 'wasm')).toBe(true);
+  it('trains a CNN on the kernels on the wasm backend (model.fit cannot: tfjs-backend-wasm lacks Conv2DBackpropFilter)', async () => {
+    expect(await trainsOnKernels(bundle(cnn(SMALL_CNN))[0] as TrialSpec, 'wasm')).toBe(true);
   });
 
   it.each([

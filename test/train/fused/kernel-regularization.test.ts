@@ -91,7 +91,7 @@ describe('kernel engine with dropout and batchNorm: where it applies', () => {
     const logger = recordingLogger();
     await runFusedTrials(bundle(network(BOTH_NET, { epochs: 1 })), { backend: 'cpu', logger });
     expect(logger.events.find((event) => event.event === 'fused.bundle')?.fields['engine']).toBe('kernel');
-    expect(trainsOnKernels(bundle(network(BOTH_NET))[0] as TrialSpec, 'cpu')).toBe(true);
+    expect(await trainsOnKernels(bundle(network(BOTH_NET))[0] as TrialSpec, 'cpu')).toBe(true);
   });
 
   it('refuses, naming the layer, a dropout network whose activation the kernels lack', async () => {

@@ -109,7 +109,7 @@ interface Scratch {
  * optimizer steps), then the batchNorm moving statistics. Returns the plan, the trainable floats
  * and the block's floats.
  */
-function planStages(layers: readonly LayerSpec[], featureCount: number, featureShape: readonly number[] | undefined, seed: number, unitsOf: (layer: number) => number): { stages: StagePlan[]; trainable: number; size: number } {
+function planStages(layers: readonly LayerSpec[], featureCount: number, featureShape: readonly number[] | undefined, dropoutSeedOf: (layer: number) => number, unitsOf: (layer: number) => number): { stages: StagePlan[]; trainable: number; size: number } {
   let at = 0;
   let inputs = featureCount;
   // The image the next layer reads (undefined once the rows are flat).
@@ -134,7 +134,7 @@ function planStages(layers: readonly LayerSpec[], featureCount: number, featureS
         return stage;
       }
       case 'dropout':
-        return { kind: 'dropout', units: inputs, rate: layer.rate, layerSeed: dropoutLayerSeed(seed, index) };
+        return { kind: 'dropout', units: inputs, rate: layer.rate, layerSeed: dropoutSeedOf(index) };
       case 'batchNorm': {
         const stage = { kind: 'batchNorm' as const, units: inputs, gammaAt: at, betaAt: at + inputs, meanAt: -1, varianceAt: -1 };
         at += 2 * inputs;
@@ -192,7 +192,9 @@ export class KernelBundle implements FusedEngine {
     this.accBeta1 = 'state' in start ? start.state.accBeta1 : ADAM_BETA1;
     this.accBeta2 = 'state' in start ? start.state.accBeta2 : ADAM_BETA2;
 
-    const plan = planStages(layers, data.featureCount, data.featureShape, seed ?? 0, (l) => {
+    // A model.json's dropout layers draw from the seeds its topology was given (FusedEngineOptions.dropoutSeeds).
+    const dropoutSeedOf = (l: number): number => start.dropoutSeeds?.[l] ?? dropoutLayerSeed(seed ?? 0, l);
+    const plan = planStages(layers, data.featureCount, data.featureShape, dropoutSeedOf, (l) => {
       const layer = layers[l];
       const units = layer?.kind === 'dense' ? layer.units : 0;
       if (!(Number.isInteger(units) && units > 0)) throw new RangeError(`KernelBundle: no units for layer ${l + 1}`);
