@@ -138,6 +138,12 @@ describe('sampled search spec errors', () => {
     ]);
   });
 
+  it('says which range key was meant for a misspelt one', () => {
+    expect(issuesOf(specText('method: random\ncount: 4', '  learningRate: { min: 0.001, mx: 0.1 }\n  factor: [0.5]\n  patience: [2]'))).toEqual([
+      expect.stringMatching(/^12 grid\.learningRate\.mx: .*unknown key "mx" in a range — did you mean "max"\?/),
+    ]);
+  });
+
   it('refuses a count whose trials exceed the limit, pointing at count', () => {
     expect(issuesOf(specText('method: random\ncount: 6000', RANGES, 'repeats: 2'))).toEqual([expect.stringMatching(/^10 count: 6,000 random points × 2 repeats = 12,000 trials, over the limit/)]);
   });
