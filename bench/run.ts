@@ -298,6 +298,15 @@ async function main(): Promise<void> {
     sections.push('## Sweep: against the Optuna + PyTorch peer', '', `Not measured: ${String(error).slice(0, 500)}`, '');
   }
 
+  // ── Early stopping: Optuna's pruners on the 160-trial grid (bench/pruners.ts) ──
+  log('bench/specs/grid160.yaml by Optuna with no pruner, MedianPruner and SuccessiveHalvingPruner');
+  try {
+    sections.push(...fenceSection('pruners', prunersSection(await runPrunerPeer())));
+  } catch (error) {
+    log(`pruner peer failed: ${String(error)}`);
+    sections.push('## Early stopping: Optuna pruners on the 160-trial grid', '', `Not measured: ${String(error).slice(0, 500)}`, '');
+  }
+
   // ── Sweep: MLP with dropout and batch norm against the peer (bench/regularized-sweep.ts) ──
   sections.push(...fenceSection('mlp-dropout-bn', await regularizedSweepSections(options.runs, log)));
   // ── Sweep: small CNN against the peer (bench/cnn-sweep.ts) ──

@@ -91,10 +91,13 @@ function compileModel(model: ModelInput, baseDir: string): ModelSpec {
 }
 
 type AxisInput = SweepSpecInput['grid']['learningRate'];
+type RangeInput = Exclude<AxisInput, readonly number[]>;
+
+const isRangeInput = (axis: AxisInput): axis is RangeInput => !Array.isArray(axis);
 
 /** A list as written; a range with its scale (linear unless written). */
 function compileAxis(axis: AxisInput): AxisDomain {
-  return Array.isArray(axis) ? axis : { min: axis.min, max: axis.max, scale: axis.scale ?? 'linear' };
+  return isRangeInput(axis) ? { min: axis.min, max: axis.max, scale: axis.scale ?? 'linear' } : axis;
 }
 
 /** Optional axes appear only when written, so equal specs compile to equal (and equally hashed) values. */
@@ -123,7 +126,7 @@ function compileSearch(input: SweepSpecInput): SampledSearch | undefined {
 /** The batch size a workload names when the batch size is an axis: the list's first value, the range's least. */
 function firstBatchSize(axis: AxisInput | undefined): number | undefined {
   if (axis === undefined) return undefined;
-  return Array.isArray(axis) ? axis[0] : axis.min;
+  return isRangeInput(axis) ? axis.min : axis[0];
 }
 
 /**

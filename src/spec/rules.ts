@@ -2,6 +2,7 @@
 // (sweep-spec-schema.ts): one wording per rule, so both routes report alike.
 import { z } from 'zod';
 import type { Activation, LossName, OptimizerName } from '../trial/types.js';
+import { closestName } from './suggest.js';
 
 export const LOSSES = [
   'meanSquaredError',
@@ -218,27 +219,46 @@ export function compiledAxisRange(axis: string, element: z.ZodNumber) {
   return z.strictObject({ min: element, max: element, scale: axisScale }).superRefine(rangeRules(axis));
 }
 
-function domainError(axis: string): (issue: { readonly code?: string | undefined }) => string | undefined {
-  return (issue) =>
-    issue.code === 'invalid_union' ? `expected a list of values, e.g. ${axis}: [${AXIS_EXAMPLE[axis] ?? '1, 2'}], or a range (method random or sobol), e.g. { min: ${AXIS_RANGE_EXAMPLE[axis] ?? '1, max: 2'} }` : undefined;
+/**
+ * A list or a range, told apart by shape (a YAML sequence or a mapping) so that each reports its
+ * own problems — a bad element at its index, an unknown key of a range — not "matches no form".
+ */
+function listOrRange<Range extends z.ZodType<RangeBounds>>(axis: string, element: z.ZodNumber, range: Range) {
+  const list = gridAxis(axis, element);
+  return z.unknown().transform((value, context): readonly number[] | z.output<Range> => {
+    const isRange = typeof value === 'object' && value !== null && !Array.isArray(value);
+    const result = isRange ? range.safeParse(value, { reportInput: true }) : list.safeParse(value, { reportInput: true });
+    if (result.success) return result.data;
+    // An unknown key of a range says which key was meant; the meant key is then not reported missing too.
+    const meant = new Set<string>();
+    for (const issue of result.error.issues) {
+      if (issue.code !== 'unrecognized_keys') continue;
+      for (const key of issue.keys) {
+        const suggestion = closestName(key, RANGE_KEYS);
+        if (suggestion !== undefined) meant.add(suggestion);
+        const hint = suggestion === undefined ? `expected one of: ${RANGE_KEYS.join(', ')}` : `did you mean "${suggestion}"?`;
+        context.addIssue({ code: 'custom', input: key, path: [key], ...rule(`one of: ${RANGE_KEYS.join(', ')}`, `unknown key "${key}" in a range — ${hint}`) });
+      }
+    }
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') continue;
+      const key = issue.path[0];
+      if (issue.code === 'invalid_type' && issue.input === undefined && typeof key === 'string' && meant.has(key)) continue;
+      context.addIssue({ ...issue });
+    }
+    return z.NEVER;
+  });
 }
+
+/** The keys of a range, for "did you mean". */
+const RANGE_KEYS = ['min', 'max', 'scale'] as const;
 
 /** An axis as written: a list of values or, for a sampled search, a range (which of them the method allows is checked in checks.ts). */
 export function axisDomain(axis: string, element: z.ZodNumber) {
-  return z.union([gridAxis(axis, element), axisRange(axis, element)], { error: domainError(axis) });
+  return listOrRange(axis, element, axisRange(axis, element));
 }
 
 /** An axis of the compiled spec. */
 export function compiledAxisDomain(axis: string, element: z.ZodNumber) {
-  return z.union([gridAxis(axis, element), compiledAxisRange(axis, element)], { error: domainError(axis) });
+  return listOrRange(axis, element, compiledAxisRange(axis, element));
 }
-
-const AXIS_RANGE_EXAMPLE: Readonly<Record<string, string>> = {
-  learningRate: '0.0001, max: 0.3, scale: log',
-  factor: '0.1, max: 0.9',
-  patience: '1, max: 12',
-  minDelta: '0, max: 0.001',
-  cooldown: '0, max: 3',
-  minLr: '0, max: 0.00001',
-  batchSize: '16, max: 256, scale: log',
-};

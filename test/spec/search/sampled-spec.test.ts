@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeSweepPlan } from '../../../cli/commands/validate.js';
 import { configCount, expandGrid } from '../../../src/spec/grid.js';
 import { parseSweepSpec, parseSweepSpecJson } from '../../../src/spec/load.js';
 import { SpecError } from '../../../src/spec/spec-error.js';
@@ -138,7 +139,34 @@ describe('sampled search spec errors', () => {
     ]);
   });
 
+  it('says which range key was meant for a misspelt one', () => {
+    expect(issuesOf(specText('method: random\ncount: 4', '  learningRate: { min: 0.001, mx: 0.1 }\n  factor: [0.5]\n  patience: [2]'))).toEqual([
+      expect.stringMatching(/^12 grid\.learningRate\.mx: .*unknown key "mx" in a range — did you mean "max"\?/),
+    ]);
+  });
+
   it('refuses a count whose trials exceed the limit, pointing at count', () => {
     expect(issuesOf(specText('method: random\ncount: 6000', RANGES, 'repeats: 2'))).toEqual([expect.stringMatching(/^10 count: 6,000 random points × 2 repeats = 12,000 trials, over the limit/)]);
+  });
+});
+
+describe('plateau validate on a sampled search', () => {
+  it('lists every point (index, then one column per axis) for a small count', () => {
+    const swept = spec('method: sobol\ncount: 6', RANGES, 'repeats: 2');
+    const text = describeSweepPlan(swept);
+    expect(text).toContain('sobol search (seed 11): 6 points × 2 repeats = 12 trials');
+    expect(text).toMatch(/learningRate\s+0\.0001 … 0\.3 \(log scale\)/);
+    expect(text).toMatch(/index\s+learningRate\s+factor\s+patience/);
+    const rows = text.split('\n').filter((line) => /^\s+\d+\s+\d/.test(line));
+    expect(rows).toHaveLength(6);
+    const first = expandGrid(swept)[0];
+    expect(rows[0]).toMatch(new RegExp(`^\\s+0\\s+${String(Number(first?.config.learningRate.toPrecision(6)))}\\s`));
+  });
+
+  it('shows the first and last points and a count for more than 20', () => {
+    const text = describeSweepPlan(spec('method: random\ncount: 50'));
+    const rows = text.split('\n').filter((line) => /^\s+\d+\s+\d/.test(line));
+    expect(rows.map((row) => row.trim().split(/\s+/)[0])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '45', '46', '47', '48', '49']);
+    expect(text).toContain('50 points in all');
   });
 });
