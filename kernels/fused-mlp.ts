@@ -341,3 +341,6 @@ export function adamax(w: usize, g: usize, m: usize, u: usize, count: i32, beta1
 // Dropout and batch normalization live in their own file, compiled into this module (one memory).
 export { scaleByMask, batchNormTrain, batchNormInfer, batchNormBackward } from './regularization-layers';
 export { binaryCrossentropy } from './classification-losses';
+export { softmaxRows, softmaxGrad, categoricalCrossentropy, accuracy } from './softmax-classification';
+export { l1l2Penalty, addL1L2Grad } from './weight-penalties';
+export { layerNormForward, layerNormBackward } from './layer-normalization';

@@ -30,6 +30,16 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
         seed: dataset.seed,
         validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
       };
+    case 'synthetic-classification':
+      return {
+        kind: dataset.kind,
+        samples: dataset.samples,
+        features: dataset.features,
+        classes: dataset.classes,
+        oneHot: dataset.oneHot ?? false,
+        seed: dataset.seed,
+        validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
+      };
     case 'csv': {
       const kind = dataset.location === 'shared' ? 'shared' : 'local';
       const ref = (path: string): FileRef => ({ kind, path: resolve(baseDir, path) });
@@ -58,8 +68,14 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
 }
 
 function compileLayer(layer: LayerInput): LayerSpec {
-  if (layer.dense !== undefined) return { kind: 'dense', units: layer.dense, activation: layer.activation ?? SPEC_DEFAULTS.activation };
+  if (layer.dense !== undefined) {
+    const dense = { kind: 'dense' as const, units: layer.dense, activation: layer.activation ?? SPEC_DEFAULTS.activation };
+    // Written only when given, so specs without one compile (and hash) as before.
+    const regularizer = layer.kernelRegularizer;
+    return regularizer === undefined ? dense : { ...dense, kernelRegularizer: { l1: regularizer.l1 ?? 0, l2: regularizer.l2 ?? 0 } };
+  }
   if (layer.dropout !== undefined) return { kind: 'dropout', rate: layer.dropout };
+  if (layer.layerNorm !== undefined) return { kind: 'layerNorm' };
   return { kind: 'batchNorm' };
 }
 

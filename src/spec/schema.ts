@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   activation,
   arrayKey,
+  classCount,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -17,6 +18,7 @@ import {
   objectiveGoal,
   objectiveUse,
   optimizer,
+  penaltyFactor,
   plateauMode,
   positiveInteger,
   rule,
@@ -37,6 +39,17 @@ const twoSpiralsDataset = z.strictObject({
   kind: z.literal('two-spirals'),
   samples: positiveInteger('samples'),
   noise: nonNegative('noise').optional(),
+  seed,
+  validationSplit: validationSplit.optional(),
+});
+
+const syntheticClassificationDataset = z.strictObject({
+  kind: z.literal('synthetic-classification'),
+  samples: positiveInteger('samples'),
+  features: positiveInteger('features'),
+  classes: classCount,
+  /** y as one column of class labels (default, for sparseCategoricalCrossentropy) or one-hot rows (categoricalCrossentropy). */
+  oneHot: z.boolean().optional(),
   seed,
   validationSplit: validationSplit.optional(),
 });
@@ -63,12 +76,24 @@ const npzDataset = z.strictObject({
   location: z.enum(['client', 'shared']).optional(),
 });
 
-const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, csvDataset, npzDataset], {
+const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, syntheticClassificationDataset, csvDataset, npzDataset], {
   // zod types this map as union-only, but a non-mapping arrives here as invalid_type too.
-  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | csv | npz, … }'),
+  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | synthetic-classification | csv | npz, … }'),
 });
 
-const LAYER_FORMS = '{dense: <units>, activation: <name>}, {dropout: <rate>} or batchNorm';
+const LAYER_FORMS = '{dense: <units>, activation: <name>, kernelRegularizer: {l1, l2}}, {dropout: <rate>}, batchNorm or layerNorm';
+
+/** tfjs-layers' l1l2: either factor may be left out (0). */
+const kernelRegularizer = z
+  .strictObject(
+    { l1: penaltyFactor('kernelRegularizer.l1').optional(), l2: penaltyFactor('kernelRegularizer.l2').optional() },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'expected a kernel regularizer: {l1: <factor>, l2: <factor>}' : undefined) },
+  )
+  .refine((value) => value.l1 !== undefined || value.l2 !== undefined, rule('l1 or l2', 'a kernelRegularizer needs l1 or l2 (or both)'));
+
+const LAYER_KINDS = ['dense', 'dropout', 'batchNorm', 'layerNorm'] as const;
+/** Keys that belong to a dense layer only. */
+const DENSE_OPTIONS = ['activation', 'kernelRegularizer'] as const;
 
 /** One mapping with the keys of every layer form; exactly one form's key must be present. */
 const layerMapping = z
@@ -77,25 +102,29 @@ const layerMapping = z
       dense: positiveInteger('dense units').optional(),
       activation: activation.optional(),
       dropout: dropoutRate.optional(),
+      kernelRegularizer: kernelRegularizer.optional(),
       batchNorm: z.strictObject({}).nullable().optional(),
+      layerNorm: z.strictObject({}).nullable().optional(),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? `expected a layer: ${LAYER_FORMS}` : undefined) },
   )
   .superRefine((layer, context) => {
-    const forms = (['dense', 'dropout', 'batchNorm'] as const).filter((form) => layer[form] !== undefined);
+    const forms = LAYER_KINDS.filter((form) => layer[form] !== undefined);
     if (forms.length !== 1) {
       context.addIssue({
         code: 'custom',
         input: layer,
-        ...rule('exactly one of dense, dropout, batchNorm', `a layer needs exactly one of dense, dropout or batchNorm (found ${forms.length === 0 ? 'none' : forms.join(' and ')})`),
+        ...rule('exactly one of dense, dropout, batchNorm, layerNorm', `a layer needs exactly one of dense, dropout, batchNorm or layerNorm (found ${forms.length === 0 ? 'none' : forms.join(' and ')})`),
       });
-    } else if (layer.activation !== undefined && layer.dense === undefined) {
-      context.addIssue({ code: 'custom', input: layer, path: ['activation'], ...rule('activation only on a dense layer', 'activation belongs to a dense layer') });
+    } else if (layer.dense === undefined) {
+      for (const option of DENSE_OPTIONS) {
+        if (layer[option] !== undefined) context.addIssue({ code: 'custom', input: layer, path: [option], ...rule(`${option} only on a dense layer`, `${option} belongs to a dense layer`) });
+      }
     }
   });
 
-/** `- batchNorm` (a bare word) is shorthand for `- {batchNorm: {}}`. */
-const layer = z.preprocess((value) => (value === 'batchNorm' ? { batchNorm: {} } : value), layerMapping);
+/** `- batchNorm` and `- layerNorm` (bare words) are shorthand for `- {batchNorm: {}}` and `- {layerNorm: {}}`. */
+const layer = z.preprocess((value) => (value === 'batchNorm' || value === 'layerNorm' ? { [value]: {} } : value), layerMapping);
 
 const model = z
   .strictObject(

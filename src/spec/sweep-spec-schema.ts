@@ -5,6 +5,7 @@ import { remoteFileRefSchema, weightFilesSchema } from '../artifacts/file-ref-sc
 import {
   activation,
   arrayKey,
+  classCount,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -17,6 +18,7 @@ import {
   objectiveGoal,
   objectiveUse,
   optimizer,
+  penaltyFactor,
   plateauMode,
   positiveInteger,
   rule,
@@ -40,6 +42,15 @@ const dataset = z.discriminatedUnion('kind', [
     seed,
     validationSplit,
   }),
+  z.strictObject({
+    kind: z.literal('synthetic-classification'),
+    samples: positiveInteger('samples'),
+    features: positiveInteger('features'),
+    classes: classCount,
+    oneHot: z.boolean(),
+    seed,
+    validationSplit,
+  }),
   z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: nonEmptyString('the target column name'), standardize: z.boolean() }),
   z.strictObject({
     kind: z.literal('npz'),
@@ -53,9 +64,15 @@ const dataset = z.discriminatedUnion('kind', [
 ]);
 
 const layer = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('dense'), units: positiveInteger('dense units'), activation }),
+  z.strictObject({
+    kind: z.literal('dense'),
+    units: positiveInteger('dense units'),
+    activation,
+    kernelRegularizer: z.strictObject({ l1: penaltyFactor('kernelRegularizer.l1'), l2: penaltyFactor('kernelRegularizer.l2') }).optional(),
+  }),
   z.strictObject({ kind: z.literal('dropout'), rate: dropoutRate }),
   z.strictObject({ kind: z.literal('batchNorm') }),
+  z.strictObject({ kind: z.literal('layerNorm') }),
 ]);
 
 const model = z.discriminatedUnion('kind', [

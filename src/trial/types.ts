@@ -24,6 +24,19 @@ export type DatasetSpec =
       readonly validationSplit: number;
     }
   | {
+      /**
+       * Seeded Gaussian blobs, one per class: `classes` centres, each sample near its class's centre.
+       * y holds the class label (0 … classes − 1), or with `oneHot` one column per class.
+       */
+      readonly kind: 'synthetic-classification';
+      readonly samples: number;
+      readonly features: number;
+      readonly classes: number;
+      readonly oneHot: boolean;
+      readonly seed: number;
+      readonly validationSplit: number;
+    }
+  | {
       readonly kind: 'csv';
       readonly train: FileRef;
       readonly validation: FileRef;
@@ -47,10 +60,18 @@ export type DatasetSpec =
 
 export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'softplus' | 'softmax' | 'swish' | 'gelu';
 
+/** tfjs-layers' l1l2 regularizer: Σ l1·|w| + Σ l2·w² over a layer's kernel, added to the training loss. */
+export interface KernelRegularizerSpec {
+  readonly l1: number;
+  readonly l2: number;
+}
+
 export type LayerSpec =
-  | { readonly kind: 'dense'; readonly units: number; readonly activation: Activation }
+  | { readonly kind: 'dense'; readonly units: number; readonly activation: Activation; readonly kernelRegularizer?: KernelRegularizerSpec }
   | { readonly kind: 'dropout'; readonly rate: number }
-  | { readonly kind: 'batchNorm' };
+  | { readonly kind: 'batchNorm' }
+  /** tfjs-layers' layerNormalization (axis −1, ε 1e-3, trained γ and β). */
+  | { readonly kind: 'layerNorm' };
 
 export type ModelSpec =
   | { readonly kind: 'layers'; readonly layers: readonly LayerSpec[] }

@@ -6,6 +6,7 @@ import type { DatasetSpec } from '../../trial/types.js';
 import { loadCsvDataset } from './csv.js';
 import { loadNpzDataset } from './npz.js';
 import type { LoadedDataset } from './loaded-dataset.js';
+import { syntheticClassification } from './synthetic-classification.js';
 import { syntheticRegression } from './synthetic-regression.js';
 import { twoSpirals } from './two-spirals.js';
 
@@ -25,6 +26,8 @@ async function load(spec: DatasetSpec, files: FileResolver): Promise<LoadedDatas
       return syntheticRegression(spec);
     case 'two-spirals':
       return twoSpirals(spec);
+    case 'synthetic-classification':
+      return syntheticClassification(spec);
     case 'csv':
       return loadCsvDataset(spec, files);
     case 'npz':

@@ -48,9 +48,18 @@ export interface FusedMlpKernel {
   batchNormTrain(x: Ptr, out: Ptr, xhat: Ptr, stats: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, movingMean: Ptr, movingVariance: Ptr, decay: number, epsilon: number): void;
   batchNormInfer(x: Ptr, out: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, movingMean: Ptr, movingVariance: Ptr, epsilon: number): void;
   batchNormBackward(dy: Ptr, xhat: Ptr, stats: Ptr, gamma: Ptr, rows: number, cols: number, dGamma: Ptr, dBeta: Ptr): void;
+  softmaxRows(z: Ptr, rows: number, cols: number): void;
+  softmaxGrad(dh: Ptr, y: Ptr, rows: number, cols: number): void;
+  /** sparse: 1 for class-label targets (one column), 0 for one-hot rows. */
+  categoricalCrossentropy(pred: Ptr, target: Ptr, rows: number, cols: number, sparse: number, grad: Ptr, epsilon: number): number;
+  accuracy(kind: number, pred: Ptr, target: Ptr, rows: number, cols: number): number;
+  l1l2Penalty(w: Ptr, count: number, l1: number, l2: number): number;
+  addL1L2Grad(w: Ptr, g: Ptr, count: number, l1: number, l2: number): void;
+  layerNormForward(x: Ptr, out: Ptr, xhat: Ptr, invStd: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, epsilon: number): void;
+  layerNormBackward(dy: Ptr, xhat: Ptr, invStd: Ptr, gamma: Ptr, rows: number, cols: number, dGamma: Ptr, dBeta: Ptr): void;
 }
 
-const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'scaleByMask', 'batchNormTrain', 'batchNormInfer', 'batchNormBackward', 'binaryCrossentropy'] as const;
+const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'scaleByMask', 'batchNormTrain', 'batchNormInfer', 'batchNormBackward', 'binaryCrossentropy', 'softmaxRows', 'softmaxGrad', 'categoricalCrossentropy', 'accuracy', 'l1l2Penalty', 'addL1L2Grad', 'layerNormForward', 'layerNormBackward'] as const;
 
 let compiled: object | undefined;
 
