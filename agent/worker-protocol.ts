@@ -122,10 +122,12 @@ const engineState: z.ZodType<EngineState> = z
     accBeta2: metricValue,
     // Batch losses may be NaN or infinite: a member that diverged mid-epoch ends at the epoch's end.
     epochLosses: float32Array,
+    epochAccuracies: float32Array.optional(),
     epochBatchSizes: z.array(z.number().int().positive()),
   })
   .refine((state) => state.rates.length === state.count, { message: 'one rate per physical member' })
   .refine((state) => state.epochLosses.length === state.epochBatchSizes.length * state.count, { message: 'epochLosses: one loss per physical member for each batch of epochBatchSizes' })
+  .refine((state) => state.epochAccuracies === undefined || state.epochAccuracies.length === state.epochLosses.length, { message: 'epochAccuracies: one accuracy per batch loss' })
   .refine((state) => state.count > 0 && state.blocks.length % (state.count * state.floatsPerMember) === 0, {
     message: 'blocks: whole member blocks for every physical member',
   });

@@ -71,7 +71,7 @@ export function hiddenLayers(spec: SweepSpec): PeerLayer[] {
   return model.layers.slice(0, -1).map((layer): PeerLayer => {
     switch (layer.kind) {
       case 'dense':
-        if (layer.activation !== 'relu') throw new RangeError('the peer builds relu hidden layers');
+        if (layer.activation !== 'relu' || layer.kernelRegularizer !== undefined) throw new RangeError('the peer builds unregularized relu hidden layers');
         return { kind: 'dense', units: layer.units };
       case 'batchNorm':
         return { kind: 'batchNorm' };

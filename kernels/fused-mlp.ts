@@ -342,3 +342,6 @@ export function adamax(w: usize, g: usize, m: usize, u: usize, count: i32, beta1
 export { scaleByMask, batchNormTrain, batchNormInfer, batchNormBackward } from './regularization-layers';
 export { binaryCrossentropy } from './classification-losses';
 export { im2col, col2im, maxPoolForward, maxPoolBackward, averagePoolForward, averagePoolBackward } from './conv-layers';
+export { softmaxRows, softmaxGrad, categoricalCrossentropy, accuracy } from './softmax-classification';
+export { l1l2Penalty, addL1L2Grad } from './weight-penalties';
+export { layerNormForward, layerNormBackward } from './layer-normalization';

@@ -37,6 +37,15 @@ const dataset = z.discriminatedUnion('kind', [
     validationSplit: finite,
   }),
   z.strictObject({ kind: z.literal('two-spirals'), samples: positiveInt, noise: finite, seed: z.number().int(), validationSplit: finite }),
+  z.strictObject({
+    kind: z.literal('synthetic-classification'),
+    samples: positiveInt,
+    features: positiveInt,
+    classes: positiveInt.max(1_000),
+    oneHot: z.boolean(),
+    seed: z.number().int(),
+    validationSplit: finite,
+  }),
   z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: z.string().min(1), standardize: z.boolean() }),
   z.strictObject({
     kind: z.literal('npz'),
@@ -50,12 +59,13 @@ const dataset = z.discriminatedUnion('kind', [
 ]);
 
 const layer = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('dense'), units: positiveInt, activation }),
+  z.strictObject({ kind: z.literal('dense'), units: positiveInt, activation, kernelRegularizer: z.strictObject({ l1: finite, l2: finite }).optional() }),
   z.strictObject({ kind: z.literal('dropout'), rate: finite }),
   z.strictObject({ kind: z.literal('batchNorm') }),
   z.strictObject({ kind: z.literal('conv2d'), filters: positiveInt, kernelSize: positiveInt, strides: positiveInt, padding: z.enum(['valid', 'same']), activation }),
   z.strictObject({ kind: z.enum(['maxPooling2d', 'averagePooling2d']), poolSize: positiveInt, strides: positiveInt, padding: z.enum(['valid', 'same']) }),
   z.strictObject({ kind: z.literal('flatten') }),
+  z.strictObject({ kind: z.literal('layerNorm') }),
 ]);
 
 const model = z.discriminatedUnion('kind', [

@@ -41,6 +41,16 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
         seed: dataset.seed,
         validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
       };
+    case 'synthetic-classification':
+      return {
+        kind: dataset.kind,
+        samples: dataset.samples,
+        features: dataset.features,
+        classes: dataset.classes,
+        oneHot: dataset.oneHot ?? false,
+        seed: dataset.seed,
+        validationSplit: dataset.validationSplit ?? SPEC_DEFAULTS.dataset.validationSplit,
+      };
     case 'csv': {
       const kind = dataset.location === 'shared' ? 'shared' : 'local';
       const ref = (path: string): FileRef => ({ kind, path: resolve(baseDir, path) });
@@ -69,7 +79,12 @@ function compileDataset(dataset: DatasetInput, baseDir: string): DatasetSpec {
 }
 
 function compileLayer(layer: LayerInput): LayerSpec {
-  if (layer.dense !== undefined) return { kind: 'dense', units: layer.dense, activation: layer.activation ?? SPEC_DEFAULTS.activation };
+  if (layer.dense !== undefined) {
+    const dense = { kind: 'dense' as const, units: layer.dense, activation: layer.activation ?? SPEC_DEFAULTS.activation };
+    // Written only when given, so specs without one compile (and hash) as before.
+    const regularizer = layer.kernelRegularizer;
+    return regularizer === undefined ? dense : { ...dense, kernelRegularizer: { l1: regularizer.l1 ?? 0, l2: regularizer.l2 ?? 0 } };
+  }
   if (layer.dropout !== undefined) return { kind: 'dropout', rate: layer.dropout };
   if (layer.conv2d !== undefined) {
     const { filters, kernelSize, strides, padding, activation } = layer.conv2d;
@@ -81,6 +96,7 @@ function compileLayer(layer: LayerInput): LayerSpec {
     return { kind: 'averagePooling2d', poolSize: layer.averagePooling2d.poolSize, strides: layer.averagePooling2d.strides ?? layer.averagePooling2d.poolSize, padding: layer.averagePooling2d.padding ?? 'valid' };
   }
   if (layer.flatten !== undefined) return { kind: 'flatten' };
+  if (layer.layerNorm !== undefined) return { kind: 'layerNorm' };
   return { kind: 'batchNorm' };
 }
 

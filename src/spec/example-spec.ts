@@ -8,6 +8,7 @@ name: mlp-plateau
 workload:
   # Built in: synthetic-regression {samples, features, noise?, seed, validationSplit?}
   #           two-spirals {samples, noise?, seed, validationSplit?}
+  #           synthetic-classification {samples, features, classes, oneHot?, seed, validationSplit?}
   # Or your data: { kind: csv, train: data/train.csv, validation: data/val.csv, target: y }
   # or NumPy arrays: { kind: npz, train: data/train.npz, x: x, y: y } (np.savez; validation optional)
   # (paths are relative to this file; features are z-scored with the training file's

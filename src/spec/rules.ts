@@ -107,6 +107,19 @@ export const dropoutRate = numberOf('a dropout rate in [0, 1)').refine(
   rule('a number in [0, 1)', 'a dropout rate must be in [0, 1)'),
 );
 
+/** Classes of a synthetic-classification dataset. */
+export const MAX_CLASSES = 1_000;
+
+export const classCount = numberOf('a class count (a whole number from 2 to 1000)').refine(
+  (n) => Number.isInteger(n) && n >= 2 && n <= MAX_CLASSES,
+  rule(`a whole number from 2 to ${MAX_CLASSES}`, `classes must be a whole number from 2 to ${MAX_CLASSES}`),
+);
+
+/** A kernel regularizer's l1 or l2 factor. */
+export function penaltyFactor(what: string): z.ZodNumber {
+  return nonNegative(what);
+}
+
 const MAX_SEED = 0xffff_ffff;
 
 export const seed = numberOf('a seed (an integer in [0, 4294967295])').refine(

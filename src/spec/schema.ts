@@ -7,6 +7,7 @@ import {
   axisDomain,
   searchCount,
   searchMethod,
+  classCount,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -20,6 +21,7 @@ import {
   objectiveUse,
   optimizer,
   padding,
+  penaltyFactor,
   plateauMode,
   positiveInteger,
   rule,
@@ -56,6 +58,17 @@ const syntheticImagesDataset = z.strictObject({
   validationSplit: validationSplit.optional(),
 });
 
+const syntheticClassificationDataset = z.strictObject({
+  kind: z.literal('synthetic-classification'),
+  samples: positiveInteger('samples'),
+  features: positiveInteger('features'),
+  classes: classCount,
+  /** y as one column of class labels (default, for sparseCategoricalCrossentropy) or one-hot rows (categoricalCrossentropy). */
+  oneHot: z.boolean().optional(),
+  seed,
+  validationSplit: validationSplit.optional(),
+});
+
 const csvDataset = z.strictObject({
   kind: z.literal('csv'),
   train: nonEmptyString('a CSV file path'),
@@ -78,12 +91,12 @@ const npzDataset = z.strictObject({
   location: z.enum(['client', 'shared']).optional(),
 });
 
-const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, syntheticImagesDataset, csvDataset, npzDataset], {
+const dataset = z.discriminatedUnion('kind', [syntheticRegressionDataset, twoSpiralsDataset, syntheticImagesDataset, syntheticClassificationDataset, csvDataset, npzDataset], {
   // zod types this map as union-only, but a non-mapping arrives here as invalid_type too.
-  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | synthetic-images | csv | npz, … }'),
+  error: (issue) => (issue.code === 'invalid_union' ? undefined : 'expected a dataset: { kind: synthetic-regression | two-spirals | synthetic-classification | synthetic-images | csv | npz, … }'),
 });
 
-const LAYER_FORMS = '{dense: <units>, activation: <name>}, {dropout: <rate>}, batchNorm, {conv2d: {filters, kernelSize, …}}, {maxPooling2d: {poolSize}}, {averagePooling2d: {poolSize}} or flatten';
+const LAYER_FORMS = '{dense: <units>, activation: <name>, kernelRegularizer: {l1, l2}}, {dropout: <rate>}, batchNorm, layerNorm, {conv2d: {filters, kernelSize, …}}, {maxPooling2d: {poolSize}}, {averagePooling2d: {poolSize}} or flatten';
 
 /** conv2d's options: a square kernel, equal strides (default 1), padding valid (default) or same. */
 const conv2dOptions = z.strictObject({
@@ -101,8 +114,19 @@ const poolingOptions = z.strictObject({
   padding: padding.optional(),
 });
 
-const LAYER_KEYS = ['dense', 'dropout', 'batchNorm', 'conv2d', 'maxPooling2d', 'averagePooling2d', 'flatten'] as const;
+const LAYER_KEYS = ['dense', 'dropout', 'batchNorm', 'layerNorm', 'conv2d', 'maxPooling2d', 'averagePooling2d', 'flatten'] as const;
 const LAYER_KEY_LIST = `${LAYER_KEYS.slice(0, -1).join(', ')} or ${LAYER_KEYS[LAYER_KEYS.length - 1] ?? ''}`;
+
+/** tfjs-layers' l1l2: either factor may be left out (0). */
+const kernelRegularizer = z
+  .strictObject(
+    { l1: penaltyFactor('kernelRegularizer.l1').optional(), l2: penaltyFactor('kernelRegularizer.l2').optional() },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'expected a kernel regularizer: {l1: <factor>, l2: <factor>}' : undefined) },
+  )
+  .refine((value) => value.l1 !== undefined || value.l2 !== undefined, rule('l1 or l2', 'a kernelRegularizer needs l1 or l2 (or both)'));
+
+/** Keys that belong to a dense layer only. */
+const DENSE_OPTIONS = ['activation', 'kernelRegularizer'] as const;
 
 /** One mapping with the keys of every layer form; exactly one form's key must be present. */
 const layerMapping = z
@@ -111,11 +135,13 @@ const layerMapping = z
       dense: positiveInteger('dense units').optional(),
       activation: activation.optional(),
       dropout: dropoutRate.optional(),
+      kernelRegularizer: kernelRegularizer.optional(),
       batchNorm: z.strictObject({}).nullable().optional(),
       conv2d: conv2dOptions.optional(),
       maxPooling2d: poolingOptions.optional(),
       averagePooling2d: poolingOptions.optional(),
       flatten: z.strictObject({}).nullable().optional(),
+      layerNorm: z.strictObject({}).nullable().optional(),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? `expected a layer: ${LAYER_FORMS}` : undefined) },
   )
@@ -127,13 +153,15 @@ const layerMapping = z
         input: layer,
         ...rule(`exactly one of ${LAYER_KEYS.join(', ')}`, `a layer needs exactly one of ${LAYER_KEY_LIST} (found ${forms.length === 0 ? 'none' : forms.join(' and ')})`),
       });
-    } else if (layer.activation !== undefined && layer.dense === undefined) {
-      context.addIssue({ code: 'custom', input: layer, path: ['activation'], ...rule('activation only on a dense layer', 'activation belongs to a dense layer') });
+    } else if (layer.dense === undefined) {
+      for (const option of DENSE_OPTIONS) {
+        if (layer[option] !== undefined) context.addIssue({ code: 'custom', input: layer, path: [option], ...rule(`${option} only on a dense layer`, `${option} belongs to a dense layer`) });
+      }
     }
   });
 
-/** `- batchNorm` and `- flatten` (bare words) are shorthand for `- {batchNorm: {}}` and `- {flatten: {}}`. */
-const layer = z.preprocess((value) => (value === 'batchNorm' || value === 'flatten' ? { [value]: {} } : value), layerMapping);
+/** `- batchNorm`, `- layerNorm` and `- flatten` (bare words) are shorthand for `- {batchNorm: {}}` and so on. */
+const layer = z.preprocess((value) => (value === 'batchNorm' || value === 'layerNorm' || value === 'flatten' ? { [value]: {} } : value), layerMapping);
 
 const model = z
   .strictObject(

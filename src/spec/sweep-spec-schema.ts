@@ -7,6 +7,7 @@ import {
   arrayKey,
   compiledAxisDomain,
   searchCount,
+  classCount,
   decayFactor,
   dropoutRate,
   epochCount,
@@ -19,6 +20,7 @@ import {
   objectiveUse,
   optimizer,
   padding,
+  penaltyFactor,
   plateauMode,
   positiveInteger,
   rule,
@@ -52,6 +54,15 @@ const dataset = z.discriminatedUnion('kind', [
     seed,
     validationSplit,
   }),
+  z.strictObject({
+    kind: z.literal('synthetic-classification'),
+    samples: positiveInteger('samples'),
+    features: positiveInteger('features'),
+    classes: classCount,
+    oneHot: z.boolean(),
+    seed,
+    validationSplit,
+  }),
   z.strictObject({ kind: z.literal('csv'), train: remoteFileRefSchema, validation: remoteFileRefSchema, target: nonEmptyString('the target column name'), standardize: z.boolean() }),
   z.strictObject({
     kind: z.literal('npz'),
@@ -65,12 +76,18 @@ const dataset = z.discriminatedUnion('kind', [
 ]);
 
 const layer = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('dense'), units: positiveInteger('dense units'), activation }),
+  z.strictObject({
+    kind: z.literal('dense'),
+    units: positiveInteger('dense units'),
+    activation,
+    kernelRegularizer: z.strictObject({ l1: penaltyFactor('kernelRegularizer.l1'), l2: penaltyFactor('kernelRegularizer.l2') }).optional(),
+  }),
   z.strictObject({ kind: z.literal('dropout'), rate: dropoutRate }),
   z.strictObject({ kind: z.literal('batchNorm') }),
   z.strictObject({ kind: z.literal('conv2d'), filters: positiveInteger('conv2d filters'), kernelSize: positiveInteger('kernelSize'), strides: positiveInteger('strides'), padding, activation }),
   z.strictObject({ kind: z.enum(['maxPooling2d', 'averagePooling2d']), poolSize: positiveInteger('poolSize'), strides: positiveInteger('strides'), padding }),
   z.strictObject({ kind: z.literal('flatten') }),
+  z.strictObject({ kind: z.literal('layerNorm') }),
 ]);
 
 const model = z.discriminatedUnion('kind', [

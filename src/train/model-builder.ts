@@ -1,7 +1,7 @@
 // The trial's model: built from the spec's layer list (input shape from the dataset) or from a
 // tfjs model.json, with initial weights fixed by the seed, then compiled with the workload's
 // loss, metrics and optimizer at the trial's initial learning rate.
-import { initializers, layers, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
+import { initializers, layers, regularizers, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
 import { losses, type Optimizer, type Tensor } from '@tensorflow/tfjs-core';
 import { dirname, resolve } from 'node:path';
 import { fileRefDisplayName } from '../artifacts/file-ref.js';
@@ -37,6 +37,7 @@ function layerFor(spec: LayerSpec, index: number, seed: number, inputShape: numb
         activation: spec.activation,
         kernelInitializer: initializers.glorotUniform({ seed: deriveSeed(seed, index) }),
         biasInitializer: 'zeros',
+        ...(spec.kernelRegularizer === undefined ? {} : { kernelRegularizer: regularizers.l1l2(spec.kernelRegularizer) }),
       });
     case 'dropout':
       if (!(spec.rate >= 0 && spec.rate < 1)) throw new ModelError(`layer ${index + 1}: dropout rate ${spec.rate} — expected [0, 1)`);
@@ -62,6 +63,9 @@ function layerFor(spec: LayerSpec, index: number, seed: number, inputShape: numb
       return layers.averagePooling2d({ ...input, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding, dataFormat: 'channelsLast' });
     case 'flatten':
       return layers.flatten(input);
+    case 'layerNorm':
+      // tfjs-layers' defaults: axis −1, ε 1e-3, γ ones and β zeros, both trained.
+      return layers.layerNormalization(input);
   }
 }
 

@@ -35,6 +35,19 @@ export type DatasetSpec =
       readonly validationSplit: number;
     }
   | {
+      /**
+       * Seeded Gaussian blobs, one per class: `classes` centres, each sample near its class's centre.
+       * y holds the class label (0 … classes − 1), or with `oneHot` one column per class.
+       */
+      readonly kind: 'synthetic-classification';
+      readonly samples: number;
+      readonly features: number;
+      readonly classes: number;
+      readonly oneHot: boolean;
+      readonly seed: number;
+      readonly validationSplit: number;
+    }
+  | {
       readonly kind: 'csv';
       readonly train: FileRef;
       readonly validation: FileRef;
@@ -58,14 +71,22 @@ export type DatasetSpec =
 
 export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'softplus' | 'softmax' | 'swish' | 'gelu';
 
+/** tfjs-layers' l1l2 regularizer: Σ l1·|w| + Σ l2·w² over a layer's kernel, added to the training loss. */
+export interface KernelRegularizerSpec {
+  readonly l1: number;
+  readonly l2: number;
+}
+
 export type LayerSpec =
-  | { readonly kind: 'dense'; readonly units: number; readonly activation: Activation }
+  | { readonly kind: 'dense'; readonly units: number; readonly activation: Activation; readonly kernelRegularizer?: KernelRegularizerSpec }
   | { readonly kind: 'dropout'; readonly rate: number }
   | { readonly kind: 'batchNorm' }
   /** tfjs-layers' conv2d on NHWC images: a square kernel, equal strides, a kernel [k, k, inC, filters] and a bias. */
   | { readonly kind: 'conv2d'; readonly filters: number; readonly kernelSize: number; readonly strides: number; readonly padding: Padding; readonly activation: Activation }
   | { readonly kind: 'maxPooling2d' | 'averagePooling2d'; readonly poolSize: number; readonly strides: number; readonly padding: Padding }
-  | { readonly kind: 'flatten' };
+  | { readonly kind: 'flatten' }
+  /** tfjs-layers' layerNormalization (axis −1, ε 1e-3, trained γ and β). */
+  | { readonly kind: 'layerNorm' };
 
 /** tfjs's padding modes: 'valid' (no padding) or 'same' (output size ⌈input / stride⌉). */
 export type Padding = 'valid' | 'same';

@@ -15,7 +15,7 @@ const result = {
 };
 
 /** A part of one physical member (a 2-float network) holding trials a and b, handed off after 2 batches of epoch 4. */
-function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly string[]; batchesDone?: number; epochLosses?: Float32Array } = {}): unknown {
+function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly string[]; batchesDone?: number; epochLosses?: Float32Array; epochAccuracies?: Float32Array } = {}): unknown {
   const ids = overrides.ids ?? ['a', 'b'];
   return {
     epochsDone: 3,
@@ -29,7 +29,7 @@ function part(overrides: { slot?: number; rates?: Float32Array; ids?: readonly s
       lrReductions: [2],
       scheduler: { best: Number.POSITIVE_INFINITY, wait: 1, cooldownCounter: 0 },
     })),
-    engine: { kind: 'kernel', count: 1, floatsPerMember: 2, blocks: new Float32Array(6), rates: overrides.rates ?? new Float32Array([0.005]), accBeta1: 0.729, accBeta2: 0.997, epochLosses: overrides.epochLosses ?? new Float32Array([0.4, Number.NaN]), epochBatchSizes: [32, 32] },
+    engine: { kind: 'kernel', count: 1, floatsPerMember: 2, blocks: new Float32Array(6), rates: overrides.rates ?? new Float32Array([0.005]), accBeta1: 0.729, accBeta2: 0.997, epochLosses: overrides.epochLosses ?? new Float32Array([0.4, Number.NaN]), ...(overrides.epochAccuracies === undefined ? {} : { epochAccuracies: overrides.epochAccuracies }), epochBatchSizes: [32, 32] },
   };
 }
 
@@ -49,6 +49,12 @@ describe('worker protocol', () => {
   it('refuses a part whose unfinished epoch\'s losses do not match its batches done', () => {
     expect(decodeParentMessage({ type: 'run-part', part: part({ batchesDone: 3 }), files: {} })).toMatchObject({ ok: false });
     expect(decodeParentMessage({ type: 'run-part', part: part({ epochLosses: new Float32Array(1) }), files: {} })).toMatchObject({ ok: false });
+  });
+
+  it('decodes a part carrying the unfinished epoch\'s batch accuracies, and refuses one whose accuracies do not match its losses', () => {
+    const decoded = decodeParentMessage({ type: 'run-part', part: part({ epochAccuracies: new Float32Array([0.5, 0.25]) }), files: {} });
+    expect(decoded.ok && decoded.message.type === 'run-part' ? Array.from(decoded.message.part.engine.epochAccuracies ?? []) : []).toEqual([0.5, 0.25]);
+    expect(decodeParentMessage({ type: 'run-part', part: part({ epochAccuracies: new Float32Array(1) }), files: {} })).toMatchObject({ ok: false });
   });
 
   it('decodes split requests and their answers', () => {

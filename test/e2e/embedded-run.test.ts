@@ -35,7 +35,7 @@ describe('plateau run', () => {
     const run = spawnPlateau(['run', spec, '--agents', '1', '--backend', 'cpu', '--out', join(dir, 'out')]);
     expect(await run.exited(), run.stderr()).toBe(0);
     const lines = run.stderr().split(/\r?\n/).filter((line) => line.includes('Not fused'));
-    expect(lines).toEqual(['Not fused: loss huberLoss is not fusable yet (fusable: meanSquaredError, meanAbsoluteError, binaryCrossentropy); each trial trains alone through tfjs model.fit']);
+    expect(lines).toEqual(['Not fused: loss huberLoss is not fusable yet (fusable: meanSquaredError, meanAbsoluteError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy); each trial trains alone through tfjs model.fit']);
   });
 
   it('refuses a bad spec before anything runs, naming file, path and line, with exit code 2', async () => {

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLE_SPEC_YAML } from '../../src/spec/example-spec.js';
 import { loadSweepSpecFile, parseSweepSpec, parseSweepSpecJson } from '../../src/spec/load.js';
 import { SpecError } from '../../src/spec/spec-error.js';
+import { expandGrid } from '../../src/spec/grid.js';
+import { notFusableReason } from '../../src/train/fused/fused-runner.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures');
 const examples = resolve(import.meta.dirname, '../../examples');
@@ -128,6 +130,13 @@ describe('the shipped specs', () => {
     const spec = loadSweepSpecFile(join(examples, 'quick.yaml'));
     expect(spec.grid).toEqual({ learningRate: [0.003, 0.01, 0.03], factor: [0.2, 0.5], patience: [2, 4] });
     expect(spec.workload.epochs).toBe(20);
+  });
+
+  it('examples/classify.yaml validates, and every trial of it is fusable on the kernels', async () => {
+    const spec = loadSweepSpecFile(join(examples, 'classify.yaml'));
+    expect(spec.workload.dataset).toMatchObject({ kind: 'synthetic-classification', classes: 5, oneHot: false });
+    expect(spec.workload.model).toMatchObject({ layers: expect.arrayContaining([{ kind: 'layerNorm' }, { kind: 'dense', units: 32, activation: 'relu', kernelRegularizer: { l1: 0, l2: 1e-4 } }]) });
+    expect(await Promise.all(expandGrid(spec).map((trial) => notFusableReason(trial)))).toEqual(new Array(12).fill(undefined));
   });
 });
 

@@ -7,6 +7,7 @@ import { loadCsvDataset } from './csv.js';
 import { loadNpzDataset } from './npz.js';
 import type { LoadedDataset } from './loaded-dataset.js';
 import { syntheticImages } from './synthetic-images.js';
+import { syntheticClassification } from './synthetic-classification.js';
 import { syntheticRegression } from './synthetic-regression.js';
 import { twoSpirals } from './two-spirals.js';
 
@@ -28,6 +29,8 @@ async function load(spec: DatasetSpec, files: FileResolver): Promise<LoadedDatas
       return twoSpirals(spec);
     case 'synthetic-images':
       return syntheticImages(spec);
+    case 'synthetic-classification':
+      return syntheticClassification(spec);
     case 'csv':
       return loadCsvDataset(spec, files);
     case 'npz':

@@ -39,6 +39,8 @@ export interface KernelEngineState {
    * The epoch's logged loss is taken over all its batches, wherever each was trained.
    */
   readonly epochLosses: Float32Array;
+  /** Where the workload logs acc: the unfinished epoch's batch accuracies, in `epochLosses`' layout. */
+  readonly epochAccuracies?: Float32Array;
   /** Rows of each batch in `epochLosses`. */
   readonly epochBatchSizes: readonly number[];
   /** Optimizer step state every member shares (β powers: all members took the same steps). */

@@ -20,6 +20,8 @@ export interface FusedEngineOptions {
    * KernelBundle trains those); absent, the network is the dense layers of `activations`.
    */
   readonly layers?: readonly LayerSpec[];
+  /** The workload's extra metrics (only KernelBundle computes any: accuracy, logged as acc / val_acc). */
+  readonly metrics?: readonly string[];
   /** The trials' seed (a bundle's members share it): where dropout masks come from (seeded-dropout.ts). */
   readonly seed?: number;
   /**
@@ -47,6 +49,12 @@ export interface FusedEngine {
   takeEpochLosses(): Promise<{ readonly losses: Float32Array; readonly batchSizes: number[] }>;
   /** Every member's mean loss on each validation batch: `means[m · B + b]`, B = validationBatchSizes.length. */
   validationMeans(): Promise<Float32Array>;
+  /**
+   * Where the workload logs acc (KernelBundle only): the batch accuracies of the epoch
+   * takeEpochLosses just took, in its layout, and of the last validationMeans() pass, in its.
+   */
+  takeEpochAccuracies?(): Float32Array;
+  validationAccuracies?(): Float32Array;
   /** From the next step on, member m trains at `rates[m]` (float32 values). */
   setLearningRates(rates: readonly number[]): void;
   /**

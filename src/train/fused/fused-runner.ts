@@ -67,14 +67,30 @@ export interface RunFusedTrialsOptions {
 
 export type FusedEngineChoice = 'auto' | 'tfjs' | 'kernel';
 
+/** What the engines are chosen by: the network, its loss and the metrics it logs. */
+interface EngineWorkload {
+  readonly layers: readonly LayerSpec[];
+  readonly loss: LossName;
+  readonly metrics: readonly string[];
+}
+
+/** Losses the tfjs-ops engine (FusedBundle) computes per member. */
+const TFJS_ENGINE_LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy'];
+
 /**
  * Why the tfjs-ops engine (FusedBundle) cannot train this network, or undefined when it can: it
- * stacks dense layers only.
+ * stacks unregularized dense layers only, with the regression and binary losses, and logs no metric.
  */
-function tfjsEngineBlocker(layers: readonly LayerSpec[]): string | undefined {
-  const index = layers.findIndex((layer) => layer.kind !== 'dense');
+function tfjsEngineBlocker({ layers, loss, metrics }: EngineWorkload): string | undefined {
+  const index = layers.findIndex((layer) => layer.kind !== 'dense' || layer.kernelRegularizer !== undefined);
   const layer = layers[index];
-  return layer === undefined ? undefined : `layer ${index + 1} is ${layer.kind}: only the wasm kernels train ${layer.kind} fused`;
+  if (layer !== undefined) {
+    if (layer.kind === 'dense') return `layer ${index + 1} has a kernel regularizer: only the wasm kernels train regularizers fused`;
+    return `layer ${index + 1} is ${layer.kind}: only the wasm kernels train ${layer.kind} fused`;
+  }
+  if (!TFJS_ENGINE_LOSSES.includes(loss)) return `only the wasm kernels train loss ${loss} fused`;
+  if (metrics.length > 0) return `only the wasm kernels log metrics (${metrics.join(', ')}) fused`;
+  return undefined;
 }
 
 /**
@@ -83,11 +99,11 @@ function tfjsEngineBlocker(layers: readonly LayerSpec[]): string | undefined {
  * the kernels on any backend for the layers only they train (dropout, batchNorm). A forced
  * 'kernel' is always granted (KernelBundle then refuses a network it lacks a kernel for).
  */
-function chooseEngine(choice: FusedEngineChoice, backend: string, layers: readonly LayerSpec[], loss: LossName): { engine: 'tfjs' | 'kernel' } | { blocker: string } {
+function chooseEngine(choice: FusedEngineChoice, backend: string, workload: EngineWorkload): { engine: 'tfjs' | 'kernel' } | { blocker: string } {
   if (choice === 'kernel') return { engine: 'kernel' };
-  const tfjsBlocker = tfjsEngineBlocker(layers);
+  const tfjsBlocker = tfjsEngineBlocker(workload);
   if (choice === 'tfjs') return tfjsBlocker === undefined ? { engine: 'tfjs' } : { blocker: tfjsBlocker };
-  const kernelBlocked = kernelBlocker(layers, loss);
+  const kernelBlocked = kernelBlocker(workload.layers, workload.loss, workload.metrics);
   if (kernelBlocked === undefined && (backend === 'wasm' || tfjsBlocker !== undefined)) return { engine: 'kernel' };
   if (tfjsBlocker === undefined) return { engine: 'tfjs' };
   return { blocker: `${tfjsBlocker}, and the kernels cannot: ${kernelBlocked ?? ''}` };
@@ -154,7 +170,7 @@ export async function trainsOnKernels(spec: TrialSpec, backend: BackendName, fil
   if (fusionBlocker(spec) !== undefined) return false;
   const resolved = await fusedNetwork(spec, files).catch(() => undefined);
   if (resolved === undefined || 'unsupported' in resolved) return false;
-  const choice = chooseEngine('auto', backend, resolved.network.layers, spec.workload.loss);
+  const choice = chooseEngine('auto', backend, { layers: resolved.network.layers, loss: spec.workload.loss, metrics: spec.workload.metrics });
   return 'engine' in choice && choice.engine === 'kernel';
 }
 
@@ -169,7 +185,7 @@ export async function notFusableReason(spec: TrialSpec, files?: FileResolver): P
   const resolved = await fusedNetwork(spec, files).catch(() => undefined);
   if (resolved === undefined) return undefined;
   if ('unsupported' in resolved) return resolved.unsupported;
-  const choice = chooseEngine('auto', 'wasm', resolved.network.layers, spec.workload.loss);
+  const choice = chooseEngine('auto', 'wasm', { layers: resolved.network.layers, loss: spec.workload.loss, metrics: spec.workload.metrics });
   return 'blocker' in choice ? choice.blocker : undefined;
 }
 
@@ -195,7 +211,7 @@ export async function runFusedTrials(specs: readonly TrialSpec[], options: RunFu
   if (lead === undefined) return [];
   // Refused before training (the worker then trains them one by one, and logs why once).
   const network = await bundleNetwork(specs, options.files);
-  const planned = chooseEngine(options.engine ?? 'auto', backend, network.layers, lead.workload.loss);
+  const planned = chooseEngine(options.engine ?? 'auto', backend, { layers: network.layers, loss: lead.workload.loss, metrics: lead.workload.metrics });
   if ('blocker' in planned) throw new NotFusableError(specs.map((spec) => spec.id), planned.blocker);
 
   const untrained = new Map<string, TrialResult>();
@@ -366,12 +382,12 @@ async function trainChunk(members: readonly FusedMember[], network: FusedNetwork
   const slots = start.sources.map((_, s) => members[start.memberSlots.indexOf(s)] ?? first);
   const { layers } = network;
   const activations = denseActivations(layers);
-  const engine = engineOrThrow(chooseEngine(options.engine ?? 'auto', getBackend(), layers, workload.loss));
+  const engine = engineOrThrow(chooseEngine(options.engine ?? 'auto', getBackend(), { layers, loss: workload.loss, metrics: workload.metrics }));
   // The wasm backend runs batched matMuls as a scalar loop; wide 2-D products run on XNNPACK.
   const plan = getBackend() === 'wasm' ? 'gemm' : 'batched';
   const bundle: FusedEngine = await withInitialWeights(slots, data, options.files, (memberWeights) => {
     const common = { data, batchSize, loss: workload.loss, optimizer: workload.optimizer, activations, memberWeights, learningRates: start.rates };
-    return engine === 'kernel' ? new KernelBundle({ ...common, layers, seed: first.spec.seed, ...dropoutSeeds(network) }) : new FusedBundle({ ...common, plan });
+    return engine === 'kernel' ? new KernelBundle({ ...common, layers, metrics: workload.metrics, seed: first.spec.seed, ...dropoutSeeds(network) }) : new FusedBundle({ ...common, plan });
   });
   logger.debug('fused.bundle', { members: members.length, slots: bundle.memberCount, backend, engine, ...(engine === 'tfjs' ? { plan } : {}) });
   // `epoch`: the epochs finished when the slots took this shape (they train from the next one on).
@@ -425,6 +441,7 @@ function resumedEngine(state: EngineState, spec: TrialSpec, network: FusedNetwor
     optimizer: workload.optimizer,
     activations: denseActivations(network.layers),
     layers: network.layers,
+    metrics: workload.metrics,
     seed: spec.seed,
     ...dropoutSeeds(network),
     state,
@@ -488,16 +505,22 @@ async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger
       }
     }
     const { losses, batchSizes } = await bundle.takeEpochLosses();
+    const accuracies = bundle.takeEpochAccuracies?.();
     const validation = await bundle.validationMeans();
+    const validationAccuracies = bundle.validationAccuracies?.();
     const k = bundle.memberCount;
     const validationBatches = bundle.validationBatchSizes.length;
     const slotLogs = Array.from({ length: k }, (_, m): Readonly<Record<string, number>> => {
       const slotLosses = Float32Array.from(batchSizes, (_, b) => losses[b * k + m] ?? Number.NaN);
       const trained = trainingEpochLoss(slotLosses, batchSizes);
-      // A member whose batch loss went NaN/Inf would have stopped there, unvalidated.
-      return trained.stoppedAfterBatch === undefined
-        ? { loss: trained.loss, val_loss: validationLoss(validation.subarray(m * validationBatches, (m + 1) * validationBatches), bundle.validationBatchSizes) }
-        : { loss: trained.loss };
+      // acc is averaged over the epoch's batches as the loss is (tfjs-layers' BaseLogger and testLoop treat every log alike).
+      const slotAccuracies = accuracies === undefined || accuracies.length === 0 ? undefined : Float32Array.from(batchSizes, (_, b) => accuracies[b * k + m] ?? Number.NaN);
+      const ownValidation = (values: Float32Array): number => validationLoss(values.subarray(m * validationBatches, (m + 1) * validationBatches), bundle.validationBatchSizes);
+      // A member whose batch loss went NaN/Inf would have stopped there, unvalidated (its acc counts the same batches).
+      const trainedAccuracy: Record<string, number> = slotAccuracies === undefined ? {} : { acc: trainingEpochLoss(slotAccuracies.subarray(0, (trained.stoppedAfterBatch ?? batchSizes.length - 1) + 1), batchSizes).loss };
+      if (trained.stoppedAfterBatch !== undefined) return { loss: trained.loss, ...trainedAccuracy };
+      const validated: Record<string, number> = validationAccuracies === undefined || validationAccuracies.length === 0 ? {} : { val_acc: ownValidation(validationAccuracies) };
+      return { loss: trained.loss, ...trainedAccuracy, val_loss: ownValidation(validation), ...validated };
     });
     const now = performance.now();
     training.forEach((member, j) => {

@@ -115,6 +115,27 @@ describe('runFusedTrials with a handoff', () => {
     expect(inSpecOrder(specs, giver, resumed).map(reported)).toEqual(whole.map(reported));
   });
 
+  it('a softmax classifier logging accuracy carries its batch accuracies mid-epoch and resumes to what the unsplit bundle reports, bit for bit', async () => {
+    const specs = bundle(
+      {
+        epochs: 6,
+        dataset: { kind: 'synthetic-classification', samples: 200, features: 6, classes: 4, oneHot: false, seed: 3, validationSplit: 0.25 },
+        model: { kind: 'layers', layers: [{ kind: 'dense', units: 12, activation: 'relu', kernelRegularizer: { l1: 0, l2: 0.001 } }, { kind: 'layerNorm' }, { kind: 'dense', units: 4, activation: 'softmax' }] },
+        loss: 'sparseCategoricalCrossentropy',
+        metrics: ['accuracy'],
+      },
+      PARTING,
+    );
+    const whole = await runFusedTrials(specs, wasm);
+    // 150 training rows in batches of 32: 5 an epoch; the part leaves before batch 2 of epoch 1.
+    const { part, giver } = await splitOnce(specs, 7);
+    expect([part.epochsDone, part.batchesDone]).toEqual([1, 2]);
+    expect(part.engine.epochAccuracies).toHaveLength(part.engine.epochLosses.length);
+    const resumed = await resumeFusedTrials(structuredClone(part), wasm);
+    expect(inSpecOrder(specs, giver, resumed).map(reported)).toEqual(whole.map(reported));
+    expect(whole[0]?.history[0]?.['val_acc']).toBeGreaterThan(0);
+  });
+
   it('carries the unfinished epoch\'s batch losses of its physical members when it leaves mid-epoch', async () => {
     const { part } = await splitOnce(partingBundle());
     expect(part.engine.epochBatchSizes).toEqual([32]);

@@ -69,9 +69,27 @@ describe('fusionBlocker', () => {
     expect(fusionBlocker(spec)).toBeUndefined();
   });
 
+  it('accepts softmax with sparse categorical cross-entropy, accuracy, a kernel regularizer and layerNorm', () => {
+    const spec = trialSpec({
+      workload: {
+        model: {
+          kind: 'layers',
+          layers: [
+            { kind: 'dense', units: 4, activation: 'relu', kernelRegularizer: { l1: 0, l2: 0.01 } },
+            { kind: 'layerNorm' },
+            { kind: 'dense', units: 3, activation: 'softmax' },
+          ],
+        },
+        loss: 'sparseCategoricalCrossentropy',
+        metrics: ['accuracy'],
+      },
+    });
+    expect(fusionBlocker(spec)).toBeUndefined();
+  });
+
   it.each<[string, TrialSpec]>([
     ['huberLoss', trialSpec({ workload: { loss: 'huberLoss' } })],
-    ['metrics', trialSpec({ workload: { metrics: ['mse'] } })],
+    ['metrics', trialSpec({ workload: { metrics: ['accuracy', 'mse'] } })],
   ])('refuses a trial with %s and gives it a key of its own', (what, spec) => {
     expect(fusionBlocker(spec)).toMatch(new RegExp(what === 'metrics' ? 'metrics' : what, 'i'));
     expect(fusionKey(spec)).toBe(`solo:${spec.id}`);

@@ -88,7 +88,7 @@ describe('kernel engine: where it applies', () => {
   it('fails the members, naming the activation, when asked for on a network it cannot train', async () => {
     const specs = bundle({ epochs: 1, loss: 'binaryCrossentropy', model: { kind: 'layers', layers: [{ kind: 'dense', units: 1, activation: 'softplus' }] } });
     const fused = await runFusedTrials(specs, { backend: 'cpu', engine: 'kernel' });
-    for (const result of fused) expect(result.outcome).toMatchObject({ status: 'failed', error: { message: 'activation softplus has no kernel' } });
+    for (const result of fused) expect(result.outcome).toMatchObject({ status: 'failed', error: { message: 'layer 1: activation softplus has no kernel' } });
   });
 });
 

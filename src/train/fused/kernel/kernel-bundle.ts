@@ -20,26 +20,50 @@ import { networkInput } from '../../layer-shapes.js';
 import { imageBackward, imageForward, isImageLayer, placeImageStage, planImageStage, transposedFloats, type ImageShape, type ImageStage, type ImageStagePlan } from './conv-stages.js';
 import { instantiateFusedMlpKernel, type FusedMlpKernel } from './kernel-module.js';
 
-/** Activation codes of kernels/fused-mlp.ts. */
-const ACTIVATION_CODES: Partial<Record<Activation, number>> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 };
-/** Loss codes of kernels/fused-mlp.ts's loss(); binaryCrossentropy has a function of its own (kernels/classification-losses.ts). */
-const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1, binaryCrossentropy: 2 };
+/** Activation codes of kernels/fused-mlp.ts; softmax (a row-wise op) runs after a linear biasActivate, in kernels/softmax-classification.ts. */
+const ACTIVATION_CODES: Partial<Record<Activation, number>> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3, softmax: 0 };
+/**
+ * Loss codes of kernels/fused-mlp.ts's loss(); the cross-entropies have functions of their own
+ * (kernels/classification-losses.ts, kernels/softmax-classification.ts).
+ */
+const LOSS_CODES: Partial<Record<LossName, number>> = { meanSquaredError: 0, meanAbsoluteError: 1, binaryCrossentropy: 2, categoricalCrossentropy: 3, sparseCategoricalCrossentropy: 4 };
 const BINARY_CROSSENTROPY = 2;
+const CATEGORICAL_CROSSENTROPY = 3;
+const SPARSE_CATEGORICAL_CROSSENTROPY = 4;
+
+/** The metrics the kernels compute: tfjs-layers' 'accuracy' (logged as acc / val_acc). */
+const KERNEL_METRICS: readonly string[] = ['accuracy', 'acc'];
+
+/** The accuracy tfjs-layers compiles 'accuracy' to (kernels/softmax-classification.ts's kinds). */
+export function accuracyKind(loss: LossName, outputs: number): number {
+  if (outputs === 1 || loss === 'binaryCrossentropy') return 0;
+  return loss === 'sparseCategoricalCrossentropy' ? 2 : 1;
+}
+
+/** tfjs-layers' LayerNormalization default ε. */
+const LAYER_NORM_EPSILON = 1e-3;
 
 /** tfjs-layers' BatchNormalization defaults (Keras's): moving averages with momentum 0.99, ε = 1e-3. */
 const BATCH_NORM_MOMENTUM = 0.99;
 const BATCH_NORM_EPSILON = 1e-3;
 
-/** Why the kernel engine cannot train this network, or undefined when it can (dense, dropout, batchNorm, conv2d, pooling and flatten layers). */
-export function kernelBlocker(layers: readonly LayerSpec[], loss: LossName): string | undefined {
+/**
+ * Why the kernel engine cannot train this network, or undefined when it can (dense layers with
+ * optional l1l2 kernel regularizers, dropout, batchNorm, layerNorm, conv2d, pooling and flatten
+ * layers; the accuracy metric).
+ */
+export function kernelBlocker(layers: readonly LayerSpec[], loss: LossName, metrics: readonly string[] = []): string | undefined {
   const index = layers.findIndex((layer) => (layer.kind === 'dense' || layer.kind === 'conv2d') && ACTIVATION_CODES[layer.activation] === undefined);
   const unsupported = layers[index];
-  if (unsupported?.kind === 'dense' || unsupported?.kind === 'conv2d') return `activation ${unsupported.activation} has no kernel`;
-  // batchNorm's kernel normalizes flat rows; on images (per channel over every pixel) it has none.
+  if (unsupported?.kind === 'dense' || unsupported?.kind === 'conv2d') return `layer ${index + 1}: activation ${unsupported.activation} has no kernel`;
+  // The normalization kernels normalize flat rows; on images (per channel or per pixel) they have none.
   const firstFlat = layers.findIndex((layer) => layer.kind === 'flatten' || layer.kind === 'dense');
-  const imageBatchNorm = layers.findIndex((layer, l) => layer.kind === 'batchNorm' && layers.slice(0, l).some((before) => before.kind === 'conv2d' || before.kind === 'maxPooling2d' || before.kind === 'averagePooling2d') && (firstFlat < 0 || l < firstFlat));
-  if (imageBatchNorm >= 0) return `layer ${imageBatchNorm + 1} is batchNorm on images: the kernels normalize flat rows only`;
+  const imageNorm = layers.findIndex((layer, l) => (layer.kind === 'batchNorm' || layer.kind === 'layerNorm') && layers.slice(0, l).some((before) => before.kind === 'conv2d' || before.kind === 'maxPooling2d' || before.kind === 'averagePooling2d') && (firstFlat < 0 || l < firstFlat));
+  const normLayer = layers[imageNorm];
+  if (normLayer !== undefined) return `layer ${imageNorm + 1} is ${normLayer.kind} on images: the kernels normalize flat rows only`;
   if (LOSS_CODES[loss] === undefined) return `loss ${loss} has no kernel`;
+  const metric = metrics.find((name) => !KERNEL_METRICS.includes(name));
+  if (metric !== undefined) return `metric ${metric} has no kernel (the kernels compute: accuracy)`;
   if (!layers.some((layer) => layer.kind === 'dense')) return 'the network has no dense layer';
   return undefined;
 }
@@ -57,7 +81,8 @@ export interface KernelResumeOptions extends KernelNetworkOptions {
 /** One layer of the network, with its float offsets in a member block and byte offsets of its work buffers. */
 type Stage =
   | ImageStage
-  | { readonly kind: 'dense'; readonly inputs: number; readonly units: number; readonly activation: number; readonly kernelAt: number; readonly biasAt: number; readonly out: number }
+  | (DensePlan & { readonly out: number })
+  | { readonly kind: 'layerNorm'; readonly units: number; readonly gammaAt: number; readonly betaAt: number; readonly xhat: number; readonly invStd: number; readonly out: number }
   | { readonly kind: 'dropout'; readonly units: number; readonly rate: number; readonly layerSeed: number; readonly mask: number; readonly out: number }
   | {
       readonly kind: 'batchNorm';
@@ -73,9 +98,24 @@ type Stage =
     };
 
 /** A stage's shape before its buffers are laid out. */
+interface DensePlan {
+  readonly kind: 'dense';
+  readonly inputs: number;
+  readonly units: number;
+  readonly activation: number;
+  /** A softmax output: biasActivate runs linear, then softmaxRows. */
+  readonly softmax: boolean;
+  readonly kernelAt: number;
+  readonly biasAt: number;
+  /** The kernel regularizer's float32 factors (0, 0 without one). */
+  readonly l1: number;
+  readonly l2: number;
+}
+
 type StagePlan =
   | ImageStagePlan
-  | { readonly kind: 'dense'; readonly inputs: number; readonly units: number; readonly activation: number; readonly kernelAt: number; readonly biasAt: number }
+  | DensePlan
+  | { readonly kind: 'layerNorm'; readonly units: number; readonly gammaAt: number; readonly betaAt: number }
   | { readonly kind: 'dropout'; readonly units: number; readonly rate: number; readonly layerSeed: number }
   | { readonly kind: 'batchNorm'; readonly units: number; readonly gammaAt: number; readonly betaAt: number; readonly meanAt: number; readonly varianceAt: number };
 
@@ -128,7 +168,18 @@ function planStages(layers: readonly LayerSpec[], featureCount: number, featureS
       case 'dense': {
         if (image !== undefined) throw new RangeError(`KernelBundle: layer ${index + 1} (dense) reads images: a flatten layer must come first`);
         const units = unitsOf(index);
-        const stage = { kind: 'dense' as const, inputs, units, activation: ACTIVATION_CODES[layer.activation] ?? 0, kernelAt: at, biasAt: at + inputs * units };
+        const regularizer = layer.kernelRegularizer;
+        const stage: DensePlan = {
+          kind: 'dense',
+          inputs,
+          units,
+          activation: ACTIVATION_CODES[layer.activation] ?? 0,
+          softmax: layer.activation === 'softmax',
+          kernelAt: at,
+          biasAt: at + inputs * units,
+          l1: f32(regularizer?.l1 ?? 0),
+          l2: f32(regularizer?.l2 ?? 0),
+        };
         at += inputs * units + units;
         inputs = units;
         return stage;
@@ -137,6 +188,11 @@ function planStages(layers: readonly LayerSpec[], featureCount: number, featureS
         return { kind: 'dropout', units: inputs, rate: layer.rate, layerSeed: dropoutSeedOf(index) };
       case 'batchNorm': {
         const stage = { kind: 'batchNorm' as const, units: inputs, gammaAt: at, betaAt: at + inputs, meanAt: -1, varianceAt: -1 };
+        at += 2 * inputs;
+        return stage;
+      }
+      case 'layerNorm': {
+        const stage = { kind: 'layerNorm' as const, units: inputs, gammaAt: at, betaAt: at + inputs };
         at += 2 * inputs;
         return stage;
       }
@@ -164,6 +220,16 @@ export class KernelBundle implements FusedEngine {
   private readonly scratch: Scratch;
   private readonly lossCode: number;
   private readonly epsilon: number;
+  /** The accuracy kind (accuracyKind) when the workload logs acc, else undefined. */
+  private readonly accuracy: number | undefined;
+  /** The network's output width. */
+  private readonly outputs: number;
+  /** Each training batch's accuracies (one per member), beside epochLosses, when the workload logs acc. */
+  private readonly epochAccuracies: Float32Array[] = [];
+  /** The last validationMeans() pass's accuracies, `[m · B + b]`. */
+  private lastValidationAccuracies = new Float32Array(0);
+  /** The last forward pass's accuracy (when the workload logs acc). */
+  private lastAccuracy = Number.NaN;
   private count: number;
   private rates: Float32Array;
   private readonly epochLosses: Float32Array[] = [];
@@ -177,11 +243,11 @@ export class KernelBundle implements FusedEngine {
 
   /** From initial weights and rates (FusedEngineOptions), or from an exported state (KernelResumeOptions). */
   constructor(start: FusedEngineOptions | KernelResumeOptions) {
-    const { data, batchSize, activations, loss, optimizer, seed } = start;
-    this.options = { data, batchSize, activations, loss, optimizer, ...(start.layers === undefined ? {} : { layers: start.layers }), ...(seed === undefined ? {} : { seed }) };
+    const { data, batchSize, activations, loss, optimizer, seed, metrics } = start;
+    this.options = { data, batchSize, activations, loss, optimizer, ...(start.layers === undefined ? {} : { layers: start.layers }), ...(seed === undefined ? {} : { seed }), ...(metrics === undefined ? {} : { metrics }) };
     // Without a layer list (a dense network given by its activations) the widths come from the initial weights.
     const layers: readonly LayerSpec[] = start.layers ?? activations.map((activation, l) => ({ kind: 'dense', activation, units: 'state' in start ? 0 : (start.memberWeights[0]?.[2 * l + 1]?.shape[0] ?? 0) }));
-    const blocker = kernelBlocker(layers, loss);
+    const blocker = kernelBlocker(layers, loss, start.metrics);
     if (blocker !== undefined) throw new RangeError(blocker);
     const hasDropout = layers.some((layer) => layer.kind === 'dropout');
     if (hasDropout && seed === undefined) throw new RangeError('KernelBundle: a network with dropout needs the trials\' seed');
@@ -204,7 +270,11 @@ export class KernelBundle implements FusedEngine {
     this.trainable = plan.trainable;
     const last = plan.stages[plan.stages.length - 1];
     if (last === undefined) throw new RangeError('KernelBundle: no layers');
-    if (last.units !== data.targetCount) throw new RangeError(`KernelBundle: the network has ${last.units} outputs for ${data.targetCount} targets`);
+    // Sparse categorical targets are one class label per row, whatever the output's width.
+    const targets = loss === 'sparseCategoricalCrossentropy' ? 1 : last.units;
+    if (targets !== data.targetCount) throw new RangeError(`KernelBundle: the network has ${last.units} outputs for ${data.targetCount} targets`);
+    this.accuracy = (start.metrics ?? []).length > 0 ? accuracyKind(loss, last.units) : undefined;
+    this.outputs = last.units;
 
     // Training and validation both run batchSize rows at a time.
     const rows = batchSize;
@@ -225,6 +295,8 @@ export class KernelBundle implements FusedEngine {
           return { ...stage, out, mask: take(rows * stage.units) };
         case 'batchNorm':
           return { ...stage, out, xhat: take(rows * stage.units), stats: take(3 * stage.units) };
+        case 'layerNorm':
+          return { ...stage, out, xhat: take(rows * stage.units), invStd: take(rows) };
       }
     });
     const denseStages = plan.stages.filter((stage) => stage.kind === 'dense');
@@ -275,6 +347,10 @@ export class KernelBundle implements FusedEngine {
           put(stage.betaAt, `layer ${l + 1} beta`);
           put(stage.meanAt, `layer ${l + 1} moving mean`);
           put(stage.varianceAt, `layer ${l + 1} moving variance`);
+        } else if (stage.kind === 'layerNorm') {
+          // tfjs-layers' LayerNormalization weights: gamma, beta.
+          put(stage.gammaAt, `layer ${l + 1} gamma`);
+          put(stage.betaAt, `layer ${l + 1} beta`);
         }
       });
       if (next !== weights.length) throw new RangeError(`KernelBundle: member ${m} has ${weights.length} weights for a network of ${next}`);
@@ -302,9 +378,11 @@ export class KernelBundle implements FusedEngine {
   }
 
   /** The unfinished epoch's batch losses (exportMembers' layout), as trainBatch would have kept them. */
-  private importEpochLosses({ epochLosses, epochBatchSizes, count }: KernelEngineState): void {
+  private importEpochLosses({ epochLosses, epochAccuracies, epochBatchSizes, count }: KernelEngineState): void {
+    if (this.accuracy !== undefined && epochAccuracies?.length !== epochLosses.length) throw new RangeError('KernelBundle: the exported state lacks the batch accuracies its workload logs');
     epochBatchSizes.forEach((rows, b) => {
       this.epochLosses.push(epochLosses.slice(b * count, (b + 1) * count));
+      if (this.accuracy !== undefined && epochAccuracies !== undefined) this.epochAccuracies.push(epochAccuracies.slice(b * count, (b + 1) * count));
       this.epochBatchSizes.push(rows);
     });
   }
@@ -337,17 +415,20 @@ export class KernelBundle implements FusedEngine {
     gatherRowsInto(heap, scratch.x / BYTES, data.train.x, featureCount, rows);
     gatherRowsInto(heap, scratch.y / BYTES, data.train.y, targetCount, rows);
     const losses = new Float32Array(this.count);
+    const accuracies = new Float32Array(this.accuracy === undefined ? 0 : this.count);
     const oneMinusAccBeta1 = f32(1 - this.accBeta1);
     const oneMinusAccBeta2 = f32(1 - this.accBeta2);
     for (let m = 0; m < this.count; m++) {
       const weights = this.memberAt(m);
       losses[m] = this.forward(weights, scratch.x, scratch.y, rows.length, true);
+      if (this.accuracy !== undefined) accuracies[m] = this.lastAccuracy;
       this.backward(weights, rows.length);
       this.update(m, weights, oneMinusAccBeta1, oneMinusAccBeta2);
     }
     this.accBeta1 = f32(this.accBeta1 * ADAM_BETA1);
     this.accBeta2 = f32(this.accBeta2 * ADAM_BETA2);
     this.epochLosses.push(losses);
+    if (this.accuracy !== undefined) this.epochAccuracies.push(accuracies);
     this.epochBatchSizes.push(rows.length);
   }
 
@@ -366,16 +447,30 @@ export class KernelBundle implements FusedEngine {
     const { data } = this.options;
     const batches = this.validationBatchSizes.length;
     const means = new Float32Array(this.count * batches);
+    const accuracies = new Float32Array(this.accuracy === undefined ? 0 : this.count * batches);
     for (let m = 0; m < this.count; m++) {
       let start = 0;
       this.validationBatchSizes.forEach((rows, b) => {
         const x = this.scratch.validationX + start * data.featureCount * BYTES;
         const y = this.scratch.validationY + start * data.targetCount * BYTES;
         means[m * batches + b] = this.forward(this.memberAt(m), x, y, rows, false);
+        if (this.accuracy !== undefined) accuracies[m * batches + b] = this.lastAccuracy;
         start += rows;
       });
     }
+    this.lastValidationAccuracies = accuracies;
     return Promise.resolve(means);
+  }
+
+  takeEpochAccuracies(): Float32Array {
+    const batches = this.epochAccuracies.splice(0);
+    const accuracies = new Float32Array(batches.length * this.count);
+    batches.forEach((batch, b) => accuracies.set(batch, b * this.count));
+    return accuracies;
+  }
+
+  validationAccuracies(): Float32Array {
+    return this.lastValidationAccuracies;
   }
 
   setLearningRates(rates: readonly number[]): void {
@@ -395,8 +490,12 @@ export class KernelBundle implements FusedEngine {
       }
     });
     const rates = Float32Array.from(indices, (from) => this.rates[from] ?? Number.NaN);
-    const epochLosses = new Float32Array(this.epochLosses.length * indices.length);
-    this.epochLosses.forEach((batch, b) => indices.forEach((from, m) => (epochLosses[b * indices.length + m] = batch[from] ?? Number.NaN)));
+    const pick = (perBatch: readonly Float32Array[]): Float32Array => {
+      const picked = new Float32Array(perBatch.length * indices.length);
+      perBatch.forEach((batch, b) => indices.forEach((from, m) => (picked[b * indices.length + m] = batch[from] ?? Number.NaN)));
+      return picked;
+    };
+    const epochLosses = pick(this.epochLosses);
     return {
       kind: 'kernel',
       count: indices.length,
@@ -406,6 +505,7 @@ export class KernelBundle implements FusedEngine {
       accBeta1: this.accBeta1,
       accBeta2: this.accBeta2,
       epochLosses,
+      ...(this.accuracy === undefined ? {} : { epochAccuracies: pick(this.epochAccuracies) }),
       epochBatchSizes: [...this.epochBatchSizes],
     };
   }
@@ -431,11 +531,13 @@ export class KernelBundle implements FusedEngine {
     this.rates = Float32Array.from(indices, (from) => oldRates[from] ?? Number.NaN);
     // Mid-epoch (a part handed off), the epoch's losses so far follow their members.
     this.epochLosses.forEach((batch, b) => (this.epochLosses[b] = Float32Array.from(indices, (from) => batch[from] ?? Number.NaN)));
+    this.epochAccuracies.forEach((batch, b) => (this.epochAccuracies[b] = Float32Array.from(indices, (from) => batch[from] ?? Number.NaN)));
   }
 
   /** Nothing to free by hand: the kernel instance and its memory go with this object. */
   dispose(): void {
     this.epochLosses.splice(0);
+    this.epochAccuracies.splice(0);
     this.count = 0;
   }
 
@@ -486,6 +588,12 @@ export class KernelBundle implements FusedEngine {
         case 'dense':
           kernel.gemm(input, stage.inputs, 1, weights + stage.kernelAt * BYTES, stage.out, rows, stage.inputs, stage.units, 0);
           kernel.biasActivate(stage.out, weights + stage.biasAt * BYTES, rows, stage.units, stage.activation);
+          if (stage.softmax) kernel.softmaxRows(stage.out, rows, stage.units);
+          input = stage.out;
+          break;
+        case 'layerNorm':
+          // Inference keeps no x̂ or 1/σ for a backward pass (0: the kernel skips them).
+          kernel.layerNormForward(input, stage.out, training ? stage.xhat : 0, training ? stage.invStd : 0, rows, stage.units, weights + stage.gammaAt * BYTES, weights + stage.betaAt * BYTES, f32(LAYER_NORM_EPSILON));
           input = stage.out;
           break;
         case 'dropout':
@@ -505,9 +613,20 @@ export class KernelBundle implements FusedEngine {
       }
     }
     const grad = training ? scratch.back[0] : 0;
-    const targets = this.options.data.targetCount;
-    if (this.lossCode === BINARY_CROSSENTROPY) return kernel.binaryCrossentropy(input, y, rows, targets, grad, this.epsilon);
-    return kernel.loss(this.lossCode, input, y, rows, targets, grad);
+    const outputs = this.outputs;
+    if (this.accuracy !== undefined) this.lastAccuracy = kernel.accuracy(this.accuracy, input, y, rows, outputs);
+    let loss: number;
+    if (this.lossCode === BINARY_CROSSENTROPY) loss = kernel.binaryCrossentropy(input, y, rows, outputs, grad, this.epsilon);
+    else if (this.lossCode === CATEGORICAL_CROSSENTROPY || this.lossCode === SPARSE_CATEGORICAL_CROSSENTROPY) {
+      loss = kernel.categoricalCrossentropy(input, y, rows, outputs, this.lossCode === SPARSE_CATEGORICAL_CROSSENTROPY ? 1 : 0, grad, this.epsilon);
+    } else loss = kernel.loss(this.lossCode, input, y, rows, outputs, grad);
+    // tfjs-layers adds each layer's regularizer penalty to the training loss, in layer order (not to val_loss).
+    if (training) {
+      for (const stage of this.stages) {
+        if (stage.kind === 'dense' && (stage.l1 !== 0 || stage.l2 !== 0)) loss = f32(loss + kernel.l1l2Penalty(weights + stage.kernelAt * BYTES, stage.inputs * stage.units, stage.l1, stage.l2));
+      }
+    }
+    return loss;
   }
 
   /** Gradients of every trainable weight into scratch.grad, from dLoss/dOutput in back[0] and what forward left in the stages' buffers. */
@@ -532,10 +651,16 @@ export class KernelBundle implements FusedEngine {
         kernel.batchNormBackward(dz, stage.xhat, stage.stats, weights + stage.gammaAt * BYTES, rows, stage.units, scratch.grad + stage.gammaAt * BYTES, scratch.grad + stage.betaAt * BYTES);
         continue;
       }
-      kernel.activationGrad(dz, stage.out, rows * stage.units, stage.activation);
+      if (stage.kind === 'layerNorm') {
+        kernel.layerNormBackward(dz, stage.xhat, stage.invStd, weights + stage.gammaAt * BYTES, rows, stage.units, scratch.grad + stage.gammaAt * BYTES, scratch.grad + stage.betaAt * BYTES);
+        continue;
+      }
+      if (stage.softmax) kernel.softmaxGrad(dz, stage.out, rows, stage.units);
+      else kernel.activationGrad(dz, stage.out, rows * stage.units, stage.activation);
       const input = this.stageInput(l);
       // dW = inputᵀ · dz: the input read transposed through its strides.
       kernel.gemm(input, 1, stage.inputs, dz, scratch.grad + stage.kernelAt * BYTES, stage.inputs, rows, stage.units, 0);
+      if (stage.l1 !== 0 || stage.l2 !== 0) kernel.addL1L2Grad(weights + stage.kernelAt * BYTES, scratch.grad + stage.kernelAt * BYTES, stage.inputs * stage.units, stage.l1, stage.l2);
       kernel.columnSums(dz, rows, stage.units, scratch.grad + stage.biasAt * BYTES);
       if (l > 0) {
         // d input = dz · Wᵀ, with Wᵀ made contiguous for the product's fast path.

@@ -55,9 +55,18 @@ export interface FusedMlpKernel {
   maxPoolBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outCount: number, inCount: number): void;
   averagePoolForward(x: Ptr, out: Ptr, rows: number, inH: number, inW: number, channels: number, outH: number, outW: number, size: number, stride: number, padTop: number, padLeft: number): void;
   averagePoolBackward(dy: Ptr, dx: Ptr, rows: number, inH: number, inW: number, channels: number, outH: number, outW: number, size: number, stride: number, padTop: number, padLeft: number, multiplier: number): void;
+  softmaxRows(z: Ptr, rows: number, cols: number): void;
+  softmaxGrad(dh: Ptr, y: Ptr, rows: number, cols: number): void;
+  /** sparse: 1 for class-label targets (one column), 0 for one-hot rows. */
+  categoricalCrossentropy(pred: Ptr, target: Ptr, rows: number, cols: number, sparse: number, grad: Ptr, epsilon: number): number;
+  accuracy(kind: number, pred: Ptr, target: Ptr, rows: number, cols: number): number;
+  l1l2Penalty(w: Ptr, count: number, l1: number, l2: number): number;
+  addL1L2Grad(w: Ptr, g: Ptr, count: number, l1: number, l2: number): void;
+  layerNormForward(x: Ptr, out: Ptr, xhat: Ptr, invStd: Ptr, rows: number, cols: number, gamma: Ptr, beta: Ptr, epsilon: number): void;
+  layerNormBackward(dy: Ptr, xhat: Ptr, invStd: Ptr, gamma: Ptr, rows: number, cols: number, dGamma: Ptr, dBeta: Ptr): void;
 }
 
-const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'scaleByMask', 'batchNormTrain', 'batchNormInfer', 'batchNormBackward', 'binaryCrossentropy', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'averagePoolForward', 'averagePoolBackward'] as const;
+const FUNCTIONS = ['heapBase', 'gemm', 'transpose', 'biasActivate', 'activationGrad', 'columnSums', 'loss', 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'scaleByMask', 'batchNormTrain', 'batchNormInfer', 'batchNormBackward', 'binaryCrossentropy', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'averagePoolForward', 'averagePoolBackward', 'softmaxRows', 'softmaxGrad', 'categoricalCrossentropy', 'accuracy', 'l1l2Penalty', 'addL1L2Grad', 'layerNormForward', 'layerNormBackward'] as const;
 
 let compiled: object | undefined;
 
