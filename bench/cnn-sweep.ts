@@ -72,8 +72,11 @@ export async function cnnSweepSections(runs: number, log: (line: string) => void
   const first = expandGrid(sweep)[0];
   if (first === undefined) throw new Error(`${CNN_SPEC} has no trials`);
   const onKernels = trainsOnKernels(first, 'wasm');
-  const trial: TrialSpec = { ...first, workload: { ...first.workload, epochs: TRIAL_EPOCHS } };
-  const engines = onKernels ? (['model.fit (cpu)', 'kernels'] as const) : (['model.fit (cpu)'] as const);
+  // The engines compare on the spec's network; without the softmax head on the kernels, on the same convolutions with a regression head (one linear unit, MSE).
+  const layers = first.workload.model.kind === 'layers' ? first.workload.model.layers : [];
+  const regressionHead = { ...first.workload, model: { kind: 'layers' as const, layers: [...layers.slice(0, -1), { kind: 'dense' as const, units: 1, activation: 'linear' as const }] }, loss: 'meanSquaredError' as const };
+  const trial: TrialSpec = { ...first, workload: { ...(onKernels ? first.workload : regressionHead), epochs: TRIAL_EPOCHS } };
+  const engines = ['model.fit (cpu)', 'kernels'] as const;
   const rates = new Map<string, number[]>();
   const ours: number[] = [];
   const peer: number[] = [];
@@ -117,9 +120,9 @@ export async function cnnSweepSections(runs: number, log: (line: string) => void
     'sparse categorical cross-entropy, adam, batch 64, on 8,192 synthetic 28×28×1 images of 10 classes (6,553 train + 1,639 validation);',
     `27 configurations (lr × factor × patience), 10 epochs. Median of ${runs} interleaved run(s).`,
     '',
-    onKernels
-      ? `One trial, epochs 2–${TRIAL_EPOCHS}: tfjs model.fit on the cpu backend ${fmt(fitRate)} epochs/s; the wasm kernels ${fmt(kernelRate)} epochs/s: **${fmt(kernelRate / fitRate)}×** for the kernels (tfjs's wasm backend cannot train a conv2d through model.fit: it has no Conv2DBackpropFilter kernel).`
-      : `One trial, epochs 2–${TRIAL_EPOCHS}: tfjs model.fit on the cpu backend ${fmt(fitRate)} epochs/s. The kernels have no softmax + sparse categorical cross-entropy head in this build, so the sweep trains through model.fit on the cpu backend (\`--backend cpu\`: tfjs's wasm backend has no Conv2DBackpropFilter kernel).`,
+    `One trial${onKernels ? '' : ' of the same convolutions with a regression head (dense 1, MSE)'}, epochs 2–${TRIAL_EPOCHS}: tfjs model.fit on the cpu backend ${fmt(fitRate)} epochs/s; the wasm kernels ${fmt(kernelRate)} epochs/s:`,
+    `**${fmt(kernelRate / fitRate)}×** for the kernels (tfjs's wasm backend cannot train a conv2d through model.fit: it has no Conv2DBackpropFilter kernel, so tfjs ops run on cpu).`,
+    ...(onKernels ? [] : ['The kernels have no softmax + sparse categorical cross-entropy head in this build, so the sweep below trains through model.fit on the cpu backend (`--backend cpu`).']),
     '',
     `Whole command, 2 slots / 2 workers: \`plateau run --agents 2${backendArgs.length > 0 ? ` ${backendArgs.join(' ')}` : ''}\` ${fmt(median(ours))} s (runs ${ours.map((t) => fmt(t)).join(', ')} s)` +
       (peer.length > 0
