@@ -27,8 +27,8 @@ import torch
 def load_split(data, name, rows):
     h, w, c = data["shape"]
     x = np.fromfile(os.path.join(data["dir"], f"x_{name}.f32"), dtype="<f4").reshape(rows, h, w, c).transpose(0, 3, 1, 2).copy()
-    y = np.fromfile(os.path.join(data["dir"], f"y_{name}.f32"), dtype="<f4").astype(np.int64)
-    return torch.from_numpy(x), torch.from_numpy(y)
+    y = np.fromfile(os.path.join(data["dir"], f"y_{name}.f32"), dtype="<f4")
+    return torch.from_numpy(x), torch.from_numpy(y.reshape(rows, 1) if data.get("regression") else y.astype(np.int64))
 
 
 def build_model(job, seed):
@@ -62,7 +62,8 @@ def build_model(job, seed):
             flat = layer["units"]
         else:
             raise ValueError(f"unknown layer kind {kind}")
-    modules.append(torch.nn.Linear(flat, job["classes"]))
+    # "head": "softmax" (default: logits over the classes) or "regression" (one linear unit on the class index, MSE).
+    modules.append(torch.nn.Linear(flat, 1 if job.get("head") == "regression" else job["classes"]))
     model = torch.nn.Sequential(*modules)
     for module in model:
         if isinstance(module, (torch.nn.Linear, torch.nn.Conv2d)):
@@ -80,7 +81,7 @@ def train(job, data, lr, factor, patience):
         optimizer, mode="min", factor=factor, patience=max(patience - 1, 0), threshold=job["minDelta"],
         threshold_mode="abs", cooldown=max(job["cooldown"] - 1, 0), min_lr=job["minLr"],
     )
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = torch.nn.MSELoss() if job.get("head") == "regression" else torch.nn.CrossEntropyLoss()
     shuffle = torch.Generator().manual_seed(seed)
     rows = x_train.shape[0]
     batch = job["batchSize"]

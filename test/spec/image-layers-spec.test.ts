@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { selectBackend } from '../../src/train/backend.js';
 import { trialSpecSchema } from '../../src/rpc/trial-spec-schema.js';
-import { parseSweepSpec } from '../../src/spec/load.js';
+import { loadSweepSpecFile, parseSweepSpec } from '../../src/spec/load.js';
 import { loadDataset } from '../../src/train/datasets/load-dataset.js';
 import { syntheticImages } from '../../src/train/datasets/synthetic-images.js';
 import { buildModel } from '../../src/train/model-builder.js';
@@ -53,6 +53,13 @@ describe('image layers in a spec', () => {
   it('compile synthetic-images with one channel, 10 classes and the default validation split', () => {
     const spec = parseSweepSpec(CNN_YAML, specFile);
     expect(spec.workload.dataset).toEqual({ kind: 'synthetic-images', samples: 64, height: 12, width: 12, channels: 1, classes: 10, seed: 1, validationSplit: 0.2 });
+  });
+
+  it('examples/small-cnn.yaml and bench/specs/cnn27.yaml validate: 4 and 27 configurations', () => {
+    const root = resolve(import.meta.dirname, '../..');
+    expect(loadSweepSpecFile(join(root, 'examples', 'small-cnn.yaml')).grid.learningRate).toHaveLength(2);
+    const cnn27 = loadSweepSpecFile(join(root, 'bench', 'specs', 'cnn27.yaml'));
+    expect(cnn27.grid.learningRate.length * cnn27.grid.factor.length * cnn27.grid.patience.length).toBe(27);
   });
 
   it('travel on the wire as a trial spec', () => {

@@ -5,7 +5,8 @@
 // model.fit cannot train a conv2d there), with the same LR reductions.
 import { describe, expect, it } from 'vitest';
 import { paddingBefore, slidingOutputSize } from '../../../src/train/layer-shapes.js';
-import { runFusedTrials, trainsOnKernels } from '../../../src/train/fused/fused-runner.js';
+import type { BundleHandoff, BundlePart } from '../../../src/train/fused/bundle-part.js';
+import { resumeFusedTrials, runFusedTrials, trainsOnKernels } from '../../../src/train/fused/fused-runner.js';
 import { instantiateFusedMlpKernel, type FusedMlpKernel } from '../../../src/train/fused/kernel/kernel-module.js';
 import type { DatasetSpec, LayerSpec, Padding, TrialResult, TrialSpec, WorkloadSpec } from '../../../src/trial/types.js';
 import { bundle, expectSameResult, FORKING, separately } from './fused-fixtures.js';
@@ -262,5 +263,23 @@ describe('kernel engine with image layers', () => {
     const fit = await separately(specs);
     expect(fit.every((result) => result.outcome.status === 'succeeded')).toBe(true);
     fit.forEach((result, i) => expectSameResult(kernels[i], result, 1e-4));
+  });
+});
+
+describe('kernel engine with image layers: a part handed off mid-epoch', () => {
+  it('resumes elsewhere and reports, with the giver, what the unsplit bundle reports, bit for bit', async () => {
+    const specs = bundle(cnn(SMALL_CNN, { epochs: 4 }), [FORKING[0] ?? {}, FORKING[1] ?? {}, FORKING[4] ?? {}]);
+    const whole = await runFusedTrials(specs, { backend: 'wasm' });
+    const parts: BundlePart[] = [];
+    let asked = 0;
+    // Wanted before batch 2 of epoch 1 (72 training images in batches of 16: 5 batches an epoch).
+    const handoff: BundleHandoff = { wanted: () => asked++ >= 7 && parts.length === 0, take: (part) => parts.push(part) };
+    const giver = await runFusedTrials(specs, { backend: 'wasm', handoff });
+    const [part] = parts;
+    if (part === undefined) throw new Error('no part was handed off');
+    expect([part.epochsDone, part.batchesDone]).toEqual([1, 2]);
+    const resumed = await resumeFusedTrials(structuredClone(part), { backend: 'wasm' });
+    const byId = new Map([...giver, ...resumed].map((result) => [result.trialId, result]));
+    expect(specs.map((spec) => reported(byId.get(spec.id)))).toEqual(whole.map(reported));
   });
 });
