@@ -19,8 +19,11 @@ import {
   optimizer,
   plateauMode,
   positiveInteger,
+  rankStopped,
+  reductionFactor,
   rule,
   seed,
+  stopRule,
   validationSplit,
 } from './rules.js';
 
@@ -97,4 +100,14 @@ export const sweepSpecSchema = z.strictObject({
   repeats: positiveInteger('repeats'),
   objective: z.strictObject({ metric: nonEmptyString('a metric name'), goal: objectiveGoal, use: objectiveUse }),
   maxAttempts: positiveInteger('maxAttempts'),
+  earlyStop: z
+    .strictObject({
+      rule: stopRule,
+      gracePeriod: positiveInteger('gracePeriod'),
+      minTrials: positiveInteger('minTrials'),
+      reductionFactor,
+      plateauGuard: z.boolean(),
+      rankStopped,
+    })
+    .optional(),
 });
