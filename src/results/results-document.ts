@@ -172,10 +172,10 @@ function resultsSweepError(error: SweepError | null): { readonly error?: Results
 /** Builds results.json's content from the store's snapshot of one sweep. */
 export function buildResultsDocument(snapshot: SweepSnapshot): ResultsDocument {
   const { spec } = snapshot;
-  const ranked = rankConfigs(snapshot.trials, spec.objective);
+  const ranked = rankConfigs(snapshot.trials, spec.objective, spec.earlyStop?.rankStopped);
   const ranking = ranked.map((entry) => ({ ...entry, statuses: entry.statuses.map(resultsTrialStatus) }));
   const top = ranked[0];
-  const bestIsClean = top !== undefined && top.objective !== null && !top.flags.includes('diverged') && !top.flags.includes('failed');
+  const bestIsClean = top !== undefined && top.objective !== null && !top.flags.includes('diverged') && !top.flags.includes('failed') && !top.statuses.includes('pruned');
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     sweep: {
