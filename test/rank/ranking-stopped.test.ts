@@ -27,3 +27,16 @@ describe('ranking stopped trials', () => {
     expect(doc.best?.config.learningRate).toBe(0.01);
   });
 });
+
+describe('results.csv', () => {
+  it('has a stop column saying the rule, epoch, value and threshold of each stopped trial', async () => {
+    const { resultsCsv } = await import('../../src/results/results-csv.js');
+    const stoppedAt = trial({ config: { learningRate: 0.1 }, state: 'pruned', objective: 0.9 });
+    const csv = resultsCsv(buildResultsDocument(snapshot([stoppedAt, finished])));
+    const [header, ...rows] = csv.trimEnd().split('\r\n');
+    expect(header?.split(',').at(-1)).toBe('stop');
+    const stopCells = rows.map((row) => row.split(',').at(-1));
+    expect(stopCells).toContain('');
+    expect(stopCells.some((cell) => cell?.startsWith('median at epoch '))).toBe(true);
+  });
+});
