@@ -89,7 +89,6 @@ const trialOutcome: z.ZodType<TrialOutcome> = z.discriminatedUnion('status', [
   z.object({ status: z.literal('succeeded') }),
   z.object({ status: z.literal('diverged'), atEpoch: count }),
   z.object({ status: z.literal('failed'), error: errorInfo }),
-  z.object({ status: z.literal('pruned') }),
   z.object({ status: z.literal('cancelled'), reason: cancelReason }),
 ]);
 

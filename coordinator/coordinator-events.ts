@@ -19,6 +19,8 @@ export interface CoordinatorEvents {
   /** A heartbeat was accepted; `epochs` are the epochs it carried (possibly none). */
   'trial-heartbeat': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly epochs: readonly EpochRecord[] };
   'trial-leased': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly attempt: number; readonly fencingToken: number };
+  /** A trial stopped early by the sweep's earlyStop rule (also emitted as trial-completed, status pruned). */
+  'trial-stopped': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly rule: 'median' | 'asha' };
   'trial-completed': { readonly sweepId: string; readonly trialId: string; readonly agentId: string; readonly status: TrialStatus };
   'trial-requeued': { readonly sweepId: string; readonly trialId: string; readonly attempt: number; readonly reason: string };
   /** Failed for good: no attempts left. `reasons` holds every attempt's ending. */

@@ -167,6 +167,9 @@ export class CoordinatorMetricsBinding {
         this.observeDuration(sweepId, trialId, status);
         this.endTrial(sweepId, trialId);
       }),
+      events.on('trial-stopped', ({ rule }) => {
+        m.trialsStopped.inc({ rule });
+      }),
       events.on('trial-requeued', ({ sweepId, trialId }) => {
         m.retries.inc({ sweep: sweepId });
         this.trialQueuedAt.set(trialKey(sweepId, trialId), this.now());

@@ -24,6 +24,11 @@ import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
 import { workloadScopeOf } from '../src/trial/workload-error.js';
 import { dealBundle, type DealCandidate } from './bundle-dealer.js';
 import { TrialQueue, type QueuedTrial } from './trial-queue.js';
+import { SweepStopper } from '../src/stopping/sweep-stopper.js';
+import type { StopRecord } from '../src/stopping/stop-types.js';
+import type { BackendName } from '../src/trial/types.js';
+
+const BACKEND_NAMES: readonly string[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] satisfies readonly BackendName[];
 
 export interface AgentInfo {
   readonly hostname: string;
@@ -103,6 +108,10 @@ export class Coordinator {
   private readonly held = new Map<string, TrialRef>();
   /** The epoch count of each held trial, by trial key: what a report may carry at most. */
   private readonly heldEpochs = new Map<string, number>();
+  /** Early stopping per sweep that has earlyStop, built on the first epoch reported to this process. */
+  private readonly stoppers = new Map<string, SweepStopper>();
+  /** When each held lease was granted, for a stopped trial's wall time. */
+  private readonly leaseStartedMs = new Map<string, number>();
   private readonly knownAgents = new Set<string>();
   /** Slots of each known agent, for splitting a sweep's work between an agent's idle slots. */
   private readonly agentSlots = new Map<string, number>();
@@ -411,7 +420,54 @@ export class Coordinator {
     this.events.emit('trial-heartbeat', { ...trial, agentId: check.lease.agentId, epochs });
     this.changed(trial.sweepId);
     if (this.store.isCancelled(trial.sweepId)) return { kind: 'cancel', reason: 'sweep-cancelled' };
-    return this.store.isStoppedForWorkload(trial) ? { kind: 'cancel', reason: 'workload-error' } : { kind: 'continue' };
+    if (this.store.isStoppedForWorkload(trial)) return { kind: 'cancel', reason: 'workload-error' };
+    return this.judgeEarlyStop(check.lease, trial, epochs) ? { kind: 'cancel', reason: 'pruned' } : { kind: 'continue' };
+  }
+
+  private stopperFor(sweepId: string): SweepStopper | null {
+    const known = this.stoppers.get(sweepId);
+    if (known !== undefined) return known;
+    const spec = this.store.getSweep(sweepId)?.spec;
+    if (spec?.earlyStop === undefined) return null;
+    const stopper = new SweepStopper(spec.earlyStop, spec.objective);
+    this.stoppers.set(sweepId, stopper);
+    return stopper;
+  }
+
+  /**
+   * Feeds the epochs to the sweep's early-stopping rule; when it stops the trial, records the trial
+   * as pruned now (history cut at the stop, the value at the stop as its objective) and ends its
+   * lease, so no crash or restart can requeue it and the agent's own cancelled report is answered
+   * `recorded: false`. True when the trial was stopped.
+   */
+  private judgeEarlyStop(lease: Lease, trial: TrialRef, epochs: readonly EpochRecord[]): boolean {
+    if (epochs.length === 0) return false;
+    const stopper = this.stopperFor(trial.sweepId);
+    if (stopper === null) return false;
+    const spec = this.store.getTrial(trial)?.spec;
+    if (spec === undefined) return false;
+    const verdict = stopper.observe(spec, epochs);
+    if (!verdict.stopped) return false;
+    const nowMs = this.options.clock();
+    const backend = this.store.getAgent(lease.agentId)?.backend ?? '';
+    const result: TrialResult = {
+      trialId: trial.trialId,
+      outcome: { status: 'pruned', stop: verdict.stop },
+      history: verdict.history,
+      lrReductions: lrCutsOf(verdict.history),
+      objective: verdict.stop.value,
+      wallSeconds: Math.max(0, nowMs - (this.leaseStartedMs.get(lease.leaseId) ?? nowMs)) / 1000,
+      // What the agent registered; an agent that registered 'auto' or an unknown name reads as cpu.
+      backend: (BACKEND_NAMES.includes(backend) ? backend : 'cpu') as BackendName,
+      seed: spec.seed,
+    };
+    this.store.recordResult(trial, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId: lease.agentId, result, nowMs });
+    this.releaseLease(lease);
+    this.logger.info('trial.stopped-early', { sweepId: trial.sweepId, trialId: trial.trialId, ...stopFields(verdict.stop) });
+    this.events.emit('trial-stopped', { ...trial, agentId: lease.agentId, rule: verdict.stop.rule });
+    this.events.emit('trial-completed', { ...trial, agentId: lease.agentId, status: 'pruned' });
+    this.afterTrialEnded(trial.sweepId);
+    return true;
   }
 
   /**
@@ -446,6 +502,8 @@ export class Coordinator {
       this.endLostAttempt(check.lease, trial, { event: 'release', ending: `handed back: ${outcome.reason}` });
       return { recorded: false };
     }
+    const spec = this.stoppers.has(trial.sweepId) ? this.store.getTrial(trial)?.spec : undefined;
+    if (spec !== undefined) this.stoppers.get(trial.sweepId)?.remember(spec, result.history);
     this.store.recordResult(trial, {
       leaseId: ref.leaseId,
       fencingToken: ref.fencingToken,
@@ -725,6 +783,7 @@ export class Coordinator {
     }
     this.held.set(queued.trialKey, ref);
     this.heldEpochs.set(queued.trialKey, trial.spec.workload.epochs);
+    this.leaseStartedMs.set(lease.leaseId, this.options.clock());
     this.logger.debug('trial.leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
     this.events.emit('trial-leased', { ...ref, agentId, attempt, fencingToken: lease.fencingToken });
     this.changed(ref.sweepId);
@@ -764,6 +823,7 @@ export class Coordinator {
     this.leases.release(lease.leaseId);
     this.held.delete(lease.trialKey);
     this.heldEpochs.delete(lease.trialKey);
+    this.leaseStartedMs.delete(lease.leaseId);
     const grant = this.grantOfLease.get(lease.leaseId);
     if (grant === undefined) return;
     this.grantOfLease.delete(lease.leaseId);
@@ -904,4 +964,19 @@ export class Coordinator {
       this.changeWaiters.add(onClose);
     });
   }
+}
+
+/** 1-based epochs at whose end the LR fell (the LR of the next epoch is lower). */
+function lrCutsOf(history: readonly EpochRecord[]): number[] {
+  const cuts: number[] = [];
+  for (let index = 1; index < history.length; index += 1) {
+    const before = history[index - 1];
+    const after = history[index];
+    if (before !== undefined && after !== undefined && after.lr < before.lr) cuts.push(before.epoch);
+  }
+  return cuts;
+}
+
+function stopFields(stop: StopRecord): Record<string, number | string> {
+  return { epoch: stop.epoch, rule: stop.rule, value: stop.value, threshold: stop.threshold };
 }

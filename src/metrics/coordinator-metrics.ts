@@ -29,6 +29,7 @@ export class CoordinatorMetrics {
   readonly lrReductions: Counter<'sweep'>;
   readonly leaseExpiries: Counter<'sweep'>;
   readonly retries: Counter<'sweep'>;
+  readonly trialsStopped: Counter<'rule'>;
   readonly staleReports: Counter<'call'>;
   readonly agentsConnected: Gauge;
   readonly slots: Gauge<'state'>;
@@ -63,6 +64,12 @@ export class CoordinatorMetrics {
       name: 'plateau_trials_finished_total',
       help: 'Trials that reached a final status in this process (failed counts trials that ran out of attempts too).',
       labelNames: ['sweep', 'status'],
+      registers,
+    });
+    this.trialsStopped = new Counter({
+      name: 'plateau_trials_stopped_total',
+      help: "Trials stopped early by their sweep's earlyStop rule (median or asha), recorded as pruned.",
+      labelNames: ['rule'],
       registers,
     });
     this.trialDuration = new Histogram({

@@ -1,5 +1,6 @@
 // Ranks configurations (grid points) by their objective aggregated over repeats.
 import type { TrialRecord, TrialState } from '../trial/records.js';
+import type { RankStopped } from '../stopping/stop-types.js';
 import type { ObjectiveSpec, TrialConfig } from '../trial/types.js';
 import { compareConfigs, configKey } from './config-key.js';
 import { withinEngineNoise } from './engine-noise.js';
@@ -23,14 +24,24 @@ export interface RankedConfig {
 /**
  * Where a config ranks before its objective is compared: a config with any diverged repeat
  * ranks after every healthy one, then configs with a failed repeat, then configs with no
- * objective at all (nothing finished yet, or every repeat pruned/cancelled).
+ * objective at all (nothing finished yet, or every repeat cancelled). With early stopping
+ * (`rankStopped: below`, the default) a config with a stopped repeat ranks after every config
+ * whose repeats all finished, before the diverged ones.
  */
-type RankGroup = 0 | 1 | 2 | 3;
+type RankGroup = 0 | 1 | 2 | 3 | 4;
 
-function rankGroup(flags: readonly ConfigFlag[], objective: ObjectiveSummary | null): RankGroup {
-  if (flags.includes('diverged')) return 1;
-  if (flags.includes('failed')) return 2;
-  return objective === null ? 3 : 0;
+function rankGroup(flags: readonly ConfigFlag[], objective: ObjectiveSummary | null, stoppedBelow: boolean): RankGroup {
+  if (flags.includes('diverged')) return 2;
+  if (flags.includes('failed')) return 3;
+  if (objective === null) return 4;
+  return stoppedBelow ? 1 : 0;
+}
+
+/** A stopped (pruned) trial's objective: its value at the stop; it counts toward its config's ranking, ranked per RankStopped. */
+function stoppedObjective(trial: TrialRecord): number | null {
+  if (trial.state !== 'pruned') return null;
+  const objective = trial.result?.objective ?? null;
+  return objective !== null && Number.isFinite(objective) ? objective : null;
 }
 
 /** The trial's objective when it counts toward its config: succeeded, with a finite value. */
@@ -65,13 +76,14 @@ export function groupByConfig(trials: readonly TrialRecord[]): Map<string, Trial
  * break the same way. While a sweep runs, a config ranks on the repeats finished so far
  * (`objective.n` says how many).
  */
-export function rankConfigs(trials: readonly TrialRecord[], objective: ObjectiveSpec): RankedConfig[] {
+export function rankConfigs(trials: readonly TrialRecord[], objective: ObjectiveSpec, rankStopped: RankStopped = 'below'): RankedConfig[] {
   const direction = objective.goal === 'maximize' ? -1 : 1;
   const unranked: (Omit<RankedConfig, 'rank'> & { readonly group: RankGroup })[] = [];
   for (const [key, group] of groupByConfig(trials)) {
     const first = group[0];
     if (first === undefined) continue; // groups are never empty
-    const values = group.map(countedObjective).filter((value): value is number => value !== null);
+    const stopped = group.map(stoppedObjective).filter((value): value is number => value !== null);
+    const values = [...group.map(countedObjective).filter((value): value is number => value !== null), ...stopped];
     const summary = summarize(values);
     const flags = scheduleFlags(group);
     unranked.push({
@@ -81,7 +93,7 @@ export function rankConfigs(trials: readonly TrialRecord[], objective: Objective
       trialIds: group.map((trial) => trial.spec.id),
       statuses: group.map((trial) => trial.state),
       flags,
-      group: rankGroup(flags, summary),
+      group: rankGroup(flags, summary, rankStopped === 'below' && stopped.length > 0),
     });
   }
   unranked.sort((a, b) => {

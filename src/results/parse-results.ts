@@ -64,6 +64,7 @@ const trialSchema = z.object({
   divergedAtEpoch: count.optional(),
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
   cancelReason: z.string().optional(),
+  stop: z.object({ epoch: count, rule: z.enum(['median', 'asha']), value: finite, threshold: finite }).optional(),
 });
 
 const flagSchema = z.enum(CONFIG_FLAGS);

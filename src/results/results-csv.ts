@@ -23,6 +23,8 @@ export const RESULTS_CSV_COLUMNS = [
   'rank',
   'agent',
   'error',
+  /** Stopped early: `<rule> at epoch <e>: <value> vs <threshold>`; empty otherwise. Last, so older columns keep their place. */
+  'stop',
 ] as const;
 
 export function csvField(text: string): string {
@@ -62,6 +64,7 @@ function trialRow(trial: ResultsTrial, rankOf: ReadonlyMap<string, number>): str
     csvNumber(rankOf.get(trial.id)),
     trial.agent ?? '',
     trial.error === undefined ? '' : `${trial.error.kind}: ${trial.error.message}`,
+    trial.stop === undefined ? '' : `${trial.stop.rule} at epoch ${trial.stop.epoch}: ${csvNumber(trial.stop.value)} vs ${csvNumber(trial.stop.threshold)}`,
   ];
 }
 

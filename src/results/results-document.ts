@@ -9,6 +9,7 @@ import type { SweepEnvironment, SweepSnapshot, TrialRecord, TrialState } from '.
 import { lastTrialError } from '../trial/attempt-ending.js';
 import type { BackendName, EpochRecord, TrialConfig, WorkloadErrorScope } from '../trial/types.js';
 import type { SweepError } from '../trial/workload-error.js';
+import type { StopRecord } from '../stopping/stop-types.js';
 import { kerasSnippet, tfjsSnippet } from './snippets.js';
 
 /** Bump on any change a reader of an older document would misread. */
@@ -47,6 +48,8 @@ export interface ResultsTrial {
   readonly error?: ResultsTrialError;
   /** Present for cancelled trials: why (`sweep-cancelled`, `workload-error`, …). */
   readonly cancelReason?: string;
+  /** Present for trials stopped early (status `pruned`): at which epoch, by which rule, its value and the threshold it was worse than. */
+  readonly stop?: StopRecord;
 }
 
 export interface ResultsTrialError {
@@ -157,6 +160,7 @@ function resultsTrial(record: TrialRecord, snapshot: SweepSnapshot): ResultsTria
     ...(outcome?.status === 'diverged' ? { divergedAtEpoch: outcome.atEpoch } : {}),
     ...(error === undefined ? {} : { error }),
     ...(cancelReason === undefined ? {} : { cancelReason }),
+    ...(outcome?.status === 'pruned' ? { stop: { ...outcome.stop } } : {}),
   };
 }
 
@@ -168,10 +172,10 @@ function resultsSweepError(error: SweepError | null): { readonly error?: Results
 /** Builds results.json's content from the store's snapshot of one sweep. */
 export function buildResultsDocument(snapshot: SweepSnapshot): ResultsDocument {
   const { spec } = snapshot;
-  const ranked = rankConfigs(snapshot.trials, spec.objective);
+  const ranked = rankConfigs(snapshot.trials, spec.objective, spec.earlyStop?.rankStopped);
   const ranking = ranked.map((entry) => ({ ...entry, statuses: entry.statuses.map(resultsTrialStatus) }));
   const top = ranked[0];
-  const bestIsClean = top !== undefined && top.objective !== null && !top.flags.includes('diverged') && !top.flags.includes('failed');
+  const bestIsClean = top !== undefined && top.objective !== null && !top.flags.includes('diverged') && !top.flags.includes('failed') && !top.statuses.includes('pruned');
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     sweep: {

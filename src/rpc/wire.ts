@@ -278,7 +278,8 @@ function decodeOutcome(result: wire.TrialResult): TrialOutcome {
       if (result.errorKind === '') throw new WireDecodeError('result.error_kind', 'a failed trial says what failed');
       return { status: 'failed', error: decodeTrialError(result.errorKind, result.errorMessage, result.errorScope, 'result.error_scope') };
     case wire.TrialStatus.TRIAL_STATUS_PRUNED:
-      return { status: 'pruned' };
+      // The coordinator stops a trial early and records it itself; a worker never claims it.
+      throw new WireDecodeError('result.status', 'a trial is stopped early by the coordinator, never reported as pruned by an agent');
     case wire.TrialStatus.TRIAL_STATUS_CANCELLED:
       return { status: 'cancelled', reason: parseCancelReason(result.cancelReason, 'result.cancel_reason') };
     default:

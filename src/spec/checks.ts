@@ -89,6 +89,38 @@ export function checkInput(input: SweepSpecInput, source: SpecSource): SpecIssue
       }),
     );
   }
+  issues.push(...checkEarlyStop(input, source));
+  return issues;
+}
+
+/** A knob of the other rule would be ignored in silence; a grace period as long as the trials could never stop one. */
+function checkEarlyStop(input: SweepSpecInput, source: SpecSource): SpecIssue[] {
+  const earlyStop = input.earlyStop;
+  if (earlyStop === undefined) return [];
+  const issues: SpecIssue[] = [];
+  const foreign = earlyStop.rule === 'median' ? (['reductionFactor'] as const) : (['minTrials'] as const);
+  for (const knob of foreign) {
+    if (earlyStop[knob] === undefined) continue;
+    const owner = knob === 'minTrials' ? 'median' : 'asha';
+    issues.push(
+      issueAt(source, ['earlyStop', knob], {
+        target: 'key',
+        expected: `${knob} only with rule: ${owner}`,
+        found: `rule: ${earlyStop.rule}`,
+        message: `${knob} applies to rule: ${owner} only, and this spec's rule is ${earlyStop.rule} — remove it, or change the rule`,
+      }),
+    );
+  }
+  const grace = earlyStop.gracePeriod;
+  if (grace !== undefined && grace >= input.workload.epochs) {
+    issues.push(
+      issueAt(source, ['earlyStop', 'gracePeriod'], {
+        expected: `fewer epochs than workload.epochs (${input.workload.epochs})`,
+        found: String(grace),
+        message: `${grace} epochs, but trials train for ${input.workload.epochs} — no trial could ever be stopped; lower gracePeriod or remove earlyStop`,
+      }),
+    );
+  }
   return issues;
 }
 

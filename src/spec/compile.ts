@@ -3,6 +3,7 @@
 // file's directory): `local` (staged as an artifact before it leaves the client) or `shared`.
 import { resolve } from 'node:path';
 import type { FileRef } from '../artifacts/file-ref.js';
+import type { EarlyStopSpec } from '../stopping/stop-types.js';
 import type { DatasetSpec, LayerSpec, ModelSpec, WorkloadSpec } from '../trial/types.js';
 import { defaultGoal, SPEC_DEFAULTS } from './defaults.js';
 import type { LayerInput, SweepSpecInput } from './schema.js';
@@ -145,6 +146,18 @@ function firstBatchSize(axis: AxisInput | undefined): number | undefined {
   return isRangeInput(axis) ? axis.min : axis[0];
 }
 
+function compileEarlyStop(input: NonNullable<SweepSpecInput['earlyStop']>): EarlyStopSpec {
+  const defaults = SPEC_DEFAULTS.earlyStop;
+  return {
+    rule: input.rule,
+    gracePeriod: input.gracePeriod ?? defaults.gracePeriod,
+    minTrials: input.minTrials ?? defaults.minTrials,
+    reductionFactor: input.reductionFactor ?? defaults.reductionFactor,
+    plateauGuard: input.plateauGuard ?? defaults.plateauGuard,
+    rankStopped: input.rankStopped ?? defaults.rankStopped,
+  };
+}
+
 /**
  * Applies defaults and resolves paths. Expects `checkInput` to have passed: a batch size
  * is given either in workload or as a grid axis (the axis's first value then stands in).
@@ -184,5 +197,6 @@ export function compileSpec(input: SweepSpecInput, baseDir: string): SweepSpec {
       use: input.objective?.use ?? SPEC_DEFAULTS.objectiveUse,
     },
     maxAttempts: input.maxAttempts ?? SPEC_DEFAULTS.maxAttempts,
+    ...(input.earlyStop === undefined ? {} : { earlyStop: compileEarlyStop(input.earlyStop) }),
   };
 }

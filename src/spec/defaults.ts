@@ -1,5 +1,6 @@
 // Every default of the user-facing spec, in one place: the compiler (compile.ts) reads
 // them from here and nowhere else, and `plateau init` documents the same values.
+import type { RankStopped } from '../stopping/stop-types.js';
 import type { ObjectiveSpec, ObjectiveUse, OptimizerName, LossName, PlateauMode, Activation } from '../trial/types.js';
 
 export const SPEC_DEFAULTS = {
@@ -32,6 +33,13 @@ export const SPEC_DEFAULTS = {
   repeats: 1,
   objectiveUse: 'final' satisfies ObjectiveUse,
   maxAttempts: 3,
+  earlyStop: {
+    gracePeriod: 5,
+    minTrials: 5,
+    reductionFactor: 3,
+    plateauGuard: true,
+    rankStopped: 'below' satisfies RankStopped,
+  },
 } as const;
 
 /** Sweeps with more trials than this (configs × repeats) are refused unless `allowLarge`. */

@@ -159,6 +159,14 @@ export const arrayKey = nonEmptyString('an array name')
 export const plateauMode = z.enum(['auto', 'min', 'max']);
 export const objectiveGoal = z.enum(['minimize', 'maximize']);
 export const objectiveUse = z.enum(['final', 'best']);
+export const stopRule = z.enum(['median', 'asha']);
+export const rankStopped = z.enum(['below', 'together']);
+
+/** ASHA's η: a whole number ≥ 2, so every rung (gracePeriod·η^k) is a whole epoch. */
+export const reductionFactor = numberOf('a whole number ≥ 2').refine(
+  (n) => Number.isInteger(n) && n >= 2,
+  rule('a whole number ≥ 2', 'reductionFactor must be a whole number ≥ 2'),
+);
 export const loss = z.enum(LOSSES);
 export const optimizer = z.enum(OPTIMIZERS);
 export const activation = z.enum(ACTIVATIONS);

@@ -24,8 +24,11 @@ import {
   penaltyFactor,
   plateauMode,
   positiveInteger,
+  rankStopped,
+  reductionFactor,
   rule,
   seed,
+  stopRule,
   validationSplit,
 } from './rules.js';
 
@@ -221,6 +224,19 @@ const objective = z.strictObject({
   use: objectiveUse.optional(),
 });
 
+/** Early stopping (issue 18, docs/early-stopping.md); absent: every trial runs all its epochs. */
+const earlyStop = z.strictObject(
+  {
+    rule: stopRule,
+    gracePeriod: positiveInteger('gracePeriod').optional(),
+    minTrials: positiveInteger('minTrials').optional(),
+    reductionFactor: reductionFactor.optional(),
+    plateauGuard: z.boolean().optional(),
+    rankStopped: rankStopped.optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected early stopping: { rule: median | asha, gracePeriod, minTrials, reductionFactor, plateauGuard, rankStopped }' : undefined) },
+);
+
 export const sweepSpecInputSchema = z.strictObject(
   {
     name: sweepName(),
@@ -235,6 +251,7 @@ export const sweepSpecInputSchema = z.strictObject(
     repeats: positiveInteger('repeats').optional(),
     objective: objective.optional(),
     maxAttempts: positiveInteger('maxAttempts').optional(),
+    earlyStop: earlyStop.optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'expected a sweep spec: a mapping with name, workload, plateau, grid, …' : undefined) },
 );

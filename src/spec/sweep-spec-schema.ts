@@ -23,8 +23,11 @@ import {
   penaltyFactor,
   plateauMode,
   positiveInteger,
+  rankStopped,
+  reductionFactor,
   rule,
   seed,
+  stopRule,
   validationSplit,
 } from './rules.js';
 
@@ -131,4 +134,14 @@ export const sweepSpecSchema = z.strictObject({
   repeats: positiveInteger('repeats'),
   objective: z.strictObject({ metric: nonEmptyString('a metric name'), goal: objectiveGoal, use: objectiveUse }),
   maxAttempts: positiveInteger('maxAttempts'),
+  earlyStop: z
+    .strictObject({
+      rule: stopRule,
+      gracePeriod: positiveInteger('gracePeriod'),
+      minTrials: positiveInteger('minTrials'),
+      reductionFactor,
+      plateauGuard: z.boolean(),
+      rankStopped,
+    })
+    .optional(),
 });

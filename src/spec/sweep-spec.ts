@@ -1,5 +1,6 @@
 // The validated, fully-defaulted sweep spec: what src/spec/load produces from YAML and
 // what travels (as JSON) to the coordinator. Every path in it is absolute.
+import type { EarlyStopSpec } from '../stopping/stop-types.js';
 import type { ObjectiveSpec, PlateauMode, WorkloadSpec } from '../trial/types.js';
 
 /** How an axis spreads a range: evenly, or evenly in log space. */
@@ -66,4 +67,6 @@ export interface SweepSpec {
   readonly objective: ObjectiveSpec;
   /** Attempts per trial before it is failed for good (crashes, lost leases). */
   readonly maxAttempts: number;
+  /** Early stopping; absent: every trial runs all its epochs (docs/early-stopping.md). */
+  readonly earlyStop?: EarlyStopSpec;
 }

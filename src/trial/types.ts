@@ -2,6 +2,7 @@
 // consumes TrialSpec and produces TrialResult, the coordinator stores both.
 // Wire types (gen/) never leak past src/rpc; this file is the vocabulary.
 import type { FileRef } from '../artifacts/file-ref.js';
+import type { StopRecord } from '../stopping/stop-types.js';
 
 export type { FileRef };
 
@@ -198,7 +199,8 @@ export type TrialOutcome =
   | { readonly status: 'succeeded' }
   | { readonly status: 'diverged'; readonly atEpoch: number }
   | { readonly status: 'failed'; readonly error: TrialErrorInfo }
-  | { readonly status: 'pruned' }
+  /** Stopped early by the sweep's earlyStop rule (decided and recorded by the coordinator, never by a worker). */
+  | { readonly status: 'pruned'; readonly stop: StopRecord }
   | { readonly status: 'cancelled'; readonly reason: CancelReason };
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';

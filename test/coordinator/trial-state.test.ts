@@ -8,7 +8,7 @@ const events: Readonly<Record<string, TrialEvent>> = {
   'complete(succeeded)': { kind: 'complete', outcome: { status: 'succeeded' } },
   'complete(diverged)': { kind: 'complete', outcome: { status: 'diverged', atEpoch: 3 } },
   'complete(failed)': { kind: 'complete', outcome: { status: 'failed', error: { kind: 'DatasetError', message: 'bad row' } } },
-  'complete(pruned)': { kind: 'complete', outcome: { status: 'pruned' } },
+  'complete(pruned)': { kind: 'complete', outcome: { status: 'pruned', stop: { epoch: 5, rule: 'median', value: 0.9, threshold: 0.7 } } },
   'complete(cancelled)': { kind: 'complete', outcome: { status: 'cancelled', reason: 'sweep-cancelled' } },
   'fail(attempts left)': { kind: 'fail', attemptsLeft: 1, sweepCancelled: false, workload: false },
   'fail(none left)': { kind: 'fail', attemptsLeft: 0, sweepCancelled: false, workload: false },

@@ -36,12 +36,16 @@ describe('wire conversions', () => {
     { status: 'succeeded' },
     { status: 'diverged', atEpoch: 3 },
     { status: 'failed', error: { kind: 'DatasetError', message: 'train.csv:4: not a number' } },
-    { status: 'pruned' },
     { status: 'cancelled', reason: 'sweep-cancelled' },
   ])('round-trips a $status result', (outcome) => {
     const result = resultFor(trial.id, outcome.status === 'succeeded' ? 0.5 : null, outcome);
     const decoded = decodeTrialResult(overTheWire(gen.TrialResult, encodeTrialResult(result)));
     expect(decoded).toEqual(result);
+  });
+
+  it('refuses a result an agent reports as pruned: only the coordinator stops a trial early', () => {
+    const wire = { ...encodeTrialResult(resultFor(trial.id)), status: gen.TrialStatus.TRIAL_STATUS_PRUNED };
+    expect(() => decodeTrialResult(wire)).toThrow(WireDecodeError);
   });
 
   it('refuses a result from an unknown backend', () => {

@@ -101,12 +101,12 @@ describe('rankConfigs', () => {
     expect(backward).toEqual(forward);
   });
 
-  it('counts only succeeded trials toward the objective', () => {
+  it('counts succeeded trials and stopped ones (their value at the stop) toward the objective, never running ones', () => {
     const ranking = rankConfigs(
       [trial({ config: A, repeat: 0, objective: 0.5 }), trial({ config: A, repeat: 1, state: 'pruned', objective: 0.01 }), trial({ config: A, repeat: 2, state: 'running' })],
       minimize,
     );
-    expect(ranking[0]?.objective).toEqual({ mean: 0.5, std: 0, n: 1 });
+    expect(ranking[0]?.objective).toMatchObject({ mean: 0.255, n: 2 });
   });
 
   it('treats configs that differ only in an extra axis as different configs', () => {

@@ -51,7 +51,7 @@ function outcomeFor(state: TrialState, fixture: TrialFixture, history: readonly 
     case 'failed':
       return { status: 'failed', error: fixture.error ?? { kind: 'WorkerCrashedError', message: 'worker exited with code 1' } };
     case 'pruned':
-      return { status: 'pruned' };
+      return { status: 'pruned', stop: { epoch: history.length, rule: 'median', value: history.at(-1)?.val_loss ?? Number.NaN, threshold: 0 } };
     case 'cancelled':
       return { status: 'cancelled', reason: 'sweep-cancelled' };
     default:

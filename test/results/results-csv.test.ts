@@ -88,6 +88,7 @@ describe('resultsCsv', () => {
       rank: '1',
       agent: 'agent-1',
       error: '',
+      stop: '',
     });
   });
 

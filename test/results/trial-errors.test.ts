@@ -90,7 +90,7 @@ describe('errors in the results document', () => {
   it('fills results.csv\'s error column for a trial that failed without a result', () => {
     const rows = resultsCsv(buildResultsDocument(workloadFailedSweep())).split('\r\n');
     const header = rows[0]?.split(',') ?? [];
-    expect(header[header.length - 1]).toBe('error');
-    expect(rows[1]).toMatch(/^first,.*,"workload: \/data\/train\.csv:1: the target column ""y"" is not in the header"$/);
+    expect(header[header.length - 2]).toBe('error');
+    expect(rows[1]).toMatch(/^first,.*,"workload: \/data\/train\.csv:1: the target column ""y"" is not in the header",$/);
   });
 });

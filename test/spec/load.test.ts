@@ -235,3 +235,24 @@ describe('parseSweepSpecJson', () => {
     expect(error.issues.map((issue) => issue.path)).toEqual(['workload.dataset.train.sha256']);
   });
 });
+
+describe('earlyStop in a spec', () => {
+  it('is absent from the compiled spec when the YAML has none', () => {
+    expect(parseSweepSpec(MINIMAL, 'minimal.yaml').earlyStop).toBeUndefined();
+  });
+
+  it('fills every default the YAML leaves out', () => {
+    const spec = parseSweepSpec(`${MINIMAL}earlyStop: { rule: median }\n`, 'minimal.yaml');
+    expect(spec.earlyStop).toEqual({ rule: 'median', gracePeriod: 5, minTrials: 5, reductionFactor: 3, plateauGuard: true, rankStopped: 'below' });
+  });
+
+  it('keeps what the YAML sets', () => {
+    const spec = parseSweepSpec(`${MINIMAL}earlyStop: { rule: asha, gracePeriod: 1, reductionFactor: 2, plateauGuard: false, rankStopped: together }\n`, 'minimal.yaml');
+    expect(spec.earlyStop).toEqual({ rule: 'asha', gracePeriod: 1, minTrials: 5, reductionFactor: 2, plateauGuard: false, rankStopped: 'together' });
+  });
+
+  it('survives the trip to the coordinator as JSON', () => {
+    const spec = parseSweepSpec(`${MINIMAL}earlyStop: { rule: asha, gracePeriod: 2 }\n`, 'minimal.yaml');
+    expect(parseSweepSpecJson(JSON.parse(JSON.stringify(spec))).earlyStop).toEqual(spec.earlyStop);
+  });
+});

@@ -1,0 +1,45 @@
+// Asynchronous successive halving (Li et al. 2020, "A System for Massively Parallel
+// Hyperparameter Tuning"; Ray Tune's AsyncHyperBandScheduler): rungs at gracePeriod·η^k
+// epochs (below the trial's last epoch). A trial reaching a rung records its best-so-far
+// there and goes on only if it is among the top ⌊n/η⌋ (at least 1) of the n values recorded
+// at that rung so far, itself included. Ties: a trial goes on when fewer than ⌊n/η⌋ recorded
+// values are strictly better than its own, so a trial level with the last kept one is kept.
+import { isWorse } from './best-so-far.js';
+import type { EarlyStopSpec, ObjectiveGoal, StopRecord } from './stop-types.js';
+
+/** The rung epochs below `epochs`: gracePeriod·η^k for k = 0, 1, … */
+export function rungEpochs(gracePeriod: number, reductionFactor: number, epochs: number): number[] {
+  const rungs: number[] = [];
+  for (let rung = gracePeriod; rung < epochs; rung *= reductionFactor) rungs.push(rung);
+  return rungs;
+}
+
+export class AshaRule {
+  /** rung epoch → trial id → best-so-far recorded there (a trial that runs again replaces its own value). */
+  private readonly recorded = new Map<number, Map<string, number>>();
+
+  constructor(
+    private readonly spec: Pick<EarlyStopSpec, 'gracePeriod' | 'reductionFactor'>,
+    private readonly goal: ObjectiveGoal,
+  ) {}
+
+  isRung(epoch: number, epochs: number): boolean {
+    return rungEpochs(this.spec.gracePeriod, this.spec.reductionFactor, epochs).includes(epoch);
+  }
+
+  /** Records the trial's value at `epoch` when that is a rung, and says whether the trial stops there. */
+  decide(trialId: string, epoch: number, epochs: number, value: number): StopRecord | null {
+    if (!this.isRung(epoch, epochs)) return null;
+    const rung = this.recorded.get(epoch) ?? new Map<string, number>();
+    this.recorded.set(epoch, rung);
+    rung.set(trialId, value);
+    const values = [...rung.values()];
+    const keep = Math.max(1, Math.floor(values.length / this.spec.reductionFactor));
+    const better = values.filter((other) => isWorse(value, other, this.goal)).length;
+    if (better < keep) return null;
+    // The worst value still kept: the keep-th best recorded.
+    const sorted = [...values].sort((a, b) => (isWorse(a, b, this.goal) ? 1 : isWorse(b, a, this.goal) ? -1 : 0));
+    const threshold = sorted[keep - 1] ?? value;
+    return { epoch, rule: 'asha', value, threshold };
+  }
+}

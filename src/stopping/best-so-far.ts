@@ -1,0 +1,38 @@
+// A trial's best objective after each epoch, the quantity both rules compare.
+import type { ObjectiveGoal } from './stop-types.js';
+
+/** The worst possible value for a goal: what a trial with no finite objective yet counts as. */
+export function worstValue(goal: ObjectiveGoal): number {
+  return goal === 'minimize' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+}
+
+/** Whether `a` is strictly worse than `b` under the goal. */
+export function isWorse(a: number, b: number, goal: ObjectiveGoal): boolean {
+  return goal === 'minimize' ? a > b : a < b;
+}
+
+/**
+ * Best so far after each epoch: `result[i]` is the best finite value among `values[0..i]`, or the
+ * goal's worst value while there is none (NaN and ±Infinity never count as progress).
+ */
+export function bestSoFar(values: readonly number[], goal: ObjectiveGoal): number[] {
+  const out: number[] = [];
+  let best = worstValue(goal);
+  for (const value of values) {
+    if (Number.isFinite(value) && isWorse(best, value, goal)) best = value;
+    out.push(best);
+  }
+  return out;
+}
+
+/** Median of a non-empty list (mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle] ?? Number.NaN;
+  if (sorted.length % 2 === 1) return upper;
+  const lower = sorted[middle - 1] ?? Number.NaN;
+  // Two infinities of the same sign: their mean is that infinity, not NaN.
+  return lower === upper ? upper : (lower + upper) / 2;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { AshaRule, rungEpochs } from '../../src/stopping/asha-rule.js';
+import { bestSoFar, median } from '../../src/stopping/best-so-far.js';
+import { MedianStoppingRule } from '../../src/stopping/median-rule.js';
+
+describe('best so far', () => {
+  it('keeps the best finite value after each epoch, a NaN never counting', () => {
+    expect(bestSoFar([0.9, Number.NaN, 0.7, 0.8, 0.6], 'minimize')).toEqual([0.9, 0.9, 0.7, 0.7, 0.6]);
+    expect(bestSoFar([0.2, 0.5, 0.4], 'maximize')).toEqual([0.2, 0.5, 0.5]);
+  });
+
+  it('counts a trial with no finite value yet as the worst possible', () => {
+    expect(bestSoFar([Number.NaN], 'minimize')).toEqual([Number.POSITIVE_INFINITY]);
+  });
+
+  it('takes the middle value of an odd list and the mean of the middle two of an even one', () => {
+    expect(median([0.5, 1.0, 0.7])).toBe(0.7);
+    expect(median([0.6, 0.4])).toBe(0.5);
+    expect(median([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY])).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('median stopping rule', () => {
+  const rule = new MedianStoppingRule({ gracePeriod: 5, minTrials: 3 });
+
+  it('stops a trial worse than the median of the others at that epoch, recording value and threshold', () => {
+    expect(rule.decide({ epoch: 5, value: 0.9, others: [0.5, 0.7, 1.0], goal: 'minimize' })).toEqual({ epoch: 5, rule: 'median', value: 0.9, threshold: 0.7 });
+  });
+
+  it('never stops within the grace period', () => {
+    expect(rule.decide({ epoch: 4, value: 5, others: [0.5, 0.7, 1.0], goal: 'minimize' })).toBeNull();
+  });
+
+  it('waits until minTrials other trials have reached the epoch', () => {
+    expect(rule.decide({ epoch: 6, value: 5, others: [0.5, 0.7], goal: 'minimize' })).toBeNull();
+  });
+
+  it('lets a trial level with the median go on', () => {
+    expect(rule.decide({ epoch: 6, value: 0.7, others: [0.5, 0.7, 1.0], goal: 'minimize' })).toBeNull();
+  });
+
+  it('compares the other way when the goal is to maximize', () => {
+    expect(rule.decide({ epoch: 6, value: 0.6, others: [0.5, 0.7, 1.0], goal: 'maximize' })).toEqual({ epoch: 6, rule: 'median', value: 0.6, threshold: 0.7 });
+    expect(rule.decide({ epoch: 6, value: 0.9, others: [0.5, 0.7, 1.0], goal: 'maximize' })).toBeNull();
+  });
+});
+
+describe('asha rule', () => {
+  it('puts rungs at gracePeriod times powers of the reduction factor, below the last epoch', () => {
+    expect(rungEpochs(5, 3, 30)).toEqual([5, 15]);
+    expect(rungEpochs(5, 3, 15)).toEqual([5]);
+    expect(rungEpochs(2, 2, 20)).toEqual([2, 4, 8, 16]);
+    expect(rungEpochs(1, 3, 10)).toEqual([1, 3, 9]);
+  });
+
+  it('keeps the top 1/η of the values recorded at a rung so far, at least one, a tie with the last kept one going on', () => {
+    const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 3 }, 'minimize');
+    // n recorded → keep max(1, ⌊n/3⌋); a trial stops when that many recorded values beat it strictly.
+    expect(rule.decide('t1', 1, 10, 0.5)).toBeNull(); // n=1, keep 1: the first always goes on
+    expect(rule.decide('t2', 1, 10, 0.6)).toEqual({ epoch: 1, rule: 'asha', value: 0.6, threshold: 0.5 }); // n=2, keep 1
+    expect(rule.decide('t3', 1, 10, 0.4)).toBeNull(); // n=3, keep 1, best so far
+    expect(rule.decide('t4', 1, 10, 0.45)).toEqual({ epoch: 1, rule: 'asha', value: 0.45, threshold: 0.4 }); // n=4, keep 1
+    expect(rule.decide('t5', 1, 10, 0.45)).not.toBeNull(); // n=5, keep 1
+    expect(rule.decide('t6', 1, 10, 0.42)).toBeNull(); // n=6, keep 2: only 0.4 is better
+    expect(rule.decide('t7', 1, 10, 0.42)).toBeNull(); // n=7, keep 2: the tie with 0.42 is not strictly better
+    expect(rule.decide('t8', 1, 10, 0.43)).toEqual({ epoch: 1, rule: 'asha', value: 0.43, threshold: 0.42 }); // n=8, keep 2
+  });
+
+  it('judges only at rungs', () => {
+    const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 3 }, 'minimize');
+    rule.decide('t1', 1, 10, 0.1);
+    expect(rule.decide('t2', 2, 10, 9)).toBeNull();
+  });
+
+  it('counts a trial that reaches a rung again (a new attempt) once, with its new value', () => {
+    const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 2 }, 'minimize');
+    expect(rule.decide('t1', 1, 10, 0.5)).toBeNull();
+    expect(rule.decide('t1', 1, 10, 0.6)).toBeNull(); // still n=1
+  });
+
+  it('keeps the larger values when the goal is to maximize', () => {
+    const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 2 }, 'maximize');
+    expect(rule.decide('t1', 1, 10, 0.5)).toBeNull();
+    expect(rule.decide('t2', 1, 10, 0.4)).toEqual({ epoch: 1, rule: 'asha', value: 0.4, threshold: 0.5 });
+  });
+});
