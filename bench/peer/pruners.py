@@ -29,6 +29,7 @@ import optuna
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_fit import fit, versions  # noqa: E402
 from optuna_torch_sweep import build_model, load_split  # noqa: E402
 
 WAYS = ("none", "median", "successiveHalving")
@@ -47,50 +48,21 @@ def make_pruner(way, job):
 
 
 def train_reporting(job, data, trial, lr, factor, patience, repeat):
-    """optuna_torch_sweep.train with a report and a pruning check after every epoch; returns (val_loss, epochs run)."""
-    x_train, y_train, x_val, y_val = data
+    """optuna_torch_sweep.train with a report and a pruning check after every epoch."""
     seed = job["seed"] + repeat
     torch.manual_seed(seed)
     model = build_model(job["data"]["featureCount"], job["hidden"], seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
-    # Keras's patience and cooldown in PyTorch's terms (see optuna_torch_sweep.py).
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimizer,
-        mode="min",
-        factor=factor,
-        patience=max(patience - 1, 0),
-        threshold=job["minDelta"],
-        threshold_mode="abs",
-        cooldown=max(job["cooldown"] - 1, 0),
-        min_lr=job["minLr"],
-    )
-    loss_fn = torch.nn.MSELoss()
-    shuffle = torch.Generator().manual_seed(seed)
-    rows = x_train.shape[0]
-    batch = job["batchSize"]
-    val_loss = float("nan")
-    epochs = 0
-    for epoch in range(job["epochs"]):
-        model.train()
-        order = torch.randperm(rows, generator=shuffle)
-        for start in range(0, rows, batch):
-            index = order[start : start + batch]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x_train[index]), y_train[index])
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            val_loss = loss_fn(model(x_val), y_val).item()
-        epochs += 1
-        if not np.isfinite(val_loss):
-            break
+    epochs = [0]
+
+    def report(epoch, val_loss):
+        epochs[0] = epoch + 1
         trial.report(val_loss, epoch)
         if trial.should_prune():
-            trial.set_user_attr("epochs", epochs)
+            trial.set_user_attr("epochs", epochs[0])
             raise optuna.TrialPruned()
-        scheduler.step(val_loss)
-    trial.set_user_attr("epochs", epochs)
+
+    val_loss, ran = fit(job, model, torch.nn.MSELoss(), data, lr, factor, patience, seed, after_epoch=report)
+    trial.set_user_attr("epochs", ran)
     # A diverged trial ranks last (Optuna fails a trial that returns NaN).
     return val_loss if np.isfinite(val_loss) else float("inf")
 
@@ -183,7 +155,7 @@ def main():
         results.append(run_way(way, job, tensors))
         print(f"pruners: {way}: {results[-1]['epochsTrained']} epochs in {results[-1]['wallSeconds']:.1f} s", file=sys.stderr)
     print(json.dumps({
-        "versions": {"python": sys.version.split()[0], "torch": torch.__version__, "optuna": optuna.__version__, "numpy": np.__version__},
+        "versions": versions(),
         "epochsPerTrial": job["epochs"],
         "ways": results,
     }))
