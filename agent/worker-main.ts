@@ -1,7 +1,8 @@
 // Worker child process (dist/agent/worker-main.js, started by WorkerProcess with
 // child_process.fork). Loads the backend once, answers `ready`, then trains one trial at a
-// time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
-// as they finish (those of one event-loop turn in one message) and the result closes it.
+// time: `run` starts it, `cancel` aborts it through its AbortController (`stop-members` stops
+// some members of a fused bundle alone), epochs stream back as they finish (those of one
+// event-loop turn in one message) and the result closes it.
 // Exits on `shutdown` or when the agent goes away.
 import { resolvedFileResolver, type FileResolver } from '../src/artifacts/file-resolver.js';
 import { selectBackend } from '../src/train/backend.js';
