@@ -398,10 +398,12 @@ export class Agent {
    * Trains the leases' trials as one fused bundle in the slot's worker. Each member keeps its
    * own lease: its own heartbeat carries its own epochs, and it is completed or failed on its
    * own. The bundle stops only when every member has been told to stop (shutdown, a cancelled
-   * sweep). A member cancelled alone (pruned) or whose lease is lost trains on with the others
-   * (the fused trainer cannot drop one member on request), but from then on its epochs are not
-   * sent; at the end a cancelled member is reported as cancelled with the history it had when
-   * told to stop, and a member whose lease was lost is not reported at all. A worker crash
+   * sweep). A member cancelled alone (pruned) or whose lease is lost leaves the bundle at once:
+   * the worker is told to stop it (`stop-members`), and before the bundle's next batch it stops
+   * costing work while the others train on bit for bit (docs/fused-training.md, "Stopping one
+   * member"). From then on its epochs are not sent; at the end a cancelled member is reported as
+   * cancelled with the history it had when told to stop (epochs the worker finished before the
+   * stop reached it are cut), and a member whose lease was lost is not reported at all. A worker crash
    * fails every member still owned. Part of the bundle may move to another slot on the way
    * (stealPart): those members keep their leases and heartbeats, and are reported from there.
    */
@@ -468,6 +470,8 @@ export class Agent {
       files = await this.acquireFiles(specs);
       const results = await train({
         signal: share.abort.signal,
+        // Each member's own stop reaches the worker, which drops that member alone.
+        memberSignals: new Map([...share.members].map(([trialId, member]) => [trialId, member.abort.signal])),
         files: files.paths,
         onEpoch: (trialId, record) => {
           const member = share.members.get(trialId);
@@ -511,7 +515,8 @@ export class Agent {
           if (trained === undefined) {
             report = await this.reportFailure(slot, lease, { kind: 'WorkerProtocolError', message: `the bundle gave no result for trial ${trialId}` });
           } else {
-            result = member.cancelled === null || trained.outcome.status === 'cancelled' ? trained : cancelledAt(trained, member.cancelled, lease);
+            // Cut at what the member had when told to stop, whatever the worker trained or ended it with after.
+            result = member.cancelled === null ? trained : cancelledAt(trained, member.cancelled, lease);
             report = await this.reportResult(slot, lease, result);
           }
         }
@@ -776,8 +781,9 @@ export class Agent {
 }
 
 /**
- * A bundle member's result as if it had stopped when told to: cancelled, with the epochs it had
- * finished by then (the bundle trained it on, but those epochs were never reported).
+ * A bundle member's result as if it had stopped when told to: cancelled with its own reason, with
+ * the epochs it had finished by then (the worker may have finished more before the stop reached
+ * it, or ended it with the whole bundle's reason; those epochs were never reported).
  */
 function cancelledAt(trained: TrialResult, cancelled: { readonly reason: CancelReason; readonly atEpochs: number }, lease: TrialLease): TrialResult {
   const history = trained.history.slice(0, cancelled.atEpochs);

@@ -1,7 +1,8 @@
 // Worker child process (dist/agent/worker-main.js, started by WorkerProcess with
 // child_process.fork). Loads the backend once, answers `ready`, then trains one trial at a
-// time: `run` starts it, `cancel` aborts it through its AbortController, epochs stream back
-// as they finish (those of one event-loop turn in one message) and the result closes it.
+// time: `run` starts it, `cancel` aborts it through its AbortController (`stop-members` stops
+// some members of a fused bundle alone), epochs stream back as they finish (those of one
+// event-loop turn in one message) and the result closes it.
 // Exits on `shutdown` or when the agent goes away.
 import { resolvedFileResolver, type FileResolver } from '../src/artifacts/file-resolver.js';
 import { selectBackend } from '../src/train/backend.js';
@@ -51,6 +52,8 @@ interface RunningTrial {
   readonly done: Promise<void>;
   /** A fused run takes split requests (null: a single trial, which never splits). */
   readonly split: SplitRequests | null;
+  /** A fused run's members told to stop alone (`stop-members`), which the runner reads before each batch (null: a single trial). */
+  readonly stopped: Map<string, CancelReason> | null;
 }
 
 /**
@@ -216,7 +219,7 @@ function startTrial(training: Training, backend: BackendName, message: Extract<P
       await fail(trialId, name, error instanceof Error ? error.message : String(error));
     },
   );
-  return { trialId, trialIds: [trialId], controller, done, split: null };
+  return { trialId, trialIds: [trialId], controller, done, split: null, stopped: null };
 }
 
 /** Reasons already logged by this worker: a sweep of unfusable trials says why once, not per trial. */
@@ -233,27 +236,39 @@ async function logNotFusableOnce(training: Training, trial: TrialSpec, files: Fi
  * Trains a bundle fused. Trials that turn out not fusable (the coordinator groups by fusionKey,
  * so this should not happen) train one after another instead, with the same messages.
  */
-async function trainBundle(training: Training, backend: BackendName, trials: readonly TrialSpec[], files: FileResolver, signal: AbortSignal, split: SplitRequests): Promise<TrialResult[]> {
+async function trainBundle(training: Training, backend: BackendName, trials: readonly TrialSpec[], files: FileResolver, run: FusedRunControls): Promise<TrialResult[]> {
   const { runTrial, runFusedTrials, NotFusableError } = training;
+  const { signal, split, stopped } = run;
   try {
-    return await runFusedTrials(trials, { backend, files, signal, onEpoch: sendEpoch, logger: logger.child({ bundle: trials.length }), handoff: split.handoff, ...fusedMemory });
+    return await runFusedTrials(trials, { backend, files, signal, onEpoch: sendEpoch, logger: logger.child({ bundle: trials.length }), handoff: split.handoff, stopped, ...fusedMemory });
   } catch (error) {
     if (!(error instanceof NotFusableError)) throw error;
     logger.warn('bundle.not-fusable', { trials: error.trialIds, reason: error.reason });
     const results: TrialResult[] = [];
     for (const trial of trials) {
-      results.push(await runTrial(trial, { backend, files, signal, onEpoch: (record) => sendEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));
+      // One by one, a trial stopped before its turn starts cancelled (one stopped while it trains finishes: rare, this path should not happen).
+      const stopReason = stopped.get(trial.id);
+      const trialSignal = stopReason === undefined ? signal : AbortSignal.abort(stopReason);
+      results.push(await runTrial(trial, { backend, files, signal: trialSignal, onEpoch: (record) => sendEpoch(trial.id, record), logger: logger.child({ trial: trial.id }) }));
     }
     return results;
   }
 }
 
+/** What a fused run is steered by while it trains: the whole run's cancel, split requests, and members stopped alone. */
+interface FusedRunControls {
+  readonly signal: AbortSignal;
+  readonly split: SplitRequests;
+  readonly stopped: ReadonlyMap<string, CancelReason>;
+}
+
 /** A fused run: a bundle from its start, or a part another worker handed off. Results go out as they are, in order. */
-function startFused(backend: BackendName, trialIds: readonly string[], train: (signal: AbortSignal, split: SplitRequests) => Promise<TrialResult[]>): RunningTrial {
+function startFused(backend: BackendName, trialIds: readonly string[], train: (run: FusedRunControls) => Promise<TrialResult[]>): RunningTrial {
   const controller = new AbortController();
   const split = new SplitRequests();
+  const stopped = new Map<string, CancelReason>();
   const trialId = trialIds[0] ?? '';
-  const done = train(controller.signal, split).then(
+  const done = train({ signal: controller.signal, split, stopped }).then(
     async (results) => {
       split.close();
       for (const result of results) await send({ type: 'result', result });
@@ -264,7 +279,7 @@ function startFused(backend: BackendName, trialIds: readonly string[], train: (s
       await fail(trialId, name, error instanceof Error ? error.message : String(error));
     },
   );
-  return { trialId, trialIds, controller, done, split };
+  return { trialId, trialIds, controller, done, split, stopped };
 }
 
 async function onMessage(training: Training, raw: unknown): Promise<void> {
@@ -291,7 +306,7 @@ async function onMessage(training: Training, raw: unknown): Promise<void> {
         const backend = state.backend;
         const trials = message.trials;
         const files = resolvedFileResolver(message.files);
-        state = { kind: 'training', backend, trial: startFused(backend, trials.map((trial) => trial.id), (signal, split) => trainBundle(training, backend, trials, files, signal, split)) };
+        state = { kind: 'training', backend, trial: startFused(backend, trials.map((trial) => trial.id), (run) => trainBundle(training, backend, trials, files, run)) };
       }
       return;
     case 'run-part':
@@ -310,7 +325,7 @@ async function onMessage(training: Training, raw: unknown): Promise<void> {
           trial: startFused(
             backend,
             part.members.map((member) => member.spec.id),
-            (signal, split) => training.resumeFusedTrials(part, { backend, files, signal, onEpoch: sendEpoch, logger: partLogger, handoff: split.handoff, ...fusedMemory }),
+            ({ signal, split, stopped }) => training.resumeFusedTrials(part, { backend, files, signal, onEpoch: sendEpoch, logger: partLogger, handoff: split.handoff, stopped, ...fusedMemory }),
           ),
         };
       }
@@ -321,6 +336,15 @@ async function onMessage(training: Training, raw: unknown): Promise<void> {
       return;
     case 'split-withdrawn':
       if (state.kind === 'training' && state.trial.split !== null) state.trial.split.withdraw(message.requestId);
+      return;
+    case 'stop-members':
+      // Only members of the running fused run; the rest crossed a handoff or a result (nothing to stop).
+      if (state.kind === 'training' && state.trial.stopped !== null) {
+        const { stopped, trialIds } = state.trial;
+        const own = message.trialIds.filter((id) => trialIds.includes(id) && !stopped.has(id));
+        for (const id of own) stopped.set(id, message.reason);
+        if (own.length < message.trialIds.length) logger.debug('bundle.stop-ignored', { trials: message.trialIds.filter((id) => !own.includes(id)).slice(0, 10) });
+      }
       return;
     case 'cancel':
       // A cancel for a trial that already finished crossed its result: nothing to stop.

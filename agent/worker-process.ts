@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '../src/log/logger.js';
 import type { BundlePart } from '../src/train/fused/bundle-part.js';
-import type { BackendName, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
+import type { BackendName, CancelReason, EpochRecord, TrialResult, TrialSpec } from '../src/trial/types.js';
 import { workerEntryPath } from './package-root.js';
 import {
   WorkerBusyError,
@@ -77,6 +77,13 @@ export interface WorkerBundleOptions {
   /** Where the trials' files lie on this machine (by fileRefKey); the worker reads nothing else. */
   readonly files?: ResolvedFiles;
   readonly onEpoch?: (trialId: string, record: EpochRecord) => void;
+  /**
+   * Each member's own stop: aborting one (reason: a CancelReason) stops that member alone
+   * (`stop-members`), before the bundle's next batch, while the others train on; it resolves
+   * cancelled with the epochs it had finished. One already aborted when the run starts is
+   * stopped at once (a part whose trials were told to stop before they moved).
+   */
+  readonly memberSignals?: ReadonlyMap<string, AbortSignal>;
 }
 
 interface ActiveRun {
@@ -289,7 +296,40 @@ export class WorkerProcess {
           run.detachSignal = () => signal.removeEventListener('abort', onAbort);
         }
       }
+      if (run.fused && options.memberSignals !== undefined) this.watchMemberStops(phase.child, run, options.memberSignals);
     });
+  }
+
+  /** Sends `stop-members` for each member of the fused run whose own signal aborts (now, or later while the run is on). */
+  private watchMemberStops(child: Child, run: ActiveRun, memberSignals: ReadonlyMap<string, AbortSignal>): void {
+    const stopNow: string[] = [];
+    const detach: (() => void)[] = [run.detachSignal];
+    const stop = (trialIds: readonly string[], reason: unknown): void => {
+      // Only members still this run's own (not handed off, no result yet): a stop names members of the bundle.
+      const own = trialIds.filter((id) => run.trialIds.includes(id) && !run.results.has(id));
+      const phase = this.phase;
+      if (own.length === 0 || phase.kind !== 'running' || phase.run !== run) return;
+      this.send(child, { type: 'stop-members', trialIds: own, reason: toCancelReason(reason) });
+    };
+    for (const [trialId, signal] of memberSignals) {
+      if (signal.aborted) {
+        stopNow.push(trialId);
+        continue;
+      }
+      const onAbort = (): void => stop([trialId], signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      detach.push(() => signal.removeEventListener('abort', onAbort));
+    }
+    // Members stopped before the run began share one message per reason.
+    const byReason = new Map<CancelReason, string[]>();
+    for (const trialId of stopNow) {
+      const reason = toCancelReason(memberSignals.get(trialId)?.reason);
+      byReason.set(reason, [...(byReason.get(reason) ?? []), trialId]);
+    }
+    for (const [reason, trialIds] of byReason) stop(trialIds, reason);
+    run.detachSignal = () => {
+      for (const undo of detach) undo();
+    };
   }
 
   private async idleWorker(trialId: string): Promise<Extract<Phase, { kind: 'idle' }>> {

@@ -24,7 +24,7 @@ export type ParentToWorker =
   /**
    * Trains the trials together as one fused bundle (runFusedTrials): every member's epoch
    * records (in `epochs` messages), then one `result` per member, in bundle order. A cancel naming any member cancels the
-   * whole bundle.
+   * whole bundle; `stop-members` stops some alone.
    */
   | { readonly type: 'run-bundle'; readonly trials: readonly TrialSpec[]; readonly files: ResolvedFiles }
   /** Trains on a part another worker's bundle handed off (resumeFusedTrials), like run-bundle. */
@@ -36,6 +36,13 @@ export type ParentToWorker =
   | { readonly type: 'split'; readonly requestId: number }
   /** The split is no longer wanted; answered by `no-handoff` unless the `handoff` was already sent. */
   | { readonly type: 'split-withdrawn'; readonly requestId: number }
+  /**
+   * Stops these members of the running bundle (or part) alone, with the reason (an early stop:
+   * pruned), while the others train on bit for bit: each ends cancelled with the epochs it has
+   * finished, before the next batch, and stops costing work (fused-runner's `stopped`). Names
+   * not training in the worker's run (a stop that crossed a handoff or a result) are ignored.
+   */
+  | { readonly type: 'stop-members'; readonly trialIds: readonly string[]; readonly reason: CancelReason }
   /** Names its trial, so a cancel that crosses the trial's result cannot hit the next one. */
   | { readonly type: 'cancel'; readonly trialId: string; readonly reason: CancelReason }
   | { readonly type: 'shutdown' };
@@ -104,6 +111,13 @@ const trialResult: z.ZodType<TrialResult> = z.object({
 });
 
 const requestId = z.number().int().nonnegative();
+/** A stop names members of one bundle: no more than a bundle could hold, each id no longer than a spec's may sensibly be. */
+export const MAX_STOPPED_MEMBERS = 4_096;
+const stoppedIds = z
+  .array(z.string().min(1).max(1_024))
+  .min(1)
+  .max(MAX_STOPPED_MEMBERS)
+  .refine((ids) => new Set(ids).size === ids.length, { message: 'a trial id appears twice' });
 /** A workload names a few files (a model's shards a few more): bounded like the spec's own lists. */
 const resolvedFiles = z.record(z.string().max(8_192), z.string().min(1).max(8_192)).refine((files) => Object.keys(files).length <= 2_048, { message: 'at most 2,048 files' });
 const float32Array = z.instanceof(Float32Array);
@@ -159,6 +173,7 @@ const parentToWorker: z.ZodType<ParentToWorker> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run-part'), part: bundlePart, files: resolvedFiles }),
   z.object({ type: z.literal('split'), requestId }),
   z.object({ type: z.literal('split-withdrawn'), requestId }),
+  z.object({ type: z.literal('stop-members'), trialIds: stoppedIds, reason: cancelReason }),
   z.object({ type: z.literal('cancel'), trialId: z.string(), reason: cancelReason }),
   z.object({ type: z.literal('shutdown') }),
 ]);

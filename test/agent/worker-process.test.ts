@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { selectBackend } from '../../src/train/backend.js';
 import { runFusedTrials } from '../../src/train/fused/fused-runner.js';
 import type { BundlePart } from '../../src/train/fused/bundle-part.js';
-import type { EpochRecord, TrialSpec } from '../../src/trial/types.js';
+import type { EpochRecord, TrialResult, TrialSpec } from '../../src/trial/types.js';
 import { tinyTrial } from './fixtures.js';
 import { recordingLogger } from './recording-logger.js';
 
@@ -91,6 +91,51 @@ describe('WorkerProcess', () => {
     for (const member of part.members) expect(log.epochsOf(member.spec.id)).toEqual(member.history.map((record) => record.epoch));
     expect(results.map((result) => result.trialId)).toEqual(['a', 'b', 'c'].filter((id) => !moved.includes(id)));
     for (const result of results) expect(log.epochsOf(result.trialId)).toEqual(result.history.map((record) => record.epoch));
+  });
+
+  it('stops one member of a fused bundle alone when its own signal aborts, and the others report what the unstopped bundle reports, bit for bit', async () => {
+    const specs = bundle(['a', 'b', 'c'], { epochs: 100 });
+    const whole = await worker({ backend: 'wasm' }).runBundle(specs);
+    const stopB = new AbortController();
+    const results = await worker({ backend: 'wasm' }).runBundle(specs, {
+      memberSignals: new Map([['b', stopB.signal]]),
+      onEpoch: (trialId, record) => {
+        if (trialId === 'b' && record.epoch === 2) stopB.abort('pruned');
+      },
+    });
+    const withoutWall = (result: TrialResult | undefined): unknown => (result === undefined ? undefined : { ...result, wallSeconds: 0 });
+    expect([results[0], results[2]].map(withoutWall)).toEqual([whole[0], whole[2]].map(withoutWall));
+    const stopped = results[1];
+    expect(stopped?.outcome).toEqual({ status: 'cancelled', reason: 'pruned' });
+    // Cut where the stop reached the worker: at least the two epochs it had, a prefix of what it would have trained.
+    expect(stopped?.history.length).toBeGreaterThanOrEqual(2);
+    expect(stopped?.history.length).toBeLessThan(100);
+    expect(stopped?.history).toEqual(whole[1]?.history.slice(0, stopped?.history.length));
+  });
+
+  it('trains a stopped member no further: the bundle’s physical-member batches fall by the batches it no longer trains', async () => {
+    const specs = bundle(['a', 'b', 'c'], { epochs: 100 });
+    // 256 rows less a quarter for validation, in batches of 32.
+    const batchesPerEpoch = 6;
+    const trainedBatches = async (stop: boolean): Promise<{ memberBatches: number; stoppedEpochs: number }> => {
+      const { logger, waitFor } = recordingLogger();
+      const stopB = new AbortController();
+      const results = await worker({ backend: 'wasm', logger }).runBundle(specs, {
+        memberSignals: new Map([['b', stopB.signal]]),
+        onEpoch: (trialId, record) => {
+          if (stop && trialId === 'b' && record.epoch === 2) stopB.abort('pruned');
+        },
+      });
+      const trained = await waitFor('fused.trained');
+      return { memberBatches: Number(trained.fields['memberBatches']), stoppedEpochs: results[1]?.history.length ?? Number.NaN };
+    };
+    const whole = await trainedBatches(false);
+    expect(whole.memberBatches).toBe(3 * 100 * batchesPerEpoch);
+    const cut = await trainedBatches(true);
+    // It left before a batch of the epoch after its last one (or at that epoch's start).
+    const epochsNotTrained = 100 - cut.stoppedEpochs;
+    expect(cut.memberBatches).toBeGreaterThanOrEqual(whole.memberBatches - epochsNotTrained * batchesPerEpoch);
+    expect(cut.memberBatches).toBeLessThan(whole.memberBatches - (epochsNotTrained - 1) * batchesPerEpoch);
   });
 
   it('trains a lone dense trial on wasm on the fused kernels, as a bundle of one', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeParentMessage, decodeWorkerMessage, parseBackendRequest, toCancelReason } from '../../agent/worker-protocol.js';
+import { decodeParentMessage, decodeWorkerMessage, MAX_STOPPED_MEMBERS, parseBackendRequest, toCancelReason } from '../../agent/worker-protocol.js';
 import { tinyTrial } from './fixtures.js';
 
 const epoch = { epoch: 1, loss: 0.5, val_loss: 0.6, lr: 0.01 };
@@ -83,6 +83,15 @@ describe('worker protocol', () => {
     expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('b')], files: {} })).toMatchObject({ ok: true, message: { type: 'run-bundle' } });
     expect(decodeParentMessage({ type: 'run-bundle', trials: [], files: {} }).ok).toBe(false);
     expect(decodeParentMessage({ type: 'run-bundle', trials: [tinyTrial('a'), tinyTrial('a')], files: {} }).ok).toBe(false);
+  });
+
+  it('decodes a stop for some members of the running bundle, and refuses one naming none, a trial twice or more members than a bundle holds', () => {
+    expect(decodeParentMessage({ type: 'stop-members', trialIds: ['b', 'c'], reason: 'pruned' })).toEqual({ ok: true, message: { type: 'stop-members', trialIds: ['b', 'c'], reason: 'pruned' } });
+    expect(decodeParentMessage({ type: 'stop-members', trialIds: [], reason: 'pruned' }).ok).toBe(false);
+    expect(decodeParentMessage({ type: 'stop-members', trialIds: ['b', 'b'], reason: 'pruned' }).ok).toBe(false);
+    expect(decodeParentMessage({ type: 'stop-members', trialIds: Array.from({ length: MAX_STOPPED_MEMBERS + 1 }, (_, i) => `t${i}`), reason: 'pruned' }).ok).toBe(false);
+    expect(decodeParentMessage({ type: 'stop-members', trialIds: ['x'.repeat(1_025)], reason: 'pruned' }).ok).toBe(false);
+    expect(decodeParentMessage({ type: 'stop-members', trialIds: ['b'], reason: 'bored' }).ok).toBe(false);
   });
 
   it('decodes every message a worker sends', () => {

@@ -1,10 +1,16 @@
-// Early stopping decided by the coordinator as epochs arrive, over real loopback gRPC.
+// Early stopping decided by the coordinator as epochs arrive, over real loopback gRPC (last: a real
+// fused agent whose worker drops the pruned member from its bundle).
 import { afterEach, describe, expect, it } from 'vitest';
+import { Agent } from '../../agent/agent.js';
+import type { TrialReport } from '../../agent/agent-events.js';
 import { startCoordinatorServer } from '../../coordinator/grpc-server.js';
 import type { TrialLease } from '../../src/rpc/agent-channel.js';
 import { createGrpcAgentChannel } from '../../src/rpc/grpc-agent-channel.js';
 import { createGrpcSweepClient } from '../../src/rpc/grpc-sweep-client.js';
 import { parseResultsDocument } from '../../src/results/parse-results.js';
+import { runFusedTrials } from '../../src/train/fused/fused-runner.js';
+import type { TrialSpec } from '../../src/trial/types.js';
+import { recordingLogger } from '../agent/recording-logger.js';
 import { epoch, FakeClock, removeTempDirs, tempDataDir, tinySweepSpec } from './fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -76,5 +82,81 @@ describe('early stopping in the coordinator', () => {
     await h.agent.heartbeat(a, [epoch(1, 0.5), epoch(2, 0.4)]);
     await h.agent.heartbeat(b, [epoch(1, 0.6), epoch(2, 0.5)]);
     await expect(h.agent.heartbeat(c, [epoch(1, 0.9), epoch(2, 0.9), epoch(3, 0.9)])).resolves.toEqual({ kind: 'continue' });
+  });
+});
+
+describe('early stopping a member of a fused bundle', () => {
+  it('drops the pruned member from the agent’s bundle at once, records it pruned once, and the others train on bit for bit', async () => {
+    const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir: tempDataDir(), leaseTimeoutMs: 60_000, watchThrottleMs: 0 });
+    cleanups.push(() => server.close());
+    const epochs = 60;
+    // lr 0.0001 barely learns; 60 epochs outlast its stop. The first config is a reference trial reported by hand.
+    const fused = tinySweepSpec({
+      workload: { ...tinySweepSpec().workload, epochs, dataset: { kind: 'synthetic-regression', samples: 1_024, features: 2, noise: 0.1, seed: 1, validationSplit: 0.25 } },
+      grid: { learningRate: [0.05, 0.1, 0.03, 0.0001], factor: [0.5], patience: [5] },
+      earlyStop: { rule: 'median', gracePeriod: 2, minTrials: 1, reductionFactor: 3, plateauGuard: false, rankStopped: 'below' },
+    });
+    const { sweepId } = await server.coordinator.submitSweep(fused, 'fused-prune');
+
+    // The reference has every epoch in before the bundle starts, so the median rule judges the bundle's
+    // members at epoch 2 whatever order their heartbeats come in: val_loss 1.0, between the learners (~0.25) and lr 0.0001 (~2.5).
+    const manual = createGrpcAgentChannel(server.address, { transport: 'session' });
+    cleanups.push(() => manual.close());
+    const { agentId } = await manual.register({ hostname: 'reference', slots: 1, backend: 'cpu', version: '0.1.0' });
+    const reference = await manual.poll({ agentId, waitMs: 0 });
+    if (reference === null || reference.trial.config.learningRate !== 0.05) throw new Error('expected the reference trial first');
+    const history = Array.from({ length: epochs }, (_, e) => epoch(e + 1, 1.0));
+    await manual.complete(reference, { trialId: reference.trialId, outcome: { status: 'succeeded' }, history, lrReductions: [], objective: 1.0, wallSeconds: 1, backend: 'cpu', seed: reference.trial.seed });
+
+    const channel = createGrpcAgentChannel(server.address);
+    const { logger, waitFor, lines: recorded } = recordingLogger();
+    const agent = new Agent({ channel, backend: 'cpu', slots: 1, fuse: 3, pollWaitMs: 1_000, epochFlushMs: 20, logger });
+    cleanups.push(() => channel.close(), () => agent.stop({ drainMs: 0 }));
+    const finished = new Map<string, Promise<TrialReport>>();
+    const reportOf = (trialId: string): Promise<TrialReport> => {
+      const known = finished.get(trialId);
+      if (known !== undefined) return known;
+      const waiting = new Promise<TrialReport>((resolve) => agent.on('trial-finished', (event) => event.trialId === trialId && resolve(event.report)));
+      finished.set(trialId, waiting);
+      return waiting;
+    };
+    const trials = server.coordinator.snapshot(sweepId).trials;
+    const slow = trials.find((trial) => trial.spec.config.learningRate === 0.0001);
+    if (slow === undefined) throw new Error('no lr 0.0001 trial');
+    const slowReport = reportOf(slow.spec.id);
+    await agent.start();
+    for await (const progress of server.coordinator.watch(sweepId)) if (progress.summary.finishedAtMs !== null) break;
+
+    const ended = server.coordinator.snapshot(sweepId).trials;
+    const bundled = ended.filter((trial) => trial.spec.id !== reference.trialId);
+    const pruned = ended.find((trial) => trial.spec.id === slow.spec.id);
+    const kept = bundled.filter((trial) => trial !== pruned);
+    expect(pruned?.state).toBe('pruned');
+    expect(pruned?.result?.outcome).toMatchObject({ status: 'pruned', stop: { epoch: 2, rule: 'median' } });
+    // Never requeued: one attempt; the agent's own late report of the cancelled member is not recorded again
+    // (or not made: the coordinator may have ended its lease with the stop).
+    expect(pruned?.attempts).toHaveLength(1);
+    expect([{ kind: 'completed', recorded: false }, { kind: 'none', why: 'lease-lost' }]).toContainEqual(await slowReport);
+    expect(kept.map((trial) => trial.state)).toEqual(['succeeded', 'succeeded']);
+
+    // The worker dropped it from its bundle: fewer physical-member batches than the bundle's members' worth.
+    const started = await waitFor('bundle.started', (fields) => Array.isArray(fields['trials']) && fields['trials'].includes(slow.spec.id));
+    const startedTrials: unknown = started.fields['trials'];
+    const bundleIds = Array.isArray(startedTrials) ? startedTrials.filter((id): id is string => typeof id === 'string') : [];
+    expect(bundleIds.length).toBeGreaterThanOrEqual(2);
+    const stopped = await waitFor('fused.members-stopped');
+    expect(stopped.fields['trials']).toEqual([slow.spec.id]);
+    const trained = recorded.slice(recorded.indexOf(stopped)).find((line) => line.event === 'fused.trained');
+    const batchesPerEpoch = Math.ceil((1_024 * 0.75) / 16);
+    const unstoppedWork = bundleIds.length * epochs * batchesPerEpoch;
+    // At most the epoch it was told in and the next (the tfjs engine on cpu frees its physical member at the epoch's end).
+    expect(Number(trained?.fields['memberBatches'])).toBeLessThanOrEqual(unstoppedWork - (epochs - Number(stopped.fields['epoch']) - 1) * batchesPerEpoch);
+
+    // Its bundle's others report what the same bundle trained without the stop reports, bit for bit.
+    const bundleSpecs = bundleIds.map((id) => ended.find((trial) => trial.spec.id === id)?.spec).filter((spec): spec is TrialSpec => spec !== undefined);
+    const unstopped = await runFusedTrials(bundleSpecs, { backend: 'cpu' });
+    for (const id of bundleIds.filter((id) => id !== slow.spec.id)) {
+      expect(ended.find((trial) => trial.spec.id === id)?.result?.history).toEqual(unstopped.find((result) => result.trialId === id)?.history);
+    }
   });
 });

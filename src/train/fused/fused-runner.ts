@@ -12,7 +12,7 @@
 import { getBackend, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import type { Activation, BackendName, LayerSpec, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
+import type { Activation, BackendName, CancelReason, LayerSpec, LossName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import { selectBackend } from '../backend.js';
 import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import { loadDataset } from '../datasets/load-dataset.js';
@@ -63,6 +63,14 @@ export interface RunFusedTrialsOptions {
    * training.
    */
   readonly handoff?: BundleHandoff;
+  /**
+   * Trials told to stop on their own (an early stop: pruned), with why, while the others train
+   * on. The runner reads it before every batch (it only grows; a new entry is seen by its size):
+   * a named member still training here ends `cancelled` with the epochs it has finished, and
+   * stops costing work at once (see stopMembers). The others train on bit for bit as if it had
+   * stayed. Names of trials not training here are ignored.
+   */
+  readonly stopped?: ReadonlyMap<string, CancelReason>;
 }
 
 export type FusedEngineChoice = 'auto' | 'tfjs' | 'kernel';
@@ -471,8 +479,22 @@ interface EpochRun {
   readonly originMs: number;
 }
 
+/**
+ * Trains the run's epochs, then logs `fused.trained` with the physical-member batches it trained
+ * (a batch of a bundle of k physical members counts k): what the bundle's work cost, which a
+ * member stopped early or handed off no longer adds to.
+ */
 async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger: Logger): Promise<void> {
-  const { signal, onEpoch, handoff } = options;
+  const work = { memberBatches: 0 };
+  try {
+    await trainEpochsCounting(run, options, logger, work);
+  } finally {
+    logger.debug('fused.trained', { fromEpoch: run.from, memberBatches: work.memberBatches });
+  }
+}
+
+async function trainEpochsCounting(run: EpochRun, options: RunFusedTrialsOptions, logger: Logger, work: { memberBatches: number }): Promise<void> {
+  const { signal, onEpoch, handoff, stopped } = options;
   const { engine: bundle, data, random } = run;
   const members = run.members.map(({ member }) => member);
   const first = members[0];
@@ -483,10 +505,21 @@ async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger
   let training = [...members];
   let slotOf = run.members.map(({ slot }) => slot);
   let rates = [...run.rates];
+  // Entries of `stopped` already applied (every one is looked at again when it grows: it is small).
+  let stopsSeen = 0;
   for (let epoch = run.from; epoch < epochs && training.length > 0; epoch++) {
     if (aborted(signal)) return cancelAll(members, signal);
     const batches = epochBatches(random.permutation(data.train.count), batchSize);
     for (let b = epoch === run.from ? run.fromBatch : 0; b < batches.length; b++) {
+      if (stopped !== undefined && stopped.size !== stopsSeen) {
+        stopsSeen = stopped.size;
+        ({ training, slotOf, rates } = stopMembers({ engine: bundle, training, slotOf, rates, epochsDone: epoch, batchesDone: b }, stopped, logger));
+        if (training.length === 0) {
+          // Every member stopped: the unfinished epoch's batch losses are nobody's.
+          await bundle.takeEpochLosses();
+          return;
+        }
+      }
       // Before every batch the state is exactly what the rest of the run starts from: a part can leave here.
       if (handoff !== undefined && mayHandOffBefore(epochs, batches.length, epoch, b) && handoff.wanted()) {
         const fractionLeft = batchesLeft(epochs, batches.length, epoch, b) / (epochs * batches.length);
@@ -496,6 +529,7 @@ async function trainEpochs(run: EpochRun, options: RunFusedTrialsOptions, logger
       const rows = batches[b];
       if (rows === undefined) break;
       bundle.trainBatch(rows, epoch * batches.length + b);
+      work.memberBatches += bundle.memberCount;
       // Lets an abort, a heartbeat, a split request or a timer run mid-epoch, as the single-trial runner does.
       await yieldToEventLoop();
       // An epoch cut short by an abort is not a result: the histories keep finished epochs only.
@@ -596,4 +630,42 @@ function handOffPart(at: BundleBeforeBatch, handoff: BundleHandoff, logger: Logg
     slotOf: staying.map((j) => kept.indexOf(slotOf[j] ?? -1)),
     rates: keptRates,
   };
+}
+
+/** A bundle before a batch, as stopMembers sees it. */
+type BundleAtBatch = Pick<BundleBeforeBatch, 'engine' | 'training' | 'slotOf' | 'rates' | 'epochsDone' | 'batchesDone'>;
+
+/**
+ * Ends the members of `at.training` that `stopped` names as cancelled (their histories keep the
+ * epochs they finished) and frees the physical members no one trains in any more: before this
+ * batch where the engine can drop members mid-epoch (one that exports: each member's batch
+ * losses follow it), else at the epoch's end, where the slot plan leaves them out (the tfjs
+ * engine holds each batch's losses of every member in one tensor). A physical member that
+ * trials still training share with a stopped one (same rates so far, see member-slots.ts) stays:
+ * they train exactly as before. Returns the members training on, their slots and the slots' rates.
+ */
+function stopMembers(at: BundleAtBatch, stopped: ReadonlyMap<string, CancelReason>, logger: Logger): { training: FusedMember[]; slotOf: number[]; rates: number[] } {
+  const { engine, training, slotOf, rates } = at;
+  const stopping = training.filter((member) => stopped.has(member.spec.id));
+  if (stopping.length === 0) return { training: [...training], slotOf: [...slotOf], rates: [...rates] };
+  const now = performance.now();
+  for (const member of stopping) member.end({ status: 'cancelled', reason: stopped.get(member.spec.id) ?? 'interrupted' }, now);
+  const staying = training.flatMap((member, j) => (member.active ? [j] : []));
+  const stayingMembers = staying.map((j) => training[j]).filter((member): member is FusedMember => member !== undefined);
+  const stayingSlots = staying.map((j) => slotOf[j] ?? -1);
+  const kept = [...new Set(stayingSlots)].sort((a, b) => a - b);
+  const dropNow = kept.length < engine.memberCount && stayingMembers.length > 0 && (at.batchesDone === 0 || engine.exportMembers !== undefined);
+  logger.debug('fused.members-stopped', {
+    trials: stopping.map((member) => member.spec.id),
+    epoch: at.epochsDone,
+    batch: at.batchesDone,
+    staying: stayingMembers.length,
+    physical: dropNow ? kept.length : engine.memberCount,
+  });
+  if (!dropNow) return { training: stayingMembers, slotOf: stayingSlots, rates: [...rates] };
+  const keptRates = kept.map((p) => rates[p] ?? Number.NaN);
+  engine.keepMembers(kept);
+  engine.setLearningRates(keptRates);
+  logger.debug('fused.slots', { logical: stayingMembers.length, physical: kept.length, epoch: at.epochsDone });
+  return { training: stayingMembers, slotOf: stayingSlots.map((slot) => kept.indexOf(slot)), rates: keptRates };
 }
