@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ranked = (key: string, objective: number) => ({ key, label: key, objective });
 
 function way(name: EarlyStopWayResult['way'], memberEpochs: number, wallSeconds: number, top3: EarlyStopWayResult['top3'], stopped = 0): EarlyStopWayResult {
-  return { way: name, trials: 160, stopped, memberEpochs, fullMemberEpochs: 3840, wallSeconds, top3 };
+  return { way: name, trials: 160, stopped, memberEpochs, fullMemberEpochs: 3840, wallSeconds, medianTrialSeconds: 0.5, top3 };
 }
 
 const full = way('none', 3840, 100, [ranked('a', 0.037), ranked('b', 0.038), ranked('c', 0.039)]);
@@ -40,7 +40,7 @@ describe('the early-stop bench', () => {
       ]),
     );
     const result = summarizeWay('median', doc, 12.5);
-    expect(result).toMatchObject({ trials: 2, stopped: 1, memberEpochs: baseSpec.workload.epochs + 4, fullMemberEpochs: 2 * baseSpec.workload.epochs, wallSeconds: 12.5 });
+    expect(result).toMatchObject({ trials: 2, stopped: 1, memberEpochs: baseSpec.workload.epochs + 4, fullMemberEpochs: 2 * baseSpec.workload.epochs, wallSeconds: 12.5, medianTrialSeconds: 1.5 });
     expect(result.top3.map((config) => config.label)).toEqual(['lr 0.01 · factor 0.5 · patience 2', 'lr 0.1 · factor 0.5 · patience 2']);
   });
 
