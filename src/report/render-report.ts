@@ -46,7 +46,14 @@ export function renderReportHtml(doc: ResultsDocument): string {
   const failures = failedTrialsHtml(doc);
   const earlyStop = earlyStopHtml(doc);
   const sections = [
-    section('ranking-section', 'Ranking', `Configs best first, aggregated over repeats; diverged and failed configs last.`, rankingTableHtml(doc)),
+    section(
+      'ranking-section',
+      'Ranking',
+      doc.sweep.spec.earlyStop?.rankStopped === 'below'
+        ? 'Configs best first, aggregated over repeats; configs stopped early below the finished ones, diverged and failed configs last.'
+        : 'Configs best first, aggregated over repeats; diverged and failed configs last.',
+      rankingTableHtml(doc),
+    ),
     failures === '' ? '' : section('failures', 'Failed and diverged trials', 'Each with its last error.', failures),
     earlyStop === '' ? '' : section('early-stopping', 'Early stopping', 'The rule, the plateau guard, and each trial it stopped with its stop record.', earlyStop),
     hasCurves

@@ -56,6 +56,7 @@ describe('stopped configs in the report\'s ranking', () => {
   it('ranks the stopped configs below the finished ones, in rows of their own style', () => {
     expect(rows.map((row) => row[0])).toEqual(['1', '2', '3', '4', '5', '6']);
     expect((html.match(/<tr class="stopped">/g) ?? []).length).toBe(3);
+    expect(html).toContain('configs stopped early below the finished ones, diverged and failed configs last.');
     expect(html).toContain('3 configs had a trial stopped early, ranked by the best value it reached before its stop; they rank below every finished config.');
   });
 
