@@ -6,8 +6,8 @@ import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../src/rank/engine-noise.js'
 import type { ConfigFlag } from '../../src/rank/schedule-flags.js';
 import type { ResultsDocument, ResultsRankingEntry, ResultsTrial, ResultsTrialStatus } from '../../src/results/results-document.js';
 import { formatObjective, formatSpread, styled, truncate } from '../../src/format/text-format.js';
-import { earlyStopSettings, stopsMarker } from '../../src/stopping/stop-text.js';
-import type { StopRecord } from '../../src/stopping/stop-types.js';
+import { earlyStopSettings, stoppedRepeatsMarker } from '../../src/stopping/stop-text.js';
+import { epochsSaved } from '../../src/report/early-stop-section.js';
 
 export interface RankingTableOptions {
   /** Show at most this many configs (the rest are summarized in one line). */
@@ -35,15 +35,6 @@ const MARKED_STATUSES: readonly { status: ResultsTrialStatus; label: string }[] 
 /** How a status is counted in the header line: a pruned trial is one the early-stopping rule stopped. */
 const STATUS_COUNT_TEXT: Readonly<Partial<Record<ResultsTrialStatus, string>>> = { pruned: 'stopped early' };
 
-/** The config's stopped repeats as "stopped@12 (median)", with "n/N" when it has several repeats; null when none stopped. */
-function stoppedCell(entry: ResultsRankingEntry, trials: readonly ResultsTrial[]): string | null {
-  const stopped = trials.filter((trial) => trial.status === 'pruned');
-  if (stopped.length === 0) return null;
-  const stops = stopped.flatMap((trial): StopRecord[] => (trial.stop === undefined ? [] : [trial.stop]));
-  const marker = stops.length === 0 ? 'stopped' : stopsMarker(stops);
-  return entry.statuses.length > 1 ? `${marker} ${stopped.length}/${entry.statuses.length}` : marker;
-}
-
 function objectiveCell(entry: ResultsRankingEntry): string {
   if (entry.objective === null) return '—';
   const { mean, std, n } = entry.objective;
@@ -61,7 +52,7 @@ function reductionsCell(trials: readonly ResultsTrial[]): string {
 
 function statusCell(entry: ResultsRankingEntry, trials: readonly ResultsTrial[], isBest: boolean): string {
   const parts: string[] = isBest ? ['best'] : [];
-  const stopped = stoppedCell(entry, trials);
+  const stopped = stoppedRepeatsMarker(trials, entry.statuses.length);
   if (stopped !== null) parts.push(stopped);
   for (const { status, label } of MARKED_STATUSES) {
     const count = entry.statuses.filter((candidate) => candidate === status).length;
@@ -103,10 +94,7 @@ export function stoppedLegend(doc: ResultsDocument): string {
 export function earlyStopLine(doc: ResultsDocument): string | null {
   const earlyStop = doc.sweep.spec.earlyStop;
   if (earlyStop === undefined) return null;
-  const stopped = doc.trials.filter((trial) => trial.status === 'pruned').length;
-  const ended = doc.trials.filter((trial) => trial.status !== 'queued' && trial.status !== 'running');
-  const trained = ended.reduce((sum, trial) => sum + trial.history.length, 0);
-  const full = ended.length * doc.sweep.spec.workload.epochs;
+  const { stopped, trained, full } = epochsSaved(doc);
   const share = full === 0 ? '' : ` (${Math.round((100 * trained) / full)}%)`;
   return `early stopping: ${earlyStopSettings(earlyStop)} · ${stopped} of ${doc.trials.length} trials stopped, ${trained} of ${full} epochs trained${share}`;
 }

@@ -9,8 +9,7 @@ import { escapeHtml } from './html-text.js';
 import type { ReportChart } from './report-chart.js';
 import { AXIS_TITLE, configLabel, shownAxes } from './report-model.js';
 import { epochsSaved } from './early-stop-section.js';
-import { earlyStopSettings, stopsMarker } from '../stopping/stop-text.js';
-import type { StopRecord } from '../stopping/stop-types.js';
+import { earlyStopSettings, stoppedRepeatsMarker } from '../stopping/stop-text.js';
 
 const FLAG_TEXT: Readonly<Record<ConfigFlag, string>> = {
   diverged: 'diverged',
@@ -146,15 +145,6 @@ function reductions(trials: readonly ResultsTrial[]): { sort: string; text: stri
   return { sort: String(counts.reduce((sum, count) => sum + count, 0) / counts.length), text: low === high ? String(low) : `${low}–${high}` };
 }
 
-/** The config's stops as "stopped@12 (median)" (with "n/N" over several repeats); null when none stopped. */
-function stoppedText(entry: ResultsRankingEntry, trials: readonly ResultsTrial[]): string | null {
-  const stopped = trials.filter((trial) => trial.status === 'pruned');
-  if (stopped.length === 0) return null;
-  const stops = stopped.flatMap((trial): StopRecord[] => (trial.stop === undefined ? [] : [trial.stop]));
-  const marker = stops.length === 0 ? 'stopped' : stopsMarker(stops);
-  return entry.statuses.length > 1 ? `${marker} ${stopped.length}/${entry.statuses.length}` : marker;
-}
-
 function statusText(entry: ResultsRankingEntry, isBest: boolean): string {
   const parts: string[] = isBest ? ['best'] : [];
   const total = entry.statuses.length;
@@ -196,7 +186,7 @@ export function rankingTableHtml(doc: ResultsDocument): string {
       title: 'stopped',
       numeric: false,
       cell: (entry, trials) => {
-        const text = stoppedText(entry, trials);
+        const text = stoppedRepeatsMarker(trials, entry.statuses.length);
         const first = Math.min(...trials.map((trial) => trial.stop?.epoch ?? Number.POSITIVE_INFINITY));
         return text === null ? { sort: '', text: '—' } : { sort: Number.isFinite(first) ? String(first) : '', text };
       },

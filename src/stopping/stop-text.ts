@@ -1,17 +1,10 @@
 // How a stop reads for people, the same in the terminal and in the report: a short marker for
-// tables ("stopped@12 (median)") and the whole record ("median at epoch 12: 0.0456 vs 0.0312").
-import { formatObjective } from '../format/text-format.js';
+// tables ("stopped@12 (median)", per trial or per config) and the settings in one line.
 import type { EarlyStopSpec, StopRecord } from './stop-types.js';
 
 /** "stopped@12 (median)": which epoch the trial ended at, and which rule ended it. */
 export function stopMarker(stop: Pick<StopRecord, 'epoch' | 'rule'>): string {
   return stopsMarker([stop]);
-}
-
-/** What the rule compared: the trial's best so far at the stop, against the value it had to beat. */
-export function stopComparison(stop: StopRecord): string {
-  const against = stop.rule === 'median' ? "the others' median" : 'the worst kept at its rung';
-  return `${formatObjective(stop.value)} vs ${formatObjective(stop.threshold)} (${against})`;
 }
 
 /** The settings in one line: "median from epoch 5, at least 5 others, plateau guard on". */
@@ -29,4 +22,16 @@ export function stopsMarker(stops: readonly Pick<StopRecord, 'epoch' | 'rule'>[]
   const epochs = [...new Set(stops.map((stop) => stop.epoch))].sort((a, b) => a - b);
   const rules = [...new Set(stops.map((stop) => stop.rule))].sort();
   return `stopped@${epochs.join(',')} (${rules.join(', ')})`;
+}
+
+/**
+ * A config's stopped repeats as one marker, with "n/N" when it has several repeats: "stopped@12
+ * (median)", "stopped@8,12 (median) 2/3"; null when none of them stopped.
+ */
+export function stoppedRepeatsMarker(trials: readonly { readonly status: string; readonly stop?: StopRecord }[], repeats: number): string | null {
+  const stopped = trials.filter((trial) => trial.status === 'pruned');
+  if (stopped.length === 0) return null;
+  const stops = stopped.flatMap((trial): StopRecord[] => (trial.stop === undefined ? [] : [trial.stop]));
+  const marker = stops.length === 0 ? 'stopped' : stopsMarker(stops);
+  return repeats > 1 ? `${marker} ${stopped.length}/${repeats}` : marker;
 }
