@@ -10,6 +10,7 @@ import type { NoopPollMode, NoopTransport } from './noop-agent-protocol.js';
 import { timeLargeQueue, timeOrchestration, type OrchestrationTiming } from './orchestration.js';
 import { comparePeer, peerSection, SWEEP27_SPEC } from './peer.js';
 import { prunersSection, runPrunerPeer } from './pruners.js';
+import { earlyStopSection, measureEarlyStop } from './early-stop.js';
 import { cnnSweepSections } from './cnn-sweep.js';
 import { regularizedSweepSections } from './regularized-sweep.js';
 import { scaleOutSection, SWEEP27_X4_SPEC, timeScaleOut } from './scale-out.js';
@@ -25,7 +26,7 @@ import { median } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Sections that can run on their own (`--only`): the rest run only in the full bench. */
-const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'cnn', 'heating-load', 'exactness', 'artifacts', 'pruners'] as const;
+const ONLY_SECTIONS = ['scale-out', 'mlp-dropout-bn', 'cnn', 'heating-load', 'exactness', 'artifacts', 'pruners', 'early-stop'] as const;
 type OnlySection = (typeof ONLY_SECTIONS)[number];
 
 interface Options {
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
       // The early-stopping peer (issue 18): Optuna's pruners on bench/specs/grid160.yaml.
       pruners: async () => prunersSection(await runPrunerPeer()),
+      // Ours on the same grid: no early stopping, median, asha (bench/early-stop.ts).
+      'early-stop': async () => earlyStopSection(await measureEarlyStop({ agents: 2, onProgress: log }), 2),
       'heating-load': () => heatingLoadSection(options.runs),
     };
     // One section re-measured in place: the rest of the file keeps its figures (each section says when).
@@ -306,6 +309,9 @@ async function main(): Promise<void> {
     log(`pruner peer failed: ${String(error)}`);
     sections.push('## Early stopping: Optuna pruners on the 160-trial grid', '', `Not measured: ${String(error).slice(0, 500)}`, '');
   }
+  // ── Early stopping: ours on the same grid, no rule vs median vs asha (bench/early-stop.ts) ──
+  log('bench/specs/grid160.yaml by plateau run without early stopping, with median and with asha');
+  sections.push(...fenceSection('early-stop', earlyStopSection(await measureEarlyStop({ agents: 2, onProgress: log }), 2)));
 
   // ── Sweep: MLP with dropout and batch norm against the peer (bench/regularized-sweep.ts) ──
   sections.push(...fenceSection('mlp-dropout-bn', await regularizedSweepSections(options.runs, log)));

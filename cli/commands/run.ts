@@ -60,6 +60,7 @@ function progressState(progress: SweepProgress, startedAtMs: number, nowMs: numb
     running: counts.running,
     failed: counts.failed,
     diverged: counts.diverged,
+    stopped: counts.pruned,
     startedAtMs,
     nowMs,
     best,

@@ -12,6 +12,8 @@ export interface ProgressState {
   readonly failed: number;
   /** The diverged part of `done`. */
   readonly diverged: number;
+  /** The part of `done` stopped early by the sweep's earlyStop rule (status pruned). */
+  readonly stopped: number;
   readonly startedAtMs: number;
   readonly nowMs: number;
   /** The best objective among finished trials so far. */
@@ -43,6 +45,7 @@ function bar(fraction: number, width: number): string {
 export function renderProgress(state: ProgressState, width: number): string {
   const counts = [`${state.done}/${state.total} done (${progressPercent(state)}%)`, `${state.running} running`, `${state.failed} failed`];
   if (state.diverged > 0) counts.push(`${state.diverged} diverged`);
+  if (state.stopped > 0) counts.push(`${state.stopped} stopped`);
   const remaining = estimateRemainingMs(state);
   const info = [counts.join(', '), `${formatDuration(state.nowMs - state.startedAtMs)} elapsed, ETA ${remaining === null ? '--' : formatDuration(remaining)}`];
   if (state.best !== null) {

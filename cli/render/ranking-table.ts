@@ -6,6 +6,8 @@ import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../src/rank/engine-noise.js'
 import type { ConfigFlag } from '../../src/rank/schedule-flags.js';
 import type { ResultsDocument, ResultsRankingEntry, ResultsTrial, ResultsTrialStatus } from '../../src/results/results-document.js';
 import { formatObjective, formatSpread, styled, truncate } from '../../src/format/text-format.js';
+import { earlyStopSettings, stoppedRepeatsMarker } from '../../src/stopping/stop-text.js';
+import { epochsSaved } from '../../src/report/early-stop-section.js';
 
 export interface RankingTableOptions {
   /** Show at most this many configs (the rest are summarized in one line). */
@@ -27,9 +29,11 @@ const MARKED_STATUSES: readonly { status: ResultsTrialStatus; label: string }[] 
   { status: 'failed', label: 'FAILED' },
   { status: 'running', label: 'running' },
   { status: 'queued', label: 'queued' },
-  { status: 'pruned', label: 'pruned' },
   { status: 'cancelled', label: 'cancelled' },
 ];
+
+/** How a status is counted in the header line: a pruned trial is one the early-stopping rule stopped. */
+const STATUS_COUNT_TEXT: Readonly<Partial<Record<ResultsTrialStatus, string>>> = { pruned: 'stopped early' };
 
 function objectiveCell(entry: ResultsRankingEntry): string {
   if (entry.objective === null) return '—';
@@ -46,8 +50,10 @@ function reductionsCell(trials: readonly ResultsTrial[]): string {
   return low === high ? String(low) : `${low}–${high}`;
 }
 
-function statusCell(entry: ResultsRankingEntry, isBest: boolean): string {
+function statusCell(entry: ResultsRankingEntry, trials: readonly ResultsTrial[], isBest: boolean): string {
   const parts: string[] = isBest ? ['best'] : [];
+  const stopped = stoppedRepeatsMarker(trials, entry.statuses.length);
+  if (stopped !== null) parts.push(stopped);
   for (const { status, label } of MARKED_STATUSES) {
     const count = entry.statuses.filter((candidate) => candidate === status).length;
     if (count > 0) parts.push(`${label} ${count}/${entry.statuses.length}`);
@@ -72,9 +78,25 @@ function countsLine(doc: ResultsDocument): string {
   const byStatus = new Map<ResultsTrialStatus, number>();
   for (const trial of doc.trials) byStatus.set(trial.status, (byStatus.get(trial.status) ?? 0) + 1);
   const order: readonly ResultsTrialStatus[] = ['succeeded', 'diverged', 'failed', 'pruned', 'cancelled', 'running', 'queued'];
-  const parts = order.filter((status) => (byStatus.get(status) ?? 0) > 0).map((status) => `${byStatus.get(status) ?? 0} ${status}`);
+  const parts = order.filter((status) => (byStatus.get(status) ?? 0) > 0).map((status) => `${byStatus.get(status) ?? 0} ${STATUS_COUNT_TEXT[status] ?? status}`);
   const configs = `${doc.ranking.length} config${doc.ranking.length === 1 ? '' : 's'}`;
   return `${doc.trials.length} trial${doc.trials.length === 1 ? '' : 's'}${parts.length > 0 ? ` (${parts.join(', ')})` : ''} over ${configs}`;
+}
+
+/** The legend of the stopped marker, saying where the sweep ranks stopped configs. */
+export function stoppedLegend(doc: ResultsDocument): string {
+  const { metric } = doc.sweep.spec.objective;
+  const where = doc.sweep.spec.earlyStop?.rankStopped === 'together' ? 'ranked with the finished configs' : 'ranked below every finished config';
+  return `stopped@E (rule): stopped early at the end of epoch E, ${where} by its best ${metric} up to then`;
+}
+
+/** "early stopping: median from epoch 5, …, plateau guard on · 12 of 40 trials stopped, 610 of 960 epochs trained (64%)"; null without earlyStop. */
+export function earlyStopLine(doc: ResultsDocument): string | null {
+  const earlyStop = doc.sweep.spec.earlyStop;
+  if (earlyStop === undefined) return null;
+  const { stopped, trained, full } = epochsSaved(doc);
+  const share = full === 0 ? '' : ` (${Math.round((100 * trained) / full)}%)`;
+  return `early stopping: ${earlyStopSettings(earlyStop)} · ${stopped} of ${doc.trials.length} trials stopped, ${trained} of ${full} epochs trained${share}`;
 }
 
 function pad(cells: readonly string[], widths: readonly number[], rightAligned: readonly boolean[]): string {
@@ -140,7 +162,7 @@ export function renderRankingTable(doc: ResultsDocument, options: RankingTableOp
         ...axes.map((axis) => String(entry.config[axis])),
         objectiveCell(entry),
         reductionsCell(trials),
-        statusCell(entry, isBest),
+        statusCell(entry, trials, isBest),
       ],
     };
   });
@@ -150,20 +172,23 @@ export function renderRankingTable(doc: ResultsDocument, options: RankingTableOp
   const lines: string[] = [
     styled(fit(`Sweep "${doc.sweep.name}" (${doc.sweep.id}) — ${doc.sweep.state}`), 'bold', color),
     fit(`objective: ${objective.metric}, ${objective.goal}, ${objective.use === 'final' ? 'final epoch' : 'best epoch'} · ${countsLine(doc)}`),
+    ...((line) => (line === null ? [] : [fit(line)]))(earlyStopLine(doc)),
     '',
     styled(fit(pad(header, widths, rightAligned)), 'dim', color),
   ];
   for (const row of rows) {
     const line = fit(pad(row.cells, widths, rightAligned));
-    lines.push(row.isBest ? styled(line, 'boldGreen', color) : isBad(row.entry) ? styled(line, 'red', color) : line);
+    lines.push(row.isBest ? styled(line, 'boldGreen', color) : isBad(row.entry) ? styled(line, 'red', color) : row.entry.statuses.includes('pruned') ? styled(line, 'dim', color) : line);
   }
   if (hidden.length > 0) {
     const diverged = hidden.filter((entry) => entry.flags.includes('diverged')).length;
     const failed = hidden.filter((entry) => !entry.flags.includes('diverged') && entry.flags.includes('failed')).length;
-    const lost = [diverged > 0 ? `${diverged} diverged` : '', failed > 0 ? `${failed} failed` : ''].filter((text) => text !== '');
+    const stopped = hidden.filter((entry) => !isBad(entry) && entry.statuses.includes('pruned')).length;
+    const lost = [stopped > 0 ? `${stopped} stopped early` : '', diverged > 0 ? `${diverged} diverged` : '', failed > 0 ? `${failed} failed` : ''].filter((text) => text !== '');
     lines.push(fit(`… ${hidden.length} more config${hidden.length === 1 ? '' : 's'} not shown${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`));
   }
   if (shown.some((entry) => entry.flags.includes('within-noise'))) lines.push(fit(withinNoiseLegend()));
+  if (shown.some((entry) => entry.statuses.includes('pruned'))) lines.push(fit(stoppedLegend(doc)));
   if (doc.ranking.length === 0) lines.push('(no trials)');
   const effects = effectLines(doc);
   if (effects.length > 0) lines.push('', ...effects.map(fit));

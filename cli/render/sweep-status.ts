@@ -53,10 +53,11 @@ function renderSweepTable(sweeps: readonly SweepSummary[], width?: number): stri
     `${finishedCount(sweep.counts)}/${sweep.totalTrials}`,
     String(sweep.counts.running),
     String(sweep.counts.failed + sweep.counts.diverged),
+    String(sweep.counts.pruned),
     minuteOf(sweep.createdAtMs),
     bestCell(sweep),
   ]);
-  return renderColumns(['SWEEP', 'NAME', 'STATE', 'DONE', 'RUNNING', 'FAILED', 'CREATED (UTC)', 'BEST'], rows, [false, false, false, true, true, true, false, false], width).join('\n');
+  return renderColumns(['SWEEP', 'NAME', 'STATE', 'DONE', 'RUNNING', 'FAILED', 'STOPPED', 'CREATED (UTC)', 'BEST'], rows, [false, false, false, true, true, true, true, false, false], width).join('\n');
 }
 
 /** `plateau status SWEEP`: the counts and the best so far. */
@@ -68,7 +69,7 @@ export function renderSweepSummary(summary: SweepSummary): string {
     `${counts.queued} queued`,
     ...(counts.failed > 0 ? [`${counts.failed} failed`] : []),
     ...(counts.diverged > 0 ? [`${counts.diverged} diverged`] : []),
-    ...(counts.pruned > 0 ? [`${counts.pruned} pruned`] : []),
+    ...(counts.pruned > 0 ? [`${counts.pruned} stopped early`] : []),
     ...(counts.cancelled > 0 ? [`${counts.cancelled} cancelled`] : []),
   ];
   return [
@@ -108,6 +109,7 @@ export function progressStateOf(summary: SweepSummary, nowMs: number): ProgressS
     running: summary.counts.running,
     failed: summary.counts.failed,
     diverged: summary.counts.diverged,
+    stopped: summary.counts.pruned,
     startedAtMs: summary.createdAtMs,
     nowMs,
     best: summary.best,

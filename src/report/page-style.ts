@@ -42,6 +42,9 @@ table.ranking tbody tr:hover { background: #f3f4f6; }
 table.ranking tr.best { background: var(--good-bg); font-weight: 600; }
 table.ranking tr.best td:first-child { box-shadow: inset 3px 0 0 var(--good); }
 table.ranking tr.bad { color: var(--bad); background: var(--bad-bg); }
+table.ranking tr.stopped { color: var(--muted); }
+.badge { display: inline-block; border-radius: 999px; padding: 1px 8px; font-size: 12px; font-weight: 600; }
+.badge-stopped { background: #fff7ed; color: #9a3412; border: 1px solid #fed7aa; }
 .hint, .empty { color: var(--muted); font-size: 13px; margin: 8px 0 0; }
 .chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 18px; }
 .heatmap-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 18px; }

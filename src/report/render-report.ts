@@ -3,6 +3,7 @@
 import type { ResultsDocument } from '../results/results-document.js';
 import { curveCharts } from './curve-charts.js';
 import { effectChart } from './effect-chart.js';
+import { earlyStopHtml } from './early-stop-section.js';
 import { failedTrialsHtml, sweepErrorBannerHtml } from './error-sections.js';
 import { loadEchartsBundle } from './echarts-bundle.js';
 import { heatmapCharts } from './heatmap-charts.js';
@@ -43,9 +44,18 @@ export function renderReportHtml(doc: ResultsDocument): string {
   const pageData = { charts: all.map((chart) => ({ id: chart.id, option: chart.option, ...(chart.axisTooltip === undefined ? {} : { axisTooltip: chart.axisTooltip }) })) };
   const hasCurves = doc.trials.some((trial) => trial.history.length > 0);
   const failures = failedTrialsHtml(doc);
+  const earlyStop = earlyStopHtml(doc);
   const sections = [
-    section('ranking-section', 'Ranking', `Configs best first, aggregated over repeats; diverged and failed configs last.`, rankingTableHtml(doc)),
+    section(
+      'ranking-section',
+      'Ranking',
+      doc.sweep.spec.earlyStop?.rankStopped === 'below'
+        ? 'Configs best first, aggregated over repeats; configs stopped early below the finished ones, diverged and failed configs last.'
+        : 'Configs best first, aggregated over repeats; diverged and failed configs last.',
+      rankingTableHtml(doc),
+    ),
     failures === '' ? '' : section('failures', 'Failed and diverged trials', 'Each with its last error.', failures),
+    earlyStop === '' ? '' : section('early-stopping', 'Early stopping', 'The rule, the plateau guard, and each trial it stopped with its stop record.', earlyStop),
     hasCurves
       ? section('curves', 'Training curves', 'How each trial trained, epoch by epoch.', `<div class="chart-grid">${charts.curves.map(chartHtml).join('\n')}</div>`)
       : '',

@@ -8,6 +8,8 @@ import { formatDuration, formatObjective, formatSpread } from '../format/text-fo
 import { escapeHtml } from './html-text.js';
 import type { ReportChart } from './report-chart.js';
 import { AXIS_TITLE, configLabel, shownAxes } from './report-model.js';
+import { epochsSaved } from './early-stop-section.js';
+import { earlyStopSettings, stoppedRepeatsMarker } from '../stopping/stop-text.js';
 
 const FLAG_TEXT: Readonly<Record<ConfigFlag, string>> = {
   diverged: 'diverged',
@@ -32,7 +34,7 @@ function statusCounts(trials: readonly ResultsTrial[]): string {
   const counts = new Map<ResultsTrialStatus, number>();
   for (const trial of trials) counts.set(trial.status, (counts.get(trial.status) ?? 0) + 1);
   return STATUS_ORDER.filter((status) => (counts.get(status) ?? 0) > 0)
-    .map((status) => `${counts.get(status) ?? 0} ${status}`)
+    .map((status) => `${counts.get(status) ?? 0} ${status === 'pruned' ? 'stopped early' : status}`)
     .join(' · ');
 }
 
@@ -92,6 +94,17 @@ export function summaryHtml(doc: ResultsDocument): string {
           `means differ by ${escapeHtml(formatSpread(mattersMost.spread))} across its values; best ${escapeHtml(String(mattersMost.bestValue))}`,
         ),
   );
+  if (doc.sweep.spec.earlyStop !== undefined) {
+    const saved = epochsSaved(doc);
+    const share = saved.full === 0 ? '—' : `${Math.round((100 * saved.trained) / saved.full)}%`;
+    cards.push(
+      card(
+        'early stopping',
+        `${saved.stopped} stopped`,
+        `${escapeHtml(share)} of the epochs trained (${saved.trained} of ${saved.full}) · ${escapeHtml(doc.sweep.spec.earlyStop.rule)}, plateau guard ${doc.sweep.spec.earlyStop.plateauGuard ? 'on' : 'off'}`,
+      ),
+    );
+  }
   const wall = doc.trials.reduce((sum, trial) => sum + (trial.wallSeconds ?? 0), 0);
   cards.push(card('training time', escapeHtml(formatDuration(wall * 1000)), `summed over trials · backend ${escapeHtml(listOrDash(doc.environment.backends))}`));
   return `<section class="cards" aria-label="Summary">${cards.join('\n')}</section>\n${calloutsHtml(doc)}`;
@@ -108,6 +121,11 @@ function calloutsHtml(doc: ResultsDocument): string {
   if (cannotFire > 0) notes.push(`${plural(cannotFire, 'config')} could never reduce the LR (patience ≥ epochs, or LR ≤ minLr): their factor is irrelevant.`);
   const lost = doc.ranking.filter((entry) => entry.flags.includes('diverged') || entry.flags.includes('failed')).length;
   if (lost > 0) notes.push(`${plural(lost, 'config')} diverged or failed; they rank last.`);
+  const stopped = doc.ranking.filter((entry) => entry.statuses.includes('pruned')).length;
+  if (stopped > 0) {
+    const where = doc.sweep.spec.earlyStop?.rankStopped === 'together' ? 'they rank with the finished ones' : 'they rank below every finished config';
+    notes.push(`${plural(stopped, 'config')} had a trial stopped early, ranked by the best value it reached before its stop; ${where}.`);
+  }
   if (doc.sweep.state !== 'finished') notes.push(`This sweep is ${doc.sweep.state}: the results are partial.`);
   return notes.length === 0 ? '' : `<ul class="callouts">${notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>`;
 }
@@ -130,7 +148,7 @@ function reductions(trials: readonly ResultsTrial[]): { sort: string; text: stri
 function statusText(entry: ResultsRankingEntry, isBest: boolean): string {
   const parts: string[] = isBest ? ['best'] : [];
   const total = entry.statuses.length;
-  for (const status of ['diverged', 'failed', 'running', 'queued', 'pruned', 'cancelled'] as const) {
+  for (const status of ['diverged', 'failed', 'running', 'queued', 'cancelled'] as const) {
     const count = entry.statuses.filter((candidate) => candidate === status).length;
     if (count > 0) parts.push(total > 1 ? `${status} ${count}/${total}` : status);
   }
@@ -162,13 +180,25 @@ export function rankingTableHtml(doc: ResultsDocument): string {
     },
     { title: 'status', numeric: false, cell: (entry) => ({ sort: statusText(entry, entry.key === bestKey), text: statusText(entry, entry.key === bestKey) }) },
   ];
+  // With early stopping, where each config stopped (sorted by its earliest stop epoch; finished configs last).
+  if (doc.sweep.spec.earlyStop !== undefined || doc.trials.some((trial) => trial.status === 'pruned')) {
+    columns.splice(columns.length - 1, 0, {
+      title: 'stopped',
+      numeric: false,
+      cell: (entry, trials) => {
+        const text = stoppedRepeatsMarker(trials, entry.statuses.length);
+        const first = Math.min(...trials.map((trial) => trial.stop?.epoch ?? Number.POSITIVE_INFINITY));
+        return text === null ? { sort: '', text: '—' } : { sort: Number.isFinite(first) ? String(first) : '', text };
+      },
+    });
+  }
   const head = columns
     .map((column, index) => `<th scope="col"${column.numeric ? ' class="num"' : ''}${index === 0 ? ' aria-sort="ascending"' : ''}><button type="button" data-column="${index}">${escapeHtml(column.title)}</button></th>`)
     .join('');
   const rows = doc.ranking.map((entry) => {
     const trials = entry.trialIds.map((id) => trialsById.get(id)).filter((trial): trial is ResultsTrial => trial !== undefined);
     const bad = entry.flags.includes('diverged') || entry.flags.includes('failed');
-    const rowClass = entry.key === bestKey ? ' class="best"' : bad ? ' class="bad"' : '';
+    const rowClass = entry.key === bestKey ? ' class="best"' : bad ? ' class="bad"' : entry.statuses.includes('pruned') ? ' class="stopped"' : '';
     const cells = columns.map((column) => {
       const { sort, text } = column.cell(entry, trials);
       return `<td${column.numeric ? ' class="num"' : ''} data-sort="${escapeHtml(sort)}">${escapeHtml(text)}</td>`;
@@ -233,6 +263,7 @@ export function environmentHtml(doc: ResultsDocument): string {
       .map(([name, version]): [string, string] => [name, version]),
     ['epochs per trial', String(sweep.spec.workload.epochs)],
     ['repeats', String(sweep.spec.repeats)],
+    ['early stopping', sweep.spec.earlyStop === undefined ? 'off' : earlyStopSettings(sweep.spec.earlyStop)],
   ];
   return `<table class="kv"><tbody>${rows.map(([key, value]) => `<tr><th scope="row">${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</tbody></table>
 <details><summary>Sweep spec</summary><pre><code>${escapeHtml(sweep.specSource)}</code></pre></details>`;

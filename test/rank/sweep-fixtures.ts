@@ -1,6 +1,7 @@
 // Hand-built sweeps for the ranking, results and render tests: domain records exactly as the
 // coordinator's store would hand them over, with only the fields a test cares about varied.
 import type { SweepSpec } from '../../src/spec/sweep-spec.js';
+import type { StopRecord } from '../../src/stopping/stop-types.js';
 import type { AttemptRecord, SweepSnapshot, TrialRecord, TrialState } from '../../src/trial/records.js';
 import type { EpochRecord, ObjectiveSpec, TrialConfig, TrialOutcome } from '../../src/trial/types.js';
 
@@ -39,6 +40,8 @@ export interface TrialFixture {
   readonly epochs?: number;
   readonly attempts?: number;
   readonly error?: { kind: string; message: string };
+  /** A pruned trial's stop record; by default the median rule at its last epoch. */
+  readonly stop?: StopRecord;
   readonly id?: string;
 }
 
@@ -51,7 +54,7 @@ function outcomeFor(state: TrialState, fixture: TrialFixture, history: readonly 
     case 'failed':
       return { status: 'failed', error: fixture.error ?? { kind: 'WorkerCrashedError', message: 'worker exited with code 1' } };
     case 'pruned':
-      return { status: 'pruned', stop: { epoch: history.length, rule: 'median', value: history.at(-1)?.val_loss ?? Number.NaN, threshold: 0 } };
+      return { status: 'pruned', stop: fixture.stop ?? { epoch: history.length, rule: 'median', value: history.at(-1)?.val_loss ?? Number.NaN, threshold: 0 } };
     case 'cancelled':
       return { status: 'cancelled', reason: 'sweep-cancelled' };
     default:

@@ -5,7 +5,7 @@ import { baseConfig } from '../rank/sweep-fixtures.js';
 const start = 1_700_000_000_000;
 
 function state(overrides: Partial<ProgressState> = {}): ProgressState {
-  return { total: 10, done: 4, running: 2, failed: 1, diverged: 0, startedAtMs: start, nowMs: start + 40_000, best: null, ...overrides };
+  return { total: 10, done: 4, running: 2, failed: 1, diverged: 0, stopped: 0, startedAtMs: start, nowMs: start + 40_000, best: null, ...overrides };
 }
 
 class RecordingSink implements ProgressSink {
@@ -52,6 +52,11 @@ describe('renderProgress', () => {
   it('counts diverged trials only when there are some', () => {
     expect(renderProgress(state(), 120)).not.toContain('diverged');
     expect(renderProgress(state({ diverged: 2 }), 120)).toContain('1 failed, 2 diverged');
+  });
+
+  it('counts the trials stopped early apart from the failed ones, only when there are some', () => {
+    expect(renderProgress(state(), 120)).not.toContain('stopped');
+    expect(renderProgress(state({ done: 7, stopped: 3 }), 140)).toContain('7/10 done (70%), 2 running, 1 failed, 3 stopped');
   });
 
   it('shows the best objective so far with its config', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderRankingTable, withinNoiseLegend } from '../../cli/render/ranking-table.js';
 import { ENGINE_NOISE_RELATIVE_TOLERANCE } from '../../src/rank/engine-noise.js';
 import { buildResultsDocument } from '../../src/results/results-document.js';
-import { baseSpec, snapshot, trial } from '../rank/sweep-fixtures.js';
+import { baseSpec, historyOf, snapshot, trial } from '../rank/sweep-fixtures.js';
 
 const doc = buildResultsDocument(
   snapshot([
@@ -18,7 +18,7 @@ const doc = buildResultsDocument(
 /** The table's body rows (after the column header, before the blank line). */
 function bodyRows(text: string): string[] {
   const lines = text.split('\n');
-  const header = lines.findIndex((line) => line.includes('rank'));
+  const header = lines.findIndex((line) => /\brank\s+lr\b/.test(line));
   const end = lines.indexOf('', header);
   return lines.slice(header + 1, end === -1 ? undefined : end);
 }
@@ -113,5 +113,56 @@ describe('renderRankingTable', () => {
     expect(rows[2]).not.toContain('≈');
     expect(close.split('\n').filter((line) => line === withinNoiseLegend())).toHaveLength(1);
     expect(text).not.toContain('≈');
+  });
+
+  describe('with early stopping', () => {
+    const earlyStop = { rule: 'median', gracePeriod: 3, minTrials: 2, reductionFactor: 3, plateauGuard: true, rankStopped: 'below' } as const;
+    const stoppedDoc = buildResultsDocument(
+      snapshot(
+        [
+          trial({ config: { learningRate: 0.003 }, objective: 0.05, lrReductions: [3] }),
+          trial({ config: { learningRate: 0.01 }, objective: 0.08, lrReductions: [3] }),
+          trial({ config: { learningRate: 0.1 }, state: 'pruned', objective: 0.02, history: historyOf(4, 0.02), stop: { epoch: 4, rule: 'median', value: 0.02, threshold: 0.015 } }),
+        ],
+        { spec: { ...baseSpec, earlyStop } },
+      ),
+    );
+    const stoppedText = renderRankingTable(stoppedDoc);
+
+    it('marks a stopped config with its stop epoch and rule, below the finished ones', () => {
+      const rows = bodyRows(stoppedText);
+      expect(rows[2]).toMatch(/^\s+3\s+0\.1\s.*stopped@4 \(median\)$/);
+      expect(rows[0]).not.toContain('stopped');
+    });
+
+    it('counts stopped trials as stopped early and explains the marker once', () => {
+      expect(stoppedText).toContain('3 trials (2 succeeded, 1 stopped early) over 3 configs');
+      expect(stoppedText.split('\n').filter((line) => line.startsWith('stopped@E (rule): stopped early at the end of epoch E, ranked below every finished config'))).toHaveLength(1);
+    });
+
+    it('states the early-stopping settings, the plateau guard and the epochs trained in the header', () => {
+      expect(stoppedText.split('\n')[2]).toBe('early stopping: median from epoch 3, at least 2 others, plateau guard on, stopped trials rank below finished ones · 1 of 3 trials stopped, 24 of 30 epochs trained (80%)');
+    });
+
+    it('counts the stopped configs among those not shown', () => {
+      expect(bodyRows(renderRankingTable(stoppedDoc, { top: 2 })).at(-1)).toBe('… 1 more config not shown (1 stopped early)');
+    });
+
+    it('joins the stop epochs of a config whose repeats stopped at different epochs', () => {
+      const repeats = buildResultsDocument(
+        snapshot(
+          [
+            trial({ config: { learningRate: 0.1 }, repeat: 0, state: 'pruned', objective: 0.3, history: historyOf(4, 0.3), stop: { epoch: 4, rule: 'asha', value: 0.3, threshold: 0.2 } }),
+            trial({ config: { learningRate: 0.1 }, repeat: 1, state: 'pruned', objective: 0.3, history: historyOf(6, 0.3), stop: { epoch: 6, rule: 'asha', value: 0.3, threshold: 0.2 } }),
+          ],
+          { spec: { ...baseSpec, earlyStop: { ...earlyStop, rule: 'asha' } } },
+        ),
+      );
+      expect(bodyRows(renderRankingTable(repeats))[0]).toMatch(/stopped@4,6 \(asha\) 2\/2$/);
+    });
+
+    it('says nothing of early stopping for a sweep without it', () => {
+      expect(text).not.toMatch(/early stopping|stopped/);
+    });
   });
 });

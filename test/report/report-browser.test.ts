@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderReportHtml } from '../../src/report/render-report.js';
 import { parseResultsJson } from '../../src/results/parse-results.js';
 import type { ResultsDocument } from '../../src/results/results-document.js';
-import { mixedSweepDocument } from './report-fixtures.js';
+import { mixedSweepDocument, stoppedSweepDocument } from './report-fixtures.js';
 import { runTinySweep } from './tiny-sweep.js';
 import { describeWithTool } from '../support/required-tool.js';
 
@@ -145,5 +145,27 @@ describeWithTool(CHROMIUM, hasChromium, 'report.html in headless chromium', () =
     expect(opened.problems).toEqual([]);
     await mkdir(screenshotDir, { recursive: true });
     await opened.page.screenshot({ path: join(screenshotDir, 'report-mixed.png'), fullPage: true });
+  });
+
+  it('shows the trials stopped early: badges, a sortable stopped column and the guard setting, without errors', async () => {
+    const stopped = stoppedSweepDocument();
+    const file = join(sweepDir, 'stopped-report.html');
+    await writeFile(file, renderReportHtml(stopped));
+    const opened = await open(file);
+    expect(await renderedSeries(opened.page)).toEqual(expectedSeries(stopped));
+    const badges = opened.page.locator('#early-stopping .badge-stopped');
+    expect(await badges.allTextContents()).toEqual(['stopped@3 (median)', 'stopped@3 (median)', 'stopped@6 (median)']);
+    expect(await badges.first().isVisible()).toBe(true);
+    expect(await opened.page.locator('#early-stopping table.kv').textContent()).toContain('plateau guardon: a trial is never stopped');
+    const stoppedCells = async (): Promise<string[]> =>
+      (await opened.page.evaluate(`(() => {
+        const index = [...document.querySelectorAll('#ranking thead button')].findIndex((button) => button.textContent === 'stopped');
+        return [...document.querySelectorAll('#ranking tbody tr')].map((row) => row.cells[index].textContent);
+      })()`)) as string[];
+    await opened.page.locator('#ranking thead button', { hasText: 'stopped' }).click();
+    expect(await stoppedCells()).toEqual(['stopped@3 (median)', 'stopped@3 (median)', 'stopped@6 (median)', '—', '—', '—']);
+    expect(opened.problems).toEqual([]);
+    await mkdir(screenshotDir, { recursive: true });
+    await opened.page.screenshot({ path: join(screenshotDir, 'report-stopped.png'), fullPage: true });
   });
 });

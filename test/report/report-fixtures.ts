@@ -51,3 +51,30 @@ export function singleTrialDocument(): ResultsDocument {
   const single = { ...baseSpec, grid: { learningRate: [0.01], factor: [0.5], patience: [2] } };
   return buildResultsDocument(snapshot([trial({ id: 'only', objective: 0.3, history: curve(10, 0.3, 0.01, 5) })], { spec: single }));
 }
+
+/**
+ * Early stopping (median, plateau guard on): 3 learning rates × 2 patiences, 10 epochs. lr 0.1 is
+ * stopped at epoch 3 (both patiences), lr 0.001 patience 4 at epoch 6; the other three finish.
+ */
+export function stoppedSweepDocument(options: { readonly plateauGuard?: boolean } = {}): ResultsDocument {
+  const earlyStop = { rule: 'median', gracePeriod: 3, minTrials: 2, reductionFactor: 3, plateauGuard: options.plateauGuard ?? true, rankStopped: 'below' } as const;
+  const stoppedSpec = { ...baseSpec, grid: { learningRate: [0.001, 0.01, 0.1], factor: [0.5], patience: [2, 4] }, earlyStop };
+  const trials = [];
+  for (const learningRate of stoppedSpec.grid.learningRate) {
+    for (const patience of stoppedSpec.grid.patience) {
+      const config = { learningRate, factor: 0.5, patience };
+      const id = `lr${learningRate}-p${patience}`;
+      const final = 0.2 + Math.abs(Math.log10(learningRate) + 2) * 0.1 + patience * 0.01;
+      const full = curve(10, final, learningRate, patience + 3);
+      const stopAt = learningRate === 0.1 ? 3 : learningRate === 0.001 && patience === 4 ? 6 : null;
+      if (stopAt === null) {
+        trials.push(trial({ id, config, objective: final, history: full, lrReductions: [patience + 3] }));
+      } else {
+        const history = full.slice(0, stopAt);
+        const value = history.at(-1)?.val_loss ?? 0;
+        trials.push(trial({ id, config, state: 'pruned', objective: value, history, lrReductions: [], stop: { epoch: stopAt, rule: 'median', value, threshold: value - 0.05 } }));
+      }
+    }
+  }
+  return buildResultsDocument(snapshot(trials, { spec: stoppedSpec }));
+}

@@ -1,7 +1,7 @@
 // What `plateau status` and `plateau watch` print, from progress values.
 import { describe, expect, it } from 'vitest';
 import { LiveFrame } from '../../cli/render/live-frame.js';
-import { renderRunningTrials, renderSweepList, renderWatchLine, watchLineKey } from '../../cli/render/sweep-status.js';
+import { renderRunningTrials, renderSweepList, renderSweepSummary, renderWatchFrame, renderWatchLine, watchLineKey } from '../../cli/render/sweep-status.js';
 import { emptyTrialCounts, type SweepProgress, type SweepSummary } from '../../src/rpc/sweep-progress.js';
 import { baseConfig } from '../rank/sweep-fixtures.js';
 
@@ -29,8 +29,18 @@ const progress: SweepProgress = {
 describe('status tables', () => {
   it('lists sweeps with done/total and the best objective', () => {
     const [header, row] = renderSweepList([summary]).split('\n');
-    expect(header).toMatch(/^SWEEP\s+NAME\s+STATE\s+DONE\s+RUNNING\s+FAILED\s+CREATED \(UTC\)\s+BEST$/);
-    expect(row).toMatch(/^abc123\s+quick\s+running\s+6\/12\s+2\s+1\s+2025-01-02 03:04\s+0\.1235 \(lr 0\.01 · factor 0\.5 · patience 2\)$/);
+    expect(header).toMatch(/^SWEEP\s+NAME\s+STATE\s+DONE\s+RUNNING\s+FAILED\s+STOPPED\s+CREATED \(UTC\)\s+BEST$/);
+    expect(row).toMatch(/^abc123\s+quick\s+running\s+6\/12\s+2\s+1\s+0\s+2025-01-02 03:04\s+0\.1235 \(lr 0\.01 · factor 0\.5 · patience 2\)$/);
+  });
+
+  it('counts the trials stopped early in a column of their own, apart from the failed ones', () => {
+    const [, row] = renderSweepList([{ ...summary, counts: { ...summary.counts, pruned: 3 } }]).split('\n');
+    expect(row).toMatch(/^abc123\s+quick\s+running\s+9\/12\s+2\s+1\s+3\s+2025/);
+  });
+
+  it('says how many trials were stopped early in one sweep\'s summary', () => {
+    const text = renderSweepSummary({ ...summary, counts: { ...summary.counts, pruned: 3 } });
+    expect(text.split('\n')[1]).toBe('9/12 trials done: 5 succeeded, 2 running, 4 queued, 1 failed, 3 stopped early');
   });
 
   it('shows running trials furthest along first, with epoch, val_loss and LR', () => {
@@ -52,6 +62,12 @@ describe('watch output', () => {
     expect(watchLineKey(nextEpoch)).toBe(watchLineKey(progress));
     expect(watchLineKey(oneMoreDone)).not.toBe(watchLineKey(progress));
     expect(renderWatchLine(progress, summary.createdAtMs + 60_000)).toContain('6/12 done (50%), 2 running, 1 failed');
+  });
+
+  it('counts the trials stopped early on the progress line of a log and of a terminal frame', () => {
+    const withStops: SweepProgress = { ...progress, summary: { ...summary, counts: { ...summary.counts, pruned: 2 } } };
+    expect(renderWatchLine(withStops, summary.createdAtMs + 60_000)).toContain('8/12 done (66%), 2 running, 1 failed, 2 stopped');
+    expect(renderWatchFrame(withStops, summary.createdAtMs + 60_000, 160)[1]).toContain('1 failed, 2 stopped');
   });
 
   it('redraws a terminal frame in place over the previous one', () => {

@@ -132,6 +132,12 @@ describe('the shipped specs', () => {
     expect(spec.workload.epochs).toBe(20);
   });
 
+  it('examples/early-stop.yaml validates with the median rule and the plateau guard on', () => {
+    const spec = loadSweepSpecFile(join(examples, 'early-stop.yaml'));
+    expect(spec.earlyStop).toEqual({ rule: 'median', gracePeriod: 5, minTrials: 3, reductionFactor: 3, plateauGuard: true, rankStopped: 'below' });
+    expect(spec.grid.learningRate).toEqual([0.03, 0.01, 0.001, 0.0001]);
+  });
+
   it('examples/classify.yaml validates, and every trial of it is fusable on the kernels', async () => {
     const spec = loadSweepSpecFile(join(examples, 'classify.yaml'));
     expect(spec.workload.dataset).toMatchObject({ kind: 'synthetic-classification', classes: 5, oneHot: false });
