@@ -175,7 +175,7 @@ export function normalizeRegularizers(topology: JsonObject): void {
     }
     if (!isJsonObject(node)) return;
     for (const [key, value] of Object.entries(node)) {
-      const factor = isJsonObject(value) && key.endsWith('_regularizer') && typeof value['class_name'] === 'string' ? ONE_FACTOR_REGULARIZERS[value['class_name']] : undefined;
+      const factor = isJsonObject(value) && key.endsWith('_regularizer') && typeof value['class_name'] === 'string' && Object.hasOwn(ONE_FACTOR_REGULARIZERS, value['class_name']) ? ONE_FACTOR_REGULARIZERS[value['class_name']] : undefined;
       const config = isJsonObject(value) ? value['config'] : undefined;
       if (factor !== undefined && isJsonObject(value) && isJsonObject(config)) {
         // A factor left out keeps tfjs's (and Keras's) default, 0.01: null reads as unset.

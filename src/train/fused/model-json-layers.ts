@@ -75,6 +75,11 @@ const CONV_NULL_KEYS = ['kernel_regularizer', 'bias_regularizer', 'activity_regu
 const LAYER_NORM_NULL_KEYS = ['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'] as const;
 const BATCH_NORM_NULL_KEYS = ['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint', 'virtual_batch_size', 'adjustment'] as const;
 
+/** `record[key]` for the table's own keys only: a file's class name 'constructor' or 'toString' names no entry. */
+function entryOf<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** Names from a file are its content: shown only when short and plain, else by position. */
 function shownName(name: JsonValue | undefined, position: number): string {
   return typeof name === 'string' && /^[\w.:/-]{1,64}$/.test(name) ? `'${name}'` : `#${position + 1}`;
@@ -95,7 +100,7 @@ function firstSet(config: JsonObject, keys: readonly string[]): string | undefin
 /** An activation name the kernels compute, or the refusal naming it. */
 function kernelActivation(config: JsonObject, kernels: Readonly<Record<string, Activation>>, where: string): Activation | { refused: string } {
   const named = config['activation'] ?? 'linear';
-  const activation = typeof named === 'string' ? kernels[named] : undefined;
+  const activation = typeof named === 'string' ? entryOf(kernels, named) : undefined;
   if (activation !== undefined) return activation;
   const what = typeof named === 'string' && /^\w{1,32}$/.test(named) ? named : 'of this form';
   return { refused: `${where} activation ${what} has no kernel (kernels: ${Object.keys(kernels).join(', ')})` };
@@ -118,7 +123,7 @@ function kernelRegularizer(value: JsonValue, shown: string): KernelRegularizerSp
     if (isAbsent(given)) return TFJS_L1L2_DEFAULT;
     return isPenaltyFactor(given) ? given : undefined;
   };
-  const only = ONE_FACTOR_REGULARIZERS[className];
+  const only = entryOf(ONE_FACTOR_REGULARIZERS, className);
   if (className !== 'L1L2' && only === undefined) {
     return { refused: `Dense ${shown} kernel_regularizer ${shownClass(className)} has no kernel (kernels: L1L2, L1, L2)` };
   }
@@ -352,7 +357,7 @@ export function modelJsonLayers(topology: JsonObject): ModelJsonTranslation {
   for (const [position, value] of chain.entries()) {
     const node = layerNode(value, position);
     if (typeof node === 'string') return { unsupported: node };
-    const translate = LAYER_TRANSLATORS[node.className];
+    const translate = entryOf(LAYER_TRANSLATORS, node.className);
     if (translate === undefined) return { unsupported: `layer ${node.shown} (${shownClass(node.className)}) has no kernel` };
     const refused = commonRefusal(node);
     if (refused !== undefined) return { unsupported: refused };

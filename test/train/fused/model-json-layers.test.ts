@@ -186,6 +186,21 @@ describe('modelJsonLayers: the reason, naming the first layer no fused engine tr
     expect(reasonOf(modelJsonLayers(model))).toMatch(/^the model's graph is not one chain of layers/);
   });
 
+  it.each(['constructor', 'toString', '__proto__'])('names a layer whose class is %s as a class with no kernel', (className) => {
+    const model = topology('keras-sequential-bn');
+    (((model['model_config'] as JsonObject)['config'] as JsonObject)['layers'] as JsonObject[])[1]!['class_name'] = className;
+    expect(reasonOf(modelJsonLayers(model))).toBe(`layer 'dense' (${className}) has no kernel`);
+  });
+
+  it('names a Dense activation or regularizer named after an Object property as one with no kernel', () => {
+    const model = topology('keras-sequential-bn');
+    sequentialLayerConfig(model, 1)['activation'] = 'constructor';
+    expect(reasonOf(modelJsonLayers(model))).toBe("Dense 'dense' activation constructor has no kernel (kernels: linear, relu, tanh, sigmoid, softmax)");
+    sequentialLayerConfig(model, 1)['activation'] = 'relu';
+    sequentialLayerConfig(model, 1)['kernel_regularizer'] = { class_name: 'constructor', config: { l1: 0, l2: 0 } };
+    expect(reasonOf(modelJsonLayers(model))).toBe("Dense 'dense' kernel_regularizer constructor has no kernel (kernels: L1L2, L1, L2)");
+  });
+
   it('does not echo a layer name that is long or odd; it names the layer by position', () => {
     const model = topology('keras-cnn-dilated');
     sequentialLayerConfig(model, 1)['name'] = 'x'.repeat(200);
