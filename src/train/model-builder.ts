@@ -138,7 +138,7 @@ export async function buildModel(workload: WorkloadSpec, shape: DataShape, seed:
   } else {
     file = fileRefDisplayName(spec.file);
     const modelPath = files.localPath(spec.file, 'workload.model.file');
-    model = await loadModelJson(modelPath, file, shardLocator(spec, modelPath, files), weightsSeed);
+    model = await loadModelJson(modelPath, file, shardLocator(spec, modelPath, files), weightsSeed, shape.featureShape);
   }
   try {
     checkFits(model, shape, workload.loss, file);

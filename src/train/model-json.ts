@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dispose, io, type NamedTensorMap } from '@tensorflow/tfjs-core';
 import { models, type LayersModel } from '@tensorflow/tfjs-layers';
 import { ModelError } from './model-error.js';
+import { flattenImageInput } from './model-json-image-input.js';
 import { SeededDropout } from './seeded-dropout.js';
 import { deriveSeed } from './seeded-random.js';
 
@@ -159,6 +160,33 @@ export function seedTopology(topology: JsonObject, seed: number, file: string): 
   visit(topology);
 }
 
+/** Keras's one-factor regularizer classes, and the L1L2 factor each is (the other factor 0). */
+const ONE_FACTOR_REGULARIZERS: Readonly<Record<string, 'l1' | 'l2'>> = { L1: 'l1', L2: 'l2' };
+
+/**
+ * Rewrites Keras's L1 and L2 regularizers (which tfjs-layers cannot deserialize: it registers
+ * L1L2 only, and its own l1() and l2() serialize as L1L2) into the L1L2 they equal, in place.
+ */
+export function normalizeRegularizers(topology: JsonObject): void {
+  const visit = (node: JsonValue): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (!isJsonObject(node)) return;
+    for (const [key, value] of Object.entries(node)) {
+      const factor = isJsonObject(value) && key.endsWith('_regularizer') && typeof value['class_name'] === 'string' && Object.hasOwn(ONE_FACTOR_REGULARIZERS, value['class_name']) ? ONE_FACTOR_REGULARIZERS[value['class_name']] : undefined;
+      const config = isJsonObject(value) ? value['config'] : undefined;
+      if (factor !== undefined && isJsonObject(value) && isJsonObject(config)) {
+        // A factor left out keeps tfjs's (and Keras's) default, 0.01: null reads as unset.
+        value['class_name'] = 'L1L2';
+        value['config'] = factor === 'l1' ? { l1: config['l1'] ?? null, l2: 0 } : { l1: 0, l2: config['l2'] ?? null };
+      } else visit(value);
+    }
+  };
+  visit(topology);
+}
+
 /** tfjs's own message may quote the model.json (a class name, a config value): only its kind is told. */
 function tfjsFailure(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
@@ -199,9 +227,10 @@ async function readWeights(manifest: readonly WeightsGroup[], locate: ShardLocat
 
 /**
  * Builds an uncompiled model from a model.json at `modelPath` (errors name `file`, its display
- * name): its own weights if it lists them, else seeded ones.
+ * name): its own weights if it lists them, else seeded ones. With `featureShape` (the dataset's
+ * sample shape), a model whose input is that image takes flat rows instead (flattenImageInput).
  */
-export async function loadModelJson(modelPath: string, file: string, locate: ShardLocator, seed: number): Promise<LayersModel> {
+export async function loadModelJson(modelPath: string, file: string, locate: ShardLocator, seed: number, featureShape?: readonly number[]): Promise<LayersModel> {
   let text: string;
   try {
     text = await readFile(modelPath, 'utf8');
@@ -211,6 +240,8 @@ export async function loadModelJson(modelPath: string, file: string, locate: Sha
   }
   const { topology, weightsManifest } = parseModelJson(text, file);
   seedTopology(topology, seed, file);
+  normalizeRegularizers(topology);
+  if (featureShape !== undefined) flattenImageInput(topology, featureShape);
   let model: LayersModel;
   try {
     model = await models.modelFromJSON({ modelTopology: topology });

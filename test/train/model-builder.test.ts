@@ -1,8 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memory, tensor2d, tidy } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/train/backend.js';
 import { buildModel, compileModel } from '../../src/train/model-builder.js';
 import { ModelError } from '../../src/train/model-error.js';
@@ -137,6 +139,48 @@ describe('buildModel from a model.json', () => {
   it('refuses a model.json whose input width does not match the dataset', async () => {
     const spec = workload({ model: { kind: 'modelJson', file: { kind: 'local', path: path.join(models, 'tiny-mlp', 'model.json') }, weights: {} } });
     await expect(buildModel(spec, { featureCount: 5, targetCount: 1 }, 1)).rejects.toThrow(/dataset has 5 features/);
+  });
+});
+
+describe('buildModel from a model.json that takes images', () => {
+  const cnn = workload({ model: { kind: 'modelJson', file: { kind: 'local', path: path.join(models, 'keras-cnn', 'model.json') }, weights: {} }, loss: 'sparseCategoricalCrossentropy' });
+
+  it.each([
+    ['[28, 28, 1]', [28, 28, 1]],
+    ['[28, 28] (one channel)', [28, 28]],
+  ])('reads the flat rows of a dataset whose samples are its input image %s through a Reshape in front', async (_, featureShape) => {
+    const model = await buildModel(cnn, { featureCount: 784, targetCount: 1, featureShape }, 1);
+    try {
+      expect(model.inputs[0]?.shape).toEqual([null, 784]);
+      expect(model.layers.map((layer) => layer.getClassName())).toEqual(['Reshape', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense']);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('refuses a dataset whose samples are another image', async () => {
+    await expect(buildModel(cnn, { featureCount: 784, targetCount: 1, featureShape: [14, 14, 4] }, 1)).rejects.toThrow(/input shape \[,28,28,1\] but the dataset has 784 features/);
+  });
+});
+
+describe('buildModel from a model.json with Keras regularizers', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'plateau-regularizers-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("builds Keras's L2 kernel regularizer (which tfjs-layers does not register) as the L1L2 it equals", async () => {
+    const json = JSON.parse(readFileSync(path.join(models, 'keras-sequential-bn', 'model.json'), 'utf8')) as { modelTopology: { model_config: { config: { layers: { config: Record<string, unknown> }[] } } } };
+    const dense = json.modelTopology.model_config.config.layers[1];
+    if (dense === undefined) throw new Error('fixture changed');
+    dense.config['kernel_regularizer'] = { module: 'keras.regularizers', class_name: 'L2', config: { l2: 0.02 }, registered_name: null };
+    const file = path.join(dir, 'model.json');
+    writeFileSync(file, JSON.stringify(json));
+    const model = await buildModel(workload({ model: { kind: 'modelJson', file: { kind: 'local', path: file }, weights: {} } }), shape, 1);
+    try {
+      const layer = model.layers.find((candidate) => candidate.getClassName() === 'Dense');
+      expect(layer?.getConfig()['kernelRegularizer']).toEqual({ className: 'L1L2', config: { l1: 0, l2: 0.02 } });
+    } finally {
+      model.dispose();
+    }
   });
 });
 

@@ -17,7 +17,7 @@ import { selectBackend } from '../backend.js';
 import { clientFileResolver, type FileResolver } from '../../artifacts/file-resolver.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import type { LoadedDataset } from '../datasets/loaded-dataset.js';
-import { buildModel } from '../model-builder.js';
+import { buildModel, type DataShape } from '../model-builder.js';
 import { deriveSeed, SeededRandom, SeedStream } from '../seeded-random.js';
 import { epochBatches } from '../shuffled-batches.js';
 import { cancelReason } from '../trial-progress.js';
@@ -319,7 +319,7 @@ function reportedResults(specs: readonly TrialSpec[], untrained: ReadonlyMap<str
 }
 
 /** Every member's initial weights: one model per distinct seed, built exactly as runTrial builds it. */
-async function withInitialWeights<T>(members: readonly FusedMember[], shape: { featureCount: number; targetCount: number }, files: FileResolver | undefined, use: (weights: Tensor[][]) => T): Promise<T> {
+async function withInitialWeights<T>(members: readonly FusedMember[], shape: DataShape, files: FileResolver | undefined, use: (weights: Tensor[][]) => T): Promise<T> {
   const models = new Map<number, LayersModel>();
   try {
     for (const member of members) {

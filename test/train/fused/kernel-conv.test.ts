@@ -266,6 +266,17 @@ describe('kernel engine with image layers', () => {
   });
 });
 
+describe('kernel engine with image layers: what it refuses', () => {
+  it('does not train a conv2d with a softmax activation (over each pixel\'s channels), naming the layer', async () => {
+    const layers: readonly LayerSpec[] = [{ kind: 'conv2d', filters: 3, kernelSize: 3, strides: 1, padding: 'valid', activation: 'softmax' }, { kind: 'flatten' }, { kind: 'dense', units: 1, activation: 'linear' }];
+    const [spec] = bundle(cnn(layers));
+    expect(await trainsOnKernels(spec as TrialSpec, 'wasm')).toBe(false);
+    await expect(runFusedTrials(bundle(cnn(layers)), { backend: 'cpu', engine: 'kernel' })).resolves.toSatisfy((results: TrialResult[]) =>
+      results.every((result) => result.outcome.status === 'failed' && result.outcome.error.message.includes('layer 1: conv2d activation softmax has no kernel')),
+    );
+  });
+});
+
 describe('kernel engine with image layers: a part handed off mid-epoch', () => {
   it('resumes elsewhere and reports, with the giver, what the unsplit bundle reports, bit for bit', async () => {
     const specs = bundle(cnn(SMALL_CNN, { epochs: 4 }), [FORKING[0] ?? {}, FORKING[1] ?? {}, FORKING[4] ?? {}]);

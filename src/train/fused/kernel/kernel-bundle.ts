@@ -53,9 +53,11 @@ const BATCH_NORM_EPSILON = 1e-3;
  * layers; the accuracy metric).
  */
 export function kernelBlocker(layers: readonly LayerSpec[], loss: LossName, metrics: readonly string[] = []): string | undefined {
-  const index = layers.findIndex((layer) => (layer.kind === 'dense' || layer.kind === 'conv2d') && ACTIVATION_CODES[layer.activation] === undefined);
+  // Softmax runs over a dense layer's rows only; a conv2d's (over each pixel's channels) has no kernel.
+  const index = layers.findIndex((layer) => (layer.kind === 'dense' || layer.kind === 'conv2d') && (ACTIVATION_CODES[layer.activation] === undefined || (layer.kind === 'conv2d' && layer.activation === 'softmax')));
   const unsupported = layers[index];
-  if (unsupported?.kind === 'dense' || unsupported?.kind === 'conv2d') return `layer ${index + 1}: activation ${unsupported.activation} has no kernel`;
+  if (unsupported?.kind === 'dense') return `layer ${index + 1}: activation ${unsupported.activation} has no kernel`;
+  if (unsupported?.kind === 'conv2d') return `layer ${index + 1}: conv2d activation ${unsupported.activation} has no kernel`;
   // The normalization kernels normalize flat rows; on images (per channel or per pixel) they have none.
   const firstFlat = layers.findIndex((layer) => layer.kind === 'flatten' || layer.kind === 'dense');
   const imageNorm = layers.findIndex((layer, l) => (layer.kind === 'batchNorm' || layer.kind === 'layerNorm') && layers.slice(0, l).some((before) => before.kind === 'conv2d' || before.kind === 'maxPooling2d' || before.kind === 'averagePooling2d') && (firstFlat < 0 || l < firstFlat));
