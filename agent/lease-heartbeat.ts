@@ -33,7 +33,8 @@ export class LeaseHeartbeat {
     this.policy = {
       intervalMs: options.intervalMs,
       leaseTimeoutMs: options.lease.heartbeatTimeoutMs,
-      epochFlushMs: options.epochFlushMs,
+      // A sweep that stops trials early judges every epoch while the trial runs: no batching.
+      epochFlushMs: options.lease.reportEveryEpoch ? 0 : options.epochFlushMs,
     };
     // The lease was granted just now: that counts as the first renewal.
     this.state = leaseStartState(this.now());

@@ -156,8 +156,8 @@ export function earlyStopSection(results: readonly EarlyStopWayResult[], agents:
     "Issue 18's goal (same top-1, top-3 overlap ≥ 2/3, ≤ 40% of the member-epochs, less wall time):",
     ...goalLines(results),
     '',
-    `A trial is judged on the epochs its heartbeats carry, and an agent sends buffered epochs at most once a second: a trial that ends sooner`,
-    `is never judged. Median trial wall time here: ${results.map((result) => `${result.way} ${fmt(result.medianTrialSeconds, 2)} s`).join(', ')}.`,
+    `A trial is judged on the epochs its heartbeats carry; the leases of an early-stopping sweep make agents send each epoch as it ends`,
+    `(one heartbeat in flight per trial), so even short trials are judged while they run. Median trial wall time here: ${results.map((result) => `${result.way} ${fmt(result.medianTrialSeconds, 2)} s`).join(', ')}.`,
     '',
   ];
 }

@@ -794,6 +794,7 @@ export class Coordinator {
       trialId: ref.trialId,
       attempt,
       heartbeatTimeoutMs: this.options.leaseTimeoutMs,
+      reportEveryEpoch: this.stopperFor(ref.sweepId) !== null,
       trial: trial.spec,
     };
   }

@@ -16,6 +16,8 @@ export interface TrialLease {
   /** 1-based attempt number. */
   readonly attempt: number;
   readonly heartbeatTimeoutMs: number;
+  /** The sweep stops trials early: send each epoch at once instead of batching epochs. */
+  readonly reportEveryEpoch: boolean;
   readonly trial: TrialSpec;
 }
 

@@ -167,6 +167,7 @@ export function encodeLease(lease: TrialLease): wire.Lease {
     attempt: lease.attempt,
     heartbeatTimeoutMs: lease.heartbeatTimeoutMs,
     trialSpecJson: encodeTrialSpec(lease.trial),
+    reportEveryEpoch: lease.reportEveryEpoch,
   };
 }
 
@@ -182,6 +183,7 @@ export function decodeLease(lease: wire.Lease): TrialLease {
     trialId: lease.trialId,
     attempt: lease.attempt,
     heartbeatTimeoutMs: lease.heartbeatTimeoutMs,
+    reportEveryEpoch: lease.reportEveryEpoch,
     trial,
   };
 }

@@ -37,6 +37,14 @@ describe('heartbeat schedule', () => {
     expect(run(slow, [{ kind: 'tick', nowMs: 15_000 }]).last).toEqual({ kind: 'beat' });
   });
 
+  it('with no flush time (an early-stopping sweep) beats for each epoch as it ends, one beat in flight', () => {
+    const eager: HeartbeatPolicy = { ...policy, epochFlushMs: 0 };
+    expect(run(eager, [{ kind: 'epoch', nowMs: 5 }]).last).toEqual({ kind: 'beat' });
+    const inFlight = run(eager, [{ kind: 'epoch', nowMs: 5 }, { kind: 'sent', nowMs: 5 }, { kind: 'epoch', nowMs: 7 }]);
+    expect(inFlight.last).toEqual({ kind: 'wait', atMs: null });
+    expect(nextHeartbeat(eager, inFlight.state, { kind: 'answered', nowMs: 9, delivered: true, returnedEpochs: 0 }).output).toEqual({ kind: 'beat' });
+  });
+
   it('beats early once epochs are buffered and the flush time has passed', () => {
     expect(run(policy, [{ kind: 'epoch', nowMs: 400 }]).last).toEqual({ kind: 'wait', atMs: 1_000 });
     expect(run(policy, [{ kind: 'epoch', nowMs: 400 }, { kind: 'tick', nowMs: 1_000 }]).last).toEqual({ kind: 'beat' });

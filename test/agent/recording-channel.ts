@@ -50,6 +50,7 @@ export class RecordingChannel implements AgentChannel {
       trialId: trial.id,
       attempt: 1,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 2_000,
+      reportEveryEpoch: false,
       trial,
     };
     this.queued.push(lease);

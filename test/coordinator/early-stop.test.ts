@@ -75,6 +75,15 @@ describe('early stopping in the coordinator', () => {
     expect(await h.client.get(sweepId)).toMatchObject({ counts: { pruned: 1 } });
   });
 
+  it('leases the trials of an early-stopping sweep as reporting every epoch, and no others', async () => {
+    const h = await harness();
+    await h.client.submit(spec, 'src');
+    expect((await h.lease()).reportEveryEpoch).toBe(true);
+    const plain = await harness();
+    await plain.client.submit({ ...spec, earlyStop: undefined }, 'src');
+    expect((await plain.lease()).reportEveryEpoch).toBe(false);
+  });
+
   it('lets every trial run on when the spec has no earlyStop', async () => {
     const h = await harness();
     await h.client.submit({ ...spec, earlyStop: undefined }, 'src');

@@ -54,12 +54,17 @@ describe('wire conversions', () => {
   });
 
   it('round-trips a lease with the trial spec the grid produced', () => {
-    const lease = { leaseId: 'L1', fencingToken: 3, sweepId: 's', trialId: trial.id, attempt: 2, heartbeatTimeoutMs: 30_000, trial };
+    const lease = { leaseId: 'L1', fencingToken: 3, sweepId: 's', trialId: trial.id, attempt: 2, heartbeatTimeoutMs: 30_000, reportEveryEpoch: false, trial };
     expect(decodeLease(overTheWire(gen.Lease, encodeLease(lease)))).toEqual(lease);
   });
 
+  it('carries a lease of an early-stopping sweep as reporting every epoch', () => {
+    const lease = { leaseId: 'L1', fencingToken: 3, sweepId: 's', trialId: trial.id, attempt: 2, heartbeatTimeoutMs: 30_000, reportEveryEpoch: true, trial };
+    expect(decodeLease(overTheWire(gen.Lease, encodeLease(lease))).reportEveryEpoch).toBe(true);
+  });
+
   it('refuses a lease whose trial spec is malformed, naming the field', () => {
-    const wire = encodeLease({ leaseId: 'L1', fencingToken: 1, sweepId: 's', trialId: trial.id, attempt: 1, heartbeatTimeoutMs: 1, trial });
+    const wire = encodeLease({ leaseId: 'L1', fencingToken: 1, sweepId: 's', trialId: trial.id, attempt: 1, heartbeatTimeoutMs: 1, reportEveryEpoch: false, trial });
     const broken = { ...wire, trialSpecJson: JSON.stringify({ ...trial, config: { ...trial.config, patience: -1 } }) };
     expect(() => decodeLease(broken)).toThrow(/lease\.trial_spec_json\.config\.patience/);
     expect(() => decodeLease({ ...wire, trialSpecJson: '{not json' })).toThrow(WireDecodeError);

@@ -31,7 +31,7 @@ function setUp(slots = 2) {
 }
 
 function leaseOf(trialId: string, samples = 256): TrialLease {
-  return { leaseId: `lease-${trialId}`, fencingToken: 1, sweepId: 'sweep', trialId, attempt: 1, heartbeatTimeoutMs: 30_000, trial: tinyTrial(trialId, { samples }) };
+  return { leaseId: `lease-${trialId}`, fencingToken: 1, sweepId: 'sweep', trialId, attempt: 1, heartbeatTimeoutMs: 30_000, reportEveryEpoch: false, trial: tinyTrial(trialId, { samples }) };
 }
 
 const succeeded = (trialId: string): TrialResult => ({
