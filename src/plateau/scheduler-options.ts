@@ -1,6 +1,6 @@
 // Options of the plateau scheduler: Keras's defaults in one place, validated once at the edge
 // and compiled into a fully-defaulted ResolvedPlateauOptions the scheduler trusts.
-import type { PlateauMode } from '../trial/types.js';
+import type { PlateauBase, PlateauMode, TrialConfig } from '../trial/types.js';
 
 /** What a user writes; every field optional, camelCase names of Keras's ReduceLROnPlateau arguments. */
 export interface PlateauSchedulerOptions {
@@ -116,4 +116,17 @@ export function plateauDirection(mode: PlateauMode, monitor: string): PlateauDir
   if (mode === 'min') return 'min';
   if (mode === 'max') return 'max';
   return monitor.includes('acc') ? 'max' : 'min';
+}
+
+/** A trial's schedule: the sweep's monitor and mode with the grid point's knobs. */
+export function trialSchedulerOptions(plateau: PlateauBase, config: TrialConfig): Required<PlateauSchedulerOptions> {
+  return {
+    monitor: plateau.monitor,
+    mode: plateau.mode,
+    factor: config.factor,
+    patience: config.patience,
+    minDelta: config.minDelta,
+    cooldown: config.cooldown,
+    minLr: config.minLr,
+  };
 }

@@ -3,6 +3,7 @@
 // worker runs, fed the epochs the worker reported), so it sees exactly the worker's wait counter
 // and cuts without any extra field on the wire.
 import { PlateauScheduler } from '../plateau/scheduler.js';
+import { trialSchedulerOptions } from '../plateau/scheduler-options.js';
 import type { PlateauBase, TrialConfig } from '../trial/types.js';
 
 export type GuardState =
@@ -20,15 +21,7 @@ export class PlateauGuard {
     private readonly config: TrialConfig,
     plateau: PlateauBase,
   ) {
-    this.scheduler = new PlateauScheduler({
-      monitor: plateau.monitor,
-      mode: plateau.mode,
-      factor: config.factor,
-      patience: config.patience,
-      minDelta: config.minDelta,
-      cooldown: config.cooldown,
-      minLr: config.minLr,
-    });
+    this.scheduler = new PlateauScheduler(trialSchedulerOptions(plateau, config));
   }
 
   /** Epochs fed so far. */

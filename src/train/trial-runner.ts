@@ -7,6 +7,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { reduceLROnPlateau } from '../plateau/callback.js';
 import { applyLearningRate, readLearningRate } from '../plateau/optimizer-learning-rate.js';
+import { trialSchedulerOptions } from '../plateau/scheduler-options.js';
 import type { BackendName, EpochRecord, TrialErrorInfo, TrialOutcome, TrialResult, TrialSpec } from '../trial/types.js';
 import { selectBackend } from './backend.js';
 import type { FileResolver } from '../artifacts/file-resolver.js';
@@ -91,13 +92,7 @@ async function train(spec: TrialSpec, options: RunTrialOptions, logger: Logger, 
     }
 
     const plateau = reduceLROnPlateau({
-      monitor: plateauBase.monitor,
-      mode: plateauBase.mode,
-      factor: config.factor,
-      patience: config.patience,
-      minDelta: config.minDelta,
-      cooldown: config.cooldown,
-      minLr: config.minLr,
+      ...trialSchedulerOptions(plateauBase, config),
       verbose: 0, // the progress callback logs each reduction through the Logger
       // A resumed trial keeps the scheduler's best/wait/cooldown from its checkpoint.
       resetOnTrainBegin: resume === null,

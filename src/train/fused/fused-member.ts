@@ -6,6 +6,7 @@ import type { Logger } from '../../log/logger.js';
 import { reductionLogLine } from '../../plateau/callback.js';
 import { assertMonitorLogged, loggedMetricNames } from '../../plateau/monitor.js';
 import { PlateauScheduler } from '../../plateau/scheduler.js';
+import { trialSchedulerOptions } from '../../plateau/scheduler-options.js';
 import type { BackendName, EpochRecord, TrialOutcome, TrialResult, TrialSpec } from '../../trial/types.js';
 import type { BundlePartMember } from './bundle-part.js';
 import { trialObjective } from '../objective.js';
@@ -29,15 +30,7 @@ export class FusedMember {
   ) {
     checkTrainable(spec);
     const { config, plateau, workload } = spec;
-    this.scheduler = new PlateauScheduler({
-      monitor: plateau.monitor,
-      mode: plateau.mode,
-      factor: config.factor,
-      patience: config.patience,
-      minDelta: config.minDelta,
-      cooldown: config.cooldown,
-      minLr: config.minLr,
-    });
+    this.scheduler = new PlateauScheduler(trialSchedulerOptions(plateau, config));
     assertMonitorLogged(plateau.monitor, loggedMetricNames(workload.loss, workload.metrics));
     // The optimizer is built at the config's rate and applies it in float32.
     this.lr = Math.fround(config.learningRate);
