@@ -24,7 +24,7 @@ import { failedAttemptEnding } from '../src/trial/attempt-ending.js';
 import { workloadScopeOf } from '../src/trial/workload-error.js';
 import { dealBundle, type DealCandidate } from './bundle-dealer.js';
 import { TrialQueue, type QueuedTrial } from './trial-queue.js';
-import { SweepStopper } from '../src/stopping/sweep-stopper.js';
+import { SweepStopper, type StopOutcome } from '../src/stopping/sweep-stopper.js';
 import type { StopRecord } from '../src/stopping/stop-types.js';
 import type { BackendName } from '../src/trial/types.js';
 
@@ -410,7 +410,12 @@ export class Coordinator {
   heartbeat(ref: LeaseRef, epochs: readonly EpochRecord[]): HeartbeatDirective {
     this.assertOpen();
     const current = this.leases.validate(ref.leaseId, ref.fencingToken);
-    if (current.status === 'stale') throw this.rejectStale(ref, 'heartbeat');
+    if (current.status === 'stale') {
+      // Stopped early while its heartbeat was on the way (another trial's report stopped it): the
+      // agent is told why, as if this beat had stopped it, and its epochs past the stop are dropped.
+      if (this.prunedByLease(ref)) return { kind: 'cancel', reason: 'pruned' };
+      throw this.rejectStale(ref, 'heartbeat');
+    }
     // Refused before it renews anything: a report no honest worker could make.
     this.checkEpochs(current.lease, epochs, 'heartbeat');
     const check = this.leases.renew(ref.leaseId, ref.fencingToken, this.options.clock());
@@ -435,10 +440,8 @@ export class Coordinator {
   }
 
   /**
-   * Feeds the epochs to the sweep's early-stopping rule; when it stops the trial, records the trial
-   * as pruned now (history cut at the stop, the value at the stop as its objective) and ends its
-   * lease, so no crash or restart can requeue it and the agent's own cancelled report is answered
-   * `recorded: false`. True when the trial was stopped.
+   * Feeds the epochs to the sweep's early-stopping rule, then judges again the running trials
+   * those epochs may now stop (SweepStopper.rejudge). True when the reporting trial was stopped.
    */
   private judgeEarlyStop(lease: Lease, trial: TrialRef, epochs: readonly EpochRecord[]): boolean {
     if (epochs.length === 0) return false;
@@ -447,27 +450,54 @@ export class Coordinator {
     const spec = this.store.getTrial(trial)?.spec;
     if (spec === undefined) return false;
     const verdict = stopper.observe(spec, epochs);
-    if (!verdict.stopped) return false;
+    if (verdict.stopped) this.recordStop(lease, trial, verdict);
+    this.stopLate(stopper, trial, epochs);
+    return verdict.stopped;
+  }
+
+  /** Records the running trials that `reporter`'s epochs (a heartbeat's, or a finished trial's history) now stop. */
+  private stopLate(stopper: SweepStopper, reporter: TrialRef, epochs: readonly EpochRecord[]): void {
+    const leaseOf = (trialId: string): Lease | undefined => this.leases.currentFor(trialKeyOf({ sweepId: reporter.sweepId, trialId }));
+    for (const late of stopper.rejudge(reporter.trialId, epochs, (trialId) => leaseOf(trialId) !== undefined)) {
+      const lease = leaseOf(late.trialId);
+      if (lease !== undefined) this.recordStop(lease, this.heldRef(lease), late);
+    }
+  }
+
+  /**
+   * Records a stopped trial as pruned now (history cut at the stop, the value at the stop as its
+   * objective) and ends its lease, so no crash or restart can requeue it; the agent's next
+   * heartbeat is answered cancel (pruned) and its own cancelled report `recorded: false`.
+   */
+  private recordStop(lease: Lease, trial: TrialRef, stopped: StopOutcome): void {
     const nowMs = this.options.clock();
     const backend = this.store.getAgent(lease.agentId)?.backend ?? '';
     const result: TrialResult = {
       trialId: trial.trialId,
-      outcome: { status: 'pruned', stop: verdict.stop },
-      history: verdict.history,
-      lrReductions: lrCutsOf(verdict.history),
-      objective: verdict.stop.value,
+      outcome: { status: 'pruned', stop: stopped.stop },
+      history: stopped.history,
+      lrReductions: lrCutsOf(stopped.history),
+      objective: stopped.objective,
       wallSeconds: Math.max(0, nowMs - (this.leaseStartedMs.get(lease.leaseId) ?? nowMs)) / 1000,
       // What the agent registered; an agent that registered 'auto' or an unknown name reads as cpu.
       backend: (BACKEND_NAMES.includes(backend) ? backend : 'cpu') as BackendName,
-      seed: spec.seed,
+      seed: this.store.getTrial(trial)?.spec.seed ?? 0,
     };
     this.store.recordResult(trial, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId: lease.agentId, result, nowMs });
     this.releaseLease(lease);
-    this.logger.info('trial.stopped-early', { sweepId: trial.sweepId, trialId: trial.trialId, ...stopFields(verdict.stop) });
-    this.events.emit('trial-stopped', { ...trial, agentId: lease.agentId, rule: verdict.stop.rule });
+    this.logger.info('trial.stopped-early', { sweepId: trial.sweepId, trialId: trial.trialId, ...stopFields(stopped.stop) });
+    this.events.emit('trial-stopped', { ...trial, agentId: lease.agentId, rule: stopped.stop.rule });
     this.events.emit('trial-completed', { ...trial, agentId: lease.agentId, status: 'pruned' });
     this.afterTrialEnded(trial.sweepId);
-    return true;
+  }
+
+  /** True when this lease recorded its trial's result as a stop (pruned). */
+  private prunedByLease(ref: LeaseRef): boolean {
+    const attempt = this.store.attemptByLease(ref.leaseId);
+    if (attempt === undefined) return false;
+    const stop = this.stoppers.get(attempt.ref.sweepId)?.stopOf(attempt.ref.trialId) ?? null;
+    const recordedBy = this.store.resultLease(attempt.ref);
+    return stop !== null && recordedBy?.leaseId === ref.leaseId && recordedBy.fencingToken === ref.fencingToken;
   }
 
   /**
@@ -502,8 +532,9 @@ export class Coordinator {
       this.endLostAttempt(check.lease, trial, { event: 'release', ending: `handed back: ${outcome.reason}` });
       return { recorded: false };
     }
-    const spec = this.stoppers.has(trial.sweepId) ? this.store.getTrial(trial)?.spec : undefined;
-    if (spec !== undefined) this.stoppers.get(trial.sweepId)?.remember(spec, result.history);
+    const stopper = this.stoppers.get(trial.sweepId);
+    const spec = stopper === undefined ? undefined : this.store.getTrial(trial)?.spec;
+    if (stopper !== undefined && spec !== undefined) stopper.remember(spec, result.history);
     this.store.recordResult(trial, {
       leaseId: ref.leaseId,
       fencingToken: ref.fencingToken,
@@ -512,6 +543,8 @@ export class Coordinator {
       nowMs: this.options.clock(),
     });
     this.releaseLease(check.lease);
+    // A finished trial's epochs count toward every later median: the running trials at those epochs are judged again.
+    if (stopper !== undefined) this.stopLate(stopper, trial, result.history);
     const status = outcome.status;
     this.logger.info('trial.completed', { sweepId: trial.sweepId, trialId: trial.trialId, status, agentId: check.lease.agentId });
     this.events.emit('trial-completed', { ...trial, agentId: check.lease.agentId, status });

@@ -30,10 +30,28 @@ export class AshaRule {
   /** Records the trial's value at `epoch` when that is a rung, and says whether the trial stops there. */
   decide(trialId: string, epoch: number, epochs: number, value: number): StopRecord | null {
     if (!this.isRung(epoch, epochs)) return null;
-    const rung = this.recorded.get(epoch) ?? new Map<string, number>();
-    this.recorded.set(epoch, rung);
-    rung.set(trialId, value);
-    const values = [...rung.values()];
+    this.record(trialId, epoch, value);
+    return this.judge(trialId, epoch, value, epoch);
+  }
+
+  /** Records the trial's best-so-far at the rung (a trial that runs again replaces its own value). */
+  record(trialId: string, rung: number, value: number): void {
+    const values = this.recorded.get(rung) ?? new Map<string, number>();
+    this.recorded.set(rung, values);
+    values.set(trialId, value);
+  }
+
+  /**
+   * Whether a trial with `value` goes on past `rung`: it stops when at least ⌊n/η⌋ (at least 1)
+   * of the n values recorded there now are strictly better (its own recorded value is replaced
+   * by `value`). `epoch`: where the stop would end the trial — the rung, or later. `valueAt`
+   * gives each other trial's value to compare with when the judgement is not at the rung (the
+   * plateau guard held it back): their values at the same later epoch.
+   */
+  judge(trialId: string, rung: number, value: number, epoch: number, valueAt?: (otherId: string, atRung: number) => number): StopRecord | null {
+    const recorded = this.recorded.get(rung);
+    if (recorded === undefined) return null;
+    const values = [...recorded.entries()].map(([id, other]) => (id === trialId ? value : (valueAt?.(id, other) ?? other)));
     const keep = Math.max(1, Math.floor(values.length / this.spec.reductionFactor));
     const better = values.filter((other) => isWorse(value, other, this.goal)).length;
     if (better < keep) return null;

@@ -75,6 +75,25 @@ describe('early stopping in the coordinator', () => {
     expect(await h.client.get(sweepId)).toMatchObject({ counts: { pruned: 1 } });
   });
 
+  it('stops a trial that reported first once later reports put it above the median, and answers its next heartbeat cancel (pruned)', async () => {
+    const h = await harness();
+    const { sweepId } = await h.client.submit(spec, 'src');
+    const [a, b, c] = [await h.lease(), await h.lease(), await h.lease()];
+    if (a === undefined || b === undefined || c === undefined) throw new Error('expected three leases');
+    // c reaches epoch 2 first: nobody to compare with yet.
+    await expect(h.agent.heartbeat(c, [epoch(1, 0.9), epoch(2, 0.9)])).resolves.toEqual({ kind: 'continue' });
+    await expect(h.agent.heartbeat(a, [epoch(1, 0.5), epoch(2, 0.4)])).resolves.toEqual({ kind: 'continue' });
+    // b's epoch 2 makes two others at epoch 2: c (0.9) is worse than their median 0.45.
+    await expect(h.agent.heartbeat(b, [epoch(1, 0.6), epoch(2, 0.5)])).resolves.toEqual({ kind: 'continue' });
+    const stored = h.server.coordinator.snapshot(sweepId).trials.find((trial) => trial.spec.id === c.trialId);
+    expect(stored?.state).toBe('pruned');
+    expect(stored?.result?.outcome).toEqual({ status: 'pruned', stop: { epoch: 2, rule: 'median', value: 0.9, threshold: 0.45 } });
+    // c's agent has trained on meanwhile: its next beat is told why, and its epoch 3 is not kept.
+    await expect(h.agent.heartbeat(c, [epoch(3, 0.8)])).resolves.toEqual({ kind: 'cancel', reason: 'pruned' });
+    const after = h.server.coordinator.snapshot(sweepId).trials.find((trial) => trial.spec.id === c.trialId);
+    expect(after?.result?.history.map((record) => record.epoch)).toEqual([1, 2]);
+  });
+
   it('leases the trials of an early-stopping sweep as reporting every epoch, and no others', async () => {
     const h = await harness();
     await h.client.submit(spec, 'src');
