@@ -179,8 +179,8 @@ async function main(): Promise<void> {
       artifacts: async () => artifactsSection(await timeArtifacts(options.artifactMib, log)),
       // The early-stopping peer (issue 18): Optuna's pruners on bench/specs/grid160.yaml.
       pruners: async () => prunersSection(await runPrunerPeer()),
-      // Ours on the same grid: no early stopping, median, asha (bench/early-stop.ts).
-      'early-stop': async () => earlyStopSection(await measureEarlyStop({ agents: 2, onProgress: log }), 2),
+      // Ours on the same grid: no early stopping, median, asha, asha at gentler rungs (bench/early-stop.ts).
+      'early-stop': async () => earlyStopSection(await measureEarlyStop({ agents: 2, runs: options.runs, onProgress: log }), 2),
       'heating-load': () => heatingLoadSection(options.runs),
     };
     // One section re-measured in place: the rest of the file keeps its figures (each section says when).
@@ -309,9 +309,9 @@ async function main(): Promise<void> {
     log(`pruner peer failed: ${String(error)}`);
     sections.push('## Early stopping: Optuna pruners on the 160-trial grid', '', `Not measured: ${String(error).slice(0, 500)}`, '');
   }
-  // ── Early stopping: ours on the same grid, no rule vs median vs asha (bench/early-stop.ts) ──
+  // ── Early stopping: ours on the same grid, no rule vs median vs asha (two settings) (bench/early-stop.ts) ──
   log('bench/specs/grid160.yaml by plateau run without early stopping, with median and with asha');
-  sections.push(...fenceSection('early-stop', earlyStopSection(await measureEarlyStop({ agents: 2, onProgress: log }), 2)));
+  sections.push(...fenceSection('early-stop', earlyStopSection(await measureEarlyStop({ agents: 2, runs: options.runs, onProgress: log }), 2)));
 
   // ── Sweep: MLP with dropout and batch norm against the peer (bench/regularized-sweep.ts) ──
   sections.push(...fenceSection('mlp-dropout-bn', await regularizedSweepSections(options.runs, log)));

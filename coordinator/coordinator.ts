@@ -435,6 +435,12 @@ export class Coordinator {
     const spec = this.store.getSweep(sweepId)?.spec;
     if (spec?.earlyStop === undefined) return null;
     const stopper = new SweepStopper(spec.earlyStop, spec.objective);
+    // A coordinator that restarted (or resumed the sweep) judges against every trial recorded
+    // before, not only the ones that report from now on.
+    for (const trial of this.store.snapshot(sweepId, {})?.trials ?? []) {
+      const result = trial.result;
+      if (result !== null) stopper.remember(trial.spec, result.history, result.outcome.status === 'pruned' ? result.outcome.stop : null);
+    }
     this.stoppers.set(sweepId, stopper);
     return stopper;
   }

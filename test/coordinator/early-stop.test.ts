@@ -11,7 +11,7 @@ import { parseResultsDocument } from '../../src/results/parse-results.js';
 import { runFusedTrials } from '../../src/train/fused/fused-runner.js';
 import type { TrialSpec } from '../../src/trial/types.js';
 import { recordingLogger } from '../agent/recording-logger.js';
-import { epoch, FakeClock, removeTempDirs, tempDataDir, tinySweepSpec } from './fixtures.js';
+import { epoch, FakeClock, removeTempDirs, resultFor, tempDataDir, tinySweepSpec } from './fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -92,6 +92,44 @@ describe('early stopping in the coordinator', () => {
     await expect(h.agent.heartbeat(c, [epoch(3, 0.8)])).resolves.toEqual({ kind: 'cancel', reason: 'pruned' });
     const after = h.server.coordinator.snapshot(sweepId).trials.find((trial) => trial.spec.id === c.trialId);
     expect(after?.result?.history.map((record) => record.epoch)).toEqual([1, 2]);
+  });
+
+  it('judges against the trials recorded before a coordinator restart', async () => {
+    const dataDir = tempDataDir();
+    const start = async () => {
+      const server = await startCoordinatorServer({ host: '127.0.0.1', port: 0, dataDir, leaseTimeoutMs: 60_000, expiryCheckIntervalMs: 0, watchThrottleMs: 0 });
+      const agent = createGrpcAgentChannel(server.address, { transport: 'session' });
+      const client = createGrpcSweepClient(server.address);
+      const { agentId } = await agent.register({ hostname: 'test-host', slots: 3, backend: 'cpu', version: '0.1.0' });
+      const lease = async (): Promise<TrialLease> => {
+        const granted = await agent.poll({ agentId, waitMs: 0 });
+        if (granted === null) throw new Error('expected a lease');
+        return granted;
+      };
+      const close = async (): Promise<void> => {
+        agent.close();
+        client.close();
+        await server.close();
+      };
+      return { agent, client, lease, close };
+    };
+    const finished = (trialId: string, values: readonly number[]) => ({
+      ...resultFor(trialId, values.at(-1) ?? null),
+      history: values.map((value, index) => epoch(index + 1, value)),
+    });
+    const before = await start();
+    await before.client.submit(spec, 'src');
+    const [a, b] = [await before.lease(), await before.lease()];
+    if (a === undefined || b === undefined) throw new Error('expected two leases');
+    await before.agent.complete(a, finished(a.trialId, [0.5, 0.4, 0.3, 0.3, 0.3, 0.3]));
+    await before.agent.complete(b, finished(b.trialId, [0.6, 0.5, 0.4, 0.4, 0.4, 0.4]));
+    await before.close();
+
+    const after = await start();
+    cleanups.push(() => after.close());
+    const c = await after.lease();
+    // Epoch 2: 0.9 against the median of a's 0.4 and b's 0.5, both recorded before the restart.
+    await expect(after.agent.heartbeat(c, [epoch(1, 0.9), epoch(2, 0.9)])).resolves.toEqual({ kind: 'cancel', reason: 'pruned' });
   });
 
   it('leases the trials of an early-stopping sweep as reporting every epoch, and no others', async () => {
