@@ -17,6 +17,8 @@ export function rungEpochs(gracePeriod: number, reductionFactor: number, epochs:
 export class AshaRule {
   /** rung epoch → trial id → best-so-far recorded there (a trial that runs again replaces its own value). */
   private readonly recorded = new Map<number, Map<string, number>>();
+  /** rung epoch → its recorded values, best first; dropped when the rung records another. */
+  private readonly ranked = new Map<number, number[]>();
 
   constructor(
     private readonly spec: Pick<EarlyStopSpec, 'gracePeriod' | 'reductionFactor'>,
@@ -39,6 +41,7 @@ export class AshaRule {
     const values = this.recorded.get(rung) ?? new Map<string, number>();
     this.recorded.set(rung, values);
     values.set(trialId, value);
+    this.ranked.delete(rung);
   }
 
   /**
@@ -51,13 +54,34 @@ export class AshaRule {
   judge(trialId: string, rung: number, value: number, epoch: number, valueAt?: (otherId: string, atRung: number) => number): StopRecord | null {
     const recorded = this.recorded.get(rung);
     if (recorded === undefined) return null;
-    const values = [...recorded.entries()].map(([id, other]) => (id === trialId ? value : (valueAt?.(id, other) ?? other)));
+    // The common case (judged at the rung, or standing by its value there): the rung's values as
+    // recorded, ranked once for every trial judged against them.
+    const values =
+      valueAt === undefined && recorded.get(trialId) === value
+        ? this.rankedAt(rung, recorded)
+        : [...recorded.entries()].map(([id, other]) => (id === trialId ? value : (valueAt?.(id, other) ?? other))).sort(this.bestFirst);
     const keep = Math.max(1, Math.floor(values.length / this.spec.reductionFactor));
-    const better = values.filter((other) => isWorse(value, other, this.goal)).length;
-    if (better < keep) return null;
+    // Values strictly better than this one come first in `values`: count them by bisection.
+    let low = 0;
+    let high = values.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (isWorse(value, values[mid] ?? value, this.goal)) low = mid + 1;
+      else high = mid;
+    }
+    if (low < keep) return null;
     // The worst value still kept: the keep-th best recorded.
-    const sorted = [...values].sort((a, b) => (isWorse(a, b, this.goal) ? 1 : isWorse(b, a, this.goal) ? -1 : 0));
-    const threshold = sorted[keep - 1] ?? value;
+    const threshold = values[keep - 1] ?? value;
     return { epoch, rule: 'asha', value, threshold };
   }
+
+  private rankedAt(rung: number, recorded: ReadonlyMap<string, number>): readonly number[] {
+    const known = this.ranked.get(rung);
+    if (known !== undefined) return known;
+    const values = [...recorded.values()].sort(this.bestFirst);
+    this.ranked.set(rung, values);
+    return values;
+  }
+
+  private readonly bestFirst = (a: number, b: number): number => (isWorse(a, b, this.goal) ? 1 : isWorse(b, a, this.goal) ? -1 : 0);
 }

@@ -43,6 +43,8 @@ export type StopVerdict = ({ readonly stopped: true } & StopOutcome) | { readonl
 
 export class SweepStopper {
   private readonly trials = new Map<string, TrackedTrial>();
+  /** median: every trial's value at an epoch, ascending; dropped when a report there or any stop changes it. */
+  private readonly populations = new Map<number, number[]>();
   private readonly median: MedianStoppingRule;
   private readonly asha: AshaRule;
 
@@ -67,7 +69,7 @@ export class SweepStopper {
       tracked.guardState = tracked.guard.observe(record, record.lr);
       const stop = this.judge(tracked, record.epoch);
       if (stop !== null) {
-        tracked.stop = stop;
+        this.stopTrial(tracked, stop);
         return { stopped: true, ...this.outcome(tracked) };
       }
     }
@@ -91,7 +93,7 @@ export class SweepStopper {
       const epoch = tracked.records.length;
       const stop = this.spec.rule === 'asha' ? this.standingStop(tracked, epoch, reported) : reported.has(epoch) ? this.judge(tracked, epoch) : null;
       if (stop === null) continue;
-      tracked.stop = stop;
+      this.stopTrial(tracked, stop);
       stops.push(this.outcome(tracked));
     }
     return stops;
@@ -106,7 +108,7 @@ export class SweepStopper {
       this.recordRung(tracked, record.epoch);
     }
     if (stop !== null) {
-      tracked.stop = stop;
+      this.stopTrial(tracked, stop);
       this.truncate(tracked, stop.epoch);
     }
   }
@@ -133,6 +135,12 @@ export class SweepStopper {
     return tracked;
   }
 
+  /** A stop changes every later epoch's population (the trial counts there with its value at the stop). */
+  private stopTrial(tracked: TrackedTrial, stop: StopRecord): void {
+    tracked.stop = stop;
+    this.populations.clear();
+  }
+
   private outcome(tracked: TrackedTrial): StopOutcome {
     const stop = tracked.stop;
     if (stop === null) throw new Error(`trial ${tracked.spec.id} is not stopped`);
@@ -146,6 +154,7 @@ export class SweepStopper {
     const value = record[this.objective.metric];
     const previous = tracked.best.at(-1) ?? worstValue(this.objective.goal);
     const finite = typeof value === 'number' && Number.isFinite(value);
+    this.populations.delete(record.epoch);
     tracked.records.push(record);
     tracked.best.push(finite && isWorse(previous, value, this.objective.goal) ? value : previous);
     return true;
@@ -153,6 +162,7 @@ export class SweepStopper {
 
   /** Keeps the first `epochs` epochs and replays the schedule over them. */
   private truncate(tracked: TrackedTrial, epochs: number): void {
+    this.populations.clear();
     tracked.records.length = epochs;
     tracked.best.length = epochs;
     tracked.guard = new PlateauGuard(tracked.spec.config, tracked.spec.plateau);
@@ -167,15 +177,25 @@ export class SweepStopper {
     if (this.spec.rule === 'asha') return this.judgeAsha(tracked, epoch);
     // The last epoch ends the trial anyway: nothing left to save.
     if (this.guarded(tracked) || epoch >= tracked.spec.workload.epochs) return null;
-    const others: number[] = [];
-    for (const other of this.trials.values()) {
-      if (other === tracked) continue;
-      // A trial stopped before this epoch counts with its value at the stop, what it ranks by:
-      // else each epoch's median is taken over the survivors alone and cuts half of them again.
-      const at = other.best[epoch - 1] ?? other.stop?.value;
-      if (at !== undefined) others.push(at);
+    return this.median.decide({ epoch, value: this.bestAt(tracked, epoch), population: this.populationAt(epoch), goal: this.objective.goal });
+  }
+
+  /**
+   * Every trial's value at `epoch`, ascending: its best so far there when it has reported it, a
+   * trial stopped before it with its value at the stop (what it ranks by) — else each epoch's
+   * median would be taken over the survivors alone and cut half of them again.
+   */
+  private populationAt(epoch: number): readonly number[] {
+    const known = this.populations.get(epoch);
+    if (known !== undefined) return known;
+    const values: number[] = [];
+    for (const trial of this.trials.values()) {
+      const at = trial.best[epoch - 1] ?? trial.stop?.value;
+      if (at !== undefined) values.push(at);
     }
-    return this.median.decide({ epoch, value: this.bestAt(tracked, epoch), others, goal: this.objective.goal });
+    values.sort((a, b) => a - b);
+    this.populations.set(epoch, values);
+    return values;
   }
 
   /**
