@@ -5,6 +5,7 @@ import { axisDomain, axisValues, configCount, expandConfigs, expandGrid, gridSiz
 import { sweepId } from '../../src/spec/ids.js';
 import { loadSweepSpecFile } from '../../src/spec/load.js';
 import { SpecError } from '../../src/spec/spec-error.js';
+import { earlyStopSettings } from '../../src/stopping/stop-text.js';
 import { isAxisRange, type AxisDomain, type SampledSearch, type SweepSpec } from '../../src/spec/sweep-spec.js';
 import type { TrialConfig, TrialSpec } from '../../src/trial/types.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -48,6 +49,17 @@ function domainText(domain: AxisDomain): string {
   return `${domain.min} … ${domain.max}${domain.scale === 'log' ? ' (log scale)' : ''}`;
 }
 
+/** What every trial shares: the fixed settings, the objective, and early stopping when the spec has it. */
+function settingLines(spec: SweepSpec, axes: readonly string[]): string[] {
+  const fixed = GRID_AXIS_ORDER.filter((axis) => !axes.includes(axis)).map((axis) => `${axis} ${axisValues(spec, axis).join('')}`);
+  const lines = [
+    `fixed: ${fixed.join(', ')}; monitor ${spec.plateau.monitor} (${spec.plateau.mode}); ${spec.workload.epochs} epochs`,
+    `objective: ${spec.objective.goal} ${spec.objective.metric} at the ${spec.objective.use} epoch`,
+  ];
+  if (spec.earlyStop !== undefined) lines.push(`early stopping: ${earlyStopSettings(spec.earlyStop, spec.workload.epochs)}`);
+  return lines;
+}
+
 /** The human summary of a random or sobol search: its axes and the sampled points (before repeats). */
 function describeSampledPlan(spec: SweepSpec, search: SampledSearch, trials: readonly TrialSpec[]): string {
   const axes = presentAxes(spec);
@@ -56,9 +68,7 @@ function describeSampledPlan(spec: SweepSpec, search: SampledSearch, trials: rea
     `${search.method} search (seed ${search.seed}): ${plural(search.count, 'point')} × ${plural(spec.repeats, 'repeat')} = ${plural(gridSize(spec), 'trial')}`,
     ...table(axes.map((axis) => [axis, domainText(axisDomain(spec, axis))])),
   ];
-  const fixed = GRID_AXIS_ORDER.filter((axis) => !axes.includes(axis)).map((axis) => `${axis} ${axisValues(spec, axis).join('')}`);
-  lines.push(`fixed: ${fixed.join(', ')}; monitor ${spec.plateau.monitor} (${spec.plateau.mode}); ${spec.workload.epochs} epochs`);
-  lines.push(`objective: ${spec.objective.goal} ${spec.objective.metric} at the ${spec.objective.use} epoch`);
+  lines.push(...settingLines(spec, axes));
   lines.push(`points (each trained ${plural(spec.repeats, 'time')}; point N of repeat R is \`plateau train SPEC --index R×${search.count}+N\`):`);
   // The points are the configs of repeat 0, in the order drawn.
   const points: readonly TrialConfig[] = trials.length >= search.count ? trials.slice(0, search.count).map((trial) => trial.config) : expandConfigs(spec);
@@ -85,9 +95,7 @@ export function describeSweepPlan(spec: SweepSpec, trials: readonly TrialSpec[] 
     `grid: ${axes.map((axis) => `${axisValues(spec, axis).length} ${axis}`).join(' × ')} = ${plural(configCount(spec), 'config')} × ${plural(spec.repeats, 'repeat')} = ${plural(gridSize(spec), 'trial')}`,
     ...table(axes.map((axis) => [axis, axisValues(spec, axis).join(', ')])),
   ];
-  const fixed = GRID_AXIS_ORDER.filter((axis) => !axes.includes(axis)).map((axis) => `${axis} ${axisValues(spec, axis).join('')}`);
-  lines.push(`fixed: ${fixed.join(', ')}; monitor ${spec.plateau.monitor} (${spec.plateau.mode}); ${spec.workload.epochs} epochs`);
-  lines.push(`objective: ${spec.objective.goal} ${spec.objective.metric} at the ${spec.objective.use} epoch`);
+  lines.push(...settingLines(spec, axes));
   lines.push('trials (train one with `plateau train SPEC --index N`):');
   const header = ['index', 'id', 'repeat', 'seed', ...axes];
   const rows = trials

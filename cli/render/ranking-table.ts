@@ -96,7 +96,7 @@ export function earlyStopLine(doc: ResultsDocument): string | null {
   if (earlyStop === undefined) return null;
   const { stopped, trained, full } = epochsSaved(doc);
   const share = full === 0 ? '' : ` (${Math.round((100 * trained) / full)}%)`;
-  return `early stopping: ${earlyStopSettings(earlyStop)} · ${stopped} of ${doc.trials.length} trials stopped, ${trained} of ${full} epochs trained${share}`;
+  return `early stopping: ${earlyStopSettings(earlyStop, doc.sweep.spec.workload.epochs)} · ${stopped} of ${doc.trials.length} trials stopped, ${trained} of ${full} epochs trained${share}`;
 }
 
 function pad(cells: readonly string[], widths: readonly number[], rightAligned: readonly boolean[]): string {

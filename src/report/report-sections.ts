@@ -263,7 +263,7 @@ export function environmentHtml(doc: ResultsDocument): string {
       .map(([name, version]): [string, string] => [name, version]),
     ['epochs per trial', String(sweep.spec.workload.epochs)],
     ['repeats', String(sweep.spec.repeats)],
-    ['early stopping', sweep.spec.earlyStop === undefined ? 'off' : earlyStopSettings(sweep.spec.earlyStop)],
+    ['early stopping', sweep.spec.earlyStop === undefined ? 'off' : earlyStopSettings(sweep.spec.earlyStop, sweep.spec.workload.epochs)],
   ];
   return `<table class="kv"><tbody>${rows.map(([key, value]) => `<tr><th scope="row">${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</tbody></table>
 <details><summary>Sweep spec</summary><pre><code>${escapeHtml(sweep.specSource)}</code></pre></details>`;

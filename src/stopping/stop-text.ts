@@ -1,5 +1,6 @@
 // How a stop reads for people, the same in the terminal and in the report: a short marker for
 // tables ("stopped@12 (median)", per trial or per config) and the settings in one line.
+import { rungEpochs } from './asha-rule.js';
 import type { EarlyStopSpec, StopRecord } from './stop-types.js';
 
 /** "stopped@12 (median)": which epoch the trial ended at, and which rule ended it. */
@@ -7,9 +8,16 @@ export function stopMarker(stop: Pick<StopRecord, 'epoch' | 'rule'>): string {
   return stopsMarker([stop]);
 }
 
-/** The settings in one line: "median from epoch 5, at least 5 others, plateau guard on". */
-export function earlyStopSettings(spec: EarlyStopSpec): string {
-  const rule = spec.rule === 'median' ? `median from epoch ${spec.gracePeriod}, at least ${spec.minTrials} others` : `asha, rungs from epoch ${spec.gracePeriod}, η ${spec.reductionFactor}`;
+/**
+ * The settings in one line: "median from epoch 5, at least 5 others, plateau guard on, …", or for
+ * asha the rungs themselves when the trials' length is known: "asha at epochs 3, 6, 12 (top 1/2
+ * of each go on), …".
+ */
+export function earlyStopSettings(spec: EarlyStopSpec, epochs?: number): string {
+  const rungs = epochs === undefined ? [] : rungEpochs(spec.gracePeriod, spec.reductionFactor, epochs);
+  const asha =
+    rungs.length === 0 ? `asha, rungs from epoch ${spec.gracePeriod}, η ${spec.reductionFactor}` : `asha at epoch${rungs.length === 1 ? '' : 's'} ${rungs.join(', ')}, keeping the top 1/${spec.reductionFactor} at each`;
+  const rule = spec.rule === 'median' ? `median from epoch ${spec.gracePeriod}, at least ${spec.minTrials} others` : asha;
   const ranked = spec.rankStopped === 'below' ? 'stopped trials rank below finished ones' : 'stopped trials rank with finished ones';
   return `${rule}, plateau guard ${spec.plateauGuard ? 'on' : 'off'}, ${ranked}`;
 }

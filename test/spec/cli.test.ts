@@ -40,6 +40,18 @@ describe('plateau validate', () => {
     expect(stdout).toMatch(/learningRate\s+0\.003, 0\.01, 0\.03/);
   });
 
+  it('says how the sweep stops trials early: the ASHA rungs themselves, the guard, how stopped trials rank', () => {
+    const directory = scratchDir();
+    const file = join(directory, 'asha.yaml');
+    writeFileSync(file, `${readFileSync(quick, 'utf8').trimEnd()}\nearlyStop: { rule: asha, gracePeriod: 3, reductionFactor: 2 }\n`);
+    const epochs = loadSweepSpecFile(file).workload.epochs;
+    const rungs = [3, 6, 12, 24, 48].filter((rung) => rung < epochs);
+    const { code, stdout } = validate(file);
+    expect(code).toBe(ExitCode.ok);
+    expect(stdout).toContain(`early stopping: asha at epochs ${rungs.join(', ')}, keeping the top 1/2 at each, plateau guard on, stopped trials rank below finished ones`);
+    expect(validate(quick).stdout).not.toContain('early stopping');
+  });
+
   it('lists the trials it would run by their train --index (from 0), the first 20 and a count of the rest', () => {
     const directory = scratchDir();
     const file = join(directory, 'many.yaml');
