@@ -4,7 +4,7 @@
 // there and goes on only if it is among the top ⌊n/η⌋ (at least 1) of the n values recorded
 // at that rung so far, itself included. Ties: a trial goes on when fewer than ⌊n/η⌋ recorded
 // values are strictly better than its own, so a trial level with the last kept one is kept.
-import { isWorse } from './best-so-far.js';
+import { isWorse, partitionPoint } from './best-so-far.js';
 import type { EarlyStopSpec, ObjectiveGoal, StopRecord } from './stop-types.js';
 
 /** The rung epochs below `epochs`: gracePeriod·η^k for k = 0, 1, … */
@@ -27,13 +27,6 @@ export class AshaRule {
 
   isRung(epoch: number, epochs: number): boolean {
     return rungEpochs(this.spec.gracePeriod, this.spec.reductionFactor, epochs).includes(epoch);
-  }
-
-  /** Records the trial's value at `epoch` when that is a rung, and says whether the trial stops there. */
-  decide(trialId: string, epoch: number, epochs: number, value: number): StopRecord | null {
-    if (!this.isRung(epoch, epochs)) return null;
-    this.record(trialId, epoch, value);
-    return this.judge(trialId, epoch, value, epoch);
   }
 
   /** Records the trial's best-so-far at the rung (a trial that runs again replaces its own value). */
@@ -61,15 +54,9 @@ export class AshaRule {
         ? this.rankedAt(rung, recorded)
         : [...recorded.entries()].map(([id, other]) => (id === trialId ? value : (valueAt?.(id, other) ?? other))).sort(this.bestFirst);
     const keep = Math.max(1, Math.floor(values.length / this.spec.reductionFactor));
-    // Values strictly better than this one come first in `values`: count them by bisection.
-    let low = 0;
-    let high = values.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (isWorse(value, values[mid] ?? value, this.goal)) low = mid + 1;
-      else high = mid;
-    }
-    if (low < keep) return null;
+    // Values strictly better than this one come first in `values`.
+    const better = partitionPoint(values.length, (index) => isWorse(value, values[index] ?? value, this.goal));
+    if (better < keep) return null;
     // The worst value still kept: the keep-th best recorded.
     const threshold = values[keep - 1] ?? value;
     return { epoch, rule: 'asha', value, threshold };

@@ -29,12 +29,7 @@ export function bestSoFar(values: readonly number[], goal: ObjectiveGoal): numbe
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('median of an empty list');
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] ?? Number.NaN;
-  if (sorted.length % 2 === 1) return upper;
-  const lower = sorted[middle - 1] ?? Number.NaN;
-  // Two infinities of the same sign: their mean is that infinity, not NaN.
-  return lower === upper ? upper : (lower + upper) / 2;
+  return middleOf(sorted.length, (index) => sorted[index] ?? Number.NaN);
 }
 
 /**
@@ -45,22 +40,30 @@ export function median(values: readonly number[]): number {
 export function medianWithout(sorted: readonly number[], value: number): number {
   const count = sorted.length - 1;
   if (count <= 0) throw new RangeError('median of an empty list');
-  const skip = lowerBound(sorted, value);
-  const at = (index: number): number => sorted[index < skip ? index : index + 1] ?? Number.NaN;
+  const skip = partitionPoint(sorted.length, (index) => (sorted[index] ?? Number.NaN) < value);
+  return middleOf(count, (index) => sorted[index < skip ? index : index + 1] ?? Number.NaN);
+}
+
+/** The middle of `count` ascending values read through `at`: the middle one, or the mean of the middle two. */
+function middleOf(count: number, at: (index: number) => number): number {
   const middle = Math.floor(count / 2);
   const upper = at(middle);
   if (count % 2 === 1) return upper;
   const lower = at(middle - 1);
+  // Two infinities of the same sign: their mean is that infinity, not NaN.
   return lower === upper ? upper : (lower + upper) / 2;
 }
 
-/** The first index of an ascending-sorted list whose value is not below `value`. */
-export function lowerBound(sorted: readonly number[], value: number): number {
+/**
+ * The first index in 0..count for which `before` is false, when it is true for a prefix and false
+ * for the rest (bisection): in a sorted list, how many values come before a given one.
+ */
+export function partitionPoint(count: number, before: (index: number) => boolean): number {
   let low = 0;
-  let high = sorted.length;
+  let high = count;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if ((sorted[mid] ?? Number.NaN) < value) low = mid + 1;
+    if (before(mid)) low = mid + 1;
     else high = mid;
   }
   return low;

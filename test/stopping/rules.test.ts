@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AshaRule, rungEpochs } from '../../src/stopping/asha-rule.js';
 import { bestSoFar, median, medianWithout } from '../../src/stopping/best-so-far.js';
 import { MedianStoppingRule } from '../../src/stopping/median-rule.js';
+import type { StopRecord } from '../../src/stopping/stop-types.js';
 
 describe('best so far', () => {
   it('keeps the best finite value after each epoch, a NaN never counting', () => {
@@ -65,6 +66,12 @@ describe('median stopping rule', () => {
 });
 
 describe('asha rule', () => {
+  /** A trial reaching rung 1 with `value`: recorded there, then judged against what the rung holds. */
+  const reach = (rule: AshaRule, trialId: string, value: number): StopRecord | null => {
+    rule.record(trialId, 1, value);
+    return rule.judge(trialId, 1, value, 1);
+  };
+
   it('puts rungs at gracePeriod times powers of the reduction factor, below the last epoch', () => {
     expect(rungEpochs(5, 3, 30)).toEqual([5, 15]);
     expect(rungEpochs(5, 3, 15)).toEqual([5]);
@@ -75,31 +82,32 @@ describe('asha rule', () => {
   it('keeps the top 1/η of the values recorded at a rung so far, at least one, a tie with the last kept one going on', () => {
     const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 3 }, 'minimize');
     // n recorded → keep max(1, ⌊n/3⌋); a trial stops when that many recorded values beat it strictly.
-    expect(rule.decide('t1', 1, 10, 0.5)).toBeNull(); // n=1, keep 1: the first always goes on
-    expect(rule.decide('t2', 1, 10, 0.6)).toEqual({ epoch: 1, rule: 'asha', value: 0.6, threshold: 0.5 }); // n=2, keep 1
-    expect(rule.decide('t3', 1, 10, 0.4)).toBeNull(); // n=3, keep 1, best so far
-    expect(rule.decide('t4', 1, 10, 0.45)).toEqual({ epoch: 1, rule: 'asha', value: 0.45, threshold: 0.4 }); // n=4, keep 1
-    expect(rule.decide('t5', 1, 10, 0.45)).not.toBeNull(); // n=5, keep 1
-    expect(rule.decide('t6', 1, 10, 0.42)).toBeNull(); // n=6, keep 2: only 0.4 is better
-    expect(rule.decide('t7', 1, 10, 0.42)).toBeNull(); // n=7, keep 2: the tie with 0.42 is not strictly better
-    expect(rule.decide('t8', 1, 10, 0.43)).toEqual({ epoch: 1, rule: 'asha', value: 0.43, threshold: 0.42 }); // n=8, keep 2
+    expect(reach(rule, 't1', 0.5)).toBeNull(); // n=1, keep 1: the first always goes on
+    expect(reach(rule, 't2', 0.6)).toEqual({ epoch: 1, rule: 'asha', value: 0.6, threshold: 0.5 }); // n=2, keep 1
+    expect(reach(rule, 't3', 0.4)).toBeNull(); // n=3, keep 1, best so far
+    expect(reach(rule, 't4', 0.45)).toEqual({ epoch: 1, rule: 'asha', value: 0.45, threshold: 0.4 }); // n=4, keep 1
+    expect(reach(rule, 't5', 0.45)).not.toBeNull(); // n=5, keep 1
+    expect(reach(rule, 't6', 0.42)).toBeNull(); // n=6, keep 2: only 0.4 is better
+    expect(reach(rule, 't7', 0.42)).toBeNull(); // n=7, keep 2: the tie with 0.42 is not strictly better
+    expect(reach(rule, 't8', 0.43)).toEqual({ epoch: 1, rule: 'asha', value: 0.43, threshold: 0.42 }); // n=8, keep 2
   });
 
-  it('judges only at rungs', () => {
+  it('judges only at rungs: epoch 2 of 10 is none, and nothing recorded there stops anyone', () => {
     const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 3 }, 'minimize');
-    rule.decide('t1', 1, 10, 0.1);
-    expect(rule.decide('t2', 2, 10, 9)).toBeNull();
+    reach(rule, 't1', 0.1);
+    expect([1, 2, 3].map((epoch) => rule.isRung(epoch, 10))).toEqual([true, false, true]);
+    expect(rule.judge('t2', 2, 9, 2)).toBeNull();
   });
 
   it('counts a trial that reaches a rung again (a new attempt) once, with its new value', () => {
     const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 2 }, 'minimize');
-    expect(rule.decide('t1', 1, 10, 0.5)).toBeNull();
-    expect(rule.decide('t1', 1, 10, 0.6)).toBeNull(); // still n=1
+    expect(reach(rule, 't1', 0.5)).toBeNull();
+    expect(reach(rule, 't1', 0.6)).toBeNull(); // still n=1
   });
 
   it('keeps the larger values when the goal is to maximize', () => {
     const rule = new AshaRule({ gracePeriod: 1, reductionFactor: 2 }, 'maximize');
-    expect(rule.decide('t1', 1, 10, 0.5)).toBeNull();
-    expect(rule.decide('t2', 1, 10, 0.4)).toEqual({ epoch: 1, rule: 'asha', value: 0.4, threshold: 0.5 });
+    expect(reach(rule, 't1', 0.5)).toBeNull();
+    expect(reach(rule, 't2', 0.4)).toEqual({ epoch: 1, rule: 'asha', value: 0.4, threshold: 0.5 });
   });
 });
