@@ -453,7 +453,7 @@ export class Coordinator {
     if (epochs.length === 0) return false;
     const stopper = this.stopperFor(trial.sweepId);
     if (stopper === null) return false;
-    const spec = this.store.getTrial(trial)?.spec;
+    const spec = stopper.specOf(trial.trialId) ?? this.store.getTrial(trial)?.spec;
     if (spec === undefined) return false;
     const verdict = stopper.observe(spec, epochs);
     if (verdict.stopped) this.recordStop(lease, trial, verdict);
@@ -487,7 +487,7 @@ export class Coordinator {
       wallSeconds: Math.max(0, nowMs - (this.leaseStartedMs.get(lease.leaseId) ?? nowMs)) / 1000,
       // What the agent registered; an agent that registered 'auto' or an unknown name reads as cpu.
       backend: (BACKEND_NAMES.includes(backend) ? backend : 'cpu') as BackendName,
-      seed: this.store.getTrial(trial)?.spec.seed ?? 0,
+      seed: stopped.seed,
     };
     this.store.recordResult(trial, { leaseId: lease.leaseId, fencingToken: lease.fencingToken, agentId: lease.agentId, result, nowMs });
     this.releaseLease(lease);
@@ -539,7 +539,7 @@ export class Coordinator {
       return { recorded: false };
     }
     const stopper = this.stoppers.get(trial.sweepId);
-    const spec = stopper === undefined ? undefined : this.store.getTrial(trial)?.spec;
+    const spec = stopper === undefined ? undefined : (stopper.specOf(trial.trialId) ?? this.store.getTrial(trial)?.spec);
     if (stopper !== undefined && spec !== undefined) stopper.remember(spec, result.history);
     this.store.recordResult(trial, {
       leaseId: ref.leaseId,

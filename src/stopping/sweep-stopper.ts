@@ -33,6 +33,8 @@ interface TrackedTrial {
 /** A stop: the record, the history the trial keeps (it ends at stop.epoch) and its objective there (its best so far). */
 export interface StopOutcome {
   readonly trialId: string;
+  /** The trial's seed, for the result the stop records. */
+  readonly seed: number;
   readonly stop: StopRecord;
   readonly history: readonly EpochRecord[];
   readonly objective: number;
@@ -113,6 +115,11 @@ export class SweepStopper {
     }
   }
 
+  /** The spec of a trial the stopper has seen: the caller need not read it again for each report. */
+  specOf(trialId: string): TrialSpec | undefined {
+    return this.trials.get(trialId)?.spec;
+  }
+
   /** The stop recorded for a trial, if any. */
   stopOf(trialId: string): StopRecord | null {
     return this.trials.get(trialId)?.stop ?? null;
@@ -144,7 +151,7 @@ export class SweepStopper {
   private outcome(tracked: TrackedTrial): StopOutcome {
     const stop = tracked.stop;
     if (stop === null) throw new Error(`trial ${tracked.spec.id} is not stopped`);
-    return { trialId: tracked.spec.id, stop, history: tracked.records, objective: this.bestAt(tracked, stop.epoch) };
+    return { trialId: tracked.spec.id, seed: tracked.spec.seed, stop, history: tracked.records, objective: this.bestAt(tracked, stop.epoch) };
   }
 
   /** Appends the next epoch; false for an epoch out of order (a gap cannot be judged). */
