@@ -1,7 +1,8 @@
 // A child command run to its end with its output collected: how the bench runs `plateau run`,
-// the peer's Python sweep and the like, timed from spawn to close.
+// the peer's Python sweep and the like, timed from spawn to close; and the events its JSON log printed.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import { findPackageRoot } from '../src/package-root.js';
 
 /** The CLI as a user starts it (bin/plateau runs the built JS), from sources or from dist/. */
@@ -25,4 +26,15 @@ export function runCommand(command: string, args: readonly string[], env: NodeJS
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
   });
+}
+
+/** The records of one event in a `--log-format json` log (one JSON object a line) that match its schema. */
+export function logEvents<T>(logText: string, event: string, schema: z.ZodType<T>): T[] {
+  return logText
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes(`"${event}"`))
+    .flatMap((line) => {
+      const parsed = schema.safeParse(JSON.parse(line));
+      return parsed.success ? [parsed.data] : [];
+    });
 }

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { configKey } from '../src/rank/config-key.js';
 import { parseResultsJson } from '../src/results/parse-results.js';
 import type { ResultsDocument } from '../src/results/results-document.js';
-import { plateauBin, runCommand } from './command.js';
+import { logEvents, plateauBin, runCommand } from './command.js';
 import { GRID160_SPEC } from './pruners.js';
 import { median } from './stats.js';
 
@@ -79,24 +79,10 @@ export function specWithEarlyStop(specText: string, earlyStop: string | null): s
 
 /** The physical member-batches the workers' `fused.trained` log lines (JSON, debug level) add up to. */
 export function trainedMemberBatches(logText: string): number {
-  let total = 0;
-  for (const line of logText.split('\n')) {
-    if (!line.includes('"fused.trained"')) continue;
-    const parsed = trainedSchema.safeParse(safeJson(line));
-    if (parsed.success) total += parsed.data.memberBatches;
-  }
-  return total;
+  return logEvents(logText, 'fused.trained', trainedSchema).reduce((sum, record) => sum + record.memberBatches, 0);
 }
 
 const trainedSchema = z.object({ event: z.literal('fused.trained'), memberBatches: z.number() });
-
-function safeJson(line: string): unknown {
-  try {
-    return JSON.parse(line) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The figures of one results.json. */
 export function summarizeWay(way: string, doc: ResultsDocument, wallSeconds: number, trained: number): EarlyStopWayResult {

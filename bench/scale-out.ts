@@ -11,7 +11,7 @@ import { axisValues } from '../src/spec/grid.js';
 import { loadSweepSpecFile } from '../src/spec/load.js';
 import type { SweepSpec } from '../src/spec/sweep-spec.js';
 import { loadDataset } from '../src/train/datasets/load-dataset.js';
-import { plateauBin, runCommand } from './command.js';
+import { logEvents, plateauBin, runCommand } from './command.js';
 import { figure, median } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -136,14 +136,8 @@ export async function runWithSlotWork(specFile: string, agents: number): Promise
     const paths = runJsonSchema.parse(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
     const results = resultsSchema.parse(JSON.parse(readFileSync(paths.results.jsonPath, 'utf8')));
     const logLines = stderr.split('\n').filter((line) => line.startsWith('{'));
-    const bundles = logLines
-      .filter((line) => line.includes('"bundle.started"'))
-      .map((line) => bundleStartedSchema.safeParse(JSON.parse(line)))
-      .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
-    const finishes = logLines
-      .filter((line) => line.includes('"trial.finished"'))
-      .map((line) => trialFinishedSchema.safeParse(JSON.parse(line)))
-      .flatMap((parsed) => (parsed.success ? [Date.parse(parsed.data.time)] : []));
+    const bundles = logEvents(stderr, 'bundle.started', bundleStartedSchema);
+    const finishes = logEvents(stderr, 'trial.finished', trialFinishedSchema).map((record) => Date.parse(record.time));
     const trainingSeconds = (Math.max(...finishes) - Math.min(...bundles.map((bundle) => Date.parse(bundle.time)))) / 1000;
     const trials = results.trials.map((trial) => ({ id: trial.id, lrs: trial.history.map((record) => record.lr) }));
     const batchesPerEpoch = await sweepBatchesPerEpoch(loadSweepSpecFile(specFile));
